@@ -1,0 +1,77 @@
+// Package app wires engine, profiler and storage together. It is the only
+// package that knows all of them: the CLI commands, the Service shared by the
+// desktop window and the web shell, the HTTP API and the Wails bindings live here.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// Stdio carries the process's standard streams so that commands can be tested.
+type Stdio struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// Exit codes shared by every command.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // the command ran and something failed (an input, a threshold)
+	ExitUsage   = 2 // bad flags or arguments
+)
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, io Stdio, args []string) int
+}
+
+// commands lists every sub-command. Each one lives in its own cmd_*.go file.
+var commands = map[string]command{
+	"analyze":  {"analyze texts from files or stdin (sentiment, entities)", cmdAnalyze},
+	"tokenize": {"tokenize JSONL texts with a model's tokenizer.json", cmdTokenize},
+	"doctor":   {"check ONNX Runtime, execution providers, models and GPU", cmdDoctor},
+	"serve":    {"start the web shell (HTTP API + UI) on 127.0.0.1", cmdServe},
+	"desktop":  {"open the desktop window", cmdDesktop},
+	"loadtest": {"drive the engine or an HTTP endpoint and report latency", cmdLoadtest},
+	"bench":    {"run the benchmark suite and write a report", cmdBench},
+	"models":   {"list, inspect, pull and quantize models", cmdModels},
+	"db":       {"database maintenance: stats, check, vacuum", cmdDB},
+}
+
+// Main runs nlpscope with the given arguments and returns the exit code.
+func Main(ctx context.Context, args []string, std Stdio) int {
+	if len(args) == 0 {
+		return cmdDefault(ctx, std)
+	}
+	name := args[0]
+	switch name {
+	case "-h", "--help", "help":
+		usage(std.Out)
+		return ExitOK
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(std.Err, "nlpscope: unknown command %q\n\n", name)
+		usage(std.Err)
+		return ExitUsage
+	}
+	return c.run(ctx, std, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: nlpscope [command] [flags]")
+	fmt.Fprintln(w, "\nWithout a command nlpscope opens the desktop window when a display is available,")
+	fmt.Fprintln(w, "and otherwise starts the web shell.\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+	}
+}

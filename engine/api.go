@@ -1,0 +1,147 @@
+// Package engine is nlpscope's inference engine: ONNX Runtime sessions,
+// Hugging Face tokenizers (sub-package tokenize), text- and token-classification
+// pipelines, a dynamic batcher per model and a result cache.
+//
+// This file holds the public types that app and the frontend depend on. Keep
+// them stable; add fields rather than rename them.
+package engine
+
+import (
+	"errors"
+	"time"
+)
+
+// Task names a pipeline.
+type Task string
+
+const (
+	TaskSentiment Task = "sentiment" // text classification
+	TaskEntities  Task = "entities"  // token classification
+)
+
+// Typed errors callers branch on with errors.Is. Bad input never computes or
+// stores anything.
+var (
+	ErrEmptyText    = errors.New("text is empty or whitespace only")
+	ErrInvalidUTF8  = errors.New("text is not valid UTF-8")
+	ErrTextTooLong  = errors.New("text is over the size limit")
+	ErrOverloaded   = errors.New("engine overloaded: queue is full")
+	ErrNotReady     = errors.New("engine not ready: no model loaded for this task")
+	ErrClosed       = errors.New("engine closed")
+	ErrBadModel     = errors.New("invalid model")
+	ErrORTNotFound  = errors.New("ONNX Runtime library not found (run `make setup`)")
+	ErrProviderLoad = errors.New("execution provider could not be loaded")
+)
+
+// LabelScore is one label's probability.
+type LabelScore struct {
+	Label string  `json:"label"`
+	Score float64 `json:"score"`
+}
+
+// Timings are the stage durations of one request.
+type Timings struct {
+	QueueWait   time.Duration `json:"queue_wait_ns"`
+	Tokenize    time.Duration `json:"tokenize_ns"`
+	Inference   time.Duration `json:"inference_ns"`
+	Postprocess time.Duration `json:"postprocess_ns"`
+}
+
+// Total is the sum of all stages.
+func (t Timings) Total() time.Duration { return t.QueueWait + t.Tokenize + t.Inference + t.Postprocess }
+
+// Sentiment is the result of text classification.
+type Sentiment struct {
+	Label   string       `json:"label"`
+	Score   float64      `json:"score"`
+	Scores  []LabelScore `json:"scores"` // every label, in id2label order
+	Model   string       `json:"model"`  // model ID (name@hash prefix)
+	Cached  bool         `json:"cached"`
+	Timings Timings      `json:"timings"`
+}
+
+// Entity is one named-entity span. Start and End are Unicode code-point
+// offsets into the submitted text, End exclusive; Text equals that slice.
+type Entity struct {
+	Label string  `json:"label"`
+	Text  string  `json:"text"`
+	Start int     `json:"start"`
+	End   int     `json:"end"`
+	Score float64 `json:"score"`
+}
+
+// Entities is the result of token classification.
+type Entities struct {
+	Entities []Entity `json:"entities"`
+	Model    string   `json:"model"`
+	Cached   bool     `json:"cached"`
+	Timings  Timings  `json:"timings"`
+}
+
+// Aggregation strategies, with Hugging Face's semantics.
+const (
+	AggNone    = "none"
+	AggSimple  = "simple"
+	AggFirst   = "first"
+	AggAverage = "average"
+	AggMax     = "max"
+)
+
+// Options tune one request. The zero value means the defaults.
+type Options struct {
+	Aggregation string // entities: none|simple|first|average|max (default simple)
+	NoCache     bool   // bypass the in-memory cache
+}
+
+// Analysis is the combined result of both pipelines for one text.
+type Analysis struct {
+	Sentiment *Sentiment `json:"sentiment,omitempty"`
+	Entities  *Entities  `json:"entities,omitempty"`
+}
+
+// TensorInfo describes one model input or output.
+type TensorInfo struct {
+	Name  string  `json:"name"`
+	Type  string  `json:"type"`  // e.g. "int64", "float32"
+	Shape []int64 `json:"shape"` // -1 for dynamic axes
+}
+
+// ModelInfo describes a loaded or discovered model.
+type ModelInfo struct {
+	ID        string       `json:"id"`   // name@hash12
+	Name      string       `json:"name"` // folder name or ORG/NAME
+	Task      Task         `json:"task"`
+	Dir       string       `json:"dir"` // "embedded:<name>" for defaults
+	Labels    []string     `json:"labels"`
+	Hash      string       `json:"hash"` // sha256 of the ONNX file, hex
+	SizeBytes int64        `json:"size_bytes"`
+	Inputs    []TensorInfo `json:"inputs"`
+	Outputs   []TensorInfo `json:"outputs"`
+	MaxLength int          `json:"max_length"` // tokens per window
+	Quantized bool         `json:"quantized"`
+	Provider  string       `json:"provider"` // "cpu" or "cuda"
+}
+
+// BatchStats describes one flushed batch; the profiler observes it.
+type BatchStats struct {
+	Task         Task
+	Size         int // requests in the batch
+	Tokens       int // real tokens
+	PaddedTokens int // longest × count
+	Inference    time.Duration
+}
+
+// Observer receives measurements from the engine. Implementations must be
+// safe for concurrent use and must not block. app connects it to profiler.
+type Observer interface {
+	ObserveRequest(task Task, t Timings, cached bool, err error)
+	ObserveBatch(b BatchStats)
+}
+
+// Stats is a point-in-time view of the engine's counters.
+type Stats struct {
+	QueueDepth  map[Task]int `json:"queue_depth"`
+	CacheHits   uint64       `json:"cache_hits"`
+	CacheMisses uint64       `json:"cache_misses"`
+	CacheSize   int          `json:"cache_size"`
+}
