@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Build the web UI into frontend/dist (embedded into the Go binary by
+# frontend/embed.go). Installs npm dependencies from the lock file when they
+# are missing or stale; skips the build when dist is newer than every source.
+set -euo pipefail
+cd "$(dirname "$0")/../frontend"
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing frontend dependencies (npm ci)" >&2
+  npm ci --no-fund --no-audit --loglevel=error
+fi
+
+if [ "${1:-}" != "--force" ] && [ -f dist/index.html ] &&
+   [ -z "$(find src index.html vite.config.ts svelte.config.js package-lock.json public -newer dist/index.html -print -quit)" ]; then
+  exit 0
+fi
+echo "setup: building frontend (vite)" >&2
+npx --no-install vite build --logLevel warn
+test -f dist/index.html
+test -f dist/.gitkeep
