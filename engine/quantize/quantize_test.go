@@ -1,0 +1,244 @@
+package quantize_test
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/nlpscope/nlpscope/engine/quantize"
+	"github.com/nlpscope/nlpscope/engine/quantize/onnxpb"
+)
+
+func TestQuantizeMatrixMatchesORTFormulas(t *testing.T) {
+	// 2×3 matrix, row-major; columns: [-1, 2], [0.5, 0.25], [-4, 1].
+	w := []float32{-1, 0.5, -4, 2, 0.25, 1}
+
+	q, p := quantize.QuantizeMatrix(w, 2, 3, false, true, false)
+	// symmetric per tensor: scale = 4/127, zero point 0.
+	if len(p.Scales) != 1 || math.Abs(float64(p.Scales[0])-4.0/127) > 1e-7 || p.ZeroPoints[0] != 0 {
+		t.Fatalf("per-tensor symmetric params = %+v", p)
+	}
+	if want := []int8{-32, 16, -127, 64, 8, 32}; !slices.Equal(q, want) {
+		t.Errorf("per-tensor symmetric q = %v, want %v", q, want)
+	}
+
+	q, p = quantize.QuantizeMatrix(w, 2, 3, true, true, false)
+	wantScales := []float32{2.0 / 127, 0.5 / 127, 4.0 / 127}
+	for i := range wantScales {
+		if math.Abs(float64(p.Scales[i]-wantScales[i])) > 1e-7 || p.ZeroPoints[i] != 0 {
+			t.Fatalf("per-channel scales = %v zps = %v, want %v", p.Scales, p.ZeroPoints, wantScales)
+		}
+	}
+	if want := []int8{-64, 127, -127, 127, 64, 32}; !slices.Equal(q, want) {
+		t.Errorf("per-channel q = %v, want %v", q, want)
+	}
+
+	// asymmetric per tensor over [-4, 2]: scale 6/255, zp = round(-128 + 4/scale) = 42.
+	q, p = quantize.QuantizeMatrix(w, 2, 3, false, false, false)
+	if math.Abs(float64(p.Scales[0])-6.0/255) > 1e-7 || p.ZeroPoints[0] != 42 {
+		t.Fatalf("asymmetric params = %+v", p)
+	}
+	for i, v := range w {
+		back := float32(int(q[i])-int(p.ZeroPoints[0])) * p.Scales[0]
+		if math.Abs(float64(back-v)) > float64(p.Scales[0])/2+1e-6 {
+			t.Errorf("value %g dequantizes to %g (error over half a step)", v, back)
+		}
+	}
+
+	// reduce range: 7 bits.
+	q, _ = quantize.QuantizeMatrix(w, 2, 3, false, true, true)
+	if slices.Min(q) != -64 || slices.Max(q) > 64 {
+		t.Errorf("reduce-range q = %v, want within -64..64", q)
+	}
+
+	// all-zero matrix: scale 1, zero point 0, no NaN.
+	q, p = quantize.QuantizeMatrix(make([]float32, 4), 2, 2, false, false, false)
+	if p.Scales[0] != 1 || p.ZeroPoints[0] != 0 || slices.Max(q) != 0 {
+		t.Errorf("zero matrix: q=%v params=%+v", q, p)
+	}
+}
+
+func decode(t *testing.T, b []byte) *onnxpb.ModelProto {
+	t.Helper()
+	m := &onnxpb.ModelProto{}
+	if err := proto.Unmarshal(b, m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func opCount(m *onnxpb.ModelProto) map[string]int {
+	c := map[string]int{}
+	for _, n := range m.GetGraph().GetNode() {
+		c[n.GetOpType()]++
+	}
+	return c
+}
+
+func TestDynamicRewritesMatMulAndGemm(t *testing.T) {
+	cfg := tinyBERT{Vocab: 100, Hidden: 64, FF: 256, Layers: 2, Labels: 2, Seed: 1}
+	in := cfg.build(t)
+	orig := slices.Clone(in)
+	out, rep, err := quantize.Dynamic(in, quantize.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(in, orig) {
+		t.Fatal("Dynamic modified its input")
+	}
+	// 6 MatMuls per layer with a weight (q, k, v, o, ff1, ff2) + the pooler Gemm.
+	if got, want := len(rep.Quantized), 6*cfg.Layers+1; got != want {
+		t.Errorf("quantized %d weights, want %d: %+v", got, want, rep.Quantized)
+	}
+	reasons := map[string]string{}
+	for _, s := range rep.Skipped {
+		reasons[s.Node] = s.Reason
+	}
+	// 2 attention MatMuls per layer (activation × activation) + the 2-label head.
+	if got, want := len(rep.Skipped), 2*cfg.Layers+1; got != want {
+		t.Errorf("skipped %d, want %d: %v", got, want, reasons)
+	}
+	m := decode(t, out)
+	ops := opCount(m)
+	// q, k, v share one input: one DynamicQuantizeLinear for the three.
+	if want := 4*cfg.Layers + 1; ops["DynamicQuantizeLinear"] != want {
+		t.Errorf("DynamicQuantizeLinear nodes = %d, want %d", ops["DynamicQuantizeLinear"], want)
+	}
+	if ops["MatMulInteger"] != 6*cfg.Layers+1 || ops["MatMul"] != 2*cfg.Layers || ops["Gemm"] != 1 || ops["Gather"] != 2 {
+		t.Errorf("ops after quantization: %v", ops)
+	}
+	for _, init := range m.GetGraph().GetInitializer() {
+		if init.GetName() == "layer0_q" || init.GetName() == "pooler_w" {
+			t.Errorf("fp32 weight %q still in the model", init.GetName())
+		}
+	}
+	if rep.OutputBytes*100 > rep.InputBytes*40 {
+		t.Errorf("quantized model is %d bytes, fp32 %d: want under 40%%", rep.OutputBytes, rep.InputBytes)
+	}
+	if rep.WeightsBytes[0] != 4*rep.WeightsBytes[1] {
+		t.Errorf("weights bytes = %v", rep.WeightsBytes)
+	}
+
+	info, err := quantize.Inspect(out)
+	if err != nil || !info.Quantized || info.Opset != 17 {
+		t.Errorf("Inspect(quantized) = %+v, %v", info, err)
+	}
+	info, err = quantize.Inspect(in)
+	if err != nil || info.Quantized || info.Ops["MatMul"] != 8*cfg.Layers {
+		t.Errorf("Inspect(fp32) = %+v, %v", info, err)
+	}
+	if _, _, err := quantize.Dynamic(out, quantize.Options{}); !errors.Is(err, quantize.ErrAlreadyQuantized) {
+		t.Errorf("quantizing twice: err = %v, want ErrAlreadyQuantized", err)
+	}
+}
+
+// TestDynamicAgreesWithFP32 runs the fp32 and the quantized models through the
+// real ONNX Runtime and checks that they agree: every scheme must keep the
+// label of at least 95% of the inputs and move no probability by more than
+// 0.1 (0.2 for 7-bit weights); the model must load and be under 40% of the fp32 size.
+func TestDynamicAgreesWithFP32(t *testing.T) {
+	cfg := tinyBERT{Vocab: 200, Hidden: 64, FF: 256, Layers: 2, Labels: 2, Seed: 3, ScaledGemm: true}
+	fp32 := cfg.build(t)
+	fp := newSession(t, fp32)
+	batches := sampleBatches(5, cfg.Vocab, 8, 16, 24)
+	for _, tc := range []struct {
+		name    string
+		opts    quantize.Options
+		maxDiff float64
+	}{
+		{"per-tensor symmetric", quantize.Options{}, 0.1},
+		{"per-channel symmetric", quantize.Options{PerChannel: true}, 0.1},
+		{"per-tensor asymmetric", quantize.Options{Asymmetric: true}, 0.1},
+		// 7-bit weights: half the resolution, twice the error budget.
+		{"per-channel asymmetric reduce-range", quantize.Options{PerChannel: true, Asymmetric: true, ReduceRange: true}, 0.2},
+		{"fused per-channel", quantize.Options{PerChannel: true, Fused: true}, 0.1},
+		{"fused per-tensor asymmetric", quantize.Options{Asymmetric: true, Fused: true}, 0.1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, rep, err := quantize.Dynamic(fp32, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := newSession(t, out)
+			a := compare(t, fp, q, batches)
+			t.Logf("%s: %d→%d bytes, label agreement %d/%d, max score diff %.4f",
+				rep.Scheme, rep.InputBytes, rep.OutputBytes, a.SameLabel, a.N, a.MaxScoreDiff)
+			if a.SameLabel*100 < a.N*95 {
+				t.Errorf("label agreement %d/%d, want ≥ 95%%", a.SameLabel, a.N)
+			}
+			if a.MaxScoreDiff > tc.maxDiff {
+				t.Errorf("max score difference %.4f, want ≤ %g", a.MaxScoreDiff, tc.maxDiff)
+			}
+			if a.MaxScoreDiff == 0 {
+				t.Errorf("outputs identical to fp32: the quantized graph did not run")
+			}
+			if rep.OutputBytes*100 > rep.InputBytes*40 {
+				t.Errorf("quantized %d bytes vs fp32 %d", rep.OutputBytes, rep.InputBytes)
+			}
+		})
+	}
+}
+
+func TestDynamicOptionsAndErrors(t *testing.T) {
+	cfg := tinyBERT{Vocab: 50, Hidden: 32, FF: 64, Layers: 1, Labels: 3, Seed: 9}
+	in := cfg.build(t)
+
+	// 32×32 = 1024 values: quantized at the default threshold, not at 2048.
+	_, rep, err := quantize.Dynamic(in, quantize.Options{})
+	if err != nil || len(rep.Quantized) != 7 {
+		t.Fatalf("default: %d quantized, err %v", len(rep.Quantized), err)
+	}
+	_, rep, err = quantize.Dynamic(in, quantize.Options{MinElements: 4096})
+	if !errors.Is(err, quantize.ErrNothingToQuantize) {
+		t.Errorf("MinElements 4096: err = %v, want ErrNothingToQuantize (report %+v)", err, rep)
+	}
+	// MinColumns 1 quantizes the 3-label head too; Exclude keeps one node.
+	_, rep, err = quantize.Dynamic(in, quantize.Options{MinColumns: 1, MinElements: 64, Exclude: []string{"Gemm_" + strconv.Itoa(len(decode(t, in).Graph.Node))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Quantized) != 7 || rep.Skipped[len(rep.Skipped)-1].Reason != "excluded by name" {
+		t.Errorf("exclude: quantized %d, skipped %+v", len(rep.Quantized), rep.Skipped)
+	}
+
+	for name, bad := range map[string][]byte{
+		"empty":      nil,
+		"text":       []byte("this is not an ONNX model\n"),
+		"truncated":  in[:len(in)/2],
+		"json":       []byte(`{"ir_version": 8}`),
+		"zero bytes": make([]byte, 64),
+	} {
+		if _, _, err := quantize.Dynamic(bad, quantize.Options{}); !errors.Is(err, quantize.ErrNotONNX) {
+			t.Errorf("%s: err = %v, want ErrNotONNX", name, err)
+		}
+	}
+
+	m := decode(t, in)
+	m.OpsetImport[0].Version = proto.Int64(10)
+	old, _ := proto.Marshal(m)
+	if _, _, err := quantize.Dynamic(old, quantize.Options{}); !errors.Is(err, quantize.ErrOpsetTooOld) {
+		t.Errorf("opset 10: err = %v, want ErrOpsetTooOld", err)
+	}
+}
+
+func FuzzDynamic(f *testing.F) {
+	f.Add(tinyBERT{Vocab: 20, Hidden: 16, FF: 32, Layers: 1, Labels: 2, Seed: 1}.build(f))
+	f.Add([]byte("not onnx"))
+	f.Add([]byte{0x08, 0x08, 0x3a, 0x02, 0x0a, 0x00})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, rep, err := quantize.Dynamic(data, quantize.Options{MinElements: 1, MinColumns: 1})
+		if err != nil {
+			return
+		}
+		if len(rep.Quantized) == 0 || len(out) == 0 {
+			t.Fatalf("success without quantizing: %+v", rep)
+		}
+		if _, err := quantize.Inspect(out); err != nil {
+			t.Fatalf("output does not parse: %v", err)
+		}
+	})
+}
