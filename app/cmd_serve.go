@@ -1,8 +1,101 @@
 package app
 
-import "context"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+)
 
-// cmdServe is not built yet; its owner replaces this file.
+// cmdServe starts the web shell: `nlpscope serve [--addr A] [--token T] …`.
 func cmdServe(ctx context.Context, std Stdio, args []string) int {
-	return notBuilt(std, "serve")
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(std.Err)
+	cfg := engineFlags(fs)
+	var sc ServerConfig
+	fs.StringVar(&sc.Addr, "addr", DefaultAddr, "listen `address`; anything but loopback requires --token")
+	fs.StringVar(&sc.Token, "token", "", "API `token` required as 'Authorization: Bearer T' (default $NLPSCOPE_TOKEN)")
+	fs.StringVar(&sc.CORSOrigin, "cors", "", "allow cross-origin requests from this `origin`")
+	fs.BoolVar(&cfg.NoDB, "no-db", false, "run without a database (nothing is stored)")
+	verbose := fs.Bool("v", false, "log debug messages")
+	fs.Usage = func() {
+		fmt.Fprintln(std.Err, "usage: nlpscope serve [flags]\n\nStarts the web shell (UI, JSON API, SSE, Prometheus /metrics).\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(std.Err, "nlpscope serve: unexpected argument %q\n", fs.Arg(0))
+		return ExitUsage
+	}
+	if sc.Token == "" {
+		sc.Token = os.Getenv("NLPSCOPE_TOKEN")
+	}
+	return serve(ctx, std, *cfg, sc, newLogger(std, *verbose))
+}
+
+// serve runs the web shell until ctx ends.
+func serve(ctx context.Context, std Stdio, cfg Config, sc ServerConfig, log *slog.Logger) int {
+	if sc.Addr == "" {
+		sc.Addr = DefaultAddr
+	}
+	if sc.Token == "" && !isLoopbackAddr(sc.Addr) {
+		fmt.Fprintf(std.Err, "nlpscope serve: listening on %s (not loopback) requires an API token: --token or NLPSCOPE_TOKEN\n", sc.Addr)
+		return ExitUsage
+	}
+	svc, err := New(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(std.Err, "nlpscope serve: %v\n", err)
+		return ExitFailure
+	}
+	defer svc.Close()
+	srv, err := NewServer(sc, svc, log)
+	if err != nil {
+		fmt.Fprintf(std.Err, "nlpscope serve: %v\n", err)
+		return ExitUsage
+	}
+	ln, err := net.Listen("tcp", sc.Addr)
+	if err != nil {
+		fmt.Fprintf(std.Err, "nlpscope serve: %v\n", err)
+		return ExitFailure
+	}
+	fmt.Fprintf(std.Out, "nlpscope: web shell at %s\n", shellURL(ln.Addr(), sc.Token != ""))
+	if err := srv.Serve(ctx, ln); err != nil {
+		fmt.Fprintf(std.Err, "nlpscope serve: %v\n", err)
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+// shellURL is the address to open in a browser.
+func shellURL(a net.Addr, token bool) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	u := "http://" + net.JoinHostPort(host, port) + "/"
+	if token {
+		u += "?token=<your token>"
+	}
+	return u
+}
+
+// newLogger logs text to stderr; warnings and errors only unless verbose.
+func newLogger(std Stdio, verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	if v := strings.ToLower(os.Getenv("NLPSCOPE_LOG")); v == "debug" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(std.Err, &slog.HandlerOptions{Level: level}))
 }

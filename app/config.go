@@ -1,0 +1,109 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nlpscope/nlpscope/engine"
+)
+
+// Config configures a Service. Zero values take the defaults noted; New
+// validates it.
+type Config struct {
+	DBPath string // SQLite database; "" = DefaultDBPath(); see NoDB
+	NoDB   bool   // run without a database: nothing is stored, history is unavailable
+
+	ORTLib         string // ONNX Runtime library; "" = engine lookup order
+	Provider       string // "cpu" (default) or "cuda"
+	IntraOpThreads int    // 0 = number of CPUs
+	InterOpThreads int    // 0 = 1
+	QueueSize      int    // engine queue per model; 0 = engine default
+
+	ModelSentiment string // folder of the sentiment model; "" = embedded default
+	ModelNER       string // folder of the NER model; "" = embedded default
+	ModelsDir      string // extra folder scanned for models (each sub-folder one model); "" = none
+
+	Tuning engine.Tuning // batching and cache; zero fields = engine defaults
+
+	MaxTextBytes  int // one text; 0 = 1 MiB
+	MaxBatchTexts int // texts in one request; 0 = 256
+
+	Emitter Emitter          // live events to the desktop window; may be nil
+	Now     func() time.Time // for tests; nil = time.Now
+}
+
+// Default limits.
+const (
+	DefaultMaxTextBytes  = 1 << 20
+	DefaultMaxBatchTexts = 256
+)
+
+func (c *Config) setDefaults() error {
+	if c.MaxTextBytes == 0 {
+		c.MaxTextBytes = DefaultMaxTextBytes
+	}
+	if c.MaxBatchTexts == 0 {
+		c.MaxBatchTexts = DefaultMaxBatchTexts
+	}
+	if c.Provider == "" {
+		c.Provider = "cpu"
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	switch {
+	case c.MaxTextBytes < 0:
+		return errors.New("max text bytes must be positive")
+	case c.MaxBatchTexts < 0:
+		return errors.New("max batch texts must be positive")
+	case c.Provider != "cpu" && c.Provider != "cuda":
+		return fmt.Errorf("provider %q: want cpu or cuda", c.Provider)
+	case c.IntraOpThreads < 0 || c.InterOpThreads < 0:
+		return errors.New("thread counts must not be negative")
+	}
+	if !c.NoDB && c.DBPath == "" {
+		p, err := DefaultDBPath()
+		if err != nil {
+			return err
+		}
+		c.DBPath = p
+	}
+	return nil
+}
+
+// DefaultDBPath is $XDG_DATA_HOME/nlpscope/nlpscope.db (~/.local/share/… when
+// XDG_DATA_HOME is unset).
+func DefaultDBPath() (string, error) {
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("default database path: %w (use --db)", err)
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(dir, "nlpscope", "nlpscope.db"), nil
+}
+
+// engineFlags registers the flags shared by every command that builds a
+// Service (serve, analyze, desktop) on fs and returns the Config they fill.
+func engineFlags(fs *flag.FlagSet) *Config {
+	c := &Config{}
+	fs.StringVar(&c.DBPath, "db", "", "SQLite database `path` (default: the user data directory)")
+	fs.StringVar(&c.ORTLib, "ort-lib", "", "ONNX Runtime shared library `path`")
+	fs.StringVar(&c.Provider, "provider", "cpu", "execution provider: cpu or cuda")
+	fs.IntVar(&c.IntraOpThreads, "threads", 0, "intra-op threads per session (0 = all CPUs)")
+	fs.StringVar(&c.ModelSentiment, "model-sentiment", "", "sentiment model `dir` (Hugging Face layout; default: embedded)")
+	fs.StringVar(&c.ModelNER, "model-ner", "", "NER model `dir` (Hugging Face layout; default: embedded)")
+	fs.StringVar(&c.ModelsDir, "models-dir", "", "`dir` whose sub-folders are offered as models")
+	fs.IntVar(&c.Tuning.MaxBatchSize, "max-batch", 0, "max requests per batch (0 = engine default)")
+	fs.DurationVar(&c.Tuning.MaxDelay, "max-delay", 0, "max wait before a batch flushes (0 = engine default)")
+	fs.IntVar(&c.Tuning.TokenBudget, "token-budget", 0, "padded tokens per batch (0 = engine default)")
+	fs.IntVar(&c.Tuning.CacheEntries, "cache-entries", 0, "in-memory result cache entries (0 = default, <0 = off)")
+	fs.IntVar(&c.MaxTextBytes, "max-text-bytes", DefaultMaxTextBytes, "largest accepted text in bytes")
+	return c
+}

@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nlpscope/nlpscope/engine"
+)
+
+// handleImportUpload serves POST /v1/imports: a multipart/form-data body
+// with one or more "files" parts and optional fields tasks (comma
+// separated), aggregation, unit, column, field. The files are saved to a
+// temporary folder, removed when the import ends. Answers 202 with the
+// import's first status.
+func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
+	if err := s.importUpload(w, r); err != nil {
+		writeError(w, s.log, r, err)
+	}
+}
+
+func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return fmt.Errorf("%w: want multipart/form-data: %v", ErrBadRequest, err)
+	}
+	dir, err := os.MkdirTemp("", "nlpscope-import-")
+	if err != nil {
+		return err
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			os.RemoveAll(dir)
+		}
+	}()
+	var opt ImportOptions
+	var files []ImportFile
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%w: multipart: %w", ErrBadRequest, err)
+		}
+		if p.FileName() == "" {
+			if err := formField(p, &opt); err != nil {
+				return err
+			}
+			continue
+		}
+		name := filepath.Base(filepath.Clean("/" + p.FileName()))
+		if _, err := FormatOf(name); err != nil {
+			return err
+		}
+		path := filepath.Join(dir, fmt.Sprintf("%03d-%s", len(files), name))
+		if err := saveFile(path, p); err != nil {
+			return err
+		}
+		files = append(files, ImportFile{Path: path, Name: name})
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("%w: no files in the upload (part name \"files\")", ErrBadRequest)
+	}
+	st, err := s.svc.ImportFiles(r.Context(), files, opt)
+	if err != nil {
+		return err
+	}
+	keep = true
+	go func() { // the Service ends every import on Close, so this returns
+		s.svc.WaitImport(context.Background(), st.ID)
+		os.RemoveAll(dir)
+	}()
+	writeJSON(w, http.StatusAccepted, st)
+	return nil
+}
+
+func formField(p *multipart.Part, opt *ImportOptions) error {
+	b, err := io.ReadAll(io.LimitReader(p, 4096))
+	if err != nil {
+		return fmt.Errorf("%w: multipart: %w", ErrBadRequest, err)
+	}
+	v := strings.TrimSpace(string(b))
+	switch p.FormName() {
+	case "tasks":
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				opt.Tasks = append(opt.Tasks, engine.Task(t))
+			}
+		}
+	case "aggregation":
+		opt.Aggregation = v
+	case "unit":
+		opt.Unit = v
+	case "column":
+		opt.Column = v
+	case "field":
+		opt.Field = v
+	}
+	return nil
+}
+
+func saveFile(path string, r io.Reader) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

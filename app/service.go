@@ -1,0 +1,530 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nlpscope/nlpscope/engine"
+)
+
+// Version is the application version reported by /health.
+var Version = "dev"
+
+// Errors the Service returns for bad requests; the HTTP layer maps them (and
+// the engine's typed errors) to statuses in one place, httpError.
+var (
+	ErrBadRequest     = errors.New("bad request")
+	ErrTooLarge       = errors.New("request too large")
+	ErrNotFound       = errors.New("not found")
+	ErrNoStorage      = errors.New("no database: history is unavailable (start without --no-db)")
+	ErrUnknownModel   = errors.New("model is not active")
+	ErrServiceClosed  = errors.New("service closed")
+	ErrLoadTestActive = errors.New("a load test is already running")
+)
+
+// inferer is what the Service needs from the engine; *engine.Engine
+// implements it, tests substitute a fake for failure modes such as overload.
+type inferer interface {
+	Close() error
+	LoadModel(ctx context.Context, task engine.Task, src engine.ModelSource) (engine.ModelInfo, error)
+	Models() []engine.ModelInfo
+	Ready(task engine.Task) bool
+	Runtime() engine.RuntimeInfo
+	Sentiment(ctx context.Context, text string, opts engine.Options) (engine.Sentiment, error)
+	SentimentBatch(ctx context.Context, texts []string, opts engine.Options) ([]engine.Sentiment, error)
+	Entities(ctx context.Context, text string, opts engine.Options) (engine.Entities, error)
+	EntitiesBatch(ctx context.Context, texts []string, opts engine.Options) ([]engine.Entities, error)
+	Stats() engine.Stats
+	Tuning() engine.Tuning
+	SetTuning(t engine.Tuning) error
+}
+
+var _ inferer = (*engine.Engine)(nil)
+
+// Service is nlpscope's application layer, one per process: both shells and
+// the CLI call it. It owns the engine, the profiler and the database. All
+// methods are safe for concurrent use.
+type Service struct {
+	cfg     Config
+	log     *slog.Logger
+	eng     inferer
+	hub     *hub
+	started time.Time
+
+	ctx    context.Context // lifetime of background work (imports, load tests, metrics)
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	problems  []string // why a task is not ready, for /health
+	imports   map[string]*importJob
+	loaded    chan struct{} // closed when the startup models are loaded (or failed)
+	closed    bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New builds the Service: it starts ONNX Runtime and opens the database,
+// then loads the sentiment and NER models (the embedded defaults or cfg's
+// folders) in the background; Health reports "loading" until WaitLoaded
+// would return. A model that fails to load leaves its task not ready
+// (reported by Health) instead of failing New; a missing ONNX Runtime or an
+// unusable database fails New.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := newService(cfg, log)
+	eng, err := engine.New(engine.Config{
+		ORTLibPath:       cfg.ORTLib,
+		Provider:         cfg.Provider,
+		AllowCPUFallback: true,
+		IntraOpThreads:   cfg.IntraOpThreads,
+		InterOpThreads:   cfg.InterOpThreads,
+		MaxTextBytes:     cfg.MaxTextBytes,
+		QueueSize:        cfg.QueueSize,
+		Tuning:           cfg.Tuning,
+		Observer:         s.observer(),
+	}, log)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start engine: %w", err)
+	}
+	s.eng = eng
+	if err := s.openStorage(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.startBackground()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(s.loaded)
+		s.loadModels(s.ctx)
+	}()
+	return s, nil
+}
+
+// loadModels loads the configured models; a model that fails leaves its
+// task not ready, with the reason in Health.
+func (s *Service) loadModels(ctx context.Context) {
+	for _, m := range []struct {
+		task engine.Task
+		dir  string
+	}{{engine.TaskSentiment, s.cfg.ModelSentiment}, {engine.TaskEntities, s.cfg.ModelNER}} {
+		src, err := modelSource(m.task, m.dir)
+		if err == nil {
+			_, err = s.eng.LoadModel(ctx, m.task, src)
+		}
+		if err != nil {
+			s.mu.Lock()
+			s.problems = append(s.problems, fmt.Sprintf("%s: %v", m.task, err))
+			s.mu.Unlock()
+			s.log.Warn("model not loaded", slog.String("task", string(m.task)), slog.Any("err", err))
+		}
+	}
+}
+
+// WaitLoaded blocks until the startup models have loaded (or failed to; see
+// Health) or ctx ends.
+func (s *Service) WaitLoaded(ctx context.Context) error {
+	select {
+	case <-s.loaded:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+
+// newService builds the parts of a Service that need no engine.
+func newService(cfg Config, log *slog.Logger) *Service {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Service{
+		cfg:     cfg,
+		log:     log,
+		hub:     newHub(cfg.Emitter),
+		started: cfg.Now(),
+		ctx:     ctx,
+		cancel:  cancel,
+		imports: make(map[string]*importJob),
+		loaded:  make(chan struct{}),
+	}
+}
+
+// startBackground starts the goroutines the Service owns.
+func (s *Service) startBackground() {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.runMetrics(s.ctx)
+	}()
+}
+
+// Close cancels running imports and load tests, waits for them, then closes
+// the engine (draining queued requests) and the database.
+func (s *Service) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		s.cancel()
+		s.wg.Wait()
+		var errs []error
+		if s.eng != nil {
+			errs = append(errs, s.eng.Close())
+		}
+		errs = append(errs, s.closeStorage())
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// SetEmitter replaces the emitter that receives live events (the desktop
+// shell sets it once its window context exists). nil stops external delivery.
+func (s *Service) SetEmitter(e Emitter) {
+	s.hub.mu.Lock()
+	s.hub.emitter = e
+	s.hub.mu.Unlock()
+}
+
+// SetLiveMetrics tells the Service whether the Emitter's side (the desktop
+// window) currently shows live metrics; snapshots are computed only while
+// someone listens.
+func (s *Service) SetLiveMetrics(on bool) { s.hub.setExternal(on) }
+
+// Subscribe returns a channel of live events (used by the SSE endpoint) and a
+// function that ends the subscription. A slow reader loses events.
+func (s *Service) Subscribe(buffer int) (<-chan Event, func()) { return s.hub.subscribe(buffer) }
+
+// Health reports readiness. It is cheap: no inference, no I/O.
+func (s *Service) Health() Health {
+	h := Health{
+		Ready:   map[string]bool{},
+		Version: Version,
+		Uptime:  s.cfg.Now().Sub(s.started).Seconds(),
+		Storage: s.hasStorage(),
+	}
+	ready := true
+	for _, t := range []engine.Task{engine.TaskSentiment, engine.TaskEntities} {
+		r := s.eng != nil && s.eng.Ready(t)
+		h.Ready[string(t)] = r
+		ready = ready && r
+	}
+	if s.eng != nil {
+		h.Runtime = s.eng.Runtime()
+	}
+	s.mu.Lock()
+	h.Problems = slices.Clone(s.problems)
+	s.mu.Unlock()
+	h.Status = "ok"
+	select {
+	case <-s.loaded:
+		if !ready {
+			h.Status = "not_ready"
+		}
+	default:
+		h.Status = "loading"
+	}
+	return h
+}
+
+// request is a validated AnalyzeRequest.
+type request struct {
+	texts   []string
+	tasks   []engine.Task
+	opts    engine.Options
+	store   bool
+	source  string
+	lines   []int // optional line per text (imports, CLI)
+	imports string
+}
+
+func (s *Service) validate(req AnalyzeRequest) (request, error) {
+	var r request
+	switch {
+	case req.Text != "" && len(req.Texts) > 0:
+		return r, fmt.Errorf("%w: give text or texts, not both", ErrBadRequest)
+	case len(req.Texts) > 0:
+		r.texts = req.Texts
+	default:
+		r.texts = []string{req.Text}
+	}
+	if len(r.texts) > s.cfg.MaxBatchTexts {
+		return r, fmt.Errorf("%w: %d texts, at most %d per request", ErrTooLarge, len(r.texts), s.cfg.MaxBatchTexts)
+	}
+	for i, t := range r.texts {
+		if err := s.checkText(t); err != nil {
+			if len(r.texts) > 1 {
+				return r, fmt.Errorf("texts[%d]: %w", i, err)
+			}
+			return r, err
+		}
+	}
+	tasks, err := parseTasks(req.Tasks)
+	if err != nil {
+		return r, err
+	}
+	r.tasks = tasks
+	agg, err := parseAggregation(req.Aggregation)
+	if err != nil {
+		return r, err
+	}
+	r.opts.Aggregation = agg
+	if req.Model != "" {
+		if err := s.checkModel(req.Model, r.tasks); err != nil {
+			return r, err
+		}
+	}
+	r.store = !req.NoStore
+	r.source = req.Source
+	return r, nil
+}
+
+// checkText applies the engine's input rules before anything is computed.
+func (s *Service) checkText(t string) error {
+	switch {
+	case len(t) > s.cfg.MaxTextBytes:
+		return fmt.Errorf("%w: %d bytes, limit %d", engine.ErrTextTooLong, len(t), s.cfg.MaxTextBytes)
+	case !utf8.ValidString(t):
+		return engine.ErrInvalidUTF8
+	case strings.TrimFunc(t, unicode.IsSpace) == "":
+		return engine.ErrEmptyText
+	}
+	return nil
+}
+
+func parseTasks(in []engine.Task) ([]engine.Task, error) {
+	if len(in) == 0 {
+		return []engine.Task{engine.TaskSentiment, engine.TaskEntities}, nil
+	}
+	var out []engine.Task
+	for _, t := range in {
+		switch t {
+		case engine.TaskSentiment, engine.TaskEntities:
+		case "all":
+			return []engine.Task{engine.TaskSentiment, engine.TaskEntities}, nil
+		case "ner":
+			t = engine.TaskEntities
+		default:
+			return nil, fmt.Errorf("%w: unknown task %q (want sentiment, entities or all)", ErrBadRequest, t)
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func parseAggregation(a string) (string, error) {
+	switch a {
+	case "":
+		return engine.AggSimple, nil
+	case engine.AggNone, engine.AggSimple, engine.AggFirst, engine.AggAverage, engine.AggMax:
+		return a, nil
+	}
+	return "", fmt.Errorf("%w: unknown aggregation %q (want none, simple, first, average or max)", ErrBadRequest, a)
+}
+
+// checkModel accepts a model ID or name that is active for one of tasks.
+func (s *Service) checkModel(model string, tasks []engine.Task) error {
+	for _, m := range s.eng.Models() {
+		if (m.ID == model || m.Name == model) && slices.Contains(tasks, m.Task) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %q (activate it first: POST /v1/models/active)", ErrUnknownModel, model)
+}
+
+// AnalyzeText runs the requested tasks on one text or a batch, stores the
+// results (unless NoStore; the response comes only after the commit) and
+// returns them in order. Results already stored for the same model, task,
+// options and text are reused without inference. Bad input fails the whole
+// request before anything is computed.
+func (s *Service) AnalyzeText(ctx context.Context, req AnalyzeRequest) (AnalyzeResponse, error) {
+	r, err := s.validate(req)
+	if err != nil {
+		return AnalyzeResponse{}, err
+	}
+	res, err := s.analyze(ctx, r)
+	if err != nil {
+		return AnalyzeResponse{}, err
+	}
+	return AnalyzeResponse{Results: res}, nil
+}
+
+// analyze computes (or reuses) and stores a validated request.
+func (s *Service) analyze(ctx context.Context, r request) ([]DocumentResult, error) {
+	if s.isClosed() {
+		return nil, ErrServiceClosed
+	}
+	for _, t := range r.tasks {
+		if !s.eng.Ready(t) {
+			return nil, fmt.Errorf("%s: %w", t, engine.ErrNotReady)
+		}
+	}
+	now := s.cfg.Now()
+	out := make([]DocumentResult, len(r.texts))
+	for i, t := range r.texts {
+		out[i] = DocumentResult{Text: t, Source: r.source, CreatedAt: now}
+		if r.lines != nil {
+			out[i].Line = r.lines[i]
+		}
+	}
+	hits, err := s.lookupStored(ctx, r, out)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.compute(ctx, r, out, hits); err != nil {
+		return nil, err
+	}
+	if r.store && s.hasStorage() {
+		if err := s.store(ctx, r, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// compute fills out[i] for every task not already filled from storage; the
+// two tasks run concurrently, each as one engine batch.
+func (s *Service) compute(ctx context.Context, r request, out []DocumentResult, have func(i int, t engine.Task) bool) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(r.tasks))
+	for k, task := range r.tasks {
+		var idx []int
+		var texts []string
+		for i, t := range r.texts {
+			if !have(i, task) {
+				idx = append(idx, i)
+				texts = append(texts, t)
+			}
+		}
+		if len(texts) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch task {
+			case engine.TaskSentiment:
+				var res []engine.Sentiment
+				var err error
+				if len(texts) == 1 {
+					var one engine.Sentiment
+					one, err = s.eng.Sentiment(ctx, texts[0], r.opts)
+					res = []engine.Sentiment{one}
+				} else {
+					res, err = s.eng.SentimentBatch(ctx, texts, r.opts)
+				}
+				if err != nil {
+					errs[k] = fmt.Errorf("sentiment: %w", err)
+					return
+				}
+				for j, i := range idx {
+					out[i].Sentiment = &res[j]
+				}
+			case engine.TaskEntities:
+				var res []engine.Entities
+				var err error
+				if len(texts) == 1 {
+					var one engine.Entities
+					one, err = s.eng.Entities(ctx, texts[0], r.opts)
+					res = []engine.Entities{one}
+				} else {
+					res, err = s.eng.EntitiesBatch(ctx, texts, r.opts)
+				}
+				if err != nil {
+					errs[k] = fmt.Errorf("entities: %w", err)
+					return
+				}
+				for j, i := range idx {
+					ents := res[j]
+					if ents.Entities == nil {
+						ents.Entities = []engine.Entity{}
+					}
+					out[i].Entities = &ents
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (s *Service) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// Models lists the active models and the models that can be activated.
+func (s *Service) Models() ModelsResponse {
+	return ModelsResponse{Active: s.eng.Models(), Available: s.availableModels(), Runtime: s.eng.Runtime()}
+}
+
+// SetActiveModel loads a model and makes it the active one for its task; the
+// previous model finishes its queued requests first.
+func (s *Service) SetActiveModel(ctx context.Context, req SetModelRequest) (engine.ModelInfo, error) {
+	task, err := parseTasks([]engine.Task{req.Task})
+	if err != nil || len(task) != 1 {
+		return engine.ModelInfo{}, fmt.Errorf("%w: task %q (want sentiment or entities)", ErrBadRequest, req.Task)
+	}
+	if req.Dir == "" {
+		return engine.ModelInfo{}, fmt.Errorf("%w: dir is required", ErrBadRequest)
+	}
+	src, err := modelSource(task[0], req.Dir)
+	if err != nil {
+		return engine.ModelInfo{}, err
+	}
+	if req.Name != "" {
+		src.Name = req.Name
+	}
+	info, err := s.eng.LoadModel(ctx, task[0], src)
+	if err != nil {
+		return engine.ModelInfo{}, err
+	}
+	s.mu.Lock()
+	s.problems = slices.DeleteFunc(s.problems, func(p string) bool { return strings.HasPrefix(p, string(task[0])+":") })
+	s.mu.Unlock()
+	return info, nil
+}
+
+// Settings returns the engine's live settings.
+func (s *Service) Settings() Settings {
+	t := s.eng.Tuning()
+	return Settings{MaxBatchSize: t.MaxBatchSize, MaxDelayUS: t.MaxDelay.Microseconds(), TokenBudget: t.TokenBudget, CacheEntries: t.CacheEntries}
+}
+
+// SetSettings applies new engine settings without restart and returns them.
+func (s *Service) SetSettings(in Settings) (Settings, error) {
+	switch {
+	case in.MaxBatchSize < 1 || in.MaxBatchSize > 4096:
+		return Settings{}, fmt.Errorf("%w: max_batch_size %d: want 1..4096", ErrBadRequest, in.MaxBatchSize)
+	case in.MaxDelayUS < 0 || in.MaxDelayUS > 1_000_000:
+		return Settings{}, fmt.Errorf("%w: max_delay_us %d: want 0..1000000", ErrBadRequest, in.MaxDelayUS)
+	case in.TokenBudget < 1:
+		return Settings{}, fmt.Errorf("%w: token_budget %d: want ≥ 1", ErrBadRequest, in.TokenBudget)
+	}
+	err := s.eng.SetTuning(engine.Tuning{
+		MaxBatchSize: in.MaxBatchSize,
+		MaxDelay:     time.Duration(in.MaxDelayUS) * time.Microsecond,
+		TokenBudget:  in.TokenBudget,
+		CacheEntries: in.CacheEntries,
+	})
+	if err != nil {
+		return Settings{}, fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	return s.Settings(), nil
+}

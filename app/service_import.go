@@ -1,0 +1,386 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/nlpscope/nlpscope/engine"
+)
+
+// Import tuning: texts per engine call and calls in flight per import.
+const (
+	importChunk     = 32
+	importInFlight  = 4
+	maxImportErrors = 1000
+)
+
+// importJob is one running or finished import.
+type importJob struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu     sync.Mutex
+	status ImportStatus
+	last   time.Time // last progress event
+}
+
+func (j *importJob) snapshot(now time.Time) ImportStatus {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	st := j.status
+	st.Files = slices.Clone(st.Files)
+	st.Errors = slices.Clone(st.Errors)
+	end := now
+	if st.Finished != nil {
+		end = *st.Finished
+	}
+	st.Elapsed = end.Sub(st.Started)
+	if secs := st.Elapsed.Seconds(); secs > 0 {
+		st.RatePerS = float64(st.Done) / secs
+	}
+	if st.State == StateRunning && st.RatePerS > 0 && st.Total > st.Done+st.Failed {
+		st.ETASecond = float64(st.Total-st.Done-st.Failed) / st.RatePerS
+	}
+	return st
+}
+
+func (j *importJob) addError(e InputError) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.status.Failed++
+	if len(j.status.Errors) < maxImportErrors {
+		j.status.Errors = append(j.status.Errors, e)
+	}
+}
+
+// ImportFile names one file to import: Path on disk, Name as shown and
+// stored as the source (the original name of an upload; "" = Path).
+type ImportFile struct {
+	Path string `json:"path"`
+	Name string `json:"name,omitempty"`
+}
+
+// ImportFiles starts analysing and storing every text of the given files (and
+// of the .txt/.csv/.jsonl files inside given folders) in the background and
+// returns its first status at once. Progress arrives as "import" events and
+// from GetImport; CancelImport stops it. Unreadable rows are listed with file
+// and line in the status' errors; they do not stop the import.
+func (s *Service) ImportFiles(ctx context.Context, files []ImportFile, opt ImportOptions) (ImportStatus, error) {
+	if len(files) == 0 {
+		return ImportStatus{}, fmt.Errorf("%w: no files", ErrBadRequest)
+	}
+	tasks, err := parseTasks(opt.Tasks)
+	if err != nil {
+		return ImportStatus{}, err
+	}
+	agg, err := parseAggregation(opt.Aggregation)
+	if err != nil {
+		return ImportStatus{}, err
+	}
+	if opt.Unit != "" && opt.Unit != "line" && opt.Unit != "file" {
+		return ImportStatus{}, fmt.Errorf("%w: unit %q (want line or file)", ErrBadRequest, opt.Unit)
+	}
+	list, err := expandFiles(files)
+	if err != nil {
+		return ImportStatus{}, err
+	}
+	for _, t := range tasks {
+		if !s.eng.Ready(t) {
+			return ImportStatus{}, fmt.Errorf("%s: %w", t, engine.ErrNotReady)
+		}
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ImportStatus{}, ErrServiceClosed
+	}
+	jctx, cancel := context.WithCancel(s.ctx)
+	j := &importJob{cancel: cancel, done: make(chan struct{})}
+	j.status = ImportStatus{ID: newID(), State: StateRunning, Started: s.cfg.Now(), Errors: []InputError{}}
+	for _, f := range list {
+		j.status.Files = append(j.status.Files, f.Name)
+	}
+	s.imports[j.status.ID] = j
+	s.wg.Add(1)
+	s.mu.Unlock()
+
+	base := request{tasks: tasks, opts: engine.Options{Aggregation: agg}, store: true, imports: j.status.ID}
+	go func() {
+		defer s.wg.Done()
+		defer close(j.done)
+		defer cancel()
+		s.runImport(jctx, j, list, opt, base)
+	}()
+	return j.snapshot(s.cfg.Now()), nil
+}
+
+// expandFiles replaces folders by the supported files inside them (sorted).
+func expandFiles(files []ImportFile) ([]ImportFile, error) {
+	var out []ImportFile
+	for _, f := range files {
+		if f.Name == "" {
+			f.Name = f.Path
+		}
+		st, err := os.Stat(f.Path)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+		}
+		if !st.IsDir() {
+			if _, err := FormatOf(f.Name); err != nil {
+				return nil, err
+			}
+			out = append(out, f)
+			continue
+		}
+		var inDir []ImportFile
+		err = filepath.WalkDir(f.Path, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			if _, err := FormatOf(p); err == nil && filepath.Ext(p) != "" {
+				inDir = append(inDir, ImportFile{Path: p, Name: p})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+		}
+		sort.Slice(inDir, func(a, b int) bool { return inDir[a].Path < inDir[b].Path })
+		out = append(out, inDir...)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no .txt, .csv or .jsonl files", ErrBadRequest)
+	}
+	return out, nil
+}
+
+func newID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// runImport reads every file, sends chunks of texts to analyze with up to
+// importInFlight chunks in flight, and records progress.
+func (s *Service) runImport(ctx context.Context, j *importJob, files []ImportFile, opt ImportOptions, base request) {
+	sem := make(chan struct{}, importInFlight)
+	var wg sync.WaitGroup
+	submit := func(chunk []Record) {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			s.importChunk(ctx, j, chunk, base)
+		}()
+	}
+	var fatal error
+files:
+	for _, f := range files {
+		chunk := make([]Record, 0, importChunk)
+		err := readFile(f, InputOptions{Unit: opt.Unit, Column: opt.Column, Field: opt.Field, MaxTextBytes: s.cfg.MaxTextBytes}, func(rec Record) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if rec.Err != nil {
+				j.mu.Lock()
+				j.status.Total++
+				j.mu.Unlock()
+				j.addError(InputError{Source: rec.Source, Line: rec.Line, Message: rec.Err.Error()})
+				return nil
+			}
+			j.mu.Lock()
+			j.status.Total++
+			j.mu.Unlock()
+			chunk = append(chunk, rec)
+			if len(chunk) == importChunk {
+				submit(chunk)
+				chunk = make([]Record, 0, importChunk)
+			}
+			s.importProgress(j, false)
+			return nil
+		})
+		if len(chunk) > 0 && ctx.Err() == nil {
+			submit(chunk)
+		}
+		switch {
+		case ctx.Err() != nil:
+			break files
+		case errors.Is(err, ErrBadInput) || errors.Is(err, ErrBadRequest):
+			j.addError(InputError{Source: f.Name, Message: err.Error()})
+		case err != nil:
+			fatal = err
+			j.addError(InputError{Source: f.Name, Message: err.Error()})
+		}
+	}
+	wg.Wait()
+	now := s.cfg.Now()
+	j.mu.Lock()
+	switch {
+	case ctx.Err() != nil:
+		j.status.State = StateCancelled
+	case fatal != nil && j.status.Done == 0:
+		j.status.State = StateFailed
+	default:
+		j.status.State = StateDone
+	}
+	j.status.Finished = &now
+	j.mu.Unlock()
+	s.importProgress(j, true)
+}
+
+// readFile opens f and passes every record to fn until fn fails.
+func readFile(f ImportFile, opt InputOptions, fn func(Record) error) error {
+	fh, err := os.Open(f.Path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	return readRecords(fh, f.Name, opt, fn)
+}
+
+func readRecords(r io.Reader, name string, opt InputOptions, fn func(Record) error) error {
+	rr, err := NewRecordReader(r, name, opt)
+	if err != nil {
+		return err
+	}
+	for {
+		rec, err := rr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+}
+
+// importChunk analyses and stores one chunk; a failing chunk is retried text
+// by text so that one bad text does not fail its neighbours.
+func (s *Service) importChunk(ctx context.Context, j *importJob, chunk []Record, base request) {
+	r := base
+	r.source = chunk[0].Source
+	for _, rec := range chunk {
+		r.texts = append(r.texts, rec.Text)
+		r.lines = append(r.lines, rec.Line)
+	}
+	_, err := s.analyze(ctx, r)
+	if err == nil {
+		j.mu.Lock()
+		j.status.Done += len(chunk)
+		j.mu.Unlock()
+		s.importProgress(j, false)
+		return
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	for _, rec := range chunk {
+		one := base
+		one.source, one.texts, one.lines = rec.Source, []string{rec.Text}, []int{rec.Line}
+		if _, err := s.analyze(ctx, one); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			j.addError(InputError{Source: rec.Source, Line: rec.Line, Message: err.Error()})
+			continue
+		}
+		j.mu.Lock()
+		j.status.Done++
+		j.mu.Unlock()
+	}
+	s.importProgress(j, false)
+}
+
+// importProgress emits the job's status at most every MetricsInterval, and
+// always when final.
+func (s *Service) importProgress(j *importJob, final bool) {
+	now := s.cfg.Now()
+	j.mu.Lock()
+	if !final && now.Sub(j.last) < MetricsInterval {
+		j.mu.Unlock()
+		return
+	}
+	j.last = now
+	j.mu.Unlock()
+	s.hub.emit(EventImport, j.snapshot(now))
+}
+
+// GetImport returns an import's status.
+func (s *Service) GetImport(id string) (ImportStatus, error) {
+	s.mu.Lock()
+	j, ok := s.imports[id]
+	s.mu.Unlock()
+	if !ok {
+		return ImportStatus{}, fmt.Errorf("import %q: %w", id, ErrNotFound)
+	}
+	return j.snapshot(s.cfg.Now()), nil
+}
+
+// ListImports returns every import of this process, newest first.
+func (s *Service) ListImports() []ImportStatus {
+	s.mu.Lock()
+	jobs := make([]*importJob, 0, len(s.imports))
+	for _, j := range s.imports {
+		jobs = append(jobs, j)
+	}
+	s.mu.Unlock()
+	now := s.cfg.Now()
+	out := make([]ImportStatus, len(jobs))
+	for i, j := range jobs {
+		out[i] = j.snapshot(now)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Started.After(out[b].Started) })
+	return out
+}
+
+// CancelImport stops an import and waits until it has stopped; what was
+// stored stays stored.
+func (s *Service) CancelImport(ctx context.Context, id string) (ImportStatus, error) {
+	s.mu.Lock()
+	j, ok := s.imports[id]
+	s.mu.Unlock()
+	if !ok {
+		return ImportStatus{}, fmt.Errorf("import %q: %w", id, ErrNotFound)
+	}
+	j.cancel()
+	select {
+	case <-j.done:
+	case <-ctx.Done():
+		return ImportStatus{}, ctx.Err()
+	}
+	return j.snapshot(s.cfg.Now()), nil
+}
+
+// WaitImport blocks until the import finishes (or ctx ends) and returns its
+// final status.
+func (s *Service) WaitImport(ctx context.Context, id string) (ImportStatus, error) {
+	s.mu.Lock()
+	j, ok := s.imports[id]
+	s.mu.Unlock()
+	if !ok {
+		return ImportStatus{}, fmt.Errorf("import %q: %w", id, ErrNotFound)
+	}
+	select {
+	case <-j.done:
+	case <-ctx.Done():
+		return ImportStatus{}, ctx.Err()
+	}
+	return j.snapshot(s.cfg.Now()), nil
+}

@@ -1,0 +1,118 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/nlpscope/nlpscope/engine"
+)
+
+// defaultModels is the embedded default models' file system, with one folder
+// per model ("sentiment", "ner"); nil until the models package exists.
+var defaultModels fs.FS
+
+// defaultModelName names the embedded model of each task.
+var defaultModelName = map[engine.Task]string{engine.TaskSentiment: "sentiment", engine.TaskEntities: "ner"}
+
+const embeddedPrefix = "embedded:"
+
+// modelSource resolves a folder (or "embedded:<name>", or "" for the task's
+// embedded default) to an engine.ModelSource.
+func modelSource(task engine.Task, dir string) (engine.ModelSource, error) {
+	if dir == "" {
+		dir = embeddedPrefix + defaultModelName[task]
+	}
+	if name, ok := strings.CutPrefix(dir, embeddedPrefix); ok {
+		if defaultModels == nil {
+			return engine.ModelSource{}, fmt.Errorf("%w: this build has no embedded models; pass a model folder", engine.ErrNotReady)
+		}
+		if _, err := fs.Stat(defaultModels, name); err != nil {
+			return engine.ModelSource{}, fmt.Errorf("%w: no embedded model %q", ErrBadRequest, name)
+		}
+		return engine.ModelSource{Name: name, Dir: name, FS: defaultModels}, nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return engine.ModelSource{}, fmt.Errorf("%w: model folder: %v", ErrBadRequest, err)
+	}
+	if !st.IsDir() {
+		return engine.ModelSource{}, fmt.Errorf("%w: model folder %q is not a directory", ErrBadRequest, dir)
+	}
+	return engine.ModelSource{Name: filepath.Base(filepath.Clean(dir)), Dir: dir}, nil
+}
+
+// availableModels lists the embedded models and the model folders under
+// cfg.ModelsDir (any sub-folder holding a config.json).
+func (s *Service) availableModels() []ModelChoice {
+	var out []ModelChoice
+	if defaultModels != nil {
+		entries, _ := fs.ReadDir(defaultModels, ".")
+		for _, e := range entries {
+			if !e.IsDir() {
+				continue
+			}
+			b, err := fs.ReadFile(defaultModels, e.Name()+"/config.json")
+			if err != nil {
+				continue
+			}
+			out = append(out, ModelChoice{Name: e.Name(), Dir: embeddedPrefix + e.Name(), Task: taskFromConfig(b)})
+		}
+	}
+	if s.cfg.ModelsDir != "" {
+		entries, _ := os.ReadDir(s.cfg.ModelsDir)
+		for _, e := range entries {
+			dir := filepath.Join(s.cfg.ModelsDir, e.Name())
+			b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+			if err != nil {
+				continue
+			}
+			out = append(out, ModelChoice{Name: e.Name(), Dir: dir, Task: taskFromConfig(b)})
+		}
+	}
+	for _, m := range []string{s.cfg.ModelSentiment, s.cfg.ModelNER} {
+		if m == "" {
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join(m, "config.json")); err == nil {
+			out = append(out, ModelChoice{Name: filepath.Base(filepath.Clean(m)), Dir: m, Task: taskFromConfig(b)})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
+	return dedupe(out)
+}
+
+func dedupe(in []ModelChoice) []ModelChoice {
+	out := in[:0]
+	for i, m := range in {
+		if i > 0 && in[i-1].Dir == m.Dir {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// taskFromConfig guesses the task from a Hugging Face config.json: token
+// classification architectures are NER, sequence classification sentiment.
+func taskFromConfig(b []byte) string {
+	var c struct {
+		Architectures []string `json:"architectures"`
+	}
+	if json.Unmarshal(b, &c) != nil {
+		return ""
+	}
+	for _, a := range c.Architectures {
+		switch {
+		case strings.HasSuffix(a, "ForTokenClassification"):
+			return string(engine.TaskEntities)
+		case strings.HasSuffix(a, "ForSequenceClassification"):
+			return string(engine.TaskSentiment)
+		}
+	}
+	return ""
+}

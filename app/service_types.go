@@ -1,0 +1,152 @@
+package app
+
+import (
+	"time"
+
+	"github.com/nlpscope/nlpscope/engine"
+)
+
+// The types in this file are the Service's public shapes: the Wails bindings
+// and the HTTP API (app/API.md) carry exactly these as JSON.
+
+// AnalyzeRequest asks for one text or a batch of texts to be analysed.
+type AnalyzeRequest struct {
+	Text        string        `json:"text,omitempty"`        // one text; or
+	Texts       []string      `json:"texts,omitempty"`       // several texts (not both)
+	Tasks       []engine.Task `json:"tasks,omitempty"`       // "sentiment", "entities"; empty = both
+	Aggregation string        `json:"aggregation,omitempty"` // entities: none|simple|first|average|max; "" = simple
+	Model       string        `json:"model,omitempty"`       // optional model ID or name; must be an active model
+	NoStore     bool          `json:"no_store,omitempty"`    // do not store the results
+	Source      string        `json:"source,omitempty"`      // optional label of where the text came from
+}
+
+// AnalyzeResponse holds one result per submitted text, in order.
+type AnalyzeResponse struct {
+	Results []DocumentResult `json:"results"`
+}
+
+// DocumentResult is the analysis of one text.
+type DocumentResult struct {
+	ID        int64             `json:"id,omitempty"` // stored document ID; 0 when not stored
+	Text      string            `json:"text"`
+	Source    string            `json:"source,omitempty"`
+	Line      int               `json:"line,omitempty"`
+	Sentiment *engine.Sentiment `json:"sentiment,omitempty"`
+	Entities  *engine.Entities  `json:"entities,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+// Health reports whether the Service can answer.
+type Health struct {
+	Status   string             `json:"status"` // "ok" (every task has a model), "loading" or "not_ready"
+	Ready    map[string]bool    `json:"ready"`  // per task
+	Storage  bool               `json:"storage"`
+	Version  string             `json:"version"`
+	Uptime   float64            `json:"uptime_s"`
+	Runtime  engine.RuntimeInfo `json:"runtime"`
+	Problems []string           `json:"problems,omitempty"` // why something is not ready
+}
+
+// ModelsResponse lists the active models and the ones that can be activated.
+type ModelsResponse struct {
+	Active    []engine.ModelInfo `json:"active"`
+	Available []ModelChoice      `json:"available"`
+	Runtime   engine.RuntimeInfo `json:"runtime"`
+}
+
+// ModelChoice is a model that SetActiveModel accepts.
+type ModelChoice struct {
+	Name string `json:"name"`
+	Dir  string `json:"dir"`  // folder, or "embedded:<name>"
+	Task string `json:"task"` // "sentiment" or "entities" when known from config.json
+}
+
+// SetModelRequest activates a model for a task.
+type SetModelRequest struct {
+	Task engine.Task `json:"task"`
+	Dir  string      `json:"dir"` // folder, or "embedded:<name>"
+	Name string      `json:"name,omitempty"`
+}
+
+// Settings are the engine settings that apply without restart.
+type Settings struct {
+	MaxBatchSize int   `json:"max_batch_size"`
+	MaxDelayUS   int64 `json:"max_delay_us"`
+	TokenBudget  int   `json:"token_budget"`
+	CacheEntries int   `json:"cache_entries"`
+}
+
+// SearchQuery selects stored documents. All fields are optional.
+type SearchQuery struct {
+	Q           string    `json:"q,omitempty"`            // full-text query (words; FTS syntax is escaped)
+	Sentiment   string    `json:"sentiment,omitempty"`    // sentiment label
+	EntityLabel string    `json:"entity_label,omitempty"` // documents having an entity with this label
+	EntityText  string    `json:"entity_text,omitempty"`  // … or with this entity text
+	Model       string    `json:"model,omitempty"`        // model ID
+	Source      string    `json:"source,omitempty"`       // source file
+	ImportID    string    `json:"import_id,omitempty"`
+	From        time.Time `json:"from,omitempty"` // created at or after
+	To          time.Time `json:"to,omitempty"`   // created before
+	Cursor      string    `json:"cursor,omitempty"`
+	Limit       int       `json:"limit,omitempty"` // 0 = 50, at most 500
+}
+
+// SearchPage is one page of search results, newest first.
+type SearchPage struct {
+	Items      []DocumentSummary `json:"items"`
+	NextCursor string            `json:"next_cursor,omitempty"` // "" on the last page
+}
+
+// DocumentSummary is one row of the history table.
+type DocumentSummary struct {
+	ID             int64     `json:"id"`
+	Snippet        string    `json:"snippet"` // matching text with [[…]] around hits when q is set
+	Text           string    `json:"text"`    // first 300 characters
+	Source         string    `json:"source,omitempty"`
+	Line           int       `json:"line,omitempty"`
+	SentimentLabel string    `json:"sentiment_label,omitempty"`
+	SentimentScore float64   `json:"sentiment_score,omitempty"`
+	EntityCount    int       `json:"entity_count"`
+	Model          string    `json:"model,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// ImportOptions describe how files are read.
+type ImportOptions struct {
+	Tasks       []engine.Task `json:"tasks,omitempty"`
+	Aggregation string        `json:"aggregation,omitempty"`
+	Unit        string        `json:"unit,omitempty"`   // .txt: "line" (default) or "file"
+	Column      string        `json:"column,omitempty"` // .csv: column name or 1-based index; "" = "text" or the first column
+	Field       string        `json:"field,omitempty"`  // .jsonl: field; "" = "text"
+}
+
+// ImportStatus is the progress of one import.
+type ImportStatus struct {
+	ID        string        `json:"id"`
+	State     string        `json:"state"` // running|done|failed|cancelled
+	Files     []string      `json:"files"`
+	Total     int           `json:"total"` // texts found so far (grows while files are read)
+	Done      int           `json:"done"`  // texts analysed and stored
+	Failed    int           `json:"failed"`
+	Errors    []InputError  `json:"errors"` // first 1000
+	RatePerS  float64       `json:"rate_per_s"`
+	ETASecond float64       `json:"eta_s"` // 0 when unknown
+	Started   time.Time     `json:"started"`
+	Finished  *time.Time    `json:"finished,omitempty"`
+	Elapsed   time.Duration `json:"elapsed_ns"`
+}
+
+// InputError is one input that could not be read or analysed.
+type InputError struct {
+	Source  string `json:"source"`
+	Line    int    `json:"line"` // 0 = the whole file
+	Message string `json:"message"`
+}
+
+// Import states.
+const (
+	StateRunning   = "running"
+	StateDone      = "done"
+	StateFailed    = "failed"
+	StateCancelled = "cancelled"
+)
