@@ -1,0 +1,295 @@
+package profiler
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Report is the result of one load test. It is JSON-able and self-contained
+// so that saved runs can be compared.
+type Report struct {
+	ID         string     `json:"id"` // random, assigned by Run
+	Config     LoadConfig `json:"config"`
+	Mode       string     `json:"mode"` // "open" or "closed"
+	StartedAt  time.Time  `json:"started_at"`
+	EndedAt    time.Time  `json:"ended_at"`
+	Status     string     `json:"status"`      // StatusCompleted or StatusCanceled
+	StopReason string     `json:"stop_reason"` // StopDuration, StopMaxRequests or StopCanceled
+	// Elapsed runs from the start until the last request finished.
+	Elapsed time.Duration `json:"elapsed_ns"`
+	// SendWindow is the time over which requests were sent; AchievedRate is
+	// Requests / SendWindow.
+	SendWindow time.Duration `json:"send_window_ns"`
+
+	Requests  uint64 `json:"requests"`  // sent
+	Completed uint64 `json:"completed"` // finished, successfully or not
+	Succeeded uint64 `json:"succeeded"`
+	Errors    uint64 `json:"errors"`
+	// Dropped requests were still running when the run ended (after the
+	// grace period) or was cancelled; they count neither as errors nor in
+	// the latency percentiles.
+	Dropped   uint64  `json:"dropped"`
+	ErrorRate float64 `json:"error_rate"` // Errors / Completed, 0..1
+
+	RequestedRate float64 `json:"requested_rate"` // open loop: requests/s after the ramp
+	AchievedRate  float64 `json:"achieved_rate"`  // requests sent per second
+	Throughput    float64 `json:"throughput"`     // successful requests per second of Elapsed
+	// PeakInFlight is the largest number of requests in flight at once.
+	PeakInFlight int `json:"peak_in_flight"`
+	// LateSends counts open-loop requests sent more than 1 ms after their
+	// intended time because the generator was saturated (MaxInFlight).
+	LateSends uint64 `json:"late_sends"`
+
+	// Latency runs from each request's intended send time to its completion
+	// (open loop; equal to ServiceTime in closed loop). This is the latency a
+	// user arriving on schedule would see.
+	Latency Percentiles `json:"latency"`
+	// ServiceTime runs from the actual send to the completion: what a naive
+	// benchmark reports. The gap to Latency is the coordinated omission.
+	ServiceTime Percentiles `json:"service_time"`
+
+	Series       []SecondStats     `json:"series"`
+	ErrorsByKind map[string]uint64 `json:"errors_by_kind"`
+	ErrorSamples map[string]string `json:"error_samples,omitempty"` // first message per kind
+	Thresholds   []ThresholdResult `json:"thresholds,omitempty"`
+	Passed       bool              `json:"passed"` // every threshold passed
+	Hardware     Hardware          `json:"hardware"`
+	// Meta carries what the caller knows about the target: model hash, ORT
+	// version, git commit, URL...
+	Meta map[string]string `json:"meta,omitempty"`
+}
+
+// Report status and stop reasons.
+const (
+	StatusCompleted = "completed"
+	StatusCanceled  = "canceled"
+
+	StopDuration    = "duration"
+	StopMaxRequests = "max_requests"
+	StopCanceled    = "canceled"
+)
+
+// SecondStats is one second of a run, by completion time (Sent by send time).
+type SecondStats struct {
+	Second    int           `json:"second"` // since the start
+	Sent      uint64        `json:"sent"`
+	Completed uint64        `json:"completed"`
+	Errors    uint64        `json:"errors"`
+	P50       time.Duration `json:"p50_ns"`
+	P95       time.Duration `json:"p95_ns"`
+	P99       time.Duration `json:"p99_ns"`
+	Max       time.Duration `json:"max_ns"`
+}
+
+// Progress is what a run reports to its live view, at most every
+// LoadConfig.ProgressInterval (≥ 250 ms).
+type Progress struct {
+	Elapsed   time.Duration `json:"elapsed_ns"`
+	Duration  time.Duration `json:"duration_ns"` // configured
+	Sent      uint64        `json:"sent"`
+	Completed uint64        `json:"completed"`
+	Errors    uint64        `json:"errors"`
+	InFlight  int           `json:"in_flight"`
+	// LastSecond is the latest complete second.
+	LastSecond SecondStats `json:"last_second"`
+	// Latency so far (intended-time based).
+	Latency Percentiles `json:"latency"`
+}
+
+// RunStore saves reports. app connects it to storage.
+type RunStore interface {
+	SaveRun(ctx context.Context, r Report) error
+}
+
+// aggregator collects results of a run. It is safe for concurrent use.
+type aggregator struct {
+	mu       sync.Mutex
+	start    time.Time
+	latency  *hdrhistogram.Histogram
+	service  *hdrhistogram.Histogram
+	latMax   time.Duration
+	svcMax   time.Duration
+	sent     uint64
+	done     uint64
+	errors   uint64
+	dropped  uint64
+	late     uint64
+	kinds    map[string]uint64
+	samples  map[string]string
+	sentSec  []uint64
+	series   []SecondStats
+	curSec   int
+	cur      *hdrhistogram.Histogram // current second, by completion
+	curStats SecondStats
+	inFlight int
+	peak     int
+	closed   bool
+	classify func(error) string
+}
+
+func newAggregator(start time.Time, classify func(error) string) *aggregator {
+	return &aggregator{
+		start:    start,
+		latency:  newHist(totalSigFigs),
+		service:  newHist(totalSigFigs),
+		kinds:    map[string]uint64{},
+		samples:  map[string]string{},
+		cur:      newHist(windowSigFigs),
+		classify: classify,
+	}
+}
+
+func (a *aggregator) secOf(t time.Time) int {
+	d := t.Sub(a.start)
+	if d < 0 {
+		return 0
+	}
+	return int(d / time.Second)
+}
+
+// begin records a send at t.
+func (a *aggregator) begin(t time.Time, late bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.sent++
+	if late {
+		a.late++
+	}
+	s := a.secOf(t)
+	for len(a.sentSec) <= s {
+		a.sentSec = append(a.sentSec, 0)
+	}
+	a.sentSec[s]++
+	a.inFlight++
+	if a.inFlight > a.peak {
+		a.peak = a.inFlight
+	}
+}
+
+// end records a completion at t.
+func (a *aggregator) end(t time.Time, latency, service time.Duration, err error, dropped bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.inFlight--
+	if a.closed {
+		return
+	}
+	if dropped {
+		a.dropped++
+		return
+	}
+	a.rollTo(a.secOf(t))
+	a.done++
+	a.curStats.Completed++
+	if err != nil {
+		a.errors++
+		a.curStats.Errors++
+		k := a.classify(err)
+		if k == "" {
+			k = "error"
+		}
+		a.kinds[k]++
+		if _, ok := a.samples[k]; !ok {
+			msg := err.Error()
+			if len(msg) > 200 {
+				msg = msg[:200]
+			}
+			a.samples[k] = msg
+		}
+	}
+	recordDur(a.latency, latency)
+	recordDur(a.service, service)
+	recordDur(a.cur, latency)
+	a.latMax = max(a.latMax, latency)
+	a.svcMax = max(a.svcMax, service)
+	a.curStats.Max = max(a.curStats.Max, latency)
+}
+
+// rollTo closes every second before s. Caller holds mu.
+func (a *aggregator) rollTo(s int) {
+	for a.curSec < s {
+		a.closeSecond()
+	}
+}
+
+func (a *aggregator) closeSecond() {
+	st := a.curStats
+	st.Second = a.curSec
+	st.P50, st.P95, st.P99 = quantileOf(a.cur, 50), quantileOf(a.cur, 95), quantileOf(a.cur, 99)
+	for _, q := range []*time.Duration{&st.P50, &st.P95, &st.P99} {
+		*q = min(*q, st.Max)
+	}
+	a.series = append(a.series, st)
+	a.cur.Reset()
+	a.curStats = SecondStats{}
+	a.curSec++
+}
+
+func (a *aggregator) progress(now time.Time, duration time.Duration) Progress {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.rollTo(a.secOf(now))
+	p := Progress{
+		Elapsed:   now.Sub(a.start),
+		Duration:  duration,
+		Sent:      a.sent,
+		Completed: a.done,
+		Errors:    a.errors,
+		InFlight:  a.inFlight,
+		Latency:   summarize(a.latency, a.latMax),
+	}
+	if n := len(a.series); n > 0 {
+		p.LastSecond = a.series[n-1]
+	}
+	if len(a.series) > 0 && p.LastSecond.Second < len(a.sentSec) {
+		p.LastSecond.Sent = a.sentSec[p.LastSecond.Second]
+	}
+	return p
+}
+
+// finish closes the aggregator at end and fills r.
+func (a *aggregator) finish(end time.Time, r *Report) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.closed = true
+	if a.curStats.Completed > 0 || a.curSec < a.secOf(end) {
+		a.rollTo(a.secOf(end))
+		if a.curStats.Completed > 0 {
+			a.closeSecond()
+		}
+	}
+	for i := range a.series {
+		if s := a.series[i].Second; s < len(a.sentSec) {
+			a.series[i].Sent = a.sentSec[s]
+		}
+	}
+	for s := len(a.series); s < len(a.sentSec); s++ { // seconds with sends but no completion
+		a.series = append(a.series, SecondStats{Second: s, Sent: a.sentSec[s]})
+	}
+	r.Requests, r.Completed, r.Errors, r.Dropped = a.sent, a.done, a.errors, a.dropped
+	r.Succeeded = a.done - a.errors
+	r.ErrorRate = ratio(a.errors, a.done)
+	r.PeakInFlight = a.peak
+	r.LateSends = a.late
+	r.Latency = summarize(a.latency, a.latMax)
+	r.ServiceTime = summarize(a.service, a.svcMax)
+	r.Series = append([]SecondStats(nil), a.series...)
+	r.ErrorsByKind = make(map[string]uint64, len(a.kinds))
+	for k, v := range a.kinds {
+		r.ErrorsByKind[k] = v
+	}
+	r.ErrorSamples = make(map[string]string, len(a.samples))
+	for k, v := range a.samples {
+		r.ErrorSamples[k] = v
+	}
+}
+
+// latencyAt returns the intended-time latency at percentile p (0..100).
+func (a *aggregator) latencyAt(p float64) time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return min(quantileOf(a.latency, p), a.latMax)
+}
