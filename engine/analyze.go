@@ -1,0 +1,264 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+)
+
+// Sentiment classifies one text. It is safe for concurrent use; concurrent
+// calls share batches.
+func (e *Engine) Sentiment(ctx context.Context, text string, opts Options) (Sentiment, error) {
+	out, err := e.SentimentBatch(ctx, []string{text}, opts)
+	if err != nil {
+		return Sentiment{}, err
+	}
+	return out[0], nil
+}
+
+// SentimentBatch classifies texts; all are validated first, so one bad text
+// fails the call before anything is computed.
+func (e *Engine) SentimentBatch(ctx context.Context, texts []string, opts Options) ([]Sentiment, error) {
+	out := make([]Sentiment, len(texts))
+	err := e.run(ctx, TaskSentiment, texts, opts, func(p *pipeline, i int, encs []encoding, res []seqResult) {
+		s := classify(res[0].logits, p.labels)
+		s.Model = p.info.ID
+		out[i] = s
+	}, func(i int, v any, t Timings) {
+		s := v.(Sentiment)
+		s.Scores = slices.Clone(s.Scores)
+		s.Timings = t
+		out[i] = s
+	}, func(i int) any { return out[i] }, func(i int, t Timings, cached bool) {
+		out[i].Timings, out[i].Cached = t, cached
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Entities extracts named entities from one text. Texts longer than the
+// model's window are split into overlapping windows and merged.
+func (e *Engine) Entities(ctx context.Context, text string, opts Options) (Entities, error) {
+	out, err := e.EntitiesBatch(ctx, []string{text}, opts)
+	if err != nil {
+		return Entities{}, err
+	}
+	return out[0], nil
+}
+
+// EntitiesBatch is the batch form of Entities; all texts are validated first.
+func (e *Engine) EntitiesBatch(ctx context.Context, texts []string, opts Options) ([]Entities, error) {
+	agg := opts.Aggregation
+	if agg == "" {
+		agg = AggSimple
+	}
+	if !validAggregation(agg) {
+		return nil, fmt.Errorf("engine: unknown aggregation %q (want none, simple, first, average or max)", opts.Aggregation)
+	}
+	opts.Aggregation = agg
+	out := make([]Entities, len(texts))
+	err := e.run(ctx, TaskEntities, texts, opts, func(p *pipeline, i int, encs []encoding, res []seqResult) {
+		logits := make([][]float32, len(res))
+		for _, r := range res {
+			logits[r.idx] = r.logits
+		}
+		toks := mergeWindows(encs, logits, len(p.labels))
+		out[i] = Entities{Entities: decodeEntities(toks, p.tok, p.labels, texts[i], agg), Model: p.info.ID}
+	}, func(i int, v any, t Timings) {
+		en := v.(Entities)
+		en.Entities = slices.Clone(en.Entities)
+		en.Timings = t
+		out[i] = en
+	}, func(i int) any { return out[i] }, func(i int, t Timings, cached bool) {
+		out[i].Timings, out[i].Cached = t, cached
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Analyze runs the given tasks (every loaded one when tasks is empty) on one
+// text, concurrently.
+func (e *Engine) Analyze(ctx context.Context, text string, tasks []Task, opts Options) (Analysis, error) {
+	if err := checkText(text, e.cfg.MaxTextBytes); err != nil {
+		return Analysis{}, err
+	}
+	if len(tasks) == 0 {
+		for _, t := range []Task{TaskSentiment, TaskEntities} {
+			if e.Ready(t) {
+				tasks = append(tasks, t)
+			}
+		}
+		if len(tasks) == 0 {
+			return Analysis{}, fmt.Errorf("%w: no model loaded", ErrNotReady)
+		}
+	}
+	var a Analysis
+	var wg sync.WaitGroup
+	errs := make([]error, len(tasks))
+	for i, t := range tasks {
+		switch t {
+		case TaskSentiment:
+			wg.Go(func() {
+				s, err := e.Sentiment(ctx, text, opts)
+				if err == nil {
+					a.Sentiment = &s
+				}
+				errs[i] = err
+			})
+		case TaskEntities:
+			wg.Go(func() {
+				en, err := e.Entities(ctx, text, opts)
+				if err == nil {
+					a.Entities = &en
+				}
+				errs[i] = err
+			})
+		default:
+			errs[i] = fmt.Errorf("engine: unknown task %q", t)
+		}
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return Analysis{}, err
+	}
+	return a, nil
+}
+
+// run is the common request path of both pipelines: validate every text,
+// answer from the cache where possible, tokenize the rest in the calling
+// goroutine, submit their windows to the model's batcher, wait, and
+// post-process each text with post (also in the calling goroutine).
+func (e *Engine) run(ctx context.Context, task Task, texts []string, opts Options,
+	post func(p *pipeline, i int, encs []encoding, res []seqResult),
+	fromCache func(i int, v any, t Timings),
+	toCache func(i int) any,
+	setTimings func(i int, t Timings, cached bool),
+) error {
+	obs := e.cfg.Observer
+	fail := func(err error) error {
+		if obs != nil {
+			obs.ObserveRequest(task, Timings{}, false, err)
+		}
+		return err
+	}
+	for i, text := range texts {
+		if err := checkText(text, e.cfg.MaxTextBytes); err != nil {
+			if len(texts) > 1 {
+				err = fmt.Errorf("text %d: %w", i, err)
+			}
+			return fail(err)
+		}
+	}
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var p *pipeline
+		if p, err = e.pipeline(task); err != nil {
+			return fail(err)
+		}
+		err = e.runOn(ctx, p, task, texts, opts, post, fromCache, toCache, setTimings)
+		// ErrClosed from a batcher while the engine is open means the model was
+		// replaced under us: retry on the new one.
+		if !errors.Is(err, ErrClosed) {
+			break
+		}
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []string, opts Options,
+	post func(p *pipeline, i int, encs []encoding, res []seqResult),
+	fromCache func(i int, v any, t Timings),
+	toCache func(i int) any,
+	setTimings func(i int, t Timings, cached bool),
+) error {
+	obs := e.cfg.Observer
+	t := e.Tuning()
+	useCache := !opts.NoCache && t.CacheEntries > 0
+	stride := 0
+	if task == TaskEntities {
+		stride = t.Stride
+		if stride == 0 {
+			stride = p.maxLength / 4
+		}
+	}
+	optKey := opts.Aggregation + "/" + strconv.Itoa(stride)
+	type job struct {
+		i       int
+		key     string
+		encs    []encoding
+		timings Timings
+		res     chan seqResult
+	}
+	jobs := make([]*job, 0, len(texts))
+	for i, text := range texts {
+		key := ""
+		if useCache && len(text) <= maxCachedTextBytes {
+			key = cacheKey(p.info.Hash, task, optKey, text)
+			start := e.now()
+			if v, ok := e.cache.get(key); ok {
+				tm := Timings{Postprocess: e.now().Sub(start)}
+				fromCache(i, v, tm)
+				setTimings(i, tm, true)
+				if obs != nil {
+					obs.ObserveRequest(task, tm, true, nil)
+				}
+				continue
+			}
+		}
+		start := e.now()
+		maxLen := p.maxLength
+		encs, err := p.tok.encode(text, maxLen, stride)
+		if err != nil {
+			return fmt.Errorf("tokenize: %w", err)
+		}
+		if task == TaskSentiment {
+			encs = encs[:1] // sequence classification reads the first window
+		}
+		jobs = append(jobs, &job{i: i, key: key, encs: encs, timings: Timings{Tokenize: e.now().Sub(start)}})
+	}
+	for _, j := range jobs {
+		j.res = make(chan seqResult, len(j.encs))
+		for w := range j.encs {
+			if err := p.batcher.submit(&seqRequest{ctx: ctx, enc: &j.encs[w], idx: w, res: j.res}); err != nil {
+				return err
+			}
+		}
+	}
+	for _, j := range jobs {
+		res := make([]seqResult, len(j.encs))
+		for range j.encs {
+			select {
+			case r := <-j.res:
+				if r.err != nil {
+					return r.err
+				}
+				res[r.idx] = r
+				j.timings.QueueWait = max(j.timings.QueueWait, r.queueWait)
+				j.timings.Inference = max(j.timings.Inference, r.inference)
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		start := e.now()
+		post(p, j.i, j.encs, res)
+		j.timings.Postprocess = e.now().Sub(start)
+		setTimings(j.i, j.timings, false)
+		if j.key != "" {
+			e.cache.put(j.key, toCache(j.i))
+		}
+		if obs != nil {
+			obs.ObserveRequest(task, j.timings, false, nil)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,338 @@
+package engine
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// seqRequest is one token sequence waiting for inference.
+type seqRequest struct {
+	ctx      context.Context
+	enc      *encoding
+	idx      int // position among the caller's sequences
+	enqueued time.Time
+	res      chan<- seqResult // buffered: the worker never blocks on it
+}
+
+// seqResult is the model output for one sequence.
+type seqResult struct {
+	idx       int
+	logits    []float32 // [labels] or [len, labels]; owned by the caller
+	queueWait time.Duration
+	inference time.Duration
+	err       error
+}
+
+// batcher groups sequences for one model into padded batches and runs them
+// on its backend from a single worker goroutine.
+type batcher struct {
+	task    Task
+	be      backend
+	padID   int64
+	tuning  *atomic.Pointer[Tuning]
+	obs     Observer
+	now     func() time.Time
+	queue   chan *seqRequest
+	mu      sync.RWMutex // guards closed against concurrent submit
+	closed  bool
+	quit    chan struct{}
+	done    chan struct{}
+	in      batchInput
+	cost    costModel
+	batches atomic.Uint64
+}
+
+func newBatcher(task Task, be backend, padID int64, queueSize int, tuning *atomic.Pointer[Tuning], obs Observer, now func() time.Time, hasTypes bool) *batcher {
+	b := &batcher{
+		task: task, be: be, padID: padID, tuning: tuning, obs: obs, now: now,
+		queue: make(chan *seqRequest, queueSize),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	if hasTypes {
+		b.in.types = []int64{}
+	}
+	b.cost.init()
+	go b.loop()
+	return b
+}
+
+// submit enqueues one sequence. It never blocks: a full queue fails with
+// ErrOverloaded, a closed batcher with ErrClosed. It is safe for concurrent use.
+func (b *batcher) submit(r *seqRequest) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return ErrClosed
+	}
+	r.enqueued = b.now()
+	select {
+	case b.queue <- r:
+		return nil
+	default:
+		return ErrOverloaded
+	}
+}
+
+// depth is the number of queued sequences.
+func (b *batcher) depth() int { return len(b.queue) }
+
+// close stops accepting sequences, runs the queued ones and stops the worker.
+func (b *batcher) close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		<-b.done
+		return nil
+	}
+	b.closed = true
+	b.mu.Unlock()
+	close(b.quit)
+	<-b.done
+	return b.be.close()
+}
+
+func (b *batcher) loop() {
+	defer close(b.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	var batch []*seqRequest
+	for {
+		var first *seqRequest
+		select {
+		case first = <-b.queue:
+		case <-b.quit:
+			b.drain()
+			return
+		}
+		t := *b.tuning.Load()
+		batch = append(batch[:0], first)
+		longest := first.enc.len()
+		wait := t.MaxDelay - b.now().Sub(first.enqueued)
+		quitting := false
+		if wait > 0 && t.MaxBatchSize > 1 && longest < t.TokenBudget {
+			timer.Reset(wait)
+		collect:
+			for len(batch) < t.MaxBatchSize && longest*len(batch) < t.TokenBudget {
+				select {
+				case r := <-b.queue:
+					batch = append(batch, r)
+					longest = max(longest, r.enc.len())
+				case <-timer.C:
+					break collect
+				case <-b.quit:
+					quitting = true
+					break collect
+				}
+			}
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+		} else {
+			// No time left to wait: take what is already queued.
+			for len(batch) < t.MaxBatchSize && longest*len(batch) < t.TokenBudget {
+				select {
+				case r := <-b.queue:
+					batch = append(batch, r)
+					longest = max(longest, r.enc.len())
+					continue
+				default:
+				}
+				break
+			}
+		}
+		b.flush(batch, t)
+		clear(batch)
+		if quitting {
+			b.drain()
+			return
+		}
+	}
+}
+
+// drain runs everything still queued; called once no submit can succeed.
+func (b *batcher) drain() {
+	t := *b.tuning.Load()
+	var batch []*seqRequest
+	for {
+		select {
+		case r := <-b.queue:
+			batch = append(batch, r)
+			if len(batch) >= t.MaxBatchSize {
+				b.flush(batch, t)
+				batch = batch[:0]
+			}
+		default:
+			if len(batch) > 0 {
+				b.flush(batch, t)
+			}
+			return
+		}
+	}
+}
+
+// flush drops cancelled requests, sorts the rest by length and runs them in
+// sub-batches of similar length when that saves more padded tokens than the
+// extra runs cost.
+func (b *batcher) flush(batch []*seqRequest, t Tuning) {
+	live := batch[:0:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.res <- seqResult{idx: r.idx, err: err}
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	slices.SortStableFunc(live, func(x, y *seqRequest) int { return x.enc.len() - y.enc.len() })
+	start := b.now()
+	for _, part := range splitBatches(live, b.cost.overheadTokens(t)) {
+		b.runBatch(part, start)
+	}
+}
+
+func (b *batcher) runBatch(part []*seqRequest, flushStart time.Time) {
+	n := len(part)
+	seq := part[n-1].enc.len() // sorted: the last is the longest
+	size := n * seq
+	b.in.n, b.in.seq = n, seq
+	b.in.ids = growInt64(b.in.ids, size)
+	b.in.mask = growInt64(b.in.mask, size)
+	if b.in.types != nil {
+		b.in.types = growInt64(b.in.types, size)
+	}
+	real := 0
+	for i, r := range part {
+		row := i * seq
+		l := r.enc.len()
+		real += l
+		copy(b.in.ids[row:row+l], r.enc.ids)
+		copy(b.in.mask[row:row+l], r.enc.mask)
+		for j := row + l; j < row+seq; j++ {
+			b.in.ids[j] = b.padID
+			b.in.mask[j] = 0
+		}
+		if b.in.types != nil {
+			copy(b.in.types[row:row+l], r.enc.typeIDs)
+			for j := row + l; j < row+seq; j++ {
+				b.in.types[j] = 0
+			}
+		}
+	}
+	start := b.now()
+	logits, err := b.be.run(&b.in)
+	inference := b.now().Sub(start)
+	b.batches.Add(1)
+	if err == nil {
+		b.cost.observe(size, inference)
+	}
+	labels := b.be.labels()
+	for i, r := range part {
+		res := seqResult{idx: r.idx, queueWait: flushStart.Sub(r.enqueued), inference: inference, err: err}
+		if err == nil {
+			if b.be.perToken() {
+				row := i * seq * labels
+				res.logits = slices.Clone(logits[row : row+r.enc.len()*labels])
+			} else {
+				res.logits = slices.Clone(logits[i*labels : (i+1)*labels])
+			}
+		}
+		r.res <- res
+	}
+	if b.obs != nil {
+		b.obs.ObserveBatch(BatchStats{Task: b.task, Size: n, Tokens: real, PaddedTokens: size, Inference: inference})
+	}
+}
+
+func growInt64(s []int64, n int) []int64 {
+	if cap(s) < n {
+		return make([]int64, n, n+n/2)
+	}
+	return s[:n]
+}
+
+// splitBatches cuts a length-sorted batch into contiguous sub-batches that
+// minimise padded tokens plus overhead tokens per extra run (dynamic
+// programming over split points, O(n²) for n ≤ MaxBatchSize).
+func splitBatches(sorted []*seqRequest, overhead float64) [][]*seqRequest {
+	n := len(sorted)
+	if n <= 1 || overhead < 0 || math.IsInf(overhead, 1) {
+		return [][]*seqRequest{sorted}
+	}
+	best := make([]float64, n+1) // best[i]: cost of the first i requests
+	cut := make([]int, n+1)
+	for i := 1; i <= n; i++ {
+		best[i] = math.Inf(1)
+		longest := float64(sorted[i-1].enc.len())
+		for j := 0; j < i; j++ { // sub-batch sorted[j:i]
+			c := best[j] + longest*float64(i-j) + overhead
+			if c < best[i] {
+				best[i], cut[i] = c, j
+			}
+		}
+	}
+	var parts [][]*seqRequest
+	for i := n; i > 0; i = cut[i] {
+		parts = append(parts, sorted[cut[i]:i])
+	}
+	slices.Reverse(parts)
+	return parts
+}
+
+// costModel learns inference time ≈ fixed + perToken × paddedTokens from the
+// batches run so far (exponentially weighted least squares), so the batcher
+// can tell what one more run costs in padded tokens.
+type costModel struct {
+	mu                  sync.Mutex
+	n, sx, sy, sxx, sxy float64
+}
+
+const (
+	costDecay           = 0.98
+	defaultOverheadToks = 32.0
+)
+
+func (c *costModel) init() {}
+
+func (c *costModel) observe(tokens int, d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	x, y := float64(tokens), float64(d)
+	c.n = c.n*costDecay + 1
+	c.sx = c.sx*costDecay + x
+	c.sy = c.sy*costDecay + y
+	c.sxx = c.sxx*costDecay + x*x
+	c.sxy = c.sxy*costDecay + x*y
+}
+
+// overheadTokens is the fixed per-run cost in padded-token equivalents.
+// Tuning.SplitOverheadTokens overrides it (negative: never split).
+func (c *costModel) overheadTokens(t Tuning) float64 {
+	if t.SplitOverheadTokens != 0 {
+		return float64(t.SplitOverheadTokens)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n < 8 {
+		return defaultOverheadToks
+	}
+	den := c.n*c.sxx - c.sx*c.sx
+	if den <= 0 {
+		return defaultOverheadToks
+	}
+	slope := (c.n*c.sxy - c.sx*c.sy) / den
+	intercept := (c.sy - slope*c.sx) / c.n
+	if slope <= 0 {
+		return math.Inf(1) // time does not grow with tokens: never split
+	}
+	return min(max(intercept/slope, 0), 1<<16)
+}

@@ -1,0 +1,346 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeBackend returns, for each sequence, logits [rowLength, firstID] so
+// tests can check that results reach the right request. It records batch
+// shapes and can hold a batch until released.
+type fakeBackend struct {
+	mu      sync.Mutex
+	shapes  [][2]int // n, seq
+	rows    [][]int64
+	gate    chan struct{} // when non-nil, run waits for a value
+	started chan struct{} // when non-nil, run signals here first
+	out     []float32
+	closed  atomic.Bool
+	fail    error
+}
+
+func (f *fakeBackend) labels() int    { return 2 }
+func (f *fakeBackend) perToken() bool { return false }
+func (f *fakeBackend) close() error   { f.closed.Store(true); return nil }
+
+func (f *fakeBackend) run(in *batchInput) ([]float32, error) {
+	if f.started != nil {
+		f.started <- struct{}{}
+	}
+	if f.gate != nil {
+		<-f.gate
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.shapes = append(f.shapes, [2]int{in.n, in.seq})
+	f.out = f.out[:0]
+	for i := 0; i < in.n; i++ {
+		row := in.ids[i*in.seq : (i+1)*in.seq]
+		f.rows = append(f.rows, slices.Clone(row))
+		l := 0
+		for j := 0; j < in.seq; j++ {
+			l += int(in.mask[i*in.seq+j])
+		}
+		f.out = append(f.out, float32(l), float32(row[0]))
+	}
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	return f.out, nil
+}
+
+func (f *fakeBackend) batchShapes() [][2]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.shapes)
+}
+
+func seqOf(first int64, n int) *encoding {
+	e := &encoding{ids: make([]int64, n), mask: make([]int64, n), typeIDs: make([]int64, n), offsets: make([]span, n), special: make([]bool, n)}
+	for i := range e.ids {
+		e.ids[i] = first
+		e.mask[i] = 1
+	}
+	return e
+}
+
+func testBatcher(t *testing.T, be *fakeBackend, queue int, tune Tuning) *batcher {
+	t.Helper()
+	var p atomic.Pointer[Tuning]
+	tune = tune.withDefaults()
+	p.Store(&tune)
+	b := newBatcher(TaskSentiment, be, 0, queue, &p, nil, time.Now, false)
+	t.Cleanup(func() { b.close() })
+	return b
+}
+
+// send submits a sequence and returns its result channel.
+func send(t *testing.T, b *batcher, ctx context.Context, enc *encoding) chan seqResult {
+	t.Helper()
+	res := make(chan seqResult, 1)
+	if err := b.submit(&seqRequest{ctx: ctx, enc: enc, res: res}); err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	return res
+}
+
+func TestBatcherFlushOnSize(t *testing.T) {
+	be := &fakeBackend{}
+	b := testBatcher(t, be, 16, Tuning{MaxBatchSize: 4, MaxDelay: time.Hour})
+	var chans []chan seqResult
+	for i := range 8 {
+		chans = append(chans, send(t, b, context.Background(), seqOf(int64(100+i), 3+i%3)))
+	}
+	for i, c := range chans {
+		r := <-c
+		if r.err != nil || r.logits[1] != float32(100+i) || r.logits[0] != float32(3+i%3) {
+			t.Errorf("request %d got %+v", i, r)
+		}
+	}
+	for _, s := range be.batchShapes() {
+		if s[0] > 4 {
+			t.Errorf("batch of %d over MaxBatchSize 4", s[0])
+		}
+	}
+	if got := len(be.batchShapes()); got < 2 {
+		t.Errorf("%d batches for 8 requests at size 4 (max delay 1h): size did not flush", got)
+	}
+}
+
+func TestBatcherFlushOnTokenBudget(t *testing.T) {
+	be := &fakeBackend{}
+	b := testBatcher(t, be, 16, Tuning{MaxBatchSize: 100, MaxDelay: time.Hour, TokenBudget: 20, SplitOverheadTokens: -1})
+	var chans []chan seqResult
+	for i := range 4 {
+		chans = append(chans, send(t, b, context.Background(), seqOf(int64(i), 10)))
+	}
+	for _, c := range chans {
+		if r := <-c; r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	for _, s := range be.batchShapes() {
+		if s[0]*s[1] > 20 {
+			t.Errorf("batch %v over the 20-token budget", s)
+		}
+	}
+}
+
+func TestBatcherFlushOnDelay(t *testing.T) {
+	be := &fakeBackend{}
+	b := testBatcher(t, be, 16, Tuning{MaxBatchSize: 100, MaxDelay: time.Millisecond})
+	r := <-send(t, b, context.Background(), seqOf(7, 5))
+	if r.err != nil || r.logits[1] != 7 {
+		t.Fatalf("%+v", r)
+	}
+	if r.queueWait <= 0 {
+		t.Errorf("queue wait %v", r.queueWait)
+	}
+}
+
+// TestBatcherSortsAndSplits holds the worker on a first batch, queues
+// mixed lengths, and checks the next flush is sorted by length and split
+// where padding would cost more than an extra run.
+func TestBatcherSortsAndSplits(t *testing.T) {
+	be := &fakeBackend{gate: make(chan struct{}), started: make(chan struct{}, 16)}
+	b := testBatcher(t, be, 64, Tuning{MaxBatchSize: 6, MaxDelay: time.Hour, SplitOverheadTokens: 4})
+	first := send(t, b, context.Background(), seqOf(1, 2))
+	// The first batch (six of length 2) waits in the gate while the mixed
+	// lengths queue up.
+	for range 5 {
+		send(t, b, context.Background(), seqOf(1, 2))
+	}
+	<-be.started
+	lens := []int{40, 3, 41, 2, 39, 3}
+	var chans []chan seqResult
+	for i, l := range lens {
+		chans = append(chans, send(t, b, context.Background(), seqOf(int64(10+i), l)))
+	}
+	close(be.gate)
+	<-first
+	for i, c := range chans {
+		r := <-c
+		if r.err != nil || r.logits[0] != float32(lens[i]) || r.logits[1] != float32(10+i) {
+			t.Errorf("request %d (len %d) got %+v", i, lens[i], r)
+		}
+	}
+	shapes := be.batchShapes()
+	var short, long bool
+	for _, s := range shapes {
+		if s == [2]int{3, 3} {
+			short = true
+		}
+		if s == [2]int{3, 41} {
+			long = true
+		}
+	}
+	if !short || !long {
+		t.Errorf("batch shapes %v: want the mixed flush split into [3 3] and [3 41]", shapes)
+	}
+	be.mu.Lock()
+	defer be.mu.Unlock()
+	for _, row := range be.rows {
+		if row[len(row)-1] != 0 && row[0] == 0 {
+			t.Errorf("padding before tokens: %v", row)
+		}
+	}
+}
+
+func TestSplitBatches(t *testing.T) {
+	mk := func(lens ...int) []*seqRequest {
+		var rs []*seqRequest
+		for _, l := range lens {
+			rs = append(rs, &seqRequest{enc: seqOf(1, l)})
+		}
+		return rs
+	}
+	sizes := func(parts [][]*seqRequest) []int {
+		var out []int
+		for _, p := range parts {
+			out = append(out, len(p))
+		}
+		return out
+	}
+	f := func(lens []int, overhead float64, want []int) {
+		t.Helper()
+		if got := sizes(splitBatches(mk(lens...), overhead)); !slices.Equal(got, want) {
+			t.Errorf("split %v overhead %v = %v, want %v", lens, overhead, got, want)
+		}
+	}
+	f([]int{2, 2, 2, 50, 50}, 10, []int{3, 2})               // 6+100+20 < 250+10
+	f([]int{2, 2, 2, 50, 50}, 1000, []int{5})                // extra run too dear
+	f([]int{2, 2, 2, 50, 50}, -1, []int{5})                  // splitting disabled
+	f([]int{10, 11, 12, 13}, 5, []int{4})                    // similar lengths stay together
+	f([]int{1, 2, 4, 8, 16, 32}, 0, []int{1, 1, 1, 1, 1, 1}) // free runs: no padding at all
+}
+
+func TestBatcherSkipsCancelled(t *testing.T) {
+	be := &fakeBackend{gate: make(chan struct{}), started: make(chan struct{}, 4)}
+	b := testBatcher(t, be, 16, Tuning{MaxBatchSize: 1})
+	first := send(t, b, context.Background(), seqOf(1, 4))
+	<-be.started
+	ctx, cancel := context.WithCancel(context.Background())
+	cancelled := send(t, b, ctx, seqOf(2, 4))
+	cancel()
+	live := send(t, b, context.Background(), seqOf(3, 4))
+	close(be.gate)
+	<-first
+	if r := <-cancelled; !errors.Is(r.err, context.Canceled) {
+		t.Errorf("cancelled request: %+v", r)
+	}
+	if r := <-live; r.err != nil || r.logits[1] != 3 {
+		t.Errorf("live request: %+v", r)
+	}
+	be.mu.Lock()
+	defer be.mu.Unlock()
+	for _, row := range be.rows {
+		if row[0] == 2 {
+			t.Error("a cancelled request reached the backend")
+		}
+	}
+}
+
+func TestBatcherOverload(t *testing.T) {
+	be := &fakeBackend{gate: make(chan struct{}), started: make(chan struct{}, 4)}
+	b := testBatcher(t, be, 2, Tuning{MaxBatchSize: 1})
+	send(t, b, context.Background(), seqOf(1, 4))
+	<-be.started // the worker holds the first; the queue is empty again
+	send(t, b, context.Background(), seqOf(2, 4))
+	send(t, b, context.Background(), seqOf(3, 4))
+	err := b.submit(&seqRequest{ctx: context.Background(), enc: seqOf(4, 4), res: make(chan seqResult, 1)})
+	if !errors.Is(err, ErrOverloaded) {
+		t.Errorf("full queue: %v, want ErrOverloaded", err)
+	}
+	if b.depth() != 2 {
+		t.Errorf("depth %d, want 2", b.depth())
+	}
+	close(be.gate)
+}
+
+func TestBatcherCloseDrains(t *testing.T) {
+	before := runtime.NumGoroutine()
+	be := &fakeBackend{gate: make(chan struct{}), started: make(chan struct{}, 64)}
+	var p atomic.Pointer[Tuning]
+	tune := Tuning{MaxBatchSize: 4, MaxDelay: time.Hour}.withDefaults()
+	p.Store(&tune)
+	b := newBatcher(TaskSentiment, be, 0, 64, &p, nil, time.Now, false)
+	var chans []chan seqResult
+	for i := range 20 {
+		chans = append(chans, send(t, b, context.Background(), seqOf(int64(i), 2)))
+	}
+	<-be.started
+	closed := make(chan error)
+	go func() { closed <- b.close() }()
+	// Close must wait for the queued work; release the backend.
+	close(be.gate)
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range chans {
+		select {
+		case r := <-c:
+			if r.err != nil || r.logits[1] != float32(i) {
+				t.Errorf("request %d: %+v", i, r)
+			}
+		default:
+			t.Errorf("request %d was dropped by Close", i)
+		}
+	}
+	if !be.closed.Load() {
+		t.Error("backend not closed")
+	}
+	if err := b.submit(&seqRequest{ctx: context.Background(), enc: seqOf(1, 1), res: make(chan seqResult, 1)}); !errors.Is(err, ErrClosed) {
+		t.Errorf("submit after close: %v", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("goroutines: %d before, %d after close", before, n)
+	}
+}
+
+func TestBatcherBackendError(t *testing.T) {
+	boom := errors.New("boom")
+	be := &fakeBackend{fail: boom}
+	b := testBatcher(t, be, 4, Tuning{MaxBatchSize: 1})
+	if r := <-send(t, b, context.Background(), seqOf(1, 2)); !errors.Is(r.err, boom) {
+		t.Errorf("got %+v", r)
+	}
+}
+
+func TestBatcherSetTuningLive(t *testing.T) {
+	be := &fakeBackend{}
+	var p atomic.Pointer[Tuning]
+	tune := Tuning{MaxBatchSize: 1, MaxDelay: time.Hour}.withDefaults()
+	p.Store(&tune)
+	b := newBatcher(TaskSentiment, be, 0, 64, &p, nil, time.Now, false)
+	defer b.close()
+	<-send(t, b, context.Background(), seqOf(1, 2))
+	next := Tuning{MaxBatchSize: 1000, MaxDelay: time.Microsecond}.withDefaults()
+	p.Store(&next)
+	if r := <-send(t, b, context.Background(), seqOf(2, 2)); r.err != nil {
+		t.Fatal(r.err)
+	}
+}
+
+func TestCostModel(t *testing.T) {
+	var c costModel
+	for i := 1; i <= 50; i++ {
+		tokens := i * 100
+		c.observe(tokens, time.Duration(1000+10*tokens)) // 1000ns fixed, 10ns/token
+	}
+	if got := c.overheadTokens(Tuning{}); got < 90 || got > 110 {
+		t.Errorf("overhead %v tokens, want ≈100", got)
+	}
+	if got := c.overheadTokens(Tuning{SplitOverheadTokens: 7}); got != 7 {
+		t.Errorf("override: %v", got)
+	}
+}
