@@ -1,0 +1,5 @@
+package storage_test
+
+const crashChildEnv = "NLPSCOPE_STORAGE_CRASH_CHILD"
+
+func crashChild() int { return 0 }

@@ -1,0 +1,173 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// Stats describes the database: row counts, schema version and sizes.
+type Stats struct {
+	Path          string `json:"path"`
+	SchemaVersion int    `json:"schema_version"`
+	Documents     int64  `json:"documents"`
+	Analyses      int64  `json:"analyses"`
+	Entities      int64  `json:"entities"`
+	Imports       int64  `json:"imports"`
+	Runs          int64  `json:"runs"`
+	PageSize      int64  `json:"page_size_bytes"`
+	Pages         int64  `json:"pages"`
+	FreePages     int64  `json:"free_pages"`
+	FileBytes     int64  `json:"file_bytes"` // the database file
+	WALBytes      int64  `json:"wal_bytes"`  // the -wal file
+	SHMBytes      int64  `json:"shm_bytes"`  // the -shm file
+	CacheHits     uint64 `json:"cache_hits"`
+	CacheMisses   uint64 `json:"cache_misses"`
+}
+
+// Stats counts rows per table and measures the files.
+func (db *DB) Stats(ctx context.Context) (Stats, error) {
+	s := Stats{Path: db.path}
+	tx, err := db.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return s, fmt.Errorf("stats: %w", err)
+	}
+	defer tx.Rollback()
+	for _, c := range []struct {
+		q   string
+		dst *int64
+	}{
+		{"SELECT count(*) FROM documents", &s.Documents},
+		{"SELECT count(*) FROM analyses", &s.Analyses},
+		{"SELECT count(*) FROM entities", &s.Entities},
+		{"SELECT count(*) FROM imports", &s.Imports},
+		{"SELECT count(*) FROM runs", &s.Runs},
+		{"PRAGMA page_size", &s.PageSize},
+		{"PRAGMA page_count", &s.Pages},
+		{"PRAGMA freelist_count", &s.FreePages},
+	} {
+		if err := tx.QueryRowContext(ctx, c.q).Scan(c.dst); err != nil {
+			return s, fmt.Errorf("stats: %s: %w", c.q, err)
+		}
+	}
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&s.SchemaVersion); err != nil {
+		return s, fmt.Errorf("stats: %w", err)
+	}
+	s.FileBytes = fileSize(db.path)
+	s.WALBytes = fileSize(db.path + "-wal")
+	s.SHMBytes = fileSize(db.path + "-shm")
+	s.CacheHits, s.CacheMisses = db.CacheStats()
+	return s, nil
+}
+
+func fileSize(p string) int64 {
+	st, err := os.Stat(p)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// FKViolation is one row of PRAGMA foreign_key_check.
+type FKViolation struct {
+	Table  string `json:"table"`
+	RowID  int64  `json:"rowid"`
+	Parent string `json:"parent"`
+}
+
+// CheckReport is the outcome of Check.
+type CheckReport struct {
+	OK          bool          `json:"ok"`
+	Integrity   []string      `json:"integrity"` // ["ok"] when sound
+	ForeignKeys []FKViolation `json:"foreign_keys,omitempty"`
+	FullText    string        `json:"full_text"` // "ok" or the FTS5 integrity-check error
+}
+
+// Check runs PRAGMA integrity_check, PRAGMA foreign_key_check and the FTS5
+// index integrity check. A damaged database is reported in the CheckReport
+// (OK false), not as an error.
+func (db *DB) Check(ctx context.Context) (CheckReport, error) {
+	var rep CheckReport
+	rows, err := db.rdb.QueryContext(ctx, "PRAGMA integrity_check")
+	if err != nil {
+		return rep, fmt.Errorf("check: %w", err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return rep, fmt.Errorf("check: %w", err)
+		}
+		rep.Integrity = append(rep.Integrity, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return rep, fmt.Errorf("check: %w", err)
+	}
+	rows, err = db.rdb.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return rep, fmt.Errorf("check: %w", err)
+	}
+	for rows.Next() {
+		var v FKViolation
+		var rowid sql.NullInt64
+		var fkid int64
+		if err := rows.Scan(&v.Table, &rowid, &v.Parent, &fkid); err != nil {
+			rows.Close()
+			return rep, fmt.Errorf("check: %w", err)
+		}
+		v.RowID = rowid.Int64
+		rep.ForeignKeys = append(rep.ForeignKeys, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return rep, fmt.Errorf("check: %w", err)
+	}
+	// The FTS5 check is spelled as an INSERT, so it goes through the writer
+	// (it reads only).
+	rep.FullText = "ok"
+	err = db.writeRaw(ctx, func(ctx context.Context, c *sql.Conn) error {
+		_, err := c.ExecContext(ctx, "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)")
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, ErrClosed) || ctx.Err() != nil {
+			return rep, fmt.Errorf("check: %w", err)
+		}
+		rep.FullText = err.Error()
+	}
+	rep.OK = len(rep.Integrity) == 1 && rep.Integrity[0] == "ok" && len(rep.ForeignKeys) == 0 && rep.FullText == "ok"
+	return rep, nil
+}
+
+// VacuumResult reports file sizes around a Vacuum.
+type VacuumResult struct {
+	BeforeBytes int64 `json:"before_bytes"` // database + WAL
+	AfterBytes  int64 `json:"after_bytes"`
+}
+
+// Vacuum rebuilds the database file to reclaim free pages, optimizes the
+// full-text index and truncates the WAL. Writes wait while it runs.
+func (db *DB) Vacuum(ctx context.Context) (VacuumResult, error) {
+	var res VacuumResult
+	res.BeforeBytes = fileSize(db.path) + fileSize(db.path+"-wal")
+	err := db.writeRaw(ctx, func(ctx context.Context, c *sql.Conn) error {
+		for _, q := range []string{
+			"INSERT INTO documents_fts(documents_fts) VALUES ('optimize')",
+			"VACUUM",
+			"PRAGMA wal_checkpoint(TRUNCATE)",
+		} {
+			if _, err := c.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, mapErr(err))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("vacuum: %w", err)
+	}
+	res.AfterBytes = fileSize(db.path) + fileSize(db.path+"-wal")
+	return res, nil
+}

@@ -1,0 +1,393 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+)
+
+// IDs of stored rows.
+type (
+	DocID      int64
+	AnalysisID int64
+	ImportID   int64
+	RunID      int64
+)
+
+// Task names stored by nlpscope (the engine's task names). Any non-empty
+// task is accepted.
+const (
+	TaskSentiment = "sentiment"
+	TaskEntities  = "entities"
+)
+
+// LabelScore is one label's probability.
+type LabelScore struct {
+	Label string  `json:"label"`
+	Score float64 `json:"score"`
+}
+
+// Timings are the stage durations of one analysis.
+type Timings struct {
+	QueueWait   time.Duration `json:"queue_wait_ns"`
+	Tokenize    time.Duration `json:"tokenize_ns"`
+	Inference   time.Duration `json:"inference_ns"`
+	Postprocess time.Duration `json:"postprocess_ns"`
+}
+
+// Entity is one named-entity span; Start and End are Unicode code-point
+// offsets into the document text, End exclusive.
+type Entity struct {
+	Label string  `json:"label"`
+	Text  string  `json:"text"`
+	Start int     `json:"start"`
+	End   int     `json:"end"`
+	Score float64 `json:"score"`
+}
+
+// Analysis is one pipeline's result for a document. ID and Created are set
+// by storage when read back and ignored by Store.
+type Analysis struct {
+	ID        AnalysisID   `json:"id,omitempty"`
+	Task      string       `json:"task"`       // TaskSentiment, TaskEntities, …
+	ModelID   string       `json:"model"`      // name@hash12
+	ModelHash string       `json:"model_hash"` // sha256 of the ONNX file, hex
+	Options   string       `json:"options"`    // canonical options string, part of the cache key
+	Label     string       `json:"label,omitempty"`
+	Score     float64      `json:"score,omitempty"`
+	Scores    []LabelScore `json:"scores,omitempty"`
+	Entities  []Entity     `json:"entities,omitempty"`
+	Timings   Timings      `json:"timings"`
+	Created   time.Time    `json:"created,omitzero"`
+}
+
+// Result is one document with the analyses made of it; Store writes it as a
+// whole (the document and all its analyses commit together or not at all).
+type Result struct {
+	Text     string     // the analysed text, valid UTF-8, not empty
+	Source   string     // source file path; "" for pasted text
+	Line     int        // 1-based line in Source; 0 when not from a file
+	ImportID ImportID   // the import it belongs to; 0 for none
+	Analyses []Analysis // usually a sentiment and/or an entities analysis
+}
+
+// Document is a stored document with its analyses (oldest first) and their
+// entities (by start offset).
+type Document struct {
+	ID       DocID      `json:"id"`
+	Text     string     `json:"text"`
+	SHA256   string     `json:"sha256"`
+	Source   string     `json:"source,omitempty"`
+	Line     int        `json:"line,omitempty"`
+	ImportID ImportID   `json:"import_id,omitempty"`
+	Created  time.Time  `json:"created"`
+	Analyses []Analysis `json:"analyses"`
+}
+
+// TextHash is the hex sha256 of text: documents.sha256 and the text part of
+// the cache key given to Lookup.
+func TextHash(text string) string {
+	h := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(h[:])
+}
+
+func (r *Result) validate() error {
+	if r.Text == "" {
+		return fmt.Errorf("%w: empty text", ErrInvalid)
+	}
+	if !utf8.ValidString(r.Text) {
+		return fmt.Errorf("%w: text is not valid UTF-8", ErrInvalid)
+	}
+	if r.Line < 0 || r.ImportID < 0 {
+		return fmt.Errorf("%w: negative line or import id", ErrInvalid)
+	}
+	n := utf8.RuneCountInString(r.Text)
+	for i, a := range r.Analyses {
+		if a.Task == "" {
+			return fmt.Errorf("%w: analysis %d has no task", ErrInvalid, i)
+		}
+		for j, e := range a.Entities {
+			if e.Start < 0 || e.End < e.Start || e.End > n {
+				return fmt.Errorf("%w: analysis %d entity %d: span [%d,%d) outside text of %d code points",
+					ErrInvalid, i, j, e.Start, e.End, n)
+			}
+		}
+	}
+	return nil
+}
+
+type writerStmts struct {
+	doc, analysis, entity *sql.Stmt
+}
+
+func (s *writerStmts) close() {
+	for _, st := range []*sql.Stmt{s.doc, s.analysis, s.entity} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (db *DB) prepare(ctx context.Context) error {
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.wc.PrepareContext(ctx, q)
+		return st
+	}
+	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+	db.stmt.analysis = prep(`INSERT INTO analyses(document_id, task, model_id, model_hash, options, text_sha256,
+		label, score, scores, queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	db.stmt.entity = prep(`INSERT INTO entities(analysis_id, document_id, label, text, start_pos, end_pos, score)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		db.stmt.close()
+		return fmt.Errorf("prepare: %w", err)
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// insertResult writes one result inside tx.
+func (db *DB) insertResult(ctx context.Context, tx *sql.Tx, r *Result, scores [][]byte, now int64) (DocID, error) {
+	sum := TextHash(r.Text)
+	res, err := tx.StmtContext(ctx, db.stmt.doc).ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, now)
+	if err != nil {
+		return 0, fmt.Errorf("insert document: %w", err)
+	}
+	docID, _ := res.LastInsertId()
+	if len(r.Analyses) == 0 {
+		return DocID(docID), nil
+	}
+	ast := tx.StmtContext(ctx, db.stmt.analysis)
+	var est *sql.Stmt
+	for i := range r.Analyses {
+		a := &r.Analyses[i]
+		res, err := ast.ExecContext(ctx, docID, a.Task, a.ModelID, a.ModelHash, a.Options, sum,
+			a.Label, a.Score, scores[i],
+			int64(a.Timings.QueueWait), int64(a.Timings.Tokenize), int64(a.Timings.Inference), int64(a.Timings.Postprocess), now)
+		if err != nil {
+			return 0, fmt.Errorf("insert analysis: %w", err)
+		}
+		aID, _ := res.LastInsertId()
+		if len(a.Entities) > 0 && est == nil {
+			est = tx.StmtContext(ctx, db.stmt.entity)
+		}
+		for _, e := range a.Entities {
+			if _, err := est.ExecContext(ctx, aID, docID, e.Label, e.Text, e.Start, e.End, e.Score); err != nil {
+				return 0, fmt.Errorf("insert entity: %w", err)
+			}
+		}
+	}
+	return DocID(docID), nil
+}
+
+func marshalScores(r *Result) ([][]byte, error) {
+	out := make([][]byte, len(r.Analyses))
+	for i, a := range r.Analyses {
+		s := a.Scores
+		if s == nil {
+			s = []LabelScore{}
+		}
+		b, err := json.Marshal(s)
+		if err != nil {
+			return nil, fmt.Errorf("%w: scores: %v", ErrInvalid, err)
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// Store writes one document with its analyses and returns its id once the
+// transaction holding it has committed. It is safe for concurrent use;
+// concurrent calls share commits (group commit). Invalid input returns
+// ErrInvalid and writes nothing. If ctx ends first Store returns ctx.Err()
+// and the result may or may not have been stored.
+func (db *DB) Store(ctx context.Context, r Result) (DocID, error) {
+	ids, err := db.StoreBatch(ctx, []Result{r})
+	if err != nil {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+// StoreBatch writes results in one transaction — all of them or none — and
+// returns their ids, in order, once committed. It is safe for concurrent use.
+func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	scores := make([][][]byte, len(rs))
+	for i := range rs {
+		if err := rs[i].validate(); err != nil {
+			return nil, fmt.Errorf("result %d: %w", i, err)
+		}
+		s, err := marshalScores(&rs[i])
+		if err != nil {
+			return nil, fmt.Errorf("result %d: %w", i, err)
+		}
+		scores[i] = s
+	}
+	ids := make([]DocID, len(rs))
+	err := db.write(ctx, len(rs), func(ctx context.Context, tx *sql.Tx) error {
+		now := nanos(db.cfg.Now())
+		for i := range rs {
+			id, err := db.insertResult(ctx, tx, &rs[i], scores[i], now)
+			if err != nil {
+				return err
+			}
+			ids[i] = id
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return ids, nil
+}
+
+// Lookup returns the newest stored analysis made with the same model hash,
+// task and options of a text whose TextHash is textHash — the second-level
+// cache. ok is false when there is none. Hits and misses are counted (see
+// CacheStats).
+func (db *DB) Lookup(ctx context.Context, modelHash, task, options, textHash string) (a Analysis, ok bool, err error) {
+	row := db.rdb.QueryRowContext(ctx, `SELECT `+analysisCols+` FROM analyses
+		WHERE model_hash = ? AND task = ? AND options = ? AND text_sha256 = ?
+		ORDER BY id DESC LIMIT 1`, modelHash, task, options, textHash)
+	a, err = scanAnalysis(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		db.cacheMisses.Add(1)
+		return Analysis{}, false, nil
+	}
+	if err != nil {
+		return Analysis{}, false, fmt.Errorf("lookup: %w", err)
+	}
+	if a.Entities, err = loadEntities(ctx, db.rdb, a.ID); err != nil {
+		return Analysis{}, false, fmt.Errorf("lookup: %w", err)
+	}
+	db.cacheHits.Add(1)
+	return a, true, nil
+}
+
+// CacheStats reports Lookup hits and misses since Open.
+func (db *DB) CacheStats() (hits, misses uint64) {
+	return db.cacheHits.Load(), db.cacheMisses.Load()
+}
+
+const analysisCols = `id, task, model_id, model_hash, options, label, score, scores,
+	queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAnalysis(s scanner) (Analysis, error) {
+	var a Analysis
+	var scores string
+	var q, t, i, p, created int64
+	if err := s.Scan(&a.ID, &a.Task, &a.ModelID, &a.ModelHash, &a.Options, &a.Label, &a.Score, &scores,
+		&q, &t, &i, &p, &created); err != nil {
+		return a, err
+	}
+	if err := json.Unmarshal([]byte(scores), &a.Scores); err != nil {
+		return a, fmt.Errorf("analysis %d: scores: %w", a.ID, err)
+	}
+	if len(a.Scores) == 0 {
+		a.Scores = nil
+	}
+	a.Timings = Timings{time.Duration(q), time.Duration(t), time.Duration(i), time.Duration(p)}
+	a.Created = fromNanos(created)
+	return a, nil
+}
+
+func loadEntities(ctx context.Context, q *sql.DB, id AnalysisID) ([]Entity, error) {
+	rows, err := q.QueryContext(ctx, `SELECT label, text, start_pos, end_pos, score FROM entities
+		WHERE analysis_id = ? ORDER BY start_pos, id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var es []Entity
+	for rows.Next() {
+		var e Entity
+		if err := rows.Scan(&e.Label, &e.Text, &e.Start, &e.End, &e.Score); err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	return es, rows.Err()
+}
+
+// Get returns a document with its analyses and entities, or ErrNotFound.
+func (db *DB) Get(ctx context.Context, id DocID) (Document, error) {
+	tx, err := db.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // one snapshot
+	if err != nil {
+		return Document{}, fmt.Errorf("get document %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	var d Document
+	var imp sql.NullInt64
+	var created int64
+	err = tx.QueryRowContext(ctx, `SELECT id, text, sha256, source, line, import_id, created_at
+		FROM documents WHERE id = ?`, id).Scan(&d.ID, &d.Text, &d.SHA256, &d.Source, &d.Line, &imp, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Document{}, fmt.Errorf("document %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Document{}, fmt.Errorf("get document %d: %w", id, err)
+	}
+	d.ImportID = ImportID(imp.Int64)
+	d.Created = fromNanos(created)
+	rows, err := tx.QueryContext(ctx, `SELECT `+analysisCols+` FROM analyses WHERE document_id = ? ORDER BY id`, id)
+	if err != nil {
+		return Document{}, fmt.Errorf("get document %d: %w", id, err)
+	}
+	byID := map[AnalysisID]int{}
+	for rows.Next() {
+		a, err := scanAnalysis(rows)
+		if err != nil {
+			rows.Close()
+			return Document{}, fmt.Errorf("get document %d: %w", id, err)
+		}
+		byID[a.ID] = len(d.Analyses)
+		d.Analyses = append(d.Analyses, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Document{}, fmt.Errorf("get document %d: %w", id, err)
+	}
+	erows, err := tx.QueryContext(ctx, `SELECT analysis_id, label, text, start_pos, end_pos, score FROM entities
+		WHERE document_id = ? ORDER BY start_pos, id`, id)
+	if err != nil {
+		return Document{}, fmt.Errorf("get document %d: %w", id, err)
+	}
+	defer erows.Close()
+	for erows.Next() {
+		var aid AnalysisID
+		var e Entity
+		if err := erows.Scan(&aid, &e.Label, &e.Text, &e.Start, &e.End, &e.Score); err != nil {
+			return Document{}, fmt.Errorf("get document %d: %w", id, err)
+		}
+		if i, ok := byID[aid]; ok {
+			d.Analyses[i].Entities = append(d.Analyses[i].Entities, e)
+		}
+	}
+	if err := erows.Err(); err != nil {
+		return Document{}, fmt.Errorf("get document %d: %w", id, err)
+	}
+	return d, nil
+}

@@ -1,0 +1,209 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// writeReq is one unit of work for the writer goroutine. Either fn runs
+// inside the current group's transaction (under its own SAVEPOINT, so it
+// commits with the group or not at all and a failure undoes only its own
+// changes), or raw runs alone outside any transaction (VACUUM).
+type writeReq struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, tx *sql.Tx) error
+	raw  func(ctx context.Context, c *sql.Conn) error
+	size int // results it carries, for GroupCommitSize
+	err  error
+	done chan error
+}
+
+// write hands work to the writer and waits until it is committed. If ctx ends
+// first, write returns ctx.Err() and the work may or may not be committed.
+func (db *DB) write(ctx context.Context, size int, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return db.submit(ctx, &writeReq{ctx: ctx, fn: fn, size: max(size, 1), done: make(chan error, 1)})
+}
+
+func (db *DB) writeRaw(ctx context.Context, raw func(ctx context.Context, c *sql.Conn) error) error {
+	return db.submit(ctx, &writeReq{ctx: ctx, raw: raw, size: 1, done: make(chan error, 1)})
+}
+
+func (db *DB) submit(ctx context.Context, r *writeReq) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case db.writes <- r:
+	case <-ctx.Done():
+		db.mu.RUnlock()
+		return ctx.Err()
+	}
+	db.mu.RUnlock()
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// writer is the only goroutine that writes. It collects requests into groups
+// bounded by GroupCommitSize results and GroupCommitDelay, and commits each
+// group in one transaction. It exits when db.writes is closed and drained.
+func (db *DB) writer() {
+	defer close(db.done)
+	var carry *writeReq // a request that ended the previous group
+	for {
+		first := carry
+		carry = nil
+		if first == nil {
+			var ok bool
+			if first, ok = <-db.writes; !ok {
+				return
+			}
+		}
+		if first.raw != nil {
+			db.runRaw(first)
+			continue
+		}
+		group := []*writeReq{first}
+		n := first.size
+		var timer *time.Timer
+		var deadline <-chan time.Time
+		if db.cfg.GroupCommitDelay > 0 {
+			timer = time.NewTimer(db.cfg.GroupCommitDelay)
+			deadline = timer.C
+		}
+	collect:
+		for n < db.cfg.GroupCommitSize {
+			var r *writeReq
+			var ok bool
+			select {
+			case r, ok = <-db.writes:
+			default:
+				if deadline == nil {
+					break collect
+				}
+				select {
+				case r, ok = <-db.writes:
+				case <-deadline:
+					break collect
+				}
+			}
+			if !ok {
+				break collect
+			}
+			if r.raw != nil || n+r.size > db.cfg.GroupCommitSize {
+				carry = r
+				break collect
+			}
+			group = append(group, r)
+			n += r.size
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		db.commitGroup(group)
+	}
+}
+
+func (db *DB) runRaw(r *writeReq) {
+	if err := r.ctx.Err(); err != nil {
+		r.done <- err
+		return
+	}
+	r.done <- r.raw(context.Background(), db.wc)
+}
+
+// commitGroup runs every request of the group in one transaction. A request
+// that fails is rolled back to its savepoint and gets its error; the others
+// commit. If the transaction itself breaks (SQLite may roll back a whole
+// transaction on a full disk), the requests not yet failed are retried in a
+// fresh transaction, so each one still commits or fails as a whole.
+func (db *DB) commitGroup(group []*writeReq) {
+	// Work is done with a background context: cancelling a caller must not
+	// interrupt a statement of a transaction shared with others.
+	ctx := context.Background()
+	live := group[:0:0]
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
+	}
+	for len(live) > 0 {
+		retry, err := db.tryGroup(ctx, live)
+		if err == nil {
+			for _, r := range live {
+				r.done <- r.err
+			}
+			return
+		}
+		// The transaction failed as a whole.
+		if retry == nil {
+			for _, r := range live {
+				if r.err == nil {
+					r.err = err
+				}
+				r.done <- r.err
+			}
+			return
+		}
+		next := live[:0:0]
+		for _, r := range live {
+			if r == retry {
+				r.done <- r.err
+				continue
+			}
+			r.err = nil
+			next = append(next, r)
+		}
+		live = next
+	}
+}
+
+// tryGroup runs live in one transaction. It returns (nil, nil) on commit;
+// (culprit, err) when culprit's failure broke the transaction and the others
+// should be retried; (nil, err) when BEGIN or COMMIT failed for everyone.
+func (db *DB) tryGroup(ctx context.Context, live []*writeReq) (*writeReq, error) {
+	tx, err := db.wc.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", mapErr(err))
+	}
+	for _, r := range live {
+		r.err = nil
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("savepoint: %w", mapErr(err))
+		}
+		if ferr := r.fn(ctx, tx); ferr != nil {
+			r.err = mapErr(ferr)
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+				tx.Rollback()
+				return r, r.err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+			tx.Rollback()
+			if r.err != nil {
+				return r, r.err
+			}
+			return nil, fmt.Errorf("release savepoint: %w", mapErr(err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		tx.Rollback()
+		err = mapErr(err)
+		db.log.Warn("storage group commit failed", "error", err, "requests", len(live))
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return nil, nil
+}
