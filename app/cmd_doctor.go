@@ -1,8 +1,243 @@
 package app
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
-// cmdDoctor is not built yet; its owner replaces this file.
+	"github.com/nlpscope/nlpscope/engine"
+)
+
+// DoctorReport is what `nlpscope doctor` checks.
+type DoctorReport struct {
+	ORT    DoctorORT     `json:"ort"`
+	Models []DoctorModel `json:"models"`
+	GPU    DoctorGPU     `json:"gpu"`
+	OK     bool          `json:"ok"`
+}
+
+// DoctorORT is the ONNX Runtime part of the report.
+type DoctorORT struct {
+	Found     bool     `json:"found"`
+	LibPath   string   `json:"lib_path,omitempty"`
+	Version   string   `json:"version,omitempty"`
+	Providers []string `json:"providers,omitempty"`
+	Requested string   `json:"requested_provider"`
+	Active    string   `json:"active_provider,omitempty"`
+	Note      string   `json:"note,omitempty"`
+	Error     string   `json:"error,omitempty"`
+}
+
+// DoctorModel is one model found.
+type DoctorModel struct {
+	Name      string      `json:"name"`
+	Source    string      `json:"source"`
+	Task      engine.Task `json:"task,omitempty"`
+	Labels    []string    `json:"labels,omitempty"`
+	SizeBytes int64       `json:"size_bytes,omitempty"`
+	Quantized bool        `json:"quantized"`
+	Error     string      `json:"error,omitempty"`
+}
+
+// DoctorGPU reports NVIDIA GPU presence.
+type DoctorGPU struct {
+	Present  bool     `json:"present"`
+	Devices  []string `json:"devices,omitempty"` // /dev/nvidia* nodes
+	Names    []string `json:"names,omitempty"`   // from /proc/driver/nvidia
+	NVMLPath string   `json:"nvml_path,omitempty"`
+	Note     string   `json:"note,omitempty"`
+}
+
+// cmdDoctor checks ONNX Runtime, execution providers, models and the GPU.
+// It exits 1 when ONNX Runtime cannot be loaded or a model is broken.
 func cmdDoctor(ctx context.Context, std Stdio, args []string) int {
-	return notBuilt(std, "doctor")
+	fset := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fset.SetOutput(std.Err)
+	ortLib := fset.String("ort-lib", "", "ONNX Runtime shared library `path`")
+	provider := fset.String("provider", "cpu", "execution provider to check: cpu or cuda")
+	modelsDir := fset.String("models-dir", "", "`dir` whose sub-folders are checked as models")
+	asJSON := fset.Bool("json", false, "print the report as JSON")
+	if err := fset.Parse(args); err != nil {
+		return ExitUsage
+	}
+	if fset.NArg() > 0 || (*provider != "cpu" && *provider != "cuda") {
+		fmt.Fprintln(std.Err, "usage: nlpscope doctor [--ort-lib PATH] [--provider cpu|cuda] [--models-dir DIR] [--json]")
+		return ExitUsage
+	}
+	r := runDoctor(*ortLib, *provider, *modelsDir)
+	if *asJSON {
+		enc := json.NewEncoder(std.Out)
+		enc.SetIndent("", "  ")
+		enc.Encode(r)
+	} else {
+		printDoctor(std, r)
+	}
+	if !r.OK {
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+func runDoctor(ortLib, provider, modelsDir string) DoctorReport {
+	r := DoctorReport{ORT: DoctorORT{Requested: provider}, GPU: detectGPU()}
+	lib, err := engine.FindORTLibrary(ortLib)
+	if err != nil {
+		r.ORT.Error = err.Error()
+		return r
+	}
+	r.ORT.LibPath = lib
+	eng, err := engine.New(engine.Config{ORTLibPath: lib, Provider: provider, AllowCPUFallback: true, IntraOpThreads: 1}, nil)
+	if err != nil {
+		r.ORT.Error = err.Error()
+		return r
+	}
+	defer eng.Close()
+	rt := eng.Runtime()
+	r.ORT.Found = true
+	r.ORT.Version, r.ORT.Providers, r.ORT.Active, r.ORT.Note = rt.ORTVersion, rt.Providers, rt.Provider, rt.Note
+	r.OK = true
+	check := func(name, source string, src engine.ModelSource) {
+		m := DoctorModel{Name: name, Source: source}
+		info, err := engine.InspectModel(src)
+		if err != nil {
+			m.Error = err.Error()
+			r.OK = false
+		} else {
+			m.Task, m.Labels, m.SizeBytes, m.Quantized = info.Task, info.Labels, info.SizeBytes, info.Quantized
+		}
+		r.Models = append(r.Models, m)
+	}
+	if defaultModels != nil {
+		entries, _ := fs.ReadDir(defaultModels, ".")
+		for _, e := range entries {
+			if e.IsDir() {
+				check(e.Name(), "embedded", engine.ModelSource{Name: e.Name(), Dir: e.Name(), FS: defaultModels})
+			}
+		}
+	}
+	if modelsDir != "" {
+		entries, err := os.ReadDir(modelsDir)
+		if err != nil {
+			r.Models = append(r.Models, DoctorModel{Name: modelsDir, Source: "models-dir", Error: err.Error()})
+			r.OK = false
+		}
+		for _, e := range entries {
+			dir := filepath.Join(modelsDir, e.Name())
+			if e.IsDir() && fileExists(filepath.Join(dir, "config.json")) {
+				check(e.Name(), dir, engine.ModelSource{Name: e.Name(), Dir: dir})
+			}
+		}
+	}
+	return r
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// detectGPU looks for NVIDIA device nodes, the driver's GPU list and the NVML
+// library, without loading anything.
+func detectGPU() DoctorGPU {
+	var g DoctorGPU
+	g.Devices, _ = filepath.Glob("/dev/nvidia[0-9]*")
+	infos, _ := filepath.Glob("/proc/driver/nvidia/gpus/*/information")
+	sort.Strings(infos)
+	for _, p := range infos {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Model:"); ok {
+				g.Names = append(g.Names, strings.TrimSpace(v))
+			}
+		}
+	}
+	dirs := append(filepath.SplitList(os.Getenv("LD_LIBRARY_PATH")),
+		"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/nvidia/lib64", "/usr/local/cuda/lib64")
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		for _, n := range []string{"libnvidia-ml.so.1", "libnvidia-ml.so"} {
+			if p := filepath.Join(d, n); fileExists(p) {
+				g.NVMLPath = p
+				break
+			}
+		}
+		if g.NVMLPath != "" {
+			break
+		}
+	}
+	g.Present = len(g.Devices) > 0 || len(g.Names) > 0
+	switch {
+	case !g.Present:
+		g.Note = "no NVIDIA GPU found"
+	case g.NVMLPath == "":
+		g.Note = "GPU present but libnvidia-ml.so not found (no GPU gauges)"
+	}
+	return g
+}
+
+func printDoctor(std Stdio, r DoctorReport) {
+	w := std.Out
+	status := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "FAIL"
+	}
+	fmt.Fprintf(w, "ONNX Runtime   %s\n", status(r.ORT.Found))
+	if r.ORT.LibPath != "" {
+		fmt.Fprintf(w, "  library      %s\n", r.ORT.LibPath)
+	}
+	if r.ORT.Found {
+		fmt.Fprintf(w, "  version      %s\n", r.ORT.Version)
+		fmt.Fprintf(w, "  providers    %s\n", strings.Join(r.ORT.Providers, ", "))
+		fmt.Fprintf(w, "  active       %s (requested %s)\n", r.ORT.Active, r.ORT.Requested)
+		if r.ORT.Note != "" {
+			fmt.Fprintf(w, "  note         %s\n", r.ORT.Note)
+		}
+	}
+	if r.ORT.Error != "" {
+		fmt.Fprintf(w, "  error        %s\n", r.ORT.Error)
+		fmt.Fprintln(w, "  fix          run `make setup`, or pass --ort-lib / set NLPSCOPE_ORT_LIB")
+	}
+	fmt.Fprintln(w, "Models")
+	if len(r.Models) == 0 {
+		if r.ORT.Found {
+			fmt.Fprintln(w, "  none (this build embeds no default models; use --models-dir or --model-*)")
+		} else {
+			fmt.Fprintln(w, "  not checked (ONNX Runtime missing)")
+		}
+	}
+	for _, m := range r.Models {
+		if m.Error != "" {
+			fmt.Fprintf(w, "  %-12s FAIL  %s\n", m.Name, m.Error)
+			continue
+		}
+		q := "fp32"
+		if m.Quantized {
+			q = "int8"
+		}
+		fmt.Fprintf(w, "  %-12s ok    %s, %s, %d labels (%s), %.1f MB, %s\n", m.Name, m.Source, m.Task, len(m.Labels),
+			strings.Join(m.Labels, " "), float64(m.SizeBytes)/1e6, q)
+	}
+	fmt.Fprintf(w, "GPU            %s\n", map[bool]string{true: "present", false: "none"}[r.GPU.Present])
+	for _, n := range r.GPU.Names {
+		fmt.Fprintf(w, "  device       %s\n", n)
+	}
+	if r.GPU.NVMLPath != "" {
+		fmt.Fprintf(w, "  nvml         %s\n", r.GPU.NVMLPath)
+	}
+	if r.GPU.Note != "" {
+		fmt.Fprintf(w, "  note         %s\n", r.GPU.Note)
+	}
 }
