@@ -10,6 +10,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-fund --no-audit --loglevel=error
 fi
 
+# Types shared with Go come from one source: regenerate them from app's types.
+(cd .. && go run ./frontend/tsgen -o frontend/src/lib/api/models.gen.ts)
+
 if [ "${1:-}" != "--force" ] && [ -f dist/index.html ] &&
    [ -z "$(find src index.html vite.config.ts svelte.config.js package-lock.json public -newer dist/index.html -print -quit)" ]; then
   exit 0

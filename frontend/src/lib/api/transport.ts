@@ -1,0 +1,67 @@
+// The transport contract. Only this folder knows whether calls go through the
+// Wails bindings (desktop window) or HTTP + SSE (web shell); the rest of the UI
+// sees this interface.
+import type {
+  AnalyzeRequest,
+  AnalyzeResponse,
+  DocumentResult,
+  Health,
+  ImportOptions,
+  ImportStatus,
+  MetricsSnapshot,
+  ModelInfo,
+  ModelsResponse,
+  SearchPage,
+  SearchQuery,
+  SetModelRequest,
+  Settings,
+} from './models.gen';
+import type { LoadTestConfig, LoadTestRun, LoadTestStatus, LoadTestSummary } from './loadtest';
+
+/** Live events, as named by app/live.go. */
+export interface EventPayloads {
+  metrics: MetricsSnapshot;
+  import: ImportStatus;
+  loadtest: LoadTestStatus;
+}
+export type EventName = keyof EventPayloads;
+
+/**
+ * ImportInput is what a batch reads: File objects in the browser (uploaded),
+ * or paths on the local disk in the desktop window (native dialogs, drops).
+ */
+export type ImportInput = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] };
+
+export type ExportFormat = 'csv' | 'jsonl';
+
+export interface Transport {
+  readonly kind: 'wails' | 'http';
+  health(): Promise<Health>;
+  analyze(req: AnalyzeRequest): Promise<AnalyzeResponse>;
+  search(q: SearchQuery): Promise<SearchPage>;
+  document(id: number): Promise<DocumentResult>;
+  /** exportResults downloads (web) or saves through a dialog (desktop); resolves to a description. */
+  exportResults(format: ExportFormat, q: SearchQuery): Promise<string>;
+  models(): Promise<ModelsResponse>;
+  setModel(req: SetModelRequest): Promise<ModelInfo>;
+  settings(): Promise<Settings>;
+  setSettings(s: Settings): Promise<Settings>;
+  startImport(input: ImportInput, opts: ImportOptions): Promise<ImportStatus>;
+  importStatus(id: string): Promise<ImportStatus>;
+  cancelImport(id: string): Promise<void>;
+  /** csvColumns returns a CSV file's header row, for the column picker. */
+  csvColumns(input: File | string): Promise<string[]>;
+  loadTests(): Promise<LoadTestSummary[]>;
+  startLoadTest(cfg: LoadTestConfig): Promise<LoadTestStatus>;
+  loadTest(id: string): Promise<LoadTestRun>;
+  loadTestStatus(): Promise<LoadTestStatus | null>;
+  cancelLoadTest(id: string): Promise<void>;
+  deleteLoadTest(id: string): Promise<void>;
+  /** subscribe delivers live events until the returned function is called. */
+  subscribe<E extends EventName>(event: E, cb: (payload: EventPayloads[E]) => void): () => void;
+  /** Desktop only: native dialogs. Undefined in the browser. */
+  openFilesDialog?: () => Promise<string[]>;
+  openFolderDialog?: () => Promise<string[]>;
+  /** Desktop only: files dropped onto the window. */
+  onFileDrop?: (cb: (paths: string[]) => void) => () => void;
+}

@@ -1,0 +1,149 @@
+// Wails transport for the desktop window. The Go side is app.Desktop
+// (app/desktop.go); Wails injects its methods as window.go.app.Desktop.* and
+// its runtime as window.runtime. Rejections carry the Go error's text.
+import { toApiError } from './errors';
+import type { EventName, EventPayloads, ExportFormat, ImportInput, Transport } from './transport';
+import type {
+  AnalyzeRequest,
+  AnalyzeResponse,
+  DocumentResult,
+  Health,
+  ImportOptions,
+  ImportStatus,
+  ModelInfo,
+  ModelsResponse,
+  SearchPage,
+  SearchQuery,
+  SetModelRequest,
+  Settings,
+} from './models.gen';
+import type { LoadTestConfig, LoadTestRun, LoadTestStatus, LoadTestSummary } from './loadtest';
+
+type Binding = (...args: unknown[]) => Promise<unknown>;
+
+interface WailsRuntime {
+  EventsOn(name: string, cb: (...data: unknown[]) => void): () => void;
+  OnFileDrop(cb: (x: number, y: number, paths: string[]) => void, useDropTarget: boolean): void;
+  OnFileDropOff(): void;
+}
+
+interface WailsWindow {
+  go?: { app?: { Desktop?: Record<string, Binding> } };
+  runtime?: WailsRuntime;
+}
+
+/** wailsAvailable reports whether the page runs inside the Wails window. */
+export function wailsAvailable(w: unknown = globalThis): boolean {
+  return Boolean((w as WailsWindow).go?.app?.Desktop);
+}
+
+export class WailsTransport implements Transport {
+  readonly kind = 'wails' as const;
+  private readonly b: Record<string, Binding>;
+  private readonly rt: WailsRuntime | undefined;
+  private liveCount = 0;
+
+  constructor(w: unknown = globalThis) {
+    const win = w as WailsWindow;
+    const b = win.go?.app?.Desktop;
+    if (!b) throw new Error('Wails bindings are not available');
+    this.b = b;
+    this.rt = win.runtime;
+  }
+
+  private async call<T>(method: string, ...args: unknown[]): Promise<T> {
+    const fn = this.b[method];
+    if (!fn) throw toApiError(`missing_binding: this build has no ${method}`);
+    try {
+      return (await fn(...args)) as T;
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+
+  health(): Promise<Health> {
+    return this.call('Health');
+  }
+  analyze(req: AnalyzeRequest): Promise<AnalyzeResponse> {
+    return this.call('Analyze', req);
+  }
+  search(q: SearchQuery): Promise<SearchPage> {
+    return this.call('Search', q);
+  }
+  document(id: number): Promise<DocumentResult> {
+    return this.call('Document', id);
+  }
+  exportResults(format: ExportFormat, q: SearchQuery): Promise<string> {
+    return this.call('ExportResults', format, q);
+  }
+  models(): Promise<ModelsResponse> {
+    return this.call('Models');
+  }
+  setModel(req: SetModelRequest): Promise<ModelInfo> {
+    return this.call('SetModel', req);
+  }
+  settings(): Promise<Settings> {
+    return this.call('Settings');
+  }
+  setSettings(s: Settings): Promise<Settings> {
+    return this.call('SetSettings', s);
+  }
+  startImport(input: ImportInput, opts: ImportOptions): Promise<ImportStatus> {
+    if (input.kind !== 'paths') return Promise.reject(toApiError('bad_request: the desktop window imports files by path'));
+    return this.call('StartImport', input.paths, opts);
+  }
+  importStatus(id: string): Promise<ImportStatus> {
+    return this.call('ImportStatus', id);
+  }
+  async cancelImport(id: string): Promise<void> {
+    await this.call('CancelImport', id);
+  }
+  async csvColumns(input: File | string): Promise<string[]> {
+    if (typeof input !== 'string') {
+      const { csvHeader } = await import('./http');
+      return csvHeader(await input.slice(0, 64 * 1024).text());
+    }
+    return this.call('CSVColumns', input);
+  }
+  loadTests(): Promise<LoadTestSummary[]> {
+    return this.call('LoadTests');
+  }
+  startLoadTest(cfg: LoadTestConfig): Promise<LoadTestStatus> {
+    return this.call('StartLoadTest', cfg);
+  }
+  loadTest(id: string): Promise<LoadTestRun> {
+    return this.call('LoadTest', id);
+  }
+  loadTestStatus(): Promise<LoadTestStatus | null> {
+    return this.call('LoadTestStatus');
+  }
+  async cancelLoadTest(id: string): Promise<void> {
+    await this.call('CancelLoadTest', id);
+  }
+  async deleteLoadTest(id: string): Promise<void> {
+    await this.call('DeleteLoadTest', id);
+  }
+
+  subscribe<E extends EventName>(event: E, cb: (payload: EventPayloads[E]) => void): () => void {
+    if (!this.rt) return () => {};
+    const off = this.rt.EventsOn(event, (p) => cb(p as EventPayloads[E]));
+    // The Service computes metrics snapshots only while someone watches them.
+    if (event === 'metrics' && this.liveCount++ === 0) void this.call('SetLiveMetrics', true).catch(() => {});
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      off();
+      if (event === 'metrics' && --this.liveCount === 0) void this.call('SetLiveMetrics', false).catch(() => {});
+    };
+  }
+
+  openFilesDialog = (): Promise<string[]> => this.call<string[] | null>('OpenFiles').then((p) => p ?? []);
+  openFolderDialog = (): Promise<string[]> => this.call<string[] | null>('OpenFolder').then((p) => p ?? []);
+
+  onFileDrop = (cb: (paths: string[]) => void): (() => void) => {
+    if (!this.rt) return () => {};
+    this.rt.OnFileDrop((_x, _y, paths) => cb(paths), false);
+    return () => this.rt?.OnFileDropOff();
+  };
+}

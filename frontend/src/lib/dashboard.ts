@@ -1,0 +1,69 @@
+// Pure helpers that turn the metrics history into chart data.
+import { latencyMs, recentLatency, type ProfilerSnapshot, type Quantile } from './api/snapshot';
+import type { Sample } from './stores/metrics.svelte';
+
+/** Latency targets in ms from DESIGN.md (target, acceptable, max) by operation. */
+export const latencyTargets: Record<string, { target: number; acceptable: number; max: number }> = {
+  health: { target: 5, acceptable: 10, max: 50 },
+  sentiment: { target: 15, acceptable: 25, max: 100 },
+  entities: { target: 25, acceptable: 50, max: 150 },
+  analyze: { target: 40, acceptable: 75, max: 200 },
+};
+
+/** latencyLevel colours a p95 against an operation's targets. */
+export function latencyLevel(op: string, p95ms: number | null): 'ok' | 'warn' | 'bad' | 'none' {
+  const t = latencyTargets[op];
+  if (!t || p95ms == null) return 'none';
+  if (p95ms <= t.acceptable) return 'ok';
+  if (p95ms <= t.max) return 'warn';
+  return 'bad';
+}
+
+export function opNames(s: ProfilerSnapshot | null): string[] {
+  return (s?.ops ?? []).map((o) => o.name);
+}
+
+export function stageNames(s: ProfilerSnapshot | null): string[] {
+  return (s?.stages ?? []).map((o) => o.name);
+}
+
+/** percentileSeries: [times, p50, p95, p99] of one operation (or stage) over the history. */
+export function percentileSeries(samples: readonly Sample[], name: string, kind: 'ops' | 'stages' = 'ops'): (number | null)[][] {
+  const xs: number[] = [];
+  const cols: (number | null)[][] = [[], [], []];
+  const qs: Quantile[] = ['p50', 'p95', 'p99'];
+  for (const s of samples) {
+    xs.push(s.t);
+    const series = (s.snap[kind] ?? []).find((o) => o.name === name);
+    qs.forEach((q, i) => cols[i]?.push(series ? latencyMs(recentLatency(series), q) : null));
+  }
+  return [xs, ...cols];
+}
+
+/** stageSeries: [times, one p95 column per stage]. */
+export function stageSeries(samples: readonly Sample[], stages: readonly string[], q: Quantile = 'p95'): (number | null)[][] {
+  const xs = samples.map((s) => s.t);
+  const cols = stages.map((name) =>
+    samples.map((s) => {
+      const st = (s.snap.stages ?? []).find((o) => o.name === name);
+      return st ? latencyMs(recentLatency(st), q) : null;
+    }),
+  );
+  return [xs, ...cols];
+}
+
+export function throughputSeries(samples: readonly Sample[]): (number | null)[][] {
+  return [samples.map((s) => s.t), samples.map((s) => s.snap.throughput.requests_per_s_1s), samples.map((s) => s.snap.throughput.texts_per_s_1s)];
+}
+
+export function queueSeries(samples: readonly Sample[]): (number | null)[][] {
+  return [samples.map((s) => s.t), samples.map((s) => s.queue)];
+}
+
+export function cacheSeries(samples: readonly Sample[]): (number | null)[][] {
+  return [samples.map((s) => s.t), samples.map((s) => s.snap.cache.hit_rate_60s * 100)];
+}
+
+export function resourceSeries(samples: readonly Sample[]): (number | null)[][] {
+  return [samples.map((s) => s.t), samples.map((s) => s.snap.system.cpu_percent), samples.map((s) => s.snap.system.mem_percent)];
+}

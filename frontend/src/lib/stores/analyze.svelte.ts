@@ -1,0 +1,67 @@
+// State of the Analyze view, kept across view switches.
+import { api, type DocumentResult, type ModelInfo, type Transport } from '../api';
+import { errorMessage } from '../api/errors';
+
+export const aggregations = ['simple', 'first', 'average', 'max', 'none'] as const;
+
+export class AnalyzeStore {
+  text = $state('');
+  sentiment = $state(true);
+  entities = $state(true);
+  aggregation = $state<string>('simple');
+  model = $state(''); // "" = the active models
+  result = $state<DocumentResult | null>(null);
+  wallMs = $state<number | null>(null);
+  error = $state('');
+  busy = $state(false);
+  models = $state<ModelInfo[]>([]);
+  private readonly transport: Transport;
+
+  constructor(transport: Transport = api) {
+    this.transport = transport;
+  }
+
+  get canRun(): boolean {
+    return !this.busy && this.text.trim() !== '' && (this.sentiment || this.entities);
+  }
+
+  async loadModels(): Promise<void> {
+    try {
+      this.models = (await this.transport.models()).active ?? [];
+    } catch {
+      this.models = [];
+    }
+  }
+
+  async run(): Promise<void> {
+    if (!this.text.trim()) {
+      this.error = 'Paste or type some text first.';
+      return;
+    }
+    if (!this.sentiment && !this.entities) {
+      this.error = 'Pick at least one task (sentiment or entities).';
+      return;
+    }
+    this.busy = true;
+    this.error = '';
+    const t0 = performance.now();
+    try {
+      const tasks = [...(this.sentiment ? ['sentiment'] : []), ...(this.entities ? ['entities'] : [])];
+      const res = await this.transport.analyze({
+        text: this.text,
+        tasks,
+        aggregation: this.aggregation,
+        ...(this.model ? { model: this.model } : {}),
+        source: 'analyze',
+      });
+      this.wallMs = performance.now() - t0;
+      this.result = res.results?.[0] ?? null;
+    } catch (e) {
+      this.error = errorMessage(e);
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+export const analyze = new AnalyzeStore();

@@ -1,0 +1,122 @@
+// State of the History view: the query, its pages (keyset cursors) and the
+// opened document.
+import { api, type DocumentResult, type DocumentSummary, type SearchQuery, type Transport } from '../api';
+import { errorMessage } from '../api/errors';
+
+export interface Filters {
+  q: string;
+  sentiment: string;
+  entity_label: string;
+  entity_text: string;
+  model: string;
+  source: string;
+  import_id: string;
+  from: string; // yyyy-mm-dd
+  to: string; // yyyy-mm-dd
+}
+
+export const emptyFilters = (): Filters => ({
+  q: '',
+  sentiment: '',
+  entity_label: '',
+  entity_text: '',
+  model: '',
+  source: '',
+  import_id: '',
+  from: '',
+  to: '',
+});
+
+/** toQuery turns the form into a SearchQuery: dates become RFC 3339 day bounds (local time). */
+export function toQuery(f: Filters, cursor = '', limit = 25): SearchQuery {
+  const q: SearchQuery = { limit };
+  for (const k of ['q', 'sentiment', 'entity_label', 'entity_text', 'model', 'source', 'import_id'] as const) {
+    const v = f[k].trim();
+    if (v) q[k] = v;
+  }
+  if (f.from) q.from = new Date(`${f.from}T00:00:00`).toISOString();
+  if (f.to) {
+    const d = new Date(`${f.to}T00:00:00`);
+    d.setDate(d.getDate() + 1); // "to" is inclusive of that day
+    q.to = d.toISOString();
+  }
+  if (cursor) q.cursor = cursor;
+  return q;
+}
+
+export class HistoryStore {
+  filters = $state<Filters>(emptyFilters());
+  items = $state<DocumentSummary[]>([]);
+  /** cursors[i] is the cursor that loaded page i (page 0: ""). */
+  cursors = $state<string[]>(['']);
+  page = $state(0);
+  next = $state('');
+  loading = $state(false);
+  error = $state('');
+  searched = $state(false);
+  doc = $state<DocumentResult | null>(null);
+  docError = $state('');
+  private readonly transport: Transport;
+  private seq = 0;
+
+  constructor(transport: Transport = api) {
+    this.transport = transport;
+  }
+
+  async search(): Promise<void> {
+    this.cursors = [''];
+    this.page = 0;
+    await this.load('');
+  }
+
+  async nextPage(): Promise<void> {
+    if (!this.next) return;
+    const c = this.next;
+    this.cursors = [...this.cursors.slice(0, this.page + 1), c];
+    this.page++;
+    await this.load(c);
+  }
+
+  async prevPage(): Promise<void> {
+    if (this.page === 0) return;
+    this.page--;
+    await this.load(this.cursors[this.page] ?? '');
+  }
+
+  private async load(cursor: string): Promise<void> {
+    const my = ++this.seq;
+    this.loading = true;
+    this.error = '';
+    try {
+      const res = await this.transport.search(toQuery(this.filters, cursor));
+      if (my !== this.seq) return; // a newer search superseded this one
+      this.items = res.items ?? [];
+      this.next = res.next_cursor ?? '';
+      this.searched = true;
+    } catch (e) {
+      if (my !== this.seq) return;
+      this.error = errorMessage(e);
+      this.items = [];
+      this.next = '';
+    } finally {
+      if (my === this.seq) this.loading = false;
+    }
+  }
+
+  async open(id: number): Promise<void> {
+    this.docError = '';
+    try {
+      this.doc = await this.transport.document(id);
+    } catch (e) {
+      this.doc = null;
+      this.docError = errorMessage(e);
+    }
+  }
+
+  close(): void {
+    this.doc = null;
+    this.docError = '';
+  }
+}
+
+export const history = new HistoryStore();

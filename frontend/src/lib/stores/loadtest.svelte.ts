@@ -1,0 +1,214 @@
+// State of the Load test view: the form, the running test's live progress,
+// the final report, the saved runs and a comparison of two of them.
+import { api, type LoadTestConfig, type LoadTestRun, type LoadTestStatus, type LoadTestSummary, type Transport } from '../api';
+import { errorMessage } from '../api/errors';
+
+/** Default thresholds per task from DESIGN.md (single-text "acceptable" targets). */
+export const defaultThresholds: Record<string, string[]> = {
+  sentiment: ['p95<25ms', 'errors<1%'],
+  entities: ['p95<50ms', 'errors<1%'],
+  analyze: ['p95<75ms', 'errors<1%'],
+};
+
+export interface LivePoint {
+  t: number; // seconds since start
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  sent: number;
+  completed: number;
+  errors: number;
+}
+
+export class LoadTestStore {
+  form = $state({
+    name: '',
+    task: 'sentiment',
+    mode: 'open' as 'open' | 'closed',
+    rate: 50,
+    users: 8,
+    rampS: 0,
+    durationS: 10,
+    thresholds: defaultThresholds['sentiment']!.join('\n'),
+    texts: '',
+  });
+  status = $state<LoadTestStatus | null>(null);
+  live = $state.raw<LivePoint[]>([]);
+  report = $state<LoadTestRun | null>(null);
+  runs = $state<LoadTestSummary[]>([]);
+  compare = $state<string[]>([]);
+  compared = $state<LoadTestRun[]>([]);
+  error = $state('');
+  private off: (() => void) | null = null;
+  private poll: ReturnType<typeof setInterval> | null = null;
+  private readonly transport: Transport;
+
+  constructor(transport: Transport = api) {
+    this.transport = transport;
+  }
+
+  get running(): boolean {
+    return this.status?.state === 'running';
+  }
+
+  config(): LoadTestConfig {
+    const f = this.form;
+    const cfg: LoadTestConfig = {
+      task: f.task,
+      mode: f.mode,
+      duration_ns: Math.round(Number(f.durationS) * 1e9),
+      thresholds: f.thresholds
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    };
+    if (f.name.trim()) cfg.name = f.name.trim();
+    if (f.mode === 'open') cfg.rate = Number(f.rate);
+    else cfg.users = Number(f.users);
+    if (Number(f.rampS) > 0) cfg.ramp_ns = Math.round(Number(f.rampS) * 1e9);
+    const texts = f.texts
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (texts.length) cfg.texts = texts;
+    return cfg;
+  }
+
+  /** validate returns a message for the first invalid field, or "". */
+  validate(): string {
+    const f = this.form;
+    if (!(Number(f.durationS) > 0)) return 'Duration must be more than 0 seconds.';
+    if (Number(f.durationS) > 3600) return 'Duration is at most one hour.';
+    if (f.mode === 'open' && !(Number(f.rate) > 0)) return 'Rate must be more than 0 requests per second.';
+    if (f.mode === 'closed' && !(Number(f.users) >= 1)) return 'Use at least one virtual user.';
+    if (Number(f.rampS) < 0 || Number(f.rampS) > Number(f.durationS)) return 'The ramp must be between 0 and the duration.';
+    return '';
+  }
+
+  async start(): Promise<void> {
+    const msg = this.validate();
+    if (msg) {
+      this.error = msg;
+      return;
+    }
+    this.error = '';
+    this.report = null;
+    this.live = [];
+    try {
+      this.stopWatching();
+      this.status = await this.transport.startLoadTest(this.config());
+      this.watch();
+    } catch (e) {
+      this.error = errorMessage(e);
+    }
+  }
+
+  /** update applies a status (from an event or a poll). */
+  update(st: LoadTestStatus | null): void {
+    if (!st || (this.status && st.id !== this.status.id)) return;
+    if (this.status && this.status.state !== 'running' && st.state === 'running') return;
+    this.status = st;
+    const p = st.progress;
+    if (p) {
+      const t = p.elapsed_ns / 1e9;
+      const last = this.live[this.live.length - 1];
+      if (!last || t > last.t) {
+        const ls = p.last_second;
+        const pt: LivePoint = {
+          t,
+          p50: ls && ls.completed ? ls.p50_ns / 1e6 : null,
+          p95: ls && ls.completed ? ls.p95_ns / 1e6 : null,
+          p99: ls && ls.completed ? ls.p99_ns / 1e6 : null,
+          sent: ls?.sent ?? 0,
+          completed: ls?.completed ?? 0,
+          errors: ls?.errors ?? 0,
+        };
+        this.live = [...this.live, pt].slice(-600);
+      }
+    }
+    if (st.state !== 'running') {
+      this.stopWatching();
+      if (st.report) this.report = st.report;
+      else if (st.state === 'done') void this.transport.loadTest(st.id).then((r) => (this.report = r), () => {});
+      void this.loadRuns();
+    }
+  }
+
+  private watch(): void {
+    this.off = this.transport.subscribe('loadtest', (st) => this.update(st));
+    this.poll = setInterval(() => {
+      this.transport.loadTestStatus().then((st) => this.update(st), () => {});
+    }, 1000);
+  }
+
+  private stopWatching(): void {
+    this.off?.();
+    this.off = null;
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
+  }
+
+  /** resume re-attaches to a test that is already running (after a view switch or reload). */
+  async resume(): Promise<void> {
+    try {
+      const st = await this.transport.loadTestStatus();
+      if (st && st.state === 'running' && !this.poll) {
+        this.status = st;
+        this.watch();
+      }
+    } catch {
+      /* no running test */
+    }
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.status) return;
+    try {
+      await this.transport.cancelLoadTest(this.status.id);
+    } catch (e) {
+      this.error = errorMessage(e);
+    }
+  }
+
+  async loadRuns(): Promise<void> {
+    try {
+      this.runs = (await this.transport.loadTests()) ?? [];
+    } catch (e) {
+      this.error = `Saved runs could not be listed: ${errorMessage(e)}`;
+    }
+  }
+
+  async open(id: string): Promise<void> {
+    try {
+      this.report = await this.transport.loadTest(id);
+      this.live = [];
+    } catch (e) {
+      this.error = errorMessage(e);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.transport.deleteLoadTest(id);
+      this.compare = this.compare.filter((x) => x !== id);
+      if (this.report?.id === id) this.report = null;
+      await this.loadRuns();
+    } catch (e) {
+      this.error = errorMessage(e);
+    }
+  }
+
+  /** toggleCompare keeps at most two runs selected (the newest choice replaces the oldest). */
+  async toggleCompare(id: string): Promise<void> {
+    this.compare = this.compare.includes(id) ? this.compare.filter((x) => x !== id) : [...this.compare, id].slice(-2);
+    if (this.compare.length === 2) {
+      try {
+        this.compared = await Promise.all(this.compare.map((x) => this.transport.loadTest(x)));
+      } catch (e) {
+        this.error = errorMessage(e);
+      }
+    } else this.compared = [];
+  }
+}
+
+export const loadtest = new LoadTestStore();
