@@ -23,7 +23,7 @@ CREATE TABLE documents (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX documents_import  ON documents(import_id);
-CREATE INDEX documents_source  ON documents(source);
+CREATE INDEX documents_source  ON documents(source);  -- rowid (id) is implied
 CREATE INDEX documents_created ON documents(created_at);
 
 CREATE TABLE analyses (
@@ -45,8 +45,11 @@ CREATE TABLE analyses (
 );
 CREATE INDEX analyses_document ON analyses(document_id);
 CREATE INDEX analyses_cache    ON analyses(model_hash, task, options, text_sha256);
-CREATE INDEX analyses_label    ON analyses(task, label);
-CREATE INDEX analyses_model    ON analyses(model_id);
+-- Filters probe these per candidate document (EXISTS … document_id = d.id),
+-- so document_id is the last column of each.
+CREATE INDEX analyses_label    ON analyses(task, label, document_id);
+CREATE INDEX analyses_model    ON analyses(model_id, document_id);
+CREATE INDEX analyses_hash     ON analyses(model_hash, document_id);
 
 CREATE TABLE entities (
     id          INTEGER PRIMARY KEY,
@@ -60,8 +63,8 @@ CREATE TABLE entities (
 );
 CREATE INDEX entities_analysis   ON entities(analysis_id);
 CREATE INDEX entities_document   ON entities(document_id);
-CREATE INDEX entities_label_text ON entities(label, text COLLATE NOCASE);
-CREATE INDEX entities_text       ON entities(text COLLATE NOCASE);
+CREATE INDEX entities_label_text ON entities(label, text COLLATE NOCASE, document_id);
+CREATE INDEX entities_text       ON entities(text COLLATE NOCASE, document_id);
 
 -- Full-text index over documents.text (external content: the text is stored once).
 CREATE VIRTUAL TABLE documents_fts USING fts5(

@@ -1,0 +1,113 @@
+package storage_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/nlpscope/nlpscope/storage"
+)
+
+func TestMigrationsFreshAndReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "dir", "m.db") // directories are created
+	ctx := context.Background()
+	db, err := storage.Open(ctx, storage.Config{Path: path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustStats(t, db).SchemaVersion; got != storage.SchemaVersion() || got < 1 {
+		t.Fatalf("schema version %d, want %d", got, storage.SchemaVersion())
+	}
+	id, err := db.Store(ctx, sentimentResult("kept across reopen", "POSITIVE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw := rawDB(t, path)
+	var n int
+	if err := raw.QueryRow("SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n != storage.SchemaVersion() {
+		t.Fatalf("schema_migrations rows = %d (%v), want %d", n, err, storage.SchemaVersion())
+	}
+	var mode string
+	if err := raw.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode %q (%v), want wal", mode, err)
+	}
+	raw.Close()
+
+	db2 := openAt(t, path) // reopening applies nothing and keeps data
+	d, err := db2.Get(ctx, id)
+	if err != nil || d.Text != "kept across reopen" {
+		t.Fatalf("Get after reopen: %+v, %v", d, err)
+	}
+}
+
+func TestOpenRefusesNewerSchemaWithoutTouchingIt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new.db")
+	ctx := context.Background()
+	db, err := storage.Open(ctx, storage.Config{Path: path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw := rawDB(t, path)
+	if _, err := raw.Exec("PRAGMA journal_mode = DELETE; PRAGMA user_version = 999"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	before, _ := os.ReadFile(path)
+
+	_, err = storage.Open(ctx, storage.Config{Path: path}, nil)
+	if !errors.Is(err, storage.ErrSchemaTooNew) {
+		t.Fatalf("Open newer schema: err = %v, want ErrSchemaTooNew", err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(before, after) {
+		t.Fatal("Open changed a database with a newer schema")
+	}
+	if _, err := os.Stat(path + "-wal"); err == nil {
+		t.Fatal("Open created a WAL for a database it refused")
+	}
+}
+
+func TestOpenRefusesNonSQLiteFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	content := bytes.Repeat([]byte("this is not a database\n"), 300)
+	if err := os.WriteFile(path, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := storage.Open(context.Background(), storage.Config{Path: path}, slog.New(slog.DiscardHandler))
+	if !errors.Is(err, storage.ErrNotDatabase) {
+		t.Fatalf("err = %v, want ErrNotDatabase", err)
+	}
+	got, _ := os.ReadFile(path)
+	if !bytes.Equal(got, content) {
+		t.Fatal("Open modified a file that is not SQLite")
+	}
+}
+
+func TestOpenUnwritablePath(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "plain-file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{
+		filepath.Join(file, "db.sqlite"),        // parent is a file (fails even as root)
+		filepath.Join(file, "deeper", "db.sqlite"),
+		dir,                                     // a directory
+	} {
+		_, err := storage.Open(context.Background(), storage.Config{Path: p}, nil)
+		if !errors.Is(err, storage.ErrCannotOpen) {
+			t.Errorf("Open(%q): err = %v, want ErrCannotOpen", p, err)
+		}
+	}
+	if _, err := storage.Open(context.Background(), storage.Config{}, nil); !errors.Is(err, storage.ErrInvalid) {
+		t.Errorf("Open with empty path: %v, want ErrInvalid", err)
+	}
+}

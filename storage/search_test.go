@@ -1,0 +1,320 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nlpscope/nlpscope/storage"
+)
+
+var vocab = []string{"alpha", "alpine", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"}
+
+// corpusDoc is the test's own model of a stored document.
+type corpusDoc struct {
+	id       storage.DocID
+	text     string
+	label    string
+	entities []storage.Entity
+	source   string
+	model    string
+	importID storage.ImportID
+	created  time.Time
+}
+
+// buildCorpus stores n deterministic documents in batches of 100 and returns
+// the model of each, in id order.
+func buildCorpus(t testing.TB, db *storage.DB, n int, imp storage.ImportID) []corpusDoc {
+	t.Helper()
+	ctx := context.Background()
+	var docs []corpusDoc
+	var batch []storage.Result
+	flush := func() {
+		ids, err := db.StoreBatch(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range ids {
+			docs[len(docs)-len(ids)+i].id = id
+		}
+		batch = batch[:0]
+	}
+	for i := range n {
+		text := fmt.Sprintf("%s %s %s number%d", vocab[i%len(vocab)], vocab[(i/3)%len(vocab)], vocab[(i/7)%len(vocab)], i)
+		label := []string{"POSITIVE", "NEGATIVE", "NEUTRAL"}[i%3]
+		model := []string{"m1@h1", "m2@h2"}[i%2]
+		var ents []storage.Entity
+		if i%5 == 0 {
+			w := vocab[i%len(vocab)]
+			ents = append(ents, storage.Entity{Label: "PER", Text: strings.ToUpper(w[:1]) + w[1:], Start: 0, End: len(w), Score: 0.9})
+		}
+		if i%4 == 0 {
+			w := vocab[(i/3)%len(vocab)]
+			start := len(vocab[i%len(vocab)]) + 1
+			ents = append(ents, storage.Entity{Label: "LOC", Text: w, Start: start, End: start + len(w), Score: 0.8})
+		}
+		r := storage.Result{Text: text, Source: fmt.Sprintf("/in/file%d.txt", i%3), Line: i + 1, ImportID: imp,
+			Analyses: []storage.Analysis{{Task: storage.TaskSentiment, ModelID: model, ModelHash: strings.Split(model, "@")[1],
+				Label: label, Score: 0.5 + float64(i%50)/100, Scores: []storage.LabelScore{{Label: label, Score: 0.7}}}}}
+		if len(ents) > 0 {
+			r.Analyses = append(r.Analyses, storage.Analysis{Task: storage.TaskEntities, ModelID: "ner@n", ModelHash: "n", Entities: ents})
+		}
+		batch = append(batch, r)
+		docs = append(docs, corpusDoc{text: text, label: label, entities: ents, source: r.Source, model: model, importID: imp})
+		if len(batch) == 100 {
+			flush()
+		}
+	}
+	if len(batch) > 0 {
+		flush()
+	}
+	return docs
+}
+
+// expect filters the model like Search should, newest first.
+func expect(docs []corpusDoc, q storage.Query) []storage.DocID {
+	terms := strings.Fields(strings.ToLower(q.Text))
+	prefixLast := q.Text != "" && !strings.HasSuffix(q.Text, " ")
+	var out []storage.DocID
+	for _, d := range docs {
+		words := strings.Fields(strings.ToLower(d.text))
+		ok := true
+		for i, term := range terms {
+			found := slices.ContainsFunc(words, func(w string) bool {
+				if i == len(terms)-1 && prefixLast {
+					return strings.HasPrefix(w, term)
+				}
+				return w == term
+			})
+			ok = ok && found
+		}
+		if q.Sentiment != "" && d.label != q.Sentiment {
+			ok = false
+		}
+		if q.EntityLabel != "" || q.EntityText != "" {
+			ok = ok && slices.ContainsFunc(d.entities, func(e storage.Entity) bool {
+				return (q.EntityLabel == "" || e.Label == q.EntityLabel) && (q.EntityText == "" || strings.EqualFold(e.Text, q.EntityText))
+			})
+		}
+		if q.Model != "" && d.model != q.Model && !strings.HasSuffix(d.model, "@"+q.Model) {
+			ok = false
+		}
+		if q.Source != "" && d.source != q.Source {
+			ok = false
+		}
+		if !q.From.IsZero() && d.created.Before(q.From) || !q.To.IsZero() && !d.created.Before(q.To) {
+			ok = false
+		}
+		if ok {
+			out = append(out, d.id)
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// searchAll pages through q and returns all ids, checking page invariants.
+func searchAll(t *testing.T, db *storage.DB, q storage.Query) []storage.DocID {
+	t.Helper()
+	var ids []storage.DocID
+	q.WithTotal = true
+	var total int64 = -2
+	for pages := 0; ; pages++ {
+		if pages > 10000 {
+			t.Fatal("paging does not end")
+		}
+		p, err := db.Search(context.Background(), q)
+		if err != nil {
+			t.Fatalf("Search(%+v): %v", q, err)
+		}
+		if total == -2 {
+			total = p.Total
+		} else if p.Total != -1 && p.Total != total {
+			t.Fatalf("Total changed while paging: %d, then %d", total, p.Total)
+		}
+		if p.Next != "" && len(p.Hits) != q.Limit {
+			t.Fatalf("short page (%d of %d) with a next cursor", len(p.Hits), q.Limit)
+		}
+		for _, h := range p.Hits {
+			ids = append(ids, h.ID)
+		}
+		if p.Next == "" {
+			break
+		}
+		q.Cursor = p.Next
+		q.WithTotal = pages%10 == 9 // the total is the same on every page
+	}
+	if total != int64(len(ids)) {
+		t.Fatalf("Total = %d, paged through %d", total, len(ids))
+	}
+	return ids
+}
+
+func TestSearchFiltersAndKeysetPaging(t *testing.T) {
+	c := newClock()
+	db := openTest(t, func(cfg *storage.Config) { cfg.Now = c.now })
+	docs := buildCorpus(t, db, 1500, 0)
+	ctx := context.Background()
+	for i := range docs {
+		d, err := db.Get(ctx, docs[i].id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[i].created = d.Created
+	}
+	from, to := docs[300].created, docs[900].created
+	queries := []storage.Query{
+		{},
+		{Text: "alpha"},
+		{Text: "alp"},         // prefix on the last word
+		{Text: "alp "},        // no prefix once the word is finished
+		{Text: "Alpha bravo"}, // AND, case-insensitive
+		{Text: "echo golf hot"},
+		{Sentiment: "NEGATIVE"},
+		{EntityLabel: "PER"},
+		{EntityText: "paris"},
+		{EntityText: "ALPHA"},
+		{EntityLabel: "LOC", EntityText: "delta"},
+		{EntityLabel: "PER", EntityText: "delta"},
+		{Model: "m2@h2"},
+		{Model: "h1", Sentiment: "POSITIVE"},
+		{Source: "/in/file1.txt", Text: "india"},
+		{From: from, To: to},
+		{From: from, Text: "juliet", Sentiment: "NEUTRAL", EntityLabel: "LOC"},
+		{Text: "number1499"},
+		{Text: "nothingmatches"},
+	}
+	for _, q := range queries {
+		for _, limit := range []int{1, 7, 50, 1000} {
+			q.Limit = limit
+			if limit == 1 && len(expect(docs, q)) > 300 {
+				continue // one-row pages over everything: slow under -race, covered by 7
+			}
+			got := searchAll(t, db, q)
+			want := expect(docs, q)
+			if !slices.Equal(got, want) {
+				t.Fatalf("Search(%+v): %d ids %v…, want %d %v…", q, len(got), head(got), len(want), head(want))
+			}
+		}
+	}
+}
+
+func head(ids []storage.DocID) []storage.DocID { return ids[:min(len(ids), 5)] }
+
+func TestSearchHitContents(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	long := strings.Repeat("filler ", 100) + "the <script>alert('x')</script> needle & more " + strings.Repeat("tail ", 100)
+	r := sentimentResult(long, "NEGATIVE")
+	r.Source, r.Line = "a.txt", 3
+	r.Analyses = append(r.Analyses, storage.Analysis{Task: storage.TaskEntities, ModelID: "ner", ModelHash: "n",
+		Entities: []storage.Entity{{Label: "MISC", Text: "needle", Start: 0, End: 6}}})
+	id, err := db.Store(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.Search(ctx, storage.Query{Text: "needle"})
+	if err != nil || len(p.Hits) != 1 {
+		t.Fatalf("Search: %+v, %v", p, err)
+	}
+	h := p.Hits[0]
+	if h.ID != id || h.Source != "a.txt" || h.Line != 3 || h.Entities != 1 || h.Sentiment == nil || h.Sentiment.Label != "NEGATIVE" || h.Sentiment.Model != "sst2@abc" {
+		t.Fatalf("hit = %+v", h)
+	}
+	if !strings.Contains(h.Snippet, "<mark>needle</mark>") || strings.Contains(h.Snippet, "<script>") ||
+		!strings.Contains(h.Snippet, "&lt;script&gt;") || strings.Contains(h.Snippet, "filler filler filler filler filler filler filler filler filler filler filler filler filler filler filler filler filler filler filler filler filler filler") {
+		t.Fatalf("snippet not an escaped excerpt around the match: %q", h.Snippet)
+	}
+	if len([]rune(h.Text)) != 300 || !strings.HasPrefix(long, h.Text) {
+		t.Fatalf("preview text = %d runes", len([]rune(h.Text)))
+	}
+	p, err = db.Search(ctx, storage.Query{Text: "needle", MarkOpen: "[[", MarkClose: "]]"})
+	if err != nil || !strings.Contains(p.Hits[0].Snippet, "[[needle]]") || !strings.Contains(p.Hits[0].Snippet, "<script>") {
+		t.Fatalf("plain snippet with markers: %q, %v", p.Hits[0].Snippet, err)
+	}
+	if _, err := db.Search(ctx, storage.Query{Cursor: "garbage!"}); !errors.Is(err, storage.ErrBadCursor) {
+		t.Fatalf("bad cursor: %v, want ErrBadCursor", err)
+	}
+}
+
+// Search text is only ever words: FTS5 syntax in it neither errors nor
+// changes the meaning of the query, and SQL in it is just text.
+func TestSearchInjection(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	texts := []string{
+		`alpha beta`, `alpha or gamma`, `near alpha`, `quote " inside`, `star * here`, `paren ( open`,
+		`drop table documents`, `text: colon`, `alpha NOT beta`,
+	}
+	for _, s := range texts {
+		if _, err := db.Store(ctx, sentimentResult(s, "POSITIVE")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		q    string
+		want int // hits
+	}{
+		{`alpha OR gamma`, 1},     // OR is a word: only the doc containing "or"
+		{`alpha OR beta`, 0},      // would be 3 if OR were an operator
+		{`alpha AND`, 0},          // AND is a word (prefix "and*"): nothing has it
+		{`NEAR(alpha beta)`, 0},   // near + alpha + beta: no document has all three
+		{`near alpha`, 1},         //
+		{`"alpha`, 4},             // unbalanced quote
+		{`alpha"`, 4},             //
+		{`"alpha beta"`, 2},       // quotes are not phrase syntax: two words
+		{`*`, 0},                  // no word: matches nothing
+		{`alpha*`, 4},             //
+		{`(alpha`, 4},             // unbalanced parenthesis
+		{`alpha)`, 4},             //
+		{`)(`, 0},                 //
+		{`text:alpha`, 0},         // column filter syntax is a word sequence "text alpha"
+		{`text: colon`, 1},        //
+		{`{text}: alpha`, 0},      //
+		{`^alpha`, 4},             //
+		{`-alpha`, 4},             //
+		{`alpha NOT beta`, 1},     // NOT is a word
+		{`'; DROP TABLE documents; --`, 1},
+		{"alpha\x00beta", 2},
+		{`""`, 0},
+		{`\`, 0},
+		{`alpha + beta`, 2},
+	}
+	for _, c := range cases {
+		p, err := db.Search(ctx, storage.Query{Text: c.q, WithTotal: true})
+		if err != nil {
+			t.Errorf("Search(%q): %v", c.q, err)
+			continue
+		}
+		if p.Total != int64(c.want) || len(p.Hits) != c.want {
+			t.Errorf("Search(%q) = %d hits (total %d), want %d (match %q)", c.q, len(p.Hits), p.Total, c.want, storage.MatchExpr(c.q))
+		}
+	}
+	if s := mustStats(t, db); s.Documents != int64(len(texts)) {
+		t.Fatalf("documents = %d after injection attempts", s.Documents)
+	}
+	mustCheck(t, db)
+}
+
+func TestMatchExpr(t *testing.T) {
+	for in, want := range map[string]string{
+		"":              "",
+		"   ":           "",
+		"foo":           `"foo"*`,
+		"foo ":          `"foo"`,
+		`fo"o bar`:      `"fo""o" "bar"*`,
+		"a OR b":        `"a" "OR" "b"*`,
+		"* ( )":         "",
+		"x *":           `"x"`,
+		"naïve café":    `"naïve" "café"*`,
+		"tab\tnewline\n": `"tab" "newline"`,
+	} {
+		if got := storage.MatchExpr(in); got != want {
+			t.Errorf("MatchExpr(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
