@@ -277,7 +277,7 @@ loop:
 	for {
 		wait, stop := pacer.Pace(time.Since(start), sent)
 		if stop {
-			if sent >= cfg.MaxRequests {
+			if pacer.Due(sent) < cfg.Duration {
 				reason = StopMaxRequests
 			}
 			break

@@ -49,7 +49,8 @@ type Config struct {
 	// 0 = 1 s, minimum 100 ms.
 	SampleInterval time.Duration
 	// MaxSeries bounds the number of distinct operation plus stage names
-	// (memory is fixed by it); later names are recorded as "other". 0 = 64.
+	// (memory is fixed by it); later names are recorded as OtherSeries, one
+	// for operations and one for stages. 0 = 64.
 	MaxSeries int
 	// DisableSystem turns off CPU/memory/process sampling.
 	DisableSystem bool
