@@ -124,20 +124,39 @@ func gatherPreEntities(toks []tokenScore, tok tokenizer, text string, ri *runeIn
 	prefix := tok.subwordPrefix()
 	unk := tok.unkID()
 	for _, t := range toks {
-		start, end := ri.at(t.off.start), ri.at(t.off.end)
+		// Byte-level tokens can end inside a character: widen to whole
+		// characters so Text is always valid UTF-8 and matches Start/End.
+		bstart, bend := snapDown(text, t.off.start), snapUp(text, t.off.end)
+		start, end := ri.at(bstart), ri.at(bend)
 		var isSub bool
 		if prefix != "" {
 			word := tok.token(t.id)
 			isSub = utf8.RuneCountInString(word) != end-start
 		} else {
-			isSub = start > 0 && lastRuneBefore(text, t.off.start) != ' '
+			isSub = start > 0 && lastRuneBefore(text, bstart) != ' '
 		}
 		if t.id == unk {
 			isSub = false
 		}
-		out = append(out, preEntity{scores: t.scores, start: start, end: end, bstart: t.off.start, bend: t.off.end, isSubword: isSub})
+		out = append(out, preEntity{scores: t.scores, start: start, end: end, bstart: bstart, bend: bend, isSubword: isSub})
 	}
 	return out
+}
+
+func snapDown(text string, b int) int {
+	b = min(max(b, 0), len(text))
+	for b > 0 && b < len(text) && !utf8.RuneStart(text[b]) {
+		b--
+	}
+	return b
+}
+
+func snapUp(text string, b int) int {
+	b = min(max(b, 0), len(text))
+	for b < len(text) && !utf8.RuneStart(text[b]) {
+		b++
+	}
+	return b
 }
 
 func lastRuneBefore(text string, byteOff int) rune {
