@@ -98,9 +98,9 @@ func TestOpenUnwritablePath(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{
-		filepath.Join(file, "db.sqlite"),        // parent is a file (fails even as root)
+		filepath.Join(file, "db.sqlite"), // parent is a file (fails even as root)
 		filepath.Join(file, "deeper", "db.sqlite"),
-		dir,                                     // a directory
+		dir, // a directory
 	} {
 		_, err := storage.Open(context.Background(), storage.Config{Path: p}, nil)
 		if !errors.Is(err, storage.ErrCannotOpen) {

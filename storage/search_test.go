@@ -259,25 +259,25 @@ func TestSearchInjection(t *testing.T) {
 		q    string
 		want int // hits
 	}{
-		{`alpha OR gamma`, 1},     // OR is a word: only the doc containing "or"
-		{`alpha OR beta`, 0},      // would be 3 if OR were an operator
-		{`alpha AND`, 0},          // AND is a word (prefix "and*"): nothing has it
-		{`NEAR(alpha beta)`, 0},   // near + alpha + beta: no document has all three
-		{`near alpha`, 1},         //
-		{`"alpha`, 4},             // unbalanced quote
-		{`alpha"`, 4},             //
-		{`"alpha beta"`, 2},       // quotes are not phrase syntax: two words
-		{`*`, 0},                  // no word: matches nothing
-		{`alpha*`, 4},             //
-		{`(alpha`, 4},             // unbalanced parenthesis
-		{`alpha)`, 4},             //
-		{`)(`, 0},                 //
-		{`text:alpha`, 0},         // column filter syntax is a word sequence "text alpha"
-		{`text: colon`, 1},        //
-		{`{text}: alpha`, 0},      //
-		{`^alpha`, 4},             //
-		{`-alpha`, 4},             //
-		{`alpha NOT beta`, 1},     // NOT is a word
+		{`alpha OR gamma`, 1},   // OR is a word: only the doc containing "or"
+		{`alpha OR beta`, 0},    // would be 3 if OR were an operator
+		{`alpha AND`, 0},        // AND is a word (prefix "and*"): nothing has it
+		{`NEAR(alpha beta)`, 0}, // near + alpha + beta: no document has all three
+		{`near alpha`, 1},       //
+		{`"alpha`, 4},           // unbalanced quote
+		{`alpha"`, 4},           //
+		{`"alpha beta"`, 2},     // quotes are not phrase syntax: two words
+		{`*`, 0},                // no word: matches nothing
+		{`alpha*`, 4},           //
+		{`(alpha`, 4},           // unbalanced parenthesis
+		{`alpha)`, 4},           //
+		{`)(`, 0},               //
+		{`text:alpha`, 0},       // column filter syntax is a word sequence "text alpha"
+		{`text: colon`, 1},      //
+		{`{text}: alpha`, 0},    //
+		{`^alpha`, 4},           //
+		{`-alpha`, 4},           //
+		{`alpha NOT beta`, 1},   // NOT is a word
 		{`'; DROP TABLE documents; --`, 1},
 		{"alpha\x00beta", 2},
 		{`""`, 0},
@@ -302,15 +302,15 @@ func TestSearchInjection(t *testing.T) {
 
 func TestMatchExpr(t *testing.T) {
 	for in, want := range map[string]string{
-		"":              "",
-		"   ":           "",
-		"foo":           `"foo"*`,
-		"foo ":          `"foo"`,
-		`fo"o bar`:      `"fo""o" "bar"*`,
-		"a OR b":        `"a" "OR" "b"*`,
-		"* ( )":         "",
-		"x *":           `"x"`,
-		"naïve café":    `"naïve" "café"*`,
+		"":               "",
+		"   ":            "",
+		"foo":            `"foo"*`,
+		"foo ":           `"foo"`,
+		`fo"o bar`:       `"fo""o" "bar"*`,
+		"a OR b":         `"a" "OR" "b"*`,
+		"* ( )":          "",
+		"x *":            `"x"`,
+		"naïve café":     `"naïve" "café"*`,
 		"tab\tnewline\n": `"tab" "newline"`,
 	} {
 		if got := storage.MatchExpr(in); got != want {

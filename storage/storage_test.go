@@ -59,7 +59,7 @@ func rawDB(t testing.TB, path string) *sql.DB {
 
 func sentimentResult(text, label string) storage.Result {
 	return storage.Result{
-		Text: text,
+		Text:     text,
 		Analyses: []storage.Analysis{sentimentAnalysis(label)},
 	}
 }

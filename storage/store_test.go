@@ -213,10 +213,10 @@ func TestLookupReusesStoredAnalysis(t *testing.T) {
 		t.Fatalf("entities lookup = %+v, %v, %v", a, ok, err)
 	}
 	for _, miss := range [][4]string{
-		{"n1", storage.TaskEntities, "aggregation=max", h},             // other options
-		{"other", storage.TaskSentiment, "", h},                        // other model
+		{"n1", storage.TaskEntities, "aggregation=max", h},               // other options
+		{"other", storage.TaskSentiment, "", h},                          // other model
 		{"abc", storage.TaskSentiment, "", storage.TextHash(text + "!")}, // other text
-		{"abc", storage.TaskEntities, "", h},                           // other task
+		{"abc", storage.TaskEntities, "", h},                             // other task
 	} {
 		if _, ok, err := db.Lookup(ctx, miss[0], miss[1], miss[2], miss[3]); ok || err != nil {
 			t.Errorf("Lookup%v = hit (%v), want miss", miss, err)

@@ -1,0 +1,130 @@
+package storage_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/nlpscope/nlpscope/storage"
+)
+
+func TestImportLifecycleAndDeleteCascade(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	keep := buildCorpus(t, db, 40, 0)
+	imp, err := db.BeginImport(ctx, "/data/folder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buildCorpus(t, db, 120, imp)
+	if err := db.FinishImport(ctx, imp, storage.ImportDone, 125, 5); err != nil {
+		t.Fatal(err)
+	}
+	im, err := db.GetImport(ctx, imp)
+	if err != nil || im.Status != storage.ImportDone || im.Total != 125 || im.Stored != 120 || im.Failed != 5 || im.Finished.IsZero() || im.Source != "/data/folder" {
+		t.Fatalf("GetImport = %+v, %v", im, err)
+	}
+	list, err := db.ListImports(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != imp {
+		t.Fatalf("ListImports = %+v, %v", list, err)
+	}
+	if err := db.FinishImport(ctx, imp, "bogus", 0, 0); !errors.Is(err, storage.ErrInvalid) {
+		t.Fatalf("FinishImport bad status: %v", err)
+	}
+	before := mustStats(t, db)
+
+	if err := db.DeleteImport(ctx, imp); err != nil {
+		t.Fatal(err)
+	}
+	after := mustStats(t, db)
+	if after.Documents != 40 || after.Imports != 0 {
+		t.Fatalf("after delete: %+v", after)
+	}
+	// Only the import's analyses and entities went.
+	var wantEnt int64
+	for _, d := range keep {
+		wantEnt += int64(len(d.entities))
+	}
+	if after.Entities != wantEnt || after.Analyses >= before.Analyses || after.Entities >= before.Entities {
+		t.Fatalf("entities %d (want %d), analyses %d→%d", after.Entities, wantEnt, before.Analyses, after.Analyses)
+	}
+	// Full text no longer finds them; the FTS index is consistent.
+	p, err := db.Search(ctx, storage.Query{Text: "number119", WithTotal: true})
+	if err != nil || p.Total != 0 {
+		t.Fatalf("deleted document still found: %+v %v", p, err)
+	}
+	p, err = db.Search(ctx, storage.Query{Text: "number39", WithTotal: true})
+	if err != nil || p.Total != 1 || p.Hits[0].ID != keep[39].id {
+		t.Fatalf("kept document lost: %+v %v", p, err)
+	}
+	mustCheck(t, db)
+	if err := db.DeleteImport(ctx, imp); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("second delete: %v, want ErrNotFound", err)
+	}
+	if _, err := db.GetImport(ctx, imp); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("GetImport deleted: %v", err)
+	}
+	if err := db.DeleteDocument(ctx, keep[0].id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Get(ctx, keep[0].id); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("deleted document: %v", err)
+	}
+	mustCheck(t, db)
+}
+
+func TestRuns(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	r := storage.Run{
+		Name: "smoke", Config: json.RawMessage(`{"mode":"open","rate":100}`), Hardware: json.RawMessage(`{"cpu":"x"}`),
+		ModelHash: "abc", ORTVersion: "1.24.1", GitCommit: "deadbeef",
+		Summary: json.RawMessage(`{"p99_ms":12.5}`), TimeSeries: json.RawMessage(`[{"t":0,"rps":99}]`),
+		Histograms: json.RawMessage(`{"inference":{}}`), Passed: true,
+	}
+	var ids []storage.RunID
+	for range 3 {
+		id, err := db.SaveRun(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	got, err := db.GetRun(ctx, ids[1])
+	if err != nil || got.Name != "smoke" || string(got.TimeSeries) != string(r.TimeSeries) || !got.Passed || got.GitCommit != "deadbeef" || got.Created.IsZero() {
+		t.Fatalf("GetRun = %+v, %v", got, err)
+	}
+	list, err := db.ListRuns(ctx, 2, 0)
+	if err != nil || len(list) != 2 || list[0].ID != ids[2] || list[1].ID != ids[1] || string(list[0].Summary) != `{"p99_ms":12.5}` {
+		t.Fatalf("ListRuns = %+v, %v", list, err)
+	}
+	list, err = db.ListRuns(ctx, 2, list[1].ID)
+	if err != nil || len(list) != 1 || list[0].ID != ids[0] {
+		t.Fatalf("ListRuns page 2 = %+v, %v", list, err)
+	}
+	if err := db.DeleteRun(ctx, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetRun(ctx, ids[1]); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("deleted run: %v", err)
+	}
+	if err := db.DeleteRun(ctx, ids[1]); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("delete twice: %v", err)
+	}
+	bad := r
+	bad.Summary = json.RawMessage(`{"unterminated"`)
+	if _, err := db.SaveRun(ctx, bad); !errors.Is(err, storage.ErrInvalid) {
+		t.Fatalf("invalid JSON: %v", err)
+	}
+	empty, err := db.SaveRun(ctx, storage.Run{Name: "empty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := db.GetRun(ctx, empty); string(e.Config) != "{}" || string(e.TimeSeries) != "[]" {
+		t.Fatalf("empty run JSON = %+v", e)
+	}
+	if s := mustStats(t, db); s.Runs != 3 {
+		t.Fatalf("runs = %d", s.Runs)
+	}
+}
