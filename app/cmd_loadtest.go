@@ -1,8 +1,526 @@
 package app
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
 
-// cmdLoadtest is not built yet; its owner replaces this file.
+	"golang.org/x/term"
+
+	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/profiler"
+	"github.com/nlpscope/nlpscope/storage"
+)
+
+// loadtestTasks maps --task to the engine tasks and the HTTP route that
+// serves it.
+var loadtestTasks = map[string]struct {
+	tasks []engine.Task
+	route string
+}{
+	"sentiment": {[]engine.Task{engine.TaskSentiment}, "/v1/sentiment/analyze"},
+	"entities":  {[]engine.Task{engine.TaskEntities}, "/v1/entities/extract"},
+	"analyze":   {nil, "/v1/analyze"},
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ", ") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+type loadtestFlags struct {
+	target, task, textsFile, name, body, method string
+	rate, startRate                             float64
+	users                                       int
+	duration, ramp, think, timeout              time.Duration
+	maxRequests                                 uint64
+	maxInFlight                                 int
+	thresholds, headers                         stringList
+	jsonOut, allowRemote, cache                 bool
+	svc                                         *Config
+}
+
+func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error) {
+	fs := flag.NewFlagSet("nlpscope loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &loadtestFlags{}
+	fs.StringVar(&f.target, "target", "inproc", "`inproc` (the engine in this process) or a URL of `nlpscope serve` or a compatible endpoint")
+	fs.StringVar(&f.task, "task", "sentiment", "sentiment, entities or analyze (both)")
+	fs.Float64Var(&f.rate, "rate", 0, "open loop: arrival rate in requests/s (coordinated-omission-free latency)")
+	fs.Float64Var(&f.startRate, "start-rate", 0, "open loop: rate at the start of --ramp")
+	fs.IntVar(&f.users, "users", 0, "closed loop: virtual users, each sending its next request after the last answer")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long to send")
+	fs.DurationVar(&f.ramp, "ramp", 0, "open loop: linear rate ramp; closed loop: users start evenly over it")
+	fs.DurationVar(&f.think, "think", 0, "closed loop: pause between a user's requests")
+	fs.Uint64Var(&f.maxRequests, "max-requests", 0, "stop after this many requests (0 = open loop: rate × duration; closed loop: 10M)")
+	fs.IntVar(&f.maxInFlight, "max-in-flight", 0, "open loop: concurrent requests at most (0 = 1024)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "per-request timeout (0 = 30s)")
+	fs.StringVar(&f.textsFile, "texts", "", "`file` of texts, one per line or JSONL with \"text\" (default: built-in sentences)")
+	fs.Var(&f.thresholds, "threshold", "k6-style pass/fail `expr`, repeatable: p95<25ms, p(99.9)<100ms, errors<1%, rps>=100, max<1s")
+	fs.BoolVar(&f.jsonOut, "json", false, "write the report as JSON to stdout")
+	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow a target that is not on this machine")
+	fs.StringVar(&f.name, "name", "", "name of the run when saved")
+	fs.StringVar(&f.body, "body", "", "URL target: body template; {{text}} is a JSON-escaped text, {{seq}} the request number (default {\"text\":\"{{text}}\",\"no_store\":true})")
+	fs.StringVar(&f.method, "method", "POST", "URL target: HTTP method")
+	fs.Var(&f.headers, "header", "URL target: `Name: value` header, repeatable")
+	fs.BoolVar(&f.cache, "cache", false, "inproc: keep the engine's result cache on (off by default: repeated texts would measure the cache)")
+	f.svc = engineFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: nlpscope loadtest [--target inproc|URL] [--task sentiment|entities|analyze] (--rate R | --users N) [--duration D] [flags]")
+		fmt.Fprintln(stderr, "\nDrives the engine or an HTTP endpoint and reports latency percentiles, throughput and errors.")
+		fmt.Fprintln(stderr, "Exit status: 0 all thresholds pass, 1 a threshold fails or the run failed, 2 usage error.")
+		fmt.Fprintln(stderr, "--db saves the run into that database (the app's history of runs).\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if _, ok := loadtestTasks[f.task]; !ok {
+		return nil, fmt.Errorf("--task %q: want sentiment, entities or analyze", f.task)
+	}
+	saveDB := false
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "db" {
+			saveDB = true
+		}
+	})
+	if !saveDB {
+		f.svc.DBPath = ""
+	}
+	return f, nil
+}
+
+// cmdLoadtest runs a load test and prints its report.
 func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
-	return notBuilt(std, "loadtest")
+	f, err := parseLoadtestFlags(args, std.Err)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	if err != nil {
+		fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
+		return ExitUsage
+	}
+	log := slog.New(slog.NewTextHandler(std.Err, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	texts := profiler.DefaultTexts
+	if f.textsFile != "" {
+		fh, err := os.Open(f.textsFile)
+		if err != nil {
+			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
+			return ExitUsage
+		}
+		texts, err = profiler.ReadTexts(fh)
+		fh.Close()
+		if err != nil {
+			fmt.Fprintf(std.Err, "nlpscope loadtest: %s: %v\n", f.textsFile, err)
+			return ExitUsage
+		}
+	}
+
+	cfg := profiler.LoadConfig{
+		Name: f.name, Target: f.target, Task: f.task,
+		Rate: f.rate, StartRate: f.startRate, Users: f.users, Think: f.think, Ramp: f.ramp,
+		Duration: f.duration, MaxRequests: f.maxRequests, MaxInFlight: f.maxInFlight, Timeout: f.timeout,
+		Thresholds: f.thresholds,
+	}
+	if f.target != "inproc" {
+		cfg.ClassifyError = profiler.ErrorKind
+	} else {
+		cfg.ClassifyError = engineErrorKind
+	}
+	var status *statusLine
+	if !f.jsonOut || isTerminal(std.Err) {
+		status = newStatusLine(std.Err, cfg)
+		cfg.Progress = status.update
+	}
+	lt, err := profiler.NewLoadTest(cfg, log)
+	if err != nil {
+		fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
+		return ExitUsage
+	}
+
+	var target profiler.Target
+	meta := map[string]string{}
+	if commit := buildCommit(); commit != "" {
+		meta[profiler.MetaGitCommit] = commit
+	}
+	if f.target == "inproc" {
+		svc, err := loadtestService(ctx, f, log)
+		if err != nil {
+			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
+			return ExitFailure
+		}
+		defer svc.Close()
+		target = inprocTarget(svc, loadtestTasks[f.task].tasks, texts)
+		addEngineMeta(meta, svc, loadtestTasks[f.task].tasks)
+	} else {
+		ht, err := loadtestHTTPTarget(f, texts)
+		if err != nil {
+			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
+			return ExitUsage
+		}
+		defer ht.Close()
+		target = ht.Do
+		meta["url"] = f.target
+	}
+
+	report, err := lt.Run(ctx, target)
+	if status != nil {
+		status.clear()
+	}
+	if err != nil {
+		fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
+		return ExitFailure
+	}
+	report.Meta = meta
+
+	code := ExitOK
+	if f.svc.DBPath != "" {
+		if err := saveLoadRun(context.WithoutCancel(ctx), f.svc.DBPath, report, log); err != nil {
+			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
+			code = ExitFailure
+		}
+	}
+	if f.jsonOut {
+		enc := json.NewEncoder(std.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(report); err != nil {
+			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
+			return ExitFailure
+		}
+	} else {
+		writeLoadReport(std.Out, report)
+	}
+	if !report.Passed || report.Status != profiler.StatusCompleted {
+		code = ExitFailure
+	}
+	return code
+}
+
+// loadtestService starts a Service for the in-process target: only the
+// models the task needs, no database (results are never stored), and the
+// result cache off unless --cache.
+func loadtestService(ctx context.Context, f *loadtestFlags, log *slog.Logger) (*Service, error) {
+	cfg := *f.svc
+	cfg.NoDB = true
+	cfg.DBPath = ""
+	cfg.Tasks = loadtestTasks[f.task].tasks
+	if !f.cache {
+		cfg.Tuning.CacheEntries = -1
+	}
+	svc, err := New(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.WaitLoaded(ctx); err != nil {
+		svc.Close()
+		return nil, err
+	}
+	tasks := cfg.Tasks
+	if tasks == nil {
+		tasks = []engine.Task{engine.TaskSentiment, engine.TaskEntities}
+	}
+	h := svc.Health()
+	for _, t := range tasks {
+		if !h.Ready[string(t)] {
+			svc.Close()
+			return nil, fmt.Errorf("%s model not ready: %s", t, strings.Join(h.Problems, "; "))
+		}
+	}
+	return svc, nil
+}
+
+// inprocTarget analyses texts[seq % len] with the Service, storing nothing.
+func inprocTarget(svc *Service, tasks []engine.Task, texts []string) profiler.Target {
+	return func(ctx context.Context, seq uint64) error {
+		_, err := svc.AnalyzeText(ctx, AnalyzeRequest{Text: texts[seq%uint64(len(texts))], Tasks: tasks, NoStore: true})
+		return err
+	}
+}
+
+// engineErrorKind names the engine's and Service's typed errors for the
+// report's error counts.
+func engineErrorKind(err error) string {
+	switch {
+	case errors.Is(err, engine.ErrOverloaded):
+		return "overloaded"
+	case errors.Is(err, engine.ErrNotReady):
+		return "not_ready"
+	case errors.Is(err, engine.ErrTextTooLong), errors.Is(err, ErrTooLarge):
+		return "too_large"
+	case errors.Is(err, engine.ErrEmptyText), errors.Is(err, engine.ErrInvalidUTF8), errors.Is(err, ErrBadRequest):
+		return "bad_input"
+	case errors.Is(err, engine.ErrClosed), errors.Is(err, ErrServiceClosed):
+		return "closed"
+	}
+	return profiler.ErrorKind(err)
+}
+
+func addEngineMeta(meta map[string]string, svc *Service, tasks []engine.Task) {
+	m := svc.Models()
+	meta[profiler.MetaORTVersion] = m.Runtime.ORTVersion
+	meta[profiler.MetaProvider] = m.Runtime.Provider
+	var hashes []string
+	for _, mi := range m.Active {
+		if len(tasks) == 0 || containsTask(tasks, mi.Task) {
+			hashes = append(hashes, mi.Hash)
+		}
+	}
+	sort.Strings(hashes)
+	meta[profiler.MetaModelHash] = strings.Join(hashes, ",")
+}
+
+func containsTask(tasks []engine.Task, t engine.Task) bool {
+	for _, x := range tasks {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// loadtestHTTPTarget builds the URL target; a URL without a path gets the
+// task's route.
+func loadtestHTTPTarget(f *loadtestFlags, texts []string) (*profiler.HTTPTarget, error) {
+	u, err := url.Parse(f.target)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("--target %q: want inproc or an http(s) URL", f.target)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = loadtestTasks[f.task].route
+	}
+	body := f.body
+	if body == "" {
+		body = `{"text":"{{text}}","no_store":true}`
+		if f.task == "analyze" {
+			body = `{"text":"{{text}}","tasks":["sentiment","entities"],"no_store":true}`
+		}
+	}
+	headers := map[string]string{}
+	for _, h := range f.headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("--header %q: want \"Name: value\"", h)
+		}
+		headers[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	if tok := os.Getenv("NLPSCOPE_API_TOKEN"); tok != "" && headers["Authorization"] == "" {
+		headers["Authorization"] = "Bearer " + tok
+	}
+	return profiler.NewHTTPTarget(profiler.HTTPTargetConfig{
+		URL: u.String(), Method: f.method, Body: body, Texts: texts, Headers: headers, AllowRemote: f.allowRemote,
+	})
+}
+
+// buildCommit is the VCS revision stamped into the binary, if any.
+func buildCommit() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" && dirty {
+		rev += "+dirty"
+	}
+	return rev
+}
+
+// loadRunStore saves load-test reports into storage; it implements
+// profiler.RunStore.
+type loadRunStore struct{ db *storage.DB }
+
+var _ profiler.RunStore = loadRunStore{}
+
+func (s loadRunStore) SaveRun(ctx context.Context, r profiler.Report) error {
+	run, err := runFromReport(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.SaveRun(ctx, run)
+	return err
+}
+
+// runFromReport converts a report to storage's row: config, hardware,
+// summary, per-second series and latency histograms as JSON, the rest in
+// columns.
+func runFromReport(r profiler.Report) (storage.Run, error) {
+	name := r.Config.Name
+	if name == "" {
+		name = fmt.Sprintf("%s %s %s", r.Config.Task, r.Mode, r.StartedAt.UTC().Format(time.DateTime))
+	}
+	run := storage.Run{
+		Name: name, ModelHash: r.Meta[profiler.MetaModelHash], ORTVersion: r.Meta[profiler.MetaORTVersion],
+		GitCommit: r.Meta[profiler.MetaGitCommit], Passed: r.Passed,
+	}
+	for _, p := range []struct {
+		dst *json.RawMessage
+		v   any
+	}{
+		{&run.Config, struct {
+			profiler.LoadConfig
+			ID   string            `json:"run_id"`
+			Meta map[string]string `json:"meta,omitempty"`
+		}{r.Config, r.ID, r.Meta}},
+		{&run.Hardware, r.Hardware},
+		{&run.Summary, r.Summary()},
+		{&run.TimeSeries, r.Series},
+		{&run.Histograms, map[string]profiler.Percentiles{"latency": r.Latency, "service_time": r.ServiceTime}},
+	} {
+		b, err := json.Marshal(p.v)
+		if err != nil {
+			return storage.Run{}, fmt.Errorf("encode run: %w", err)
+		}
+		*p.dst = b
+	}
+	return run, nil
+}
+
+func saveLoadRun(ctx context.Context, path string, r profiler.Report, log *slog.Logger) error {
+	db, err := storage.Open(ctx, storage.Config{Path: path}, log)
+	if err != nil {
+		return err
+	}
+	return errors.Join(loadRunStore{db}.SaveRun(ctx, r), db.Close())
+}
+
+// statusLine prints live progress on one terminal line (stderr), ≤ 4 Hz.
+type statusLine struct {
+	w       io.Writer
+	enabled bool
+	cfg     profiler.LoadConfig
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newStatusLine(w io.Writer, cfg profiler.LoadConfig) *statusLine {
+	return &statusLine{w: w, enabled: isTerminal(w), cfg: cfg}
+}
+
+func (s *statusLine) update(p profiler.Progress) {
+	if !s.enabled {
+		return
+	}
+	fmt.Fprintf(s.w, "\r\x1b[K%5.1fs/%v  sent %d  done %d  err %d  in flight %d  last 1s: %d/s p50 %s p99 %s",
+		p.Elapsed.Seconds(), p.Duration, p.Sent, p.Completed, p.Errors, p.InFlight,
+		p.LastSecond.Completed, profiler.FormatDuration(p.LastSecond.P50), profiler.FormatDuration(p.LastSecond.P99))
+}
+
+func (s *statusLine) clear() {
+	if s.enabled {
+		fmt.Fprint(s.w, "\r\x1b[K")
+	}
+}
+
+// writeLoadReport prints the final table.
+func writeLoadReport(w io.Writer, r profiler.Report) {
+	fd := profiler.FormatDuration
+	mode := fmt.Sprintf("open loop, %g req/s", r.Config.Rate)
+	if r.Config.Ramp > 0 && r.Mode == "open" {
+		mode += fmt.Sprintf(" (ramp %v from %g)", r.Config.Ramp, r.Config.StartRate)
+	}
+	if r.Mode == "closed" {
+		mode = fmt.Sprintf("closed loop, %d users", r.Config.Users)
+		if r.Config.Think > 0 {
+			mode += fmt.Sprintf(", think %v", r.Config.Think)
+		}
+	}
+	fmt.Fprintf(w, "load test %s: %s, %s for %v → %s (%s)\n", r.ID, r.Config.Task, mode, r.Config.Duration, r.Config.Target, r.Status)
+	fmt.Fprintf(w, "stopped by %s after %.2fs\n\n", r.StopReason, r.Elapsed.Seconds())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "requests\t%d sent\t%d ok\t%d errors (%.2f%%)\t%d dropped\n", r.Requests, r.Succeeded, r.Errors, 100*r.ErrorRate, r.Dropped)
+	if r.Mode == "open" {
+		dev := 0.0
+		if r.RequestedRate > 0 {
+			dev = 100 * (r.AchievedRate - r.RequestedRate) / r.RequestedRate
+		}
+		fmt.Fprintf(tw, "rate\trequested %.1f/s\tachieved %.1f/s (%+.1f%%)\tthroughput %.1f/s\tlate sends %d\n", r.RequestedRate, r.AchievedRate, dev, r.Throughput, r.LateSends)
+	} else {
+		fmt.Fprintf(tw, "rate\tachieved %.1f/s\tthroughput %.1f/s\tpeak in flight %d\t\n", r.AchievedRate, r.Throughput, r.PeakInFlight)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "latency\tp50\tp90\tp95\tp99\tp99.9\tmax\tmean\t")
+	row := func(name string, p profiler.Percentiles) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, fd(p.P50), fd(p.P90), fd(p.P95), fd(p.P99), fd(p.P999), fd(p.Max), fd(p.Mean))
+	}
+	row("from intended send", r.Latency)
+	row("service time", r.ServiceTime)
+	tw.Flush()
+
+	if len(r.Series) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "second\tsent\tdone\terrors\tp50\tp95\tp99\tmax\t")
+		for _, s := range r.Series {
+			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", s.Second, s.Sent, s.Completed, s.Errors, fd(s.P50), fd(s.P95), fd(s.P99), fd(s.Max))
+		}
+		tw.Flush()
+	}
+	if len(r.ErrorsByKind) > 0 {
+		fmt.Fprintln(w, "\nerrors:")
+		kinds := make([]string, 0, len(r.ErrorsByKind))
+		for k := range r.ErrorsByKind {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		for _, k := range kinds {
+			fmt.Fprintf(w, "  %-12s %6d  e.g. %s\n", k, r.ErrorsByKind[k], r.ErrorSamples[k])
+		}
+	}
+	if len(r.Thresholds) > 0 {
+		fmt.Fprintln(w, "\nthresholds:")
+		for _, t := range r.Thresholds {
+			fmt.Fprintf(w, "  %s\n", t)
+		}
+	}
+	fmt.Fprintf(w, "\nhardware: %s\n", r.Hardware)
+	if len(r.Meta) > 0 {
+		keys := make([]string, 0, len(r.Meta))
+		for k := range r.Meta {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			if r.Meta[k] != "" {
+				parts = append(parts, k+"="+r.Meta[k])
+			}
+		}
+		fmt.Fprintf(w, "meta: %s\n", strings.Join(parts, " "))
+	}
+	verdict := "PASS"
+	if !r.Passed {
+		verdict = "FAIL (threshold)"
+	}
+	if r.Status != profiler.StatusCompleted {
+		verdict = "INCOMPLETE (" + r.Status + ")"
+	}
+	fmt.Fprintf(w, "result: %s\n", verdict)
 }

@@ -293,3 +293,46 @@ func (a *aggregator) latencyAt(p float64) time.Duration {
 	defer a.mu.Unlock()
 	return min(quantileOf(a.latency, p), a.latMax)
 }
+
+// Report.Meta keys that storage keeps in their own columns.
+const (
+	MetaModelHash  = "model_hash"  // sha256 of the model(s) driven, comma-separated when several
+	MetaORTVersion = "ort_version" // ONNX Runtime version
+	MetaGitCommit  = "git_commit"  // nlpscope's commit
+	MetaProvider   = "provider"    // execution provider ("cpu", "cuda")
+)
+
+// Summary is a Report without its per-second series, for run lists.
+type Summary struct {
+	Mode          string            `json:"mode"`
+	Target        string            `json:"target"`
+	Task          string            `json:"task,omitempty"`
+	Status        string            `json:"status"`
+	StopReason    string            `json:"stop_reason"`
+	Elapsed       time.Duration     `json:"elapsed_ns"`
+	Requests      uint64            `json:"requests"`
+	Succeeded     uint64            `json:"succeeded"`
+	Errors        uint64            `json:"errors"`
+	Dropped       uint64            `json:"dropped"`
+	ErrorRate     float64           `json:"error_rate"`
+	RequestedRate float64           `json:"requested_rate"`
+	AchievedRate  float64           `json:"achieved_rate"`
+	Throughput    float64           `json:"throughput"`
+	Users         int               `json:"users,omitempty"`
+	Latency       Percentiles       `json:"latency"`
+	ServiceTime   Percentiles       `json:"service_time"`
+	ErrorsByKind  map[string]uint64 `json:"errors_by_kind,omitempty"`
+	Thresholds    []ThresholdResult `json:"thresholds,omitempty"`
+	Passed        bool              `json:"passed"`
+}
+
+// Summary returns r's summary.
+func (r Report) Summary() Summary {
+	return Summary{
+		Mode: r.Mode, Target: r.Config.Target, Task: r.Config.Task, Status: r.Status, StopReason: r.StopReason,
+		Elapsed: r.Elapsed, Requests: r.Requests, Succeeded: r.Succeeded, Errors: r.Errors, Dropped: r.Dropped,
+		ErrorRate: r.ErrorRate, RequestedRate: r.RequestedRate, AchievedRate: r.AchievedRate,
+		Throughput: r.Throughput, Users: r.Config.Users, Latency: r.Latency, ServiceTime: r.ServiceTime,
+		ErrorsByKind: r.ErrorsByKind, Thresholds: r.Thresholds, Passed: r.Passed,
+	}
+}
