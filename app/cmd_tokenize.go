@@ -1,8 +1,137 @@
 package app
 
-import "context"
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 
-// cmdTokenize is not built yet; its owner replaces this file.
+	"github.com/nlpscope/nlpscope/engine/tokenize"
+)
+
+// tokenizeOutput is one line of `nlpscope tokenize` output. Offsets are
+// Unicode code-point offsets into the input text, end exclusive.
+type tokenizeOutput struct {
+	IDs         []int64          `json:"ids"`
+	Tokens      []string         `json:"tokens"`
+	Offsets     [][2]int         `json:"offsets"`
+	Overflowing []tokenizeOutput `json:"overflowing,omitempty"`
+}
+
+// cmdTokenize reads JSONL {"text": …} on stdin and writes one JSONL
+// {"ids", "tokens", "offsets"} line per input with a tokenizer.json.
+// Bad lines are reported with their line number on stderr; the exit code is
+// 1 when any line failed.
 func cmdTokenize(ctx context.Context, std Stdio, args []string) int {
-	return notBuilt(std, "tokenize")
+	fs := flag.NewFlagSet("tokenize", flag.ContinueOnError)
+	fs.SetOutput(std.Err)
+	modelDir := fs.String("model", "", "model folder holding tokenizer.json")
+	file := fs.String("tokenizer", "", "tokenizer.json file")
+	maxLen := fs.Int("max-length", 0, "truncate to this many tokens, special tokens included (0: as in tokenizer.json)")
+	noSpecial := fs.Bool("no-special", false, "do not add special tokens ([CLS], [SEP], …)")
+	fs.Usage = func() {
+		fmt.Fprintln(std.Err, "usage: nlpscope tokenize (--model DIR | --tokenizer FILE) [--max-length N] [--no-special] < in.jsonl")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if (*modelDir == "") == (*file == "") || fs.NArg() > 0 || *maxLen < 0 {
+		fs.Usage()
+		return ExitUsage
+	}
+	path := *file
+	if path == "" {
+		path = filepath.Join(*modelDir, "tokenizer.json")
+	}
+	tk, err := tokenize.FromFile(path)
+	if err != nil {
+		fmt.Fprintf(std.Err, "nlpscope tokenize: %v\n", err)
+		if errors.Is(err, os.ErrNotExist) {
+			return ExitUsage
+		}
+		return ExitFailure
+	}
+	opts := tokenize.EncodeOptions{AddSpecialTokens: !*noSpecial}
+	if *maxLen > 0 {
+		opts.Truncation = &tokenize.Truncation{MaxLength: *maxLen}
+		if tr := tk.Truncation(); tr != nil {
+			opts.Truncation.Stride = min(tr.Stride, max(*maxLen-tk.SpecialTokensAdded()-1, 0))
+			opts.Truncation.Direction = tr.Direction
+		}
+	}
+
+	sc := bufio.NewScanner(std.In)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	out := bufio.NewWriter(std.Out)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	failed := 0
+	line := 0
+	for sc.Scan() {
+		line++
+		if err := ctx.Err(); err != nil {
+			fmt.Fprintf(std.Err, "nlpscope tokenize: %v\n", err)
+			return ExitFailure
+		}
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			continue
+		}
+		var in struct {
+			Text *string `json:"text"`
+		}
+		if err := json.Unmarshal(raw, &in); err != nil {
+			fmt.Fprintf(std.Err, "stdin:%d: bad JSON: %v\n", line, err)
+			failed++
+			continue
+		}
+		if in.Text == nil {
+			fmt.Fprintf(std.Err, "stdin:%d: missing \"text\"\n", line)
+			failed++
+			continue
+		}
+		e, err := tk.EncodeWithOptions(*in.Text, opts)
+		if err != nil {
+			fmt.Fprintf(std.Err, "stdin:%d: %v\n", line, err)
+			failed++
+			continue
+		}
+		if err := enc.Encode(toTokenizeOutput(*in.Text, e)); err != nil {
+			fmt.Fprintf(std.Err, "nlpscope tokenize: write: %v\n", err)
+			return ExitFailure
+		}
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintf(std.Err, "stdin:%d: %v\n", line+1, err)
+		return ExitFailure
+	}
+	if failed > 0 {
+		fmt.Fprintf(std.Err, "nlpscope tokenize: %d line(s) failed\n", failed)
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+func toTokenizeOutput(text string, e tokenize.Encoding) tokenizeOutput {
+	o := tokenizeOutput{IDs: e.IDs, Tokens: e.Tokens, Offsets: make([][2]int, len(e.Offsets))}
+	if o.IDs == nil {
+		o.IDs, o.Tokens = []int64{}, []string{}
+	}
+	for i, off := range tokenize.CodePointOffsets(text, e.Offsets) {
+		o.Offsets[i] = [2]int{off.Start, off.End}
+	}
+	for _, ov := range e.Overflowing {
+		o.Overflowing = append(o.Overflowing, toTokenizeOutput(text, ov))
+	}
+	return o
 }

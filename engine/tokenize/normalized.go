@@ -1,0 +1,286 @@
+package tokenize
+
+import "unicode/utf8"
+
+// nstr is a piece of normalized text. For every byte of s, align holds the
+// byte range of the original text that produced it (always a whole original
+// character, as in Hugging Face's NormalizedString). orig is the original
+// range the piece was cut from. nstr values are immutable once built: every
+// transformation writes a new one into the arena.
+type nstr struct {
+	s     []byte
+	align []Offset
+	orig  Offset
+}
+
+func (n nstr) empty() bool { return len(n.s) == 0 }
+
+// slice returns the normalized byte range [a, b) of n.
+func (n nstr) slice(a, b int) nstr {
+	if a >= b {
+		return nstr{orig: Offset{n.orig.Start, n.orig.Start}}
+	}
+	return nstr{s: n.s[a:b:b], align: n.align[a:b:b], orig: Offset{n.align[a].Start, n.align[b-1].End}}
+}
+
+// span maps the normalized byte range [a, b) of n to the original text.
+func (n nstr) span(a, b int) Offset {
+	if a >= b {
+		return Offset{n.orig.Start + a, n.orig.Start + b}
+	}
+	return Offset{n.align[a].Start, n.align[b-1].End}
+}
+
+// arena owns the bytes and alignments of the pieces built while encoding one
+// text. Appending never mutates earlier content, so pieces stay valid when
+// the backing arrays grow.
+type arena struct {
+	s     []byte
+	align []Offset
+}
+
+func (a *arena) reset() {
+	a.s = a.s[:0]
+	a.align = a.align[:0]
+}
+
+// builder appends a new piece to the arena.
+type builder struct {
+	a     *arena
+	start int
+	orig  Offset
+}
+
+func (a *arena) begin(orig Offset) builder {
+	return builder{a: a, start: len(a.s), orig: orig}
+}
+
+func (b *builder) addRune(r rune, al Offset) {
+	before := len(b.a.s)
+	b.a.s = appendRune(b.a.s, r)
+	for i := before; i < len(b.a.s); i++ {
+		b.a.align = append(b.a.align, al)
+	}
+}
+
+func (b *builder) addBytes(p []byte, al Offset) {
+	b.a.s = append(b.a.s, p...)
+	for range p {
+		b.a.align = append(b.a.align, al)
+	}
+}
+
+// copyFrom appends the normalized bytes [i, j) of n with their alignments.
+func (b *builder) copyFrom(n nstr, i, j int) {
+	b.a.s = append(b.a.s, n.s[i:j]...)
+	b.a.align = append(b.a.align, n.align[i:j]...)
+}
+
+func (b *builder) done() nstr {
+	end := len(b.a.s)
+	return nstr{s: b.a.s[b.start:end:end], align: b.a.align[b.start:end:end], orig: b.orig}
+}
+
+// root builds the piece for the whole original text. Invalid UTF-8 bytes
+// read as U+FFFD, each aligned to its one original byte.
+func (a *arena) root(text string) nstr {
+	b := a.begin(Offset{0, len(text)})
+	valid := utf8.ValidString(text)
+	if valid {
+		a.s = append(a.s, text...)
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if !valid {
+				a.s = append(a.s, c)
+			}
+			a.align = append(a.align, Offset{i, i + 1})
+			i++
+			continue
+		}
+		r, sz := utf8.DecodeRuneInString(text[i:])
+		if r == utf8.RuneError && sz == 1 {
+			a.s = append(a.s, "\uFFFD"...)
+			a.align = append(a.align, Offset{i, i + 1}, Offset{i, i + 1}, Offset{i, i + 1})
+			i++
+			continue
+		}
+		if !valid {
+			a.s = append(a.s, text[i:i+sz]...)
+		}
+		for k := 0; k < sz; k++ {
+			a.align = append(a.align, Offset{i, i + sz})
+		}
+		i += sz
+	}
+	return b.done()
+}
+
+// change is one step of a Hugging Face transform: the character r either
+// replaces the next original character (n == 0), is inserted (n == 1), or
+// replaces the next character and removes the -n characters after it (n < 0).
+type change struct {
+	r rune
+	n int
+}
+
+// transformRange rewrites the normalized bytes [start, end) of n as dest
+// describes, after skipping initialRemoved characters, with Hugging Face's
+// alignment rules: a replacing character keeps the alignment of the character
+// it replaces, an inserted one copies the alignment of the byte before it.
+func (a *arena) transformRange(n nstr, start, end int, dest []change, initialRemoved int) nstr {
+	b := a.begin(n.orig)
+	b.copyFrom(n, 0, start)
+	offset := start
+	for k := 0; k < initialRemoved && offset < end; k++ {
+		_, sz := utf8.DecodeRune(n.s[offset:])
+		offset += sz
+	}
+	for _, c := range dest {
+		var al Offset
+		if c.n > 0 {
+			if offset < 1 {
+				al = Offset{n.orig.Start, n.orig.Start}
+			} else {
+				al = n.align[offset-1]
+			}
+		} else {
+			if offset < len(n.align) {
+				al = n.align[offset]
+			} else if offset > 0 {
+				al = n.align[offset-1]
+			}
+			_, sz := utf8.DecodeRune(n.s[offset:])
+			offset += sz
+			for k := 0; k < -c.n && offset < end; k++ {
+				_, sz := utf8.DecodeRune(n.s[offset:])
+				offset += sz
+			}
+		}
+		b.addRune(c.r, al)
+	}
+	b.copyFrom(n, end, len(n.s))
+	return b.done()
+}
+
+// match is one piece of a pattern search: a byte range and whether the
+// pattern matched it.
+type match struct {
+	start, end int
+	isMatch    bool
+}
+
+// Behavior is what a split does with the delimiters it finds.
+type Behavior int
+
+const (
+	Removed Behavior = iota
+	Isolated
+	MergedWithPrevious
+	MergedWithNext
+	Contiguous
+)
+
+// charMatches finds the characters of s that satisfy pred, as Hugging
+// Face's char patterns do: each matching character is its own match, runs of
+// others are merged.
+func charMatches(s []byte, pred func(rune) bool, out []match) []match {
+	if len(s) == 0 {
+		return append(out, match{0, 0, false})
+	}
+	last := 0
+	for i := 0; i < len(s); {
+		r, sz := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, sz = utf8.DecodeRune(s[i:])
+		}
+		if pred(r) {
+			if last < i {
+				out = append(out, match{last, i, false})
+			}
+			out = append(out, match{i, i + sz, true})
+			last = i + sz
+		}
+		i += sz
+	}
+	if last < len(s) {
+		out = append(out, match{last, len(s), false})
+	}
+	return out
+}
+
+// applyBehavior turns pattern matches into the ranges to keep, as Hugging
+// Face's NormalizedString::split does, and appends the resulting non-empty
+// pieces of n to out.
+func splitPieces(n nstr, ms []match, behavior Behavior, out []nstr) []nstr {
+	emit := func(a, b int) {
+		if a < b {
+			out = append(out, n.slice(a, b))
+		}
+	}
+	switch behavior {
+	case Removed:
+		for _, m := range ms {
+			if !m.isMatch {
+				emit(m.start, m.end)
+			}
+		}
+	case Isolated:
+		for _, m := range ms {
+			emit(m.start, m.end)
+		}
+	case Contiguous:
+		prev := false
+		curA, curB, have := 0, 0, false
+		for _, m := range ms {
+			if m.isMatch == prev && have {
+				curB = m.end
+			} else {
+				if have {
+					emit(curA, curB)
+				}
+				curA, curB, have = m.start, m.end, true
+			}
+			prev = m.isMatch
+		}
+		if have {
+			emit(curA, curB)
+		}
+	case MergedWithPrevious:
+		prev := false
+		curA, curB, have := 0, 0, false
+		for _, m := range ms {
+			if m.isMatch && !prev && have {
+				curB = m.end
+			} else {
+				if have {
+					emit(curA, curB)
+				}
+				curA, curB, have = m.start, m.end, true
+			}
+			prev = m.isMatch
+		}
+		if have {
+			emit(curA, curB)
+		}
+	case MergedWithNext:
+		// walk backwards, merging a match into the piece after it
+		type rng struct{ a, b int }
+		var acc []rng
+		prev := false
+		for i := len(ms) - 1; i >= 0; i-- {
+			m := ms[i]
+			if m.isMatch && !prev && len(acc) > 0 {
+				acc[len(acc)-1].a = m.start
+			} else {
+				acc = append(acc, rng{m.start, m.end})
+			}
+			prev = m.isMatch
+		}
+		for i := len(acc) - 1; i >= 0; i-- {
+			emit(acc[i].a, acc[i].b)
+		}
+	}
+	return out
+}

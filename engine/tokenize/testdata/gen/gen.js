@@ -1,0 +1,316 @@
+// gen.js writes the golden files the Go parity tests compare against. The
+// reference is Hugging Face's own Node binding of the Rust tokenizers
+// library. It is run by hand, never by the tests:
+//
+//   mkdir -p /tmp/hfref && (cd /tmp/hfref && npm install tokenizers@0.23.2)
+//   cd engine/tokenize/testdata && NODE_PATH=/tmp/hfref/node_modules node gen/gen.js
+//
+// It also writes the crafted fixtures (wordlevel.json, bpe-roberta.json,
+// bpe-metaspace.json), built deterministically here.
+//
+// Offsets: the Node binding returns char (Unicode code point) offsets; the
+// goldens keep them as they are, and the Go test compares them with
+// CodePointOffsets(text, byteOffsets).
+const fs = require('fs');
+const zlib = require('zlib');
+const path = require('path');
+const { Tokenizer, byteLevelPreTokenizer, byteLevelAlphabet } = require('tokenizers');
+
+const here = path.join(__dirname, '..');
+const readFixture = (name) => {
+  const p = path.join(here, name);
+  if (p.endsWith('.gz')) return zlib.gunzipSync(fs.readFileSync(p)).toString('utf8');
+  return fs.readFileSync(p, 'utf8');
+};
+
+const long = fs.readFileSync(path.join(here, 'long_text.txt'), 'utf8');
+
+// Hard cases shared by every fixture.
+const corpus = [
+  'brown fox jumps over the lazy dog',
+  'Hello, world! How are you today?',
+  '',
+  ' ',
+  '   \t\n  ',
+  'a',
+  'Café crème brûlée à la française',
+  'naïve résumé coöperate façade Ångström',
+  'ÀÉÎÕÜ àéîõü ÇçÑñ',
+  'e\u0301 combining acute, o\u0308 diaeresis, a\u0300\u0301\u0302 stacked',
+  '\u0301 leading combining mark',
+  '中文分词测试，你好世界！',
+  '日本語のテキストとカタカナ、ひらがな。',
+  '한국어 텍스트 처리',
+  'Mixed 中文 and English 和 日本語 text',
+  'Emoji 😀 😃 😄 test 🎉🎉',
+  'Family 👨‍👩‍👧‍👦 and flags 🇫🇷🇩🇪 and skin 👍🏽',
+  'Newer emoji 🥰 🤩 🫠 🪿',
+  'ZWJ\u200Djoiner and ZWNJ\u200Cnon-joiner',
+  'Control\u0000chars\u0001here\u007f and\u0085nel',
+  'tabs\tand\nnewlines\r\nhere',
+  'BOM\uFEFFinside and soft\u00ADhyphen',
+  'replacement \uFFFD char',
+  'non\u00A0breaking\u2003em\u3000ideographic spaces',
+  'ΣΊΣΥΦΟΣ σίσυφος ΌΣΟΣ final sigma',
+  'Привет, мир! Ёлка',
+  'مرحبا بالعالم',
+  'שלום עולם',
+  'हिन्दी पाठ',
+  'ไทยภาษา',
+  'İstanbul ISTANBUL ıi',
+  'Straße STRASSE ß ẞ',
+  'ﬁ ligature ｆｕｌｌｗｉｄｔｈ ①②③',
+  'Supercalifragilisticexpialidocious',
+  'pneumonoultramicroscopicsilicovolcanoconiosis',
+  'a'.repeat(99),
+  'b'.repeat(100),
+  'c'.repeat(101),
+  'x'.repeat(250) + ' tail',
+  'é'.repeat(120),
+  "don't can't won't I'm you're we've they'll he'd",
+  'U.S.A. e.g. i.e. Mr. Smith',
+  'email@example.com https://example.com/path?q=1&r=2#frag',
+  '$100.50 €20 £5 ¥1000 50% 3.14159 1,000,000',
+  '2024-01-15T10:30:00Z',
+  '(parentheses) [brackets] {braces} <angles>',
+  '"double" \'single\' «guillemets» „low“ ‘curly’',
+  '...!!!???---___***',
+  '#hashtag @mention',
+  'code: func main() { fmt.Println("hi") }',
+  'CamelCaseWord snake_case_word kebab-case-word',
+  'UPPER lower MiXeD',
+  '123 4567 89012 1234567890',
+  '  leading and trailing spaces  ',
+  'multiple     spaces    between',
+  '[CLS] literal special [SEP] tokens [MASK] [PAD] [UNK]',
+  '[cls] lowercase special',
+  'a[SEP]b',
+  '<s> roberta </s> <mask> tokens <pad>',
+  'hello <mask> world',
+  '<|begin_of_text|>llama<|eot_id|> special',
+  '\u{10000}\u{1F600}\u{E0001}\u{F0000} astral and private use',
+  '\uE000 private use BMP',
+  'Ⅻ roman numeral ² superscript ½ fraction',
+  'Ａ full width Ｂ',
+  'the quick brown fox. the lazy dog! the end?',
+  'Tokenization of unbelievably uncharacteristically long words',
+  'a\u030A\u0327 reorder marks',
+  '\u1100\u1161\u11A8 hangul jamo 각',
+  'tab\there',
+  ' single leading space',
+  'x ',
+  '😀',
+  '\u200B',
+  '\u0000',
+  long.slice(0, 300),
+  long.slice(0, 3000),
+];
+
+function record(text, e, addSpecial, opts) {
+  const r = {
+    text,
+    add_special: addSpecial,
+    ids: e.getIds(),
+    tokens: e.getTokens(),
+    offsets: e.getOffsets(),
+    type_ids: e.getTypeIds(),
+    attention_mask: e.getAttentionMask(),
+    special_tokens_mask: e.getSpecialTokensMask(),
+    word_ids: e.getWordIds().map((w) => (w === null || w === undefined ? -1 : w)),
+  };
+  const ov = e.getOverflowing();
+  if (ov.length) r.overflowing = ov.map((o) => record(undefined, o, addSpecial));
+  if (opts) r.opts = opts;
+  return r;
+}
+
+async function golden(fixture, out, { texts = corpus, truncation, padding, decode = true } = {}) {
+  const json = readFixture(fixture);
+  const tk = Tokenizer.fromString(json);
+  if (truncation === null) tk.disableTruncation();
+  else if (truncation) tk.setTruncation(truncation.max_length, { stride: truncation.stride, direction: truncation.direction });
+  if (padding === null) tk.disablePadding();
+  const lines = [];
+  for (const addSpecial of [true, false]) {
+    for (const text of texts) {
+      let e;
+      try {
+        e = await tk.encode(text, null, { addSpecialTokens: addSpecial });
+      } catch (err) {
+        lines.push(JSON.stringify({ text, add_special: addSpecial, error: String(err.message || err) }));
+        continue;
+      }
+      const r = record(text, e, addSpecial, { truncation, padding });
+      if (decode && addSpecial) r.decoded = await tk.decode(e.getIds(), true);
+      lines.push(JSON.stringify(r));
+    }
+  }
+  fs.writeFileSync(path.join(here, 'golden', out), lines.join('\n') + '\n');
+  console.log(out, lines.length);
+}
+
+async function goldenBatch(fixture, out, batches) {
+  const tk = Tokenizer.fromString(readFixture(fixture));
+  const lines = [];
+  for (const texts of batches) {
+    const encs = await tk.encodeBatch(texts, { addSpecialTokens: true });
+    lines.push(JSON.stringify({ batch: texts, results: encs.map((e, i) => record(texts[i], e, true)) }));
+  }
+  fs.writeFileSync(path.join(here, 'golden', out), lines.join('\n') + '\n');
+  console.log(out, lines.length);
+}
+
+// ---- crafted fixtures ----
+
+const wordList = ('the a an of and to in is was it for on with as by at be this that from or are not but have ' +
+  'hello world good bad great terrible movie film love hate like fox dog quick brown lazy jumps over ' +
+  'paris london berlin john mary company inc ltd , . ! ? \' " ( ) - : ; café naïve 中 文 😀 123').split(' ');
+
+function wordLevelFixture() {
+  const vocab = { '[PAD]': 0, '[UNK]': 1, '[CLS]': 2, '[SEP]': 3, '[MASK]': 4 };
+  for (const w of wordList) if (!(w in vocab)) vocab[w] = Object.keys(vocab).length;
+  const special = (c, id) => ({ id, content: c, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  return {
+    version: '1.0',
+    truncation: { direction: 'Right', max_length: 16, strategy: 'LongestFirst', stride: 4 },
+    padding: { strategy: { Fixed: 16 }, direction: 'Right', pad_to_multiple_of: null, pad_id: 0, pad_type_id: 0, pad_token: '[PAD]' },
+    added_tokens: [special('[PAD]', 0), special('[UNK]', 1), special('[CLS]', 2), special('[SEP]', 3), special('[MASK]', 4)],
+    normalizer: { type: 'Sequence', normalizers: [
+      { type: 'NFC' },
+      { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: false, lowercase: true },
+    ] },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: { type: 'BertProcessing', sep: ['[SEP]', 3], cls: ['[CLS]', 2] },
+    decoder: null,
+    model: { type: 'WordLevel', vocab, unk_token: '[UNK]' },
+  };
+}
+
+// trainBPE learns merges greedily on words (already split into symbols).
+function trainBPE(words, alphabet, nMerges, prefixVocab) {
+  const vocab = { ...prefixVocab };
+  for (const c of alphabet) if (!(c in vocab)) vocab[c] = Object.keys(vocab).length;
+  let seqs = words.map((w) => Array.from(w));
+  for (const s of seqs) for (const c of s) if (!(c in vocab)) vocab[c] = Object.keys(vocab).length;
+  const merges = [];
+  for (let m = 0; m < nMerges; m++) {
+    const counts = new Map();
+    for (const s of seqs) for (let i = 0; i + 1 < s.length; i++) {
+      const k = s[i] + '\u0000' + s[i + 1];
+      counts.set(k, (counts.get(k) || 0) + 1);
+    }
+    let best = null, bestN = 1;
+    for (const [k, n] of counts) if (n > bestN || (n === bestN && best !== null && k < best)) { best = k; bestN = n; }
+    if (!best) break;
+    const [a, b] = best.split('\u0000');
+    merges.push([a, b]);
+    if (!((a + b) in vocab)) vocab[a + b] = Object.keys(vocab).length;
+    seqs = seqs.map((s) => {
+      const o = [];
+      for (let i = 0; i < s.length; i++) {
+        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) { o.push(a + b); i++; } else o.push(s[i]);
+      }
+      return o;
+    });
+  }
+  return { vocab, merges };
+}
+
+function robertaFixture() {
+  const pre = byteLevelPreTokenizer(true, true);
+  const words = [];
+  for (const t of corpus.concat(long.slice(0, 20000).split('\n'))) {
+    for (const [w] of pre.preTokenizeString(t)) words.push(w);
+  }
+  const base = { '<s>': 0, '<pad>': 1, '</s>': 2, '<unk>': 3 };
+  const { vocab, merges } = trainBPE(words, byteLevelAlphabet().sort(), 600, base);
+  vocab['<mask>'] = Object.keys(vocab).length;
+  const tok = (c, id, extra = {}) => ({ id, content: c, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true, ...extra });
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [tok('<s>', 0), tok('<pad>', 1), tok('</s>', 2), tok('<unk>', 3), tok('<mask>', vocab['<mask>'], { lstrip: true })],
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0], trim_offsets: true, add_prefix_space: true },
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges: merges.map(([a, b]) => a + ' ' + b) },
+  };
+}
+
+function metaspaceFixture() {
+  // Llama-2 / SentencePiece-BPE style: Prepend + Replace normalizer, no
+  // pre-tokenizer, byte fallback, fused unknowns.
+  const words = [];
+  for (const t of corpus.concat(long.slice(0, 20000).split('\n'))) {
+    words.push('▁' + t.replace(/ /g, '▁'));
+  }
+  const base = { '<unk>': 0, '<s>': 1, '</s>': 2 };
+  for (let b = 0; b < 256; b++) base['<0x' + b.toString(16).toUpperCase().padStart(2, '0') + '>'] = 3 + b;
+  const latin = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,!?\'"-▁'.split('');
+  const limited = words.map((w) => Array.from(w).filter((c) => latin.includes(c)).join(''));
+  const { vocab, merges } = trainBPE(limited, latin, 400, base);
+  const tok = (c, id) => ({ id, content: c, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [tok('<unk>', 0), tok('<s>', 1), tok('</s>', 2)],
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    pre_tokenizer: null,
+    post_processor: { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<s>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } } },
+    decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }] },
+    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges },
+  };
+}
+
+// A Metaspace pre-tokenizer + Whitespace/Digits/Punctuation sequence over a
+// WordPiece vocabulary exercises the remaining pre-tokenizers.
+function preTokFixture() {
+  const bert = JSON.parse(readFixture('bert-base-uncased.json.gz'));
+  bert.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFKD' }, { type: 'StripAccents' }, { type: 'Lowercase' }, { type: 'Strip', strip_left: true, strip_right: true }, { type: 'Replace', pattern: { Regex: '\\s{2,}' }, content: ' ' }] };
+  bert.pre_tokenizer = { type: 'Sequence', pretokenizers: [
+    { type: 'WhitespaceSplit' },
+    { type: 'Digits', individual_digits: true },
+    { type: 'Punctuation', behavior: 'Isolated' },
+    { type: 'Split', pattern: { String: '-' }, behavior: 'MergedWithPrevious', invert: false },
+  ] };
+  bert.truncation = null;
+  return bert;
+}
+
+function whitespaceFixture() {
+  const bert = JSON.parse(readFixture('bert-base-uncased.json.gz'));
+  bert.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Lowercase' }] };
+  bert.pre_tokenizer = { type: 'Whitespace' };
+  bert.padding = { strategy: 'BatchLongest', direction: 'Left', pad_to_multiple_of: 4, pad_id: 0, pad_type_id: 0, pad_token: '[PAD]' };
+  return bert;
+}
+
+(async () => {
+  fs.mkdirSync(path.join(here, 'golden'), { recursive: true });
+  fs.writeFileSync(path.join(here, 'wordlevel.json'), JSON.stringify(wordLevelFixture(), null, 1));
+  fs.writeFileSync(path.join(here, 'bpe-roberta.json'), JSON.stringify(robertaFixture()));
+  fs.writeFileSync(path.join(here, 'bpe-metaspace.json'), JSON.stringify(metaspaceFixture()));
+  fs.writeFileSync(path.join(here, 'wordpiece-pretok.json.gz'), zlib.gzipSync(JSON.stringify(preTokFixture()), { level: 9 }));
+  fs.writeFileSync(path.join(here, 'wordpiece-whitespace.json.gz'), zlib.gzipSync(JSON.stringify(whitespaceFixture()), { level: 9 }));
+
+  await golden('bert-base-uncased.json.gz', 'bert-base-uncased.jsonl');
+  await golden('bert-base-uncased.json.gz', 'bert-base-uncased-trunc512.jsonl', { texts: [long.slice(0, 5000), long.slice(0, 1000)], truncation: { max_length: 512, stride: 0 } });
+  await golden('bert-base-uncased.json.gz', 'bert-base-uncased-stride.jsonl', { texts: [long.slice(0, 2000), corpus[1]], truncation: { max_length: 128, stride: 32 } });
+  await golden('bert-base-uncased.json.gz', 'bert-base-uncased-left.jsonl', { texts: [long.slice(0, 800)], truncation: { max_length: 64, stride: 8, direction: 'left' } });
+  await golden('all-minilm-l6-v2.json.gz', 'all-minilm-l6-v2.jsonl');
+  await golden('sentence-transformers-labse.json', 'sentence-transformers-labse.jsonl');
+  await golden('wordlevel.json', 'wordlevel.jsonl');
+  await golden('bpe-roberta.json', 'bpe-roberta.jsonl');
+  await golden('bpe-metaspace.json', 'bpe-metaspace.jsonl');
+  await golden('wordpiece-pretok.json.gz', 'wordpiece-pretok.jsonl');
+  await golden('wordpiece-whitespace.json.gz', 'wordpiece-whitespace.jsonl');
+  await golden('cohere-tokenizer.json.gz', 'cohere.jsonl');
+  await golden('Meta-Llama-3-8B-Instruct.json.gz', 'llama-3.jsonl');
+  await goldenBatch('all-minilm-l6-v2.json.gz', 'all-minilm-l6-v2-batch.jsonl', [corpus.slice(0, 5), corpus.slice(10, 20), [long.slice(0, 2000), 'short']]);
+  await goldenBatch('wordpiece-whitespace.json.gz', 'wordpiece-whitespace-batch.jsonl', [corpus.slice(0, 7), corpus.slice(20, 26)]);
+})();
