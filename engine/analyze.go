@@ -181,6 +181,10 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 	toCache func(i int) any,
 	setTimings func(i int, t Timings, cached bool),
 ) error {
+	// Whatever this call leaves queued when it returns early (overload,
+	// cancellation, a failed window) is skipped by the batcher.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	obs := e.cfg.Observer
 	t := e.Tuning()
 	useCache := !opts.NoCache && t.CacheEntries > 0

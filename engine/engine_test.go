@@ -706,3 +706,26 @@ func TestSetTuning(t *testing.T) {
 		t.Error("a rejected tuning changed the settings")
 	}
 }
+
+func TestOverloadAndCancel(t *testing.T) {
+	e := newEngine(t, engine.Config{QueueSize: 2, Tuning: engine.Tuning{CacheEntries: -1}})
+	ctx := context.Background()
+	// A text of many windows cannot fit a queue of two: fail fast, typed.
+	long := strings.Repeat("Alice Smith went to Paris . ", 40)
+	if _, err := e.Entities(ctx, long, engine.Options{}); !errors.Is(err, engine.ErrOverloaded) {
+		t.Fatalf("long text on a tiny queue: %v, want ErrOverloaded", err)
+	}
+	// The engine recovers: what was queued is skipped or finished.
+	deadline := time.Now().Add(5 * time.Second)
+	for e.Stats().QueueDepth[engine.TaskEntities] > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := e.Entities(ctx, "Alice", engine.Options{}); err != nil {
+		t.Fatalf("after overload: %v", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := e.Sentiment(cancelled, "good", engine.Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: %v", err)
+	}
+}

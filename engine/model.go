@@ -317,15 +317,11 @@ func inspect(src ModelSource) (*inspected, error) {
 
 // InspectModel reads and validates a model folder (or fs.FS folder) without
 // keeping a session: task, labels, inputs and outputs, hash, size, whether it
-// is quantized. It loads ONNX Runtime from FindORTLibrary("") for the duration
-// of the call (or joins an Engine's). Errors wrap ErrBadModel and name the
+// is quantized. It uses the ONNX Runtime an Engine already loaded, or loads
+// FindORTLibrary("") for the duration of the call. Errors wrap ErrBadModel and name the
 // problem.
 func InspectModel(src ModelSource) (ModelInfo, error) {
-	lib, err := FindORTLibrary("")
-	if err != nil {
-		return ModelInfo{}, err
-	}
-	if _, err := acquireORT(lib); err != nil {
+	if err := acquireAnyORT(); err != nil {
 		return ModelInfo{}, err
 	}
 	defer releaseORT()

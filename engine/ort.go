@@ -41,9 +41,10 @@ func FindORTLibrary(flag string) (string, error) {
 			exe = real
 		}
 		exeDir := filepath.Dir(exe)
-		dirs = append(dirs, exeDir, filepath.Join(exeDir, "..", "third_party", "onnxruntime"))
+		dirs = append(dirs, exeDir, filepath.Join("third_party", "onnxruntime"), filepath.Join(exeDir, "..", "third_party", "onnxruntime"))
+	} else {
+		dirs = append(dirs, filepath.Join("third_party", "onnxruntime"))
 	}
-	dirs = append(dirs, filepath.Join("third_party", "onnxruntime"))
 	dirs = append(dirs, systemLibDirs()...)
 	for _, d := range dirs {
 		for _, n := range ortLibNames {
@@ -139,13 +140,32 @@ func acquireORT(path string) (string, error) {
 		return ortRuntime.version, nil
 	}
 	ort.SetSharedLibraryPath(path)
-	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
+	// Failures come back to us as errors; ORT need not print them too.
+	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
 		return "", fmt.Errorf("%w: load %s: %v", ErrORTNotFound, path, err)
 	}
 	ortRuntime.refs = 1
 	ortRuntime.libPath = path
 	ortRuntime.version = ort.GetVersion()
 	return ortRuntime.version, nil
+}
+
+// acquireAnyORT joins the environment already initialised, whatever its
+// library, or initialises one from FindORTLibrary("").
+func acquireAnyORT() error {
+	ortRuntime.mu.Lock()
+	if ortRuntime.refs > 0 {
+		ortRuntime.refs++
+		ortRuntime.mu.Unlock()
+		return nil
+	}
+	ortRuntime.mu.Unlock()
+	lib, err := FindORTLibrary("")
+	if err != nil {
+		return err
+	}
+	_, err = acquireORT(lib)
+	return err
 }
 
 // releaseORT drops one reference; the last one destroys the environment.
