@@ -79,7 +79,7 @@ func OpenNVML() (GPUSource, error) { return NewNVMLSource(nvml.New()) }
 func NewNVMLSource(lib nvml.Interface) (GPUSource, error) {
 	if ret := lib.Init(); ret != nvml.SUCCESS {
 		if ret == nvml.ERROR_LIBRARY_NOT_FOUND {
-			return nil, fmt.Errorf("%w: NVML library (libnvidia-ml.so.1) not found: no NVIDIA driver installed", ErrNoGPU)
+			return nil, fmt.Errorf("%w: NVML library (libnvidia-ml.so.1) not found (no NVIDIA driver)", ErrNoGPU)
 		}
 		return nil, fmt.Errorf("%w: NVML init: %s", ErrNoGPU, nvmlErr(lib, ret))
 	}

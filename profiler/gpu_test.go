@@ -3,11 +3,13 @@ package profiler_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
 	"github.com/nlpscope/nlpscope/profiler"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // fakeNVML implements the part of nvml.Interface the profiler uses; calls
@@ -130,16 +132,35 @@ func TestNoGPUPath(t *testing.T) {
 
 // TestRealNVML runs the real NVML binding: on this machine without a driver
 // it must report a clear no-GPU state; with a GPU it must list devices.
+//
+// scripts/gpu-check.sh sets NLPSCOPE_REQUIRE_GPU=1 on a GPU machine: then a
+// missing GPU fails, and every device must report sane gauges.
 func TestRealNVML(t *testing.T) {
+	requireGPU := os.Getenv("NLPSCOPE_REQUIRE_GPU") == "1"
 	src, err := profiler.OpenNVML()
 	if err != nil {
 		if !errors.Is(err, profiler.ErrNoGPU) {
 			t.Fatalf("OpenNVML error %v does not wrap ErrNoGPU", err)
 		}
+		if requireGPU {
+			t.Fatalf("NLPSCOPE_REQUIRE_GPU=1 but: %v", err)
+		}
+		t.Logf("no GPU: %v", err)
 	} else {
 		defer src.Close()
-		if g := profiler.ReadGPU(src); !g.Available || len(g.Devices) == 0 {
+		g := profiler.ReadGPU(src)
+		if !g.Available || len(g.Devices) == 0 {
 			t.Fatalf("NVML opened but GPU state = %+v", g)
+		}
+		t.Logf("driver %s", g.Driver)
+		for _, d := range g.Devices {
+			t.Logf("GPU %d %s: util %.0f%%, mem util %.0f%%, memory %d/%d MiB, %.0f °C, %.1f W, unsupported %v",
+				d.Index, d.Name, d.UtilizationPercent, d.MemoryUtilPercent, d.MemoryUsedBytes>>20, d.MemoryTotalBytes>>20,
+				d.TemperatureC, d.PowerWatts, d.Unsupported)
+			if d.Name == "" || d.MemoryTotalBytes <= 0 || d.MemoryUsedBytes > d.MemoryTotalBytes ||
+				d.UtilizationPercent > 100 || d.TemperatureC > 150 {
+				t.Errorf("device %d gauges out of range: %+v", d.Index, d)
+			}
 		}
 	}
 
@@ -158,8 +179,15 @@ func TestRealNVML(t *testing.T) {
 		if first.Available || first.Reason != err.Error() || second.Reason != first.Reason {
 			t.Fatalf("no-GPU state = %+v then %+v, want reason %q", first, second, err)
 		}
-	} else if !first.Available || !second.Available {
-		t.Fatalf("GPU state = %+v then %+v", first, second)
+	} else {
+		if !first.Available || !second.Available {
+			t.Fatalf("GPU state = %+v then %+v", first, second)
+		}
+		// The Prometheus exposition carries the device gauges.
+		n := testutil.CollectAndCount(p.Collector(), "nlpscope_gpu_memory_total_bytes")
+		if n != len(second.Devices) {
+			t.Fatalf("%d nlpscope_gpu_memory_total_bytes series for %d devices", n, len(second.Devices))
+		}
 	}
 }
 
