@@ -1,7 +1,6 @@
 package profiler
 
 import (
-	"math"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -9,12 +8,11 @@ import (
 
 // Histogram geometry. Latencies are recorded in microseconds.
 const (
-	histUnit        = time.Microsecond
-	histLowest      = 1                                   // 1 µs
-	histHighest     = int64(time.Hour / time.Microsecond) // values above are clamped
-	totalSigFigs    = 3                                   // since-start and load-test histograms: 0.1 %
-	windowSigFigs   = 2                                   // per-second ring slots: 1 %, ~20 KiB each
-	percentileCount = 6
+	histUnit      = time.Microsecond
+	histLowest    = 1                                   // 1 µs
+	histHighest   = int64(time.Hour / time.Microsecond) // values above are clamped
+	totalSigFigs  = 3                                   // since-start and load-test histograms: 0.1 %
+	windowSigFigs = 2                                   // per-second ring slots: 1 %, ~20 KiB each
 )
 
 func newHist(sigFigs int) *hdrhistogram.Histogram {
@@ -32,10 +30,10 @@ func recordDur(h *hdrhistogram.Histogram, d time.Duration) {
 	_ = h.RecordValue(v) // cannot fail: v is clamped into range
 }
 
-// Percentiles summarises a latency distribution. Durations are HDR values:
+// Percentiles summarises a latency distribution. P50..P999 are HDR values:
 // each is the highest value equivalent to the true one within the
 // histogram's precision (0.1 % for since-start and load-test histograms, 1 %
-// for rolling windows). Max is exact.
+// for rolling windows), capped at Max. Count, Min, Mean and Max are exact.
 type Percentiles struct {
 	Count uint64        `json:"count"`
 	Min   time.Duration `json:"min_ns"`
@@ -48,63 +46,57 @@ type Percentiles struct {
 	Max   time.Duration `json:"max_ns"`
 }
 
-// Quantile returns the value at percentile p (0..100): P50, P90, P95, P99 and
-// P999 exactly as stored, other values by nearest stored neighbour. It is
-// used by threshold evaluation when the histogram is gone.
-func (p Percentiles) field(name string) (time.Duration, bool) {
-	switch name {
-	case "p50", "med":
-		return p.P50, true
-	case "p90":
-		return p.P90, true
-	case "p95":
-		return p.P95, true
-	case "p99":
-		return p.P99, true
-	case "p99.9":
-		return p.P999, true
-	case "max":
-		return p.Max, true
-	case "min":
-		return p.Min, true
-	case "avg":
-		return p.Mean, true
-	}
-	return 0, false
-}
-
 var stdPercentiles = []float64{50, 90, 95, 99, 99.9}
 
-// summarize reads percentiles from h; maxExact (0 = unknown) replaces the
-// bucketed maximum.
-func summarize(h *hdrhistogram.Histogram, maxExact time.Duration) Percentiles {
-	n := h.TotalCount()
-	if n == 0 {
+// exact keeps the exact count, minimum, maximum and sum next to a
+// histogram, so that only the percentiles carry HDR's rounding.
+type exact struct {
+	n             uint64
+	min, max, sum time.Duration
+}
+
+func (e *exact) add(d time.Duration) {
+	d = max(d, 0)
+	if e.n == 0 || d < e.min {
+		e.min = d
+	}
+	e.max = max(e.max, d)
+	e.sum += d
+	e.n++
+}
+
+func (e *exact) merge(o exact) {
+	if o.n == 0 {
+		return
+	}
+	if e.n == 0 || o.min < e.min {
+		e.min = o.min
+	}
+	e.max = max(e.max, o.max)
+	e.sum += o.sum
+	e.n += o.n
+}
+
+// summarize reads percentiles from h (one pass over its counts) and count,
+// min, mean and max from e.
+func summarize(h *hdrhistogram.Histogram, e exact) Percentiles {
+	if e.n == 0 || h.TotalCount() == 0 {
 		return Percentiles{}
 	}
 	vals := h.ValueAtPercentilesSlice(stdPercentiles)
-	d := func(v int64) time.Duration { return time.Duration(v) * histUnit }
-	p := Percentiles{
-		Count: uint64(n),
-		Min:   d(h.Min()),
-		Mean:  time.Duration(math.Round(h.Mean() * float64(histUnit))),
+	// Percentiles are bucket tops; never report one above the true max.
+	d := func(v int64) time.Duration { return min(time.Duration(v)*histUnit, e.max) }
+	return Percentiles{
+		Count: e.n,
+		Min:   e.min,
+		Mean:  e.sum / time.Duration(e.n),
 		P50:   d(vals[0]),
 		P90:   d(vals[1]),
 		P95:   d(vals[2]),
 		P99:   d(vals[3]),
 		P999:  d(vals[4]),
-		Max:   d(h.Max()),
+		Max:   e.max,
 	}
-	if maxExact > 0 {
-		p.Max = maxExact
-		// Percentiles are bucket tops; never report one above the true max.
-		for _, q := range []*time.Duration{&p.P50, &p.P90, &p.P95, &p.P99, &p.P999} {
-			if *q > maxExact {
-				*q = maxExact
-			}
-		}
-	}
-	return p
 }
 
 // quantileOf returns the value at percentile p (0..100) of h.

@@ -110,8 +110,8 @@ type aggregator struct {
 	start    time.Time
 	latency  *hdrhistogram.Histogram
 	service  *hdrhistogram.Histogram
-	latMax   time.Duration
-	svcMax   time.Duration
+	latE     exact
+	svcE     exact
 	sent     uint64
 	done     uint64
 	errors   uint64
@@ -203,8 +203,8 @@ func (a *aggregator) end(t time.Time, latency, service time.Duration, err error,
 	recordDur(a.latency, latency)
 	recordDur(a.service, service)
 	recordDur(a.cur, latency)
-	a.latMax = max(a.latMax, latency)
-	a.svcMax = max(a.svcMax, service)
+	a.latE.add(latency)
+	a.svcE.add(service)
 	a.curStats.Max = max(a.curStats.Max, latency)
 }
 
@@ -239,7 +239,7 @@ func (a *aggregator) progress(now time.Time, duration time.Duration) Progress {
 		Completed: a.done,
 		Errors:    a.errors,
 		InFlight:  a.inFlight,
-		Latency:   summarize(a.latency, a.latMax),
+		Latency:   summarize(a.latency, a.latE),
 	}
 	if n := len(a.series); n > 0 {
 		p.LastSecond = a.series[n-1]
@@ -274,8 +274,8 @@ func (a *aggregator) finish(end time.Time, r *Report) {
 	r.ErrorRate = ratio(a.errors, a.done)
 	r.PeakInFlight = a.peak
 	r.LateSends = a.late
-	r.Latency = summarize(a.latency, a.latMax)
-	r.ServiceTime = summarize(a.service, a.svcMax)
+	r.Latency = summarize(a.latency, a.latE)
+	r.ServiceTime = summarize(a.service, a.svcE)
 	r.Series = append([]SecondStats(nil), a.series...)
 	r.ErrorsByKind = make(map[string]uint64, len(a.kinds))
 	for k, v := range a.kinds {
@@ -291,7 +291,7 @@ func (a *aggregator) finish(end time.Time, r *Report) {
 func (a *aggregator) latencyAt(p float64) time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return min(quantileOf(a.latency, p), a.latMax)
+	return min(quantileOf(a.latency, p), a.latE.max)
 }
 
 // Report.Meta keys that storage keeps in their own columns.

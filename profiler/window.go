@@ -8,9 +8,9 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// Windows are the rolling windows every series reports, in seconds. Each
+// windowSecs are the rolling windows every series reports, in seconds. Each
 // covers the last N complete seconds, so values are stable between ticks.
-var Windows = []int{1, 10, 60}
+var windowSecs = [...]int{1, 10, 60}
 
 // ringSlots holds 60 complete seconds and the current one.
 const ringSlots = 61
@@ -21,9 +21,8 @@ const ringSlots = 61
 type slot struct {
 	sec    int64 // second since the profiler started; -1 = empty
 	h      *hdrhistogram.Histogram
-	count  uint64
+	e      exact
 	errors uint64
-	max    time.Duration
 }
 
 // series is the latency and count record of one operation or stage. It is
@@ -31,13 +30,11 @@ type slot struct {
 type series struct {
 	name string
 
-	mu       sync.Mutex
-	total    *hdrhistogram.Histogram // since start, totalSigFigs
-	totalMax time.Duration
-	totalSum time.Duration
-	count    uint64
-	errors   uint64
-	slots    [ringSlots]slot
+	mu     sync.Mutex
+	total  *hdrhistogram.Histogram // since start, totalSigFigs
+	totalE exact
+	errors uint64
+	slots  [ringSlots]slot
 
 	// Windows merged from complete seconds, recomputed at most once per second.
 	cacheSec int64
@@ -57,11 +54,7 @@ func (s *series) record(sec int64, d time.Duration, failed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	recordDur(s.total, d)
-	if d > s.totalMax {
-		s.totalMax = d
-	}
-	s.totalSum += d
-	s.count++
+	s.totalE.add(d)
 	if failed {
 		s.errors++
 	}
@@ -76,12 +69,9 @@ func (s *series) record(sec int64, d time.Duration, failed bool) {
 		sl.h = newHist(windowSigFigs)
 	}
 	recordDur(sl.h, d)
-	sl.count++
+	sl.e.add(d)
 	if failed {
 		sl.errors++
-	}
-	if d > sl.max {
-		sl.max = d
 	}
 }
 
@@ -90,10 +80,12 @@ func (sl *slot) reset(sec int64) {
 	if sl.h != nil {
 		sl.h.Reset()
 	}
-	sl.count, sl.errors, sl.max = 0, 0, 0
+	sl.e, sl.errors = exact{}, 0
 }
 
-// WindowStats describes one rolling window of one series.
+// WindowStats describes one rolling window of one series: "1s", "10s" and
+// "60s", each over the last complete seconds (the current, partial second
+// is not included), so values change once per second.
 type WindowStats struct {
 	Window          string  `json:"window"` // "1s", "10s", "60s"
 	PerSecond       float64 `json:"per_second"`
@@ -117,7 +109,7 @@ func (s *series) stats(now int64) SeriesStats {
 	out := SeriesStats{
 		Name:   s.name,
 		Errors: s.errors,
-		Total:  summarize(s.total, s.totalMax),
+		Total:  summarize(s.total, s.totalE),
 	}
 	if s.cacheSec != now {
 		s.cached = s.windowsLocked(now)
@@ -128,11 +120,11 @@ func (s *series) stats(now int64) SeriesStats {
 }
 
 func (s *series) windowsLocked(now int64) []WindowStats {
-	out := make([]WindowStats, 0, len(Windows))
-	for _, w := range Windows {
+	out := make([]WindowStats, 0, len(windowSecs))
+	for _, w := range windowSecs {
 		ws := WindowStats{Window: windowName(w)}
-		var count, errs uint64
-		var max time.Duration
+		var e exact
+		var errs uint64
 		var only *hdrhistogram.Histogram
 		parts := 0
 		for sec := now - int64(w); sec < now; sec++ {
@@ -140,23 +132,20 @@ func (s *series) windowsLocked(now int64) []WindowStats {
 				continue
 			}
 			sl := &s.slots[sec%ringSlots]
-			if sl.sec != sec || sl.count == 0 {
+			if sl.sec != sec || sl.e.n == 0 {
 				continue
 			}
-			count += sl.count
+			e.merge(sl.e)
 			errs += sl.errors
-			if sl.max > max {
-				max = sl.max
-			}
 			parts++
 			only = sl.h
 		}
-		ws.PerSecond = float64(count) / float64(w)
+		ws.PerSecond = float64(e.n) / float64(w)
 		ws.ErrorsPerSecond = float64(errs) / float64(w)
 		switch parts {
 		case 0:
 		case 1:
-			ws.Percentiles = summarize(only, max)
+			ws.Percentiles = summarize(only, e)
 		default:
 			if s.merged == nil {
 				s.merged = newHist(windowSigFigs)
@@ -167,11 +156,11 @@ func (s *series) windowsLocked(now int64) []WindowStats {
 					continue
 				}
 				sl := &s.slots[sec%ringSlots]
-				if sl.sec == sec && sl.count > 0 {
+				if sl.sec == sec && sl.e.n > 0 {
 					s.merged.Merge(sl.h)
 				}
 			}
-			ws.Percentiles = summarize(s.merged, max)
+			ws.Percentiles = summarize(s.merged, e)
 		}
 		out = append(out, ws)
 	}
@@ -182,7 +171,7 @@ func (s *series) windowsLocked(now int64) []WindowStats {
 func (s *series) totals() (count, errors uint64, sum time.Duration, h *hdrhistogram.Histogram) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.count, s.errors, s.totalSum, s.total.Clone()
+	return s.totalE.n, s.errors, s.totalE.sum, s.total.Clone()
 }
 
 func windowName(sec int) string { return strconv.Itoa(sec) + "s" }
