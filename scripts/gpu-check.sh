@@ -27,6 +27,7 @@ if [[ -z "$bin" ]]; then
 	CGO_ENABLED=1 go test -c -o "$bin" ./profiler
 fi
 
+bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 echo "== NVML gauges"
 # Tests run from the package directory, as go test would.
 (cd profiler && NLPSCOPE_REQUIRE_GPU=1 "$bin" -test.count=1 -test.v -test.run 'TestRealNVML|TestFingerprint|TestNVMLThroughFake')
