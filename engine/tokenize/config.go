@@ -428,11 +428,8 @@ func parsePostProcessor(raw json.RawMessage) (postProcessor, error) {
 	}
 	clsSep := func(cls, sep tokID) templateProcessor {
 		return templateProcessor{
-			single: []templatePiece{{special: cls.tok}, {}, {special: sep.tok}},
-			special: map[string]specialSeq{
-				cls.tok: {ids: []int64{cls.id}, tokens: []string{cls.tok}},
-				sep.tok: {ids: []int64{sep.id}, tokens: []string{sep.tok}},
-			},
+			prefix: []specialTok{{id: cls.id, token: cls.tok}},
+			suffix: []specialTok{{id: sep.id, token: sep.tok}},
 		}
 	}
 	switch typ {
@@ -490,23 +487,37 @@ func parsePostProcessor(raw json.RawMessage) (postProcessor, error) {
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("%w: TemplateProcessing: %v", ErrInvalid, err)
 		}
-		tp := &templateProcessor{special: map[string]specialSeq{}}
+		special := map[string]specialSeq{}
 		for name, s := range c.Special {
 			if len(s.IDs) != len(s.Tokens) {
 				return nil, fmt.Errorf("%w: TemplateProcessing special token %q: ids and tokens differ in length", ErrInvalid, name)
 			}
-			tp.special[s.ID] = specialSeq{ids: s.IDs, tokens: s.Tokens}
+			special[s.ID] = specialSeq{ids: s.IDs, tokens: s.Tokens}
 		}
+		tp := &templateProcessor{}
+		seqs := 0
 		for _, p := range c.Single {
 			switch {
 			case p.SpecialToken != nil:
-				if _, ok := tp.special[p.SpecialToken.ID]; !ok {
+				sp, ok := special[p.SpecialToken.ID]
+				if !ok {
 					return nil, fmt.Errorf("%w: TemplateProcessing: missing special token %q", ErrInvalid, p.SpecialToken.ID)
 				}
-				tp.single = append(tp.single, templatePiece{special: p.SpecialToken.ID, typeID: p.SpecialToken.TypeID})
+				for k, id := range sp.ids {
+					st := specialTok{id: id, typeID: p.SpecialToken.TypeID, token: sp.tokens[k]}
+					if seqs == 0 {
+						tp.prefix = append(tp.prefix, st)
+					} else {
+						tp.suffix = append(tp.suffix, st)
+					}
+				}
 			case p.Sequence != nil:
-				tp.single = append(tp.single, templatePiece{typeID: p.Sequence.TypeID})
+				seqs++
+				tp.seqType = p.Sequence.TypeID
 			}
+		}
+		if seqs != 1 {
+			return nil, fmt.Errorf("%w: TemplateProcessing single template with %d sequences", ErrUnsupported, seqs)
 		}
 		return tp, nil
 	case "Sequence":

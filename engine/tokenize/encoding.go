@@ -21,17 +21,47 @@ type Encoding struct {
 func (e *Encoding) Len() int { return len(e.IDs) }
 
 func (e *Encoding) grow(n int) {
-	if cap(e.IDs)-len(e.IDs) >= n {
+	if cap(e.IDs)-len(e.IDs) >= n && cap(e.Tokens)-len(e.Tokens) >= n &&
+		cap(e.TypeIDs)-len(e.TypeIDs) >= n && cap(e.AttentionMask)-len(e.AttentionMask) >= n {
 		return
 	}
-	c := len(e.IDs) + n
-	e.IDs = append(make([]int64, 0, c), e.IDs...)
-	e.TypeIDs = append(make([]int64, 0, c), e.TypeIDs...)
-	e.AttentionMask = append(make([]int64, 0, c), e.AttentionMask...)
+	e.realloc(len(e.IDs) + n + len(e.IDs)/2)
+}
+
+// realloc moves e into new arrays of capacity c (at least its length); the
+// three int64 arrays share one allocation.
+func (e *Encoding) realloc(c int) {
+	c = max(c, len(e.IDs))
+	n := len(e.IDs)
+	ints := make([]int64, 3*c)
+	ids, tys, am := ints[0:n:c], ints[c:c+n:2*c], ints[2*c:2*c+n:3*c]
+	copy(ids, e.IDs)
+	copy(tys, e.TypeIDs)
+	copy(am, e.AttentionMask)
+	e.IDs, e.TypeIDs, e.AttentionMask = ids, tys, am
 	e.SpecialTokensMask = append(make([]int8, 0, c), e.SpecialTokensMask...)
 	e.Tokens = append(make([]string, 0, c), e.Tokens...)
 	e.Offsets = append(make([]Offset, 0, c), e.Offsets...)
 	e.WordIDs = append(make([]int, 0, c), e.WordIDs...)
+}
+
+// reset empties e, keeping its arrays.
+func (e *Encoding) reset() {
+	e.IDs, e.TypeIDs, e.AttentionMask = e.IDs[:0], e.TypeIDs[:0], e.AttentionMask[:0]
+	e.SpecialTokensMask, e.Tokens, e.Offsets, e.WordIDs = e.SpecialTokensMask[:0], e.Tokens[:0], e.Offsets[:0], e.WordIDs[:0]
+	e.Overflowing = nil
+}
+
+// detach returns a copy of e in fresh arrays of capacity c (at least its
+// length), overflowing windows included.
+func (e *Encoding) detach(c int) Encoding {
+	out := Encoding{IDs: e.IDs, TypeIDs: e.TypeIDs, AttentionMask: e.AttentionMask,
+		SpecialTokensMask: e.SpecialTokensMask, Tokens: e.Tokens, Offsets: e.Offsets, WordIDs: e.WordIDs}
+	out.realloc(c)
+	for i := range e.Overflowing {
+		out.Overflowing = append(out.Overflowing, e.Overflowing[i].detach(c))
+	}
+	return out
 }
 
 func (e *Encoding) push(id int64, typeID int64, tok string, off Offset, word int, special bool) {
@@ -181,11 +211,8 @@ type Padding struct {
 	Direction       string // "right" (default) or "left"
 }
 
-// padAll pads encs as Hugging Face's pad_encodings.
-func padAll(encs []Encoding, p *Padding) {
-	if len(encs) == 0 || p == nil || p.Disabled {
-		return
-	}
+// padLength is the length padAll pads encs to.
+func padLength(encs []Encoding, p *Padding) int {
 	length := p.Fixed
 	if length <= 0 {
 		for i := range encs {
@@ -195,6 +222,15 @@ func padAll(encs []Encoding, p *Padding) {
 	if m := p.PadToMultipleOf; m > 0 && length%m > 0 {
 		length += m - length%m
 	}
+	return length
+}
+
+// padAll pads encs as Hugging Face's pad_encodings.
+func padAll(encs []Encoding, p *Padding) {
+	if len(encs) == 0 || p == nil || p.Disabled {
+		return
+	}
+	length := padLength(encs, p)
 	for i := range encs {
 		encs[i].pad(length, p)
 	}

@@ -16,48 +16,6 @@ type model interface {
 	vocab() *vocabulary
 }
 
-// vocabulary maps tokens to ids and back.
-type vocabulary struct {
-	ids    map[string]int
-	tokens []string // by id; "" where no token has the id
-	maxLen int      // longest token in bytes
-}
-
-func newVocabulary(m map[string]int) *vocabulary {
-	v := &vocabulary{ids: m}
-	maxID := -1
-	for t, id := range m {
-		if id > maxID {
-			maxID = id
-		}
-		if len(t) > v.maxLen {
-			v.maxLen = len(t)
-		}
-	}
-	v.tokens = make([]string, maxID+1)
-	for t, id := range m {
-		if id >= 0 {
-			v.tokens[id] = t
-		}
-	}
-	return v
-}
-
-func (v *vocabulary) token(id int) (string, bool) {
-	if id < 0 || id >= len(v.tokens) {
-		return "", false
-	}
-	t := v.tokens[id]
-	if t == "" {
-		_, ok := v.ids[""]
-		return "", ok && v.ids[""] == id
-	}
-	return t, true
-}
-
-// size is the number of tokens in the vocabulary.
-func (v *vocabulary) size() int { return len(v.ids) }
-
 // wordPiece is BERT's greedy longest-match-first subword model.
 type wordPiece struct {
 	v        *vocabulary
@@ -105,13 +63,13 @@ func (wp *wordPiece) tokenize(sc *scratch, w []byte, out []mtok) ([]mtok, error)
 			var id int
 			var ok bool
 			if start == 0 {
-				id, ok = wp.v.ids[string(w[start:end])]
+				id, ok = wp.v.lookup(w[start:end])
 			} else {
 				buf = append(buf[:plen], w[start:end]...)
-				id, ok = wp.v.ids[string(buf)]
+				id, ok = wp.v.lookup(buf)
 			}
 			if ok {
-				out = append(out, mtok{id: id, value: wp.v.tokens[id], start: start, end: end})
+				out = append(out, mtok{id: id, value: wp.v.tok(id), start: start, end: end})
 				found = true
 				break
 			}
@@ -141,8 +99,8 @@ type wordLevel struct {
 func (wl *wordLevel) vocab() *vocabulary { return wl.v }
 
 func (wl *wordLevel) tokenize(sc *scratch, w []byte, out []mtok) ([]mtok, error) {
-	if id, ok := wl.v.ids[string(w)]; ok {
-		return append(out, mtok{id: id, value: wl.v.tokens[id], start: 0, end: len(w)}), nil
+	if id, ok := wl.v.lookup(w); ok {
+		return append(out, mtok{id: id, value: wl.v.tok(id), start: 0, end: len(w)}), nil
 	}
 	if wl.unkID < 0 {
 		return out, errUnkMissing(wl.unk)

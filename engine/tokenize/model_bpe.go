@@ -65,8 +65,8 @@ func (m *bpe) tokenize(sc *scratch, w []byte, out []mtok) ([]mtok, error) {
 		return out, nil
 	}
 	if m.ignoreMerges {
-		if id, ok := m.v.ids[string(w)]; ok {
-			return append(out, mtok{id: id, value: m.v.tokens[id], start: 0, end: len(w)}), nil
+		if id, ok := m.v.lookup(w); ok {
+			return append(out, mtok{id: id, value: m.v.tok(id), start: 0, end: len(w)}), nil
 		}
 	}
 	if c, ok := m.cache.Load(string(w)); ok {
@@ -81,7 +81,7 @@ func (m *bpe) tokenize(sc *scratch, w []byte, out []mtok) ([]mtok, error) {
 		if s.len == 0 {
 			continue
 		}
-		out = append(out, mtok{id: int(s.id), value: m.v.tokens[s.id], start: int(s.start), end: int(s.start + s.len)})
+		out = append(out, mtok{id: int(s.id), value: m.v.tok(int(s.id)), start: int(s.start), end: int(s.start + s.len)})
 	}
 	m.mu.Lock()
 	if m.cached < bpeCacheMax {
@@ -112,7 +112,7 @@ func (m *bpe) mergeWord(w []byte) ([]symbol, error) {
 		if i+sz == len(w) {
 			buf = append(buf, m.suffix...)
 		}
-		if id, ok := m.v.ids[string(buf)]; ok {
+		if id, ok := m.v.lookup(buf); ok {
 			if haveUnk {
 				add(unkID, unkStart, unkLen)
 				haveUnk = false
@@ -125,7 +125,7 @@ func (m *bpe) mergeWord(w []byte) ([]symbol, error) {
 			ids := make([]int, 0, len(buf))
 			okAll := true
 			for _, c := range buf {
-				id, ok := m.v.ids[fmt.Sprintf("<0x%02X>", c)]
+				id, ok := m.v.lookupString(fmt.Sprintf("<0x%02X>", c))
 				if !ok {
 					okAll = false
 					break
@@ -141,7 +141,7 @@ func (m *bpe) mergeWord(w []byte) ([]symbol, error) {
 			}
 		}
 		if m.hasUnk {
-			uid, ok := m.v.ids[m.unk]
+			uid, ok := m.v.lookupString(m.unk)
 			if !ok {
 				return nil, errUnkMissing(m.unk)
 			}

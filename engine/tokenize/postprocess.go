@@ -14,54 +14,53 @@ type specialSeq struct {
 	tokens []string
 }
 
-// templatePiece is one element of a TemplateProcessing template.
-type templatePiece struct {
-	special string // special token name, "" for the sequence
-	typeID  int64
+// specialTok is a special token a template adds.
+type specialTok struct {
+	id     int64
+	typeID int64
+	token  string
 }
 
+// templateProcessor is TemplateProcessing for a single sequence: special
+// tokens before and after the sequence, whose tokens get seqType.
 type templateProcessor struct {
-	single  []templatePiece
-	special map[string]specialSeq
+	prefix, suffix []specialTok
+	seqType        int64
 }
 
-func (tp *templateProcessor) addedTokens() int {
-	n := 0
-	for _, p := range tp.single {
-		if p.special != "" {
-			n += len(tp.special[p.special].ids)
-		}
-	}
-	return n
-}
+func (tp *templateProcessor) addedTokens() int { return len(tp.prefix) + len(tp.suffix) }
 
 func (tp *templateProcessor) process(e *Encoding, addSpecial bool) {
 	for i := range e.Overflowing {
 		tp.process(&e.Overflowing[i], addSpecial)
 	}
-	n := 0
-	if addSpecial {
-		n = tp.addedTokens()
+	for i := range e.TypeIDs {
+		e.TypeIDs[i] = tp.seqType
 	}
-	out := Encoding{Overflowing: e.Overflowing}
-	out.grow(len(e.IDs) + n)
-	for _, p := range tp.single {
-		if p.special == "" {
-			for i := range e.IDs {
-				out.push(e.IDs[i], p.typeID, e.Tokens[i], e.Offsets[i], e.WordIDs[i], e.SpecialTokensMask[i] != 0)
-				out.AttentionMask[len(out.AttentionMask)-1] = e.AttentionMask[i]
-			}
-			continue
+	if !addSpecial {
+		return
+	}
+	if k := len(tp.prefix); k > 0 {
+		n := len(e.IDs)
+		e.grow(k + len(tp.suffix))
+		for range k {
+			e.push(0, 0, "", Offset{}, 0, false)
 		}
-		if !addSpecial {
-			continue
-		}
-		sp := tp.special[p.special]
-		for k, id := range sp.ids {
-			out.push(id, p.typeID, sp.tokens[k], Offset{}, -1, true)
+		copy(e.IDs[k:], e.IDs[:n])
+		copy(e.TypeIDs[k:], e.TypeIDs[:n])
+		copy(e.AttentionMask[k:], e.AttentionMask[:n])
+		copy(e.SpecialTokensMask[k:], e.SpecialTokensMask[:n])
+		copy(e.Tokens[k:], e.Tokens[:n])
+		copy(e.Offsets[k:], e.Offsets[:n])
+		copy(e.WordIDs[k:], e.WordIDs[:n])
+		for i, sp := range tp.prefix {
+			e.IDs[i], e.TypeIDs[i], e.AttentionMask[i], e.SpecialTokensMask[i] = sp.id, sp.typeID, 1, 1
+			e.Tokens[i], e.Offsets[i], e.WordIDs[i] = sp.token, Offset{}, -1
 		}
 	}
-	*e = out
+	for _, sp := range tp.suffix {
+		e.push(sp.id, sp.typeID, sp.token, Offset{}, -1, true)
+	}
 }
 
 type sequenceProcessor []postProcessor

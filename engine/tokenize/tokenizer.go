@@ -121,7 +121,7 @@ func (t *Tokenizer) setAdded(list []addedToken) error {
 		if at.Content == "" {
 			return fmt.Errorf("%w: empty added token", ErrInvalid)
 		}
-		if id, ok := t.model.vocab().ids[at.Content]; ok {
+		if id, ok := t.model.vocab().lookupString(at.Content); ok {
 			at.ID = id
 		}
 		p := &at
@@ -218,20 +218,14 @@ func (t *Tokenizer) Encode(text string, addSpecialTokens bool) (Encoding, error)
 
 // EncodeWithOptions tokenizes text with per-call truncation and padding.
 func (t *Tokenizer) EncodeWithOptions(text string, o EncodeOptions) (Encoding, error) {
-	e, err := t.encodeSingle(text, o)
-	if err != nil {
-		return Encoding{}, err
-	}
 	pad := t.padding
 	if o.Padding != nil {
 		pad = o.Padding
 	}
-	if pad != nil && !pad.Disabled {
-		encs := []Encoding{e}
-		padAll(encs, pad)
-		e = encs[0]
+	if pad != nil && pad.Disabled {
+		pad = nil
 	}
-	return e, nil
+	return t.encodeSingle(text, o, pad)
 }
 
 // EncodeBatch tokenizes texts and pads them together as Hugging Face's
@@ -239,7 +233,7 @@ func (t *Tokenizer) EncodeWithOptions(text string, o EncodeOptions) (Encoding, e
 func (t *Tokenizer) EncodeBatch(texts []string, addSpecial bool) ([]Encoding, error) {
 	out := make([]Encoding, len(texts))
 	for i, s := range texts {
-		e, err := t.Encode(s, addSpecial)
+		e, err := t.encodeSingle(s, EncodeOptions{AddSpecialTokens: addSpecial}, t.padding)
 		if err != nil {
 			return nil, fmt.Errorf("text %d: %w", i, err)
 		}
@@ -251,8 +245,8 @@ func (t *Tokenizer) EncodeBatch(texts []string, addSpecial bool) ([]Encoding, er
 	return out, nil
 }
 
-// encodeSingle tokenizes, truncates and post-processes one text.
-func (t *Tokenizer) encodeSingle(text string, o EncodeOptions) (Encoding, error) {
+// encodeSingle tokenizes, truncates, post-processes and pads one text.
+func (t *Tokenizer) encodeSingle(text string, o EncodeOptions, pad *Padding) (Encoding, error) {
 	sc := t.pool.Get().(*scratch)
 	defer t.pool.Put(sc)
 	tr := t.truncation
@@ -262,23 +256,61 @@ func (t *Tokenizer) encodeSingle(text string, o EncodeOptions) (Encoding, error)
 			tr = nil
 		}
 	}
+	if tr != nil && tr.Strategy == "only_second" {
+		return Encoding{}, fmt.Errorf("%w: truncation only_second needs a second sequence", ErrInvalid)
+	}
 	limit := -1
 	if tr != nil {
 		limit = tr.MaxLength
 	}
+	added := 0
+	if o.AddSpecialTokens && t.post != nil {
+		added = t.post.addedTokens()
+	}
+	// The common case (a template post-processor, no truncation needed)
+	// writes the tokens once, after room left for the leading special tokens.
+	tp, _ := t.post.(*templateProcessor)
+	fast := t.post == nil || tp != nil
+	k := 0
+	if fast && tp != nil && o.AddSpecialTokens {
+		k = len(tp.prefix)
+	}
+	est := len(text)/3 + 8 + added
+	if pad != nil && pad.Fixed > est {
+		est = pad.Fixed
+	}
 	var e Encoding
+	e.realloc(est)
+	for range k {
+		e.push(0, 0, "", Offset{}, -1, true)
+	}
 	if err := t.tokenizeInto(sc, text, &e, limit, tr != nil && tr.Direction == "left"); err != nil {
 		return Encoding{}, err
 	}
+	maxLen := -1
 	if tr != nil {
-		n := 0
-		if o.AddSpecialTokens && t.post != nil {
-			n = t.post.addedTokens()
+		maxLen = max(tr.MaxLength-added, 0)
+	}
+	if fast && (maxLen < 0 || (maxLen > 0 && len(e.IDs)-k <= maxLen)) {
+		if tp != nil {
+			for i := k; i < len(e.TypeIDs); i++ {
+				e.TypeIDs[i] = tp.seqType
+			}
+			if o.AddSpecialTokens {
+				for i, sp := range tp.prefix {
+					e.IDs[i], e.TypeIDs[i], e.Tokens[i] = sp.id, sp.typeID, sp.token
+				}
+				for _, sp := range tp.suffix {
+					e.push(sp.id, sp.typeID, sp.token, Offset{}, -1, true)
+				}
+			}
 		}
-		maxLen := max(tr.MaxLength-n, 0)
-		if tr.Strategy == "only_second" {
-			return Encoding{}, fmt.Errorf("%w: truncation only_second needs a second sequence", ErrInvalid)
-		}
+		return t.padded(e, pad), nil
+	}
+	if k > 0 {
+		e = e.window(k, len(e.IDs))
+	}
+	if tr != nil {
 		if maxLen == 0 {
 			if err := e.truncate(0, tr.Stride, tr.Direction); err != nil {
 				return Encoding{}, err
@@ -292,7 +324,17 @@ func (t *Tokenizer) encodeSingle(text string, o EncodeOptions) (Encoding, error)
 	if t.post != nil {
 		t.post.process(&e, o.AddSpecialTokens)
 	}
-	return e, nil
+	return t.padded(e, pad), nil
+}
+
+// padded pads one encoding as tokenizer.json's padding says.
+func (t *Tokenizer) padded(e Encoding, pad *Padding) Encoding {
+	if pad == nil {
+		return e
+	}
+	encs := []Encoding{e}
+	padAll(encs, pad)
+	return encs[0]
 }
 
 // tokenizeInto runs added-token extraction, normalization, pre-tokenization
@@ -302,31 +344,41 @@ func (t *Tokenizer) encodeSingle(text string, o EncodeOptions) (Encoding, error)
 // whole words needed to reach limit tokens: the first ones, or the last ones
 // when fromEnd (their word indexes then start at 0).
 func (t *Tokenizer) tokenizeInto(sc *scratch, text string, e *Encoding, limit int, fromEnd bool) error {
+	base := len(e.IDs)
 	if err := t.tokenizeAll(sc, text, e, limit, fromEnd); err != nil {
 		return err
 	}
-	if limit < 0 || !fromEnd || len(e.IDs) <= limit {
+	if limit < 0 || !fromEnd || len(e.IDs)-base <= limit {
 		return nil
 	}
 	// keep the last words until they hold at least limit tokens
 	cut := len(e.IDs)
-	for cut > 0 && len(e.IDs)-cut < limit {
+	for cut > base && len(e.IDs)-cut < limit {
 		w := e.WordIDs[cut-1]
-		for cut > 0 && e.WordIDs[cut-1] == w {
+		for cut > base && e.WordIDs[cut-1] == w {
 			cut--
 		}
 	}
 	first := e.WordIDs[cut]
-	ne := e.window(cut, len(e.IDs))
-	for i := range ne.WordIDs {
-		ne.WordIDs[i] -= first
+	n := copy(e.IDs[base:], e.IDs[cut:])
+	copy(e.TypeIDs[base:], e.TypeIDs[cut:])
+	copy(e.AttentionMask[base:], e.AttentionMask[cut:])
+	copy(e.SpecialTokensMask[base:], e.SpecialTokensMask[cut:])
+	copy(e.Tokens[base:], e.Tokens[cut:])
+	copy(e.Offsets[base:], e.Offsets[cut:])
+	copy(e.WordIDs[base:], e.WordIDs[cut:])
+	end := base + n
+	e.IDs, e.TypeIDs, e.AttentionMask = e.IDs[:end], e.TypeIDs[:end], e.AttentionMask[:end]
+	e.SpecialTokensMask, e.Tokens, e.Offsets, e.WordIDs = e.SpecialTokensMask[:end], e.Tokens[:end], e.Offsets[:end], e.WordIDs[:end]
+	for i := base; i < end; i++ {
+		e.WordIDs[i] -= first
 	}
-	*e = ne
 	return nil
 }
 
 func (t *Tokenizer) tokenizeAll(sc *scratch, text string, e *Encoding, limit int, fromEnd bool) error {
-	stop := func() bool { return limit >= 0 && !fromEnd && len(e.IDs) >= limit }
+	base := len(e.IDs)
+	stop := func() bool { return limit >= 0 && !fromEnd && len(e.IDs)-base >= limit }
 	sc.arena.reset()
 	root := sc.arena.root(text)
 	splits := sc.splits[:0]
@@ -367,7 +419,6 @@ func (t *Tokenizer) tokenizeAll(sc *scratch, text string, e *Encoding, limit int
 		}
 	}
 	sc.splits = splits
-	e.grow(len(text)/3 + 8)
 	wi := 0
 	for _, s := range splits {
 		if stop() {

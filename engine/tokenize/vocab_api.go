@@ -26,7 +26,7 @@ func (t *Tokenizer) TokenToID(token string) (int64, bool) {
 	if at, ok := t.addedByTok[token]; ok {
 		return int64(at.ID), true
 	}
-	id, ok := t.model.vocab().ids[token]
+	id, ok := t.model.vocab().lookupString(token)
 	return int64(id), ok
 }
 
@@ -42,7 +42,7 @@ func (t *Tokenizer) IDToToken(id int64) (string, bool) {
 func (t *Tokenizer) VocabSize() int {
 	n := t.model.vocab().size()
 	for _, at := range t.added {
-		if _, ok := t.model.vocab().ids[at.Content]; !ok {
+		if _, ok := t.model.vocab().lookupString(at.Content); !ok {
 			n++
 		}
 	}
@@ -111,7 +111,7 @@ func (t *Tokenizer) UnkID() (int64, bool) {
 		return int64(m.unkID), m.unkID >= 0
 	case *bpe:
 		if m.hasUnk {
-			id, ok := m.v.ids[m.unk]
+			id, ok := m.v.lookupString(m.unk)
 			return int64(id), ok
 		}
 	}
