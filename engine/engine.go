@@ -160,7 +160,7 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 		sc: sessionConfig{
 			provider: cfg.Provider, allowCPUFallback: cfg.AllowCPUFallback,
 			intraOpThreads: cfg.IntraOpThreads, interOpThreads: cfg.InterOpThreads,
-			optimizedModelDir: cfg.OptimizedModelDir, ortVersion: version,
+			optimizedModelDir: cfg.OptimizedModelDir, ortVersion: version, ortLib: lib,
 		},
 		runtime: RuntimeInfo{LibPath: lib, ORTVersion: version, Provider: cfg.Provider, Providers: availableProviders(lib)},
 	}

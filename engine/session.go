@@ -18,6 +18,7 @@ type sessionConfig struct {
 	interOpThreads    int
 	optimizedModelDir string
 	ortVersion        string
+	ortLib            string
 }
 
 // newSessionOptions builds options for provider ("cpu" or "cuda").
@@ -48,6 +49,15 @@ func newSessionOptions(sc sessionConfig, provider string) (*ort.SessionOptions, 
 		return fail(fmt.Errorf("inter-op threads: %w", err))
 	}
 	if provider == "cuda" {
+		if sc.ortLib != "" {
+			missing, err := preloadCUDA(sc.ortLib)
+			if err != nil {
+				return fail(fmt.Errorf("%w: cuda: %v", ErrProviderLoad, err))
+			}
+			if len(missing) > 0 {
+				return fail(fmt.Errorf("%w: cuda: missing libraries: %s", ErrProviderLoad, strings.Join(missing, ", ")))
+			}
+		}
 		cuda, err := ort.NewCUDAProviderOptions()
 		if err != nil {
 			return fail(fmt.Errorf("%w: cuda: %v", ErrProviderLoad, err))
