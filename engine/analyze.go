@@ -195,7 +195,10 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 			stride = p.maxLength / 4
 		}
 	}
-	optKey := opts.Aggregation + "/" + strconv.Itoa(stride)
+	optKey := "" // sentiment results depend on no option
+	if task == TaskEntities {
+		optKey = opts.Aggregation + "/" + strconv.Itoa(stride)
+	}
 	type job struct {
 		i       int
 		key     string

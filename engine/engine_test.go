@@ -729,3 +729,13 @@ func TestOverloadAndCancel(t *testing.T) {
 		t.Errorf("cancelled context: %v", err)
 	}
 }
+
+func TestSentimentCacheIgnoresAggregation(t *testing.T) {
+	e := newEngine(t, engine.Config{})
+	ctx := context.Background()
+	e.Sentiment(ctx, "good", engine.Options{Aggregation: engine.AggFirst})
+	s, err := e.Sentiment(ctx, "good", engine.Options{Aggregation: engine.AggMax})
+	if err != nil || !s.Cached {
+		t.Errorf("sentiment keyed on an entity option: cached=%v err=%v", s.Cached, err)
+	}
+}
