@@ -1,8 +1,585 @@
 package app
 
-import "context"
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
-// cmdAnalyze is not built yet; its owner replaces this file.
+	"github.com/nlpscope/nlpscope/engine"
+	"golang.org/x/term"
+)
+
+// Concurrency of `analyze`: texts per engine call and calls in flight. Many
+// calls in flight let the engine's batcher fill its batches; output stays in
+// input order.
+const (
+	analyzeChunk    = 16
+	analyzeInFlight = 8
+)
+
+const analyzeUsage = `usage: nlpscope analyze [FILES…|-] [flags]
+
+Analyses every text of the given files (stdin when none or "-") and writes one
+result per input, in input order:
+  .txt    one text per line (blank lines skipped), or the whole file with --unit file
+  .csv    a header row, the text in --column (default "text" or the first column)
+  .jsonl  one object per line, the text in --field (default "text")
+Rows that cannot be read or analysed are reported on stderr as FILE:LINE and as
+an output record with "error"; the exit status is then 1.
+
+flags:
+`
+
+// cmdAnalyze is `nlpscope analyze`.
 func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
-	return notBuilt(std, "analyze")
+	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
+	fs.SetOutput(std.Err)
+	cfg := engineFlags(fs)
+	task := fs.String("task", "all", "sentiment, entities or all")
+	format := fs.String("format", "jsonl", "output format: jsonl or csv")
+	out := fs.String("out", "", "write results to `file` instead of stdout")
+	model := fs.String("model", "", "model `dir` for the chosen task (with --task sentiment or entities)")
+	agg := fs.String("aggregation", engine.AggSimple, "entity aggregation: none, simple, first, average or max")
+	var in InputOptions
+	fs.StringVar(&in.Unit, "unit", "line", ".txt: one text per line or per file (line|file)")
+	fs.StringVar(&in.Column, "column", "", ".csv: column `name` or 1-based index")
+	fs.StringVar(&in.Field, "field", "text", ".jsonl: `field` holding the text")
+	fs.StringVar(&in.Format, "input-format", "", "input format for stdin or unknown extensions: txt, csv or jsonl")
+	progress := fs.Bool("progress", true, "show a progress bar on stderr when it is a terminal")
+	fs.Usage = func() { fmt.Fprint(std.Err, analyzeUsage); fs.PrintDefaults() }
+	if err := parseInterspersed(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(std.Err, "nlpscope analyze: "+format+"\n", a...)
+		return ExitUsage
+	}
+	tasks, err := parseTasks([]engine.Task{engine.Task(*task)})
+	if err != nil {
+		return usageErr("--task %q: want sentiment, entities or all", *task)
+	}
+	if _, err := parseAggregation(*agg); err != nil {
+		return usageErr("--aggregation %q: want none, simple, first, average or max", *agg)
+	}
+	if *format != "jsonl" && *format != "csv" {
+		return usageErr("--format %q: want jsonl or csv", *format)
+	}
+	if in.Unit != "line" && in.Unit != "file" {
+		return usageErr("--unit %q: want line or file", in.Unit)
+	}
+	if *model != "" {
+		if len(tasks) != 1 {
+			return usageErr("--model needs --task sentiment or --task entities (or use --model-sentiment and --model-ner)")
+		}
+		if tasks[0] == engine.TaskSentiment {
+			cfg.ModelSentiment = *model
+		} else {
+			cfg.ModelNER = *model
+		}
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	for _, f := range files {
+		if f == "-" {
+			continue
+		}
+		if st, err := os.Stat(f); err != nil {
+			return usageErr("%v", err)
+		} else if st.IsDir() {
+			return usageErr("%s is a directory", f)
+		}
+		if in.Format == "" {
+			if _, err := FormatOf(f); err != nil {
+				return usageErr("%s: unsupported file type (want .txt, .csv or .jsonl, or set --input-format)", f)
+			}
+		}
+	}
+	cfg.NoDB = cfg.DBPath == ""
+	cfg.Tasks = tasks
+
+	w := std.Out
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			fmt.Fprintf(std.Err, "nlpscope analyze: %v\n", err)
+			return ExitFailure
+		}
+		defer f.Close()
+		w = f
+	}
+	svc, err := New(ctx, *cfg, newLogger(std, false))
+	if err != nil {
+		fmt.Fprintf(std.Err, "nlpscope analyze: %v\n", err)
+		return ExitFailure
+	}
+	defer svc.Close()
+	if err := svc.WaitLoaded(ctx); err != nil {
+		return ExitFailure
+	}
+	for _, t := range tasks {
+		if !svc.eng.Ready(t) {
+			fmt.Fprintf(std.Err, "nlpscope analyze: no %s model: %s\n", t, strings.Join(svc.Health().Problems, "; "))
+			return ExitFailure
+		}
+	}
+	in.MaxTextBytes = svc.cfg.MaxTextBytes
+	a := &analyzer{
+		svc: svc, std: std, tasks: tasks, in: in,
+		base: request{tasks: tasks, opts: engine.Options{Aggregation: *agg}, store: !cfg.NoDB},
+	}
+	if *progress {
+		if f, ok := std.Err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			a.bar = newProgressBar(f, files)
+		}
+	}
+	var enc resultEncoder
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if *format == "csv" {
+		enc = newCSVResultEncoder(bw, tasks, svc.eng.Models())
+	} else {
+		enc = &jsonResultEncoder{enc: json.NewEncoder(bw)}
+	}
+	runErr := a.run(ctx, files, enc)
+	if err := errors.Join(enc.Flush(), bw.Flush()); err != nil && runErr == nil {
+		runErr = err
+	}
+	if a.bar != nil {
+		a.bar.finish(a.done.Load(), a.failed.Load())
+	}
+	if runErr != nil {
+		fmt.Fprintf(std.Err, "nlpscope analyze: %v\n", runErr)
+		return ExitFailure
+	}
+	if n := a.failed.Load(); n > 0 {
+		fmt.Fprintf(std.Err, "nlpscope analyze: %d of %d inputs failed\n", n, n+a.done.Load())
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+// parseInterspersed parses flags that may follow the file arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		rest := fs.Args()
+		if rest[0] == "--" {
+			pos = append(pos, rest[1:]...)
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
+}
+
+// analyzer streams records through the Service in order.
+type analyzer struct {
+	svc          *Service
+	std          Stdio
+	tasks        []engine.Task
+	in           InputOptions
+	base         request
+	bar          *progressBar
+	done, failed atomic.Int64
+}
+
+// chunk is a run of records analysed together; results is filled by a
+// worker, then ready is closed.
+type chunk struct {
+	recs    []Record
+	results []DocumentResult
+	errs    []error
+	ready   chan struct{}
+}
+
+// run reads every file, analyses chunks concurrently and writes them in
+// input order.
+func (a *analyzer) run(ctx context.Context, files []string, enc resultEncoder) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ordered := make(chan *chunk, analyzeInFlight)
+	sem := make(chan struct{}, analyzeInFlight)
+	readErr := make(chan error, 1)
+	var wg sync.WaitGroup
+	go func() {
+		defer close(ordered)
+		readErr <- a.read(ctx, files, func(c *chunk) error {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				a.process(ctx, c)
+			}()
+			select {
+			case ordered <- c:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	var werr error
+	for c := range ordered {
+		<-c.ready
+		if werr != nil {
+			continue
+		}
+		for i, rec := range c.recs {
+			if err := c.errs[i]; err != nil {
+				a.failed.Add(1)
+				fmt.Fprintf(a.std.Err, "%s:%d: %v\n", rec.Source, rec.Line, err)
+				werr = enc.Error(rec, err)
+			} else {
+				a.done.Add(1)
+				werr = enc.Result(rec, c.results[i])
+			}
+			if werr != nil {
+				cancel()
+				break
+			}
+		}
+		if a.bar != nil {
+			a.bar.update(a.done.Load(), a.failed.Load())
+		}
+	}
+	wg.Wait()
+	rerr := <-readErr
+	if werr != nil {
+		return fmt.Errorf("write: %w", werr)
+	}
+	if rerr != nil && !errors.Is(rerr, context.Canceled) {
+		return rerr
+	}
+	return ctx.Err()
+}
+
+// read turns the files into chunks (never spanning two files) and passes
+// them to emit in order. Bad rows travel in chunks too, already failed.
+func (a *analyzer) read(ctx context.Context, files []string, emit func(*chunk) error) error {
+	for _, name := range files {
+		var r io.Reader
+		source := name
+		if name == "-" {
+			r, source = a.std.In, "stdin"
+		} else {
+			f, err := os.Open(name)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			r = f
+		}
+		if a.bar != nil {
+			r = a.bar.reader(r)
+		}
+		opt := a.in
+		if opt.Format == "" && name == "-" {
+			opt.Format = FormatTXT
+		} else if opt.Format == "" {
+			opt.Format, _ = FormatOf(name)
+		}
+		c := newChunk()
+		err := readRecords(r, source, opt, func(rec Record) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			c.recs = append(c.recs, rec)
+			if len(c.recs) == analyzeChunk {
+				if err := emit(c); err != nil {
+					return err
+				}
+				c = newChunk()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(c.recs) > 0 {
+			if err := emit(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func newChunk() *chunk {
+	return &chunk{recs: make([]Record, 0, analyzeChunk), ready: make(chan struct{})}
+}
+
+// process analyses a chunk's good records in one call; when that call fails
+// it retries them one by one so that each error lands on its own row.
+func (a *analyzer) process(ctx context.Context, c *chunk) {
+	defer close(c.ready)
+	c.results = make([]DocumentResult, len(c.recs))
+	c.errs = make([]error, len(c.recs))
+	var idx []int
+	r := a.base
+	r.source = c.recs[0].Source
+	for i, rec := range c.recs {
+		if rec.Err != nil {
+			c.errs[i] = rec.Err
+			continue
+		}
+		idx = append(idx, i)
+		r.texts = append(r.texts, rec.Text)
+		r.lines = append(r.lines, rec.Line)
+	}
+	if len(idx) == 0 {
+		return
+	}
+	res, err := a.svc.analyze(ctx, r)
+	if err == nil {
+		for j, i := range idx {
+			c.results[i] = res[j]
+		}
+		return
+	}
+	for _, i := range idx {
+		one := a.base
+		one.source, one.texts, one.lines = c.recs[i].Source, []string{c.recs[i].Text}, []int{c.recs[i].Line}
+		res, err := a.svc.analyze(ctx, one)
+		if err != nil {
+			c.errs[i] = err
+			continue
+		}
+		c.results[i] = res[0]
+	}
+}
+
+// resultEncoder writes one output record per input.
+type resultEncoder interface {
+	Result(rec Record, r DocumentResult) error
+	Error(rec Record, err error) error
+	Flush() error
+}
+
+// analyzeRecord is one JSONL output line.
+type analyzeRecord struct {
+	Source    string           `json:"source"`
+	Line      int              `json:"line"`
+	ID        int64            `json:"id,omitempty"`
+	Text      string           `json:"text,omitempty"`
+	Sentiment *sentimentOut    `json:"sentiment,omitempty"`
+	Entities  *[]engine.Entity `json:"entities,omitempty"`
+	Error     string           `json:"error,omitempty"`
+}
+
+type sentimentOut struct {
+	Label  string              `json:"label"`
+	Score  float64             `json:"score"`
+	Scores []engine.LabelScore `json:"scores"`
+	Model  string              `json:"model"`
+}
+
+type jsonResultEncoder struct{ enc *json.Encoder }
+
+func (j *jsonResultEncoder) Result(rec Record, r DocumentResult) error {
+	out := analyzeRecord{Source: rec.Source, Line: rec.Line, ID: r.ID, Text: rec.Text}
+	if s := r.Sentiment; s != nil {
+		out.Sentiment = &sentimentOut{Label: s.Label, Score: s.Score, Scores: s.Scores, Model: s.Model}
+	}
+	if e := r.Entities; e != nil {
+		ents := e.Entities
+		out.Entities = &ents
+	}
+	return j.enc.Encode(out)
+}
+
+func (j *jsonResultEncoder) Error(rec Record, err error) error {
+	return j.enc.Encode(analyzeRecord{Source: rec.Source, Line: rec.Line, Error: err.Error()})
+}
+
+func (j *jsonResultEncoder) Flush() error { return nil }
+
+// csvResultEncoder writes source, line, id, text, label, score, one
+// score_<label> column per sentiment label, entities (JSON) and error.
+type csvResultEncoder struct {
+	w      *csv.Writer
+	labels []string
+	tasks  []engine.Task
+	row    []string
+}
+
+func newCSVResultEncoder(w io.Writer, tasks []engine.Task, models []engine.ModelInfo) *csvResultEncoder {
+	c := &csvResultEncoder{w: csv.NewWriter(w), tasks: tasks}
+	header := []string{"source", "line", "id", "text"}
+	if hasTask(tasks, engine.TaskSentiment) {
+		for _, m := range models {
+			if m.Task == engine.TaskSentiment {
+				c.labels = m.Labels
+			}
+		}
+		header = append(header, "label", "score")
+		for _, l := range c.labels {
+			header = append(header, "score_"+l)
+		}
+	}
+	if hasTask(tasks, engine.TaskEntities) {
+		header = append(header, "entities")
+	}
+	header = append(header, "error")
+	c.w.Write(header)
+	return c
+}
+
+func hasTask(tasks []engine.Task, t engine.Task) bool {
+	for _, x := range tasks {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *csvResultEncoder) Result(rec Record, r DocumentResult) error {
+	row := append(c.row[:0], rec.Source, strconv.Itoa(rec.Line), idString(r.ID), rec.Text)
+	if hasTask(c.tasks, engine.TaskSentiment) {
+		s := r.Sentiment
+		row = append(row, s.Label, fmtScore(s.Score))
+		for _, l := range c.labels {
+			v := ""
+			for _, ls := range s.Scores {
+				if ls.Label == l {
+					v = fmtScore(ls.Score)
+				}
+			}
+			row = append(row, v)
+		}
+	}
+	if hasTask(c.tasks, engine.TaskEntities) {
+		b, err := json.Marshal(r.Entities.Entities)
+		if err != nil {
+			return err
+		}
+		row = append(row, string(b))
+	}
+	row = append(row, "")
+	c.row = row
+	return c.w.Write(row)
+}
+
+func (c *csvResultEncoder) Error(rec Record, err error) error {
+	row := append(c.row[:0], rec.Source, strconv.Itoa(rec.Line), "", "")
+	if hasTask(c.tasks, engine.TaskSentiment) {
+		row = append(row, "", "")
+		for range c.labels {
+			row = append(row, "")
+		}
+	}
+	if hasTask(c.tasks, engine.TaskEntities) {
+		row = append(row, "")
+	}
+	row = append(row, err.Error())
+	c.row = row
+	return c.w.Write(row)
+}
+
+func (c *csvResultEncoder) Flush() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
+func idString(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func fmtScore(f float64) string { return strconv.FormatFloat(f, 'f', 6, 64) }
+
+// progressBar draws "[=====>    ] 42% 1234 texts 567/s 3 failed" on a
+// terminal, at most 4 times a second. Progress is in input bytes.
+type progressBar struct {
+	w     io.Writer
+	total int64 // bytes of all files; 0 when unknown (stdin)
+	read  atomic.Int64
+	start time.Time
+	mu    sync.Mutex
+	last  time.Time
+}
+
+func newProgressBar(w io.Writer, files []string) *progressBar {
+	p := &progressBar{w: w, start: time.Now()}
+	for _, f := range files {
+		if f == "-" {
+			p.total = 0
+			break
+		}
+		if st, err := os.Stat(f); err == nil {
+			p.total += st.Size()
+		}
+	}
+	return p
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (p *progressBar) reader(r io.Reader) io.Reader { return countingReader{r: r, n: &p.read} }
+
+func (p *progressBar) update(done, failed int64) {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now.Sub(p.last) < MetricsInterval {
+		return
+	}
+	p.last = now
+	p.draw(now, done, failed)
+}
+
+func (p *progressBar) draw(now time.Time, done, failed int64) {
+	rate := float64(done+failed) / max(now.Sub(p.start).Seconds(), 1e-3)
+	bar := ""
+	if p.total > 0 {
+		frac := min(float64(p.read.Load())/float64(p.total), 1)
+		n := int(frac * 30)
+		bar = fmt.Sprintf("[%s>%s] %3.0f%% ", strings.Repeat("=", n), strings.Repeat(" ", 30-n), frac*100)
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s%d texts  %.0f/s  %d failed", bar, done+failed, rate, failed)
+}
+
+func (p *progressBar) finish(done, failed int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.draw(time.Now(), done, failed)
+	fmt.Fprintln(p.w)
 }

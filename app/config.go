@@ -23,9 +23,10 @@ type Config struct {
 	InterOpThreads int    // 0 = 1
 	QueueSize      int    // engine queue per model; 0 = engine default
 
-	ModelSentiment string // folder of the sentiment model; "" = embedded default
-	ModelNER       string // folder of the NER model; "" = embedded default
-	ModelsDir      string // extra folder scanned for models (each sub-folder one model); "" = none
+	ModelSentiment string        // folder of the sentiment model; "" = embedded default
+	ModelNER       string        // folder of the NER model; "" = embedded default
+	ModelsDir      string        // extra folder scanned for models (each sub-folder one model); "" = none
+	Tasks          []engine.Task // tasks whose models load at start; nil = both
 
 	Tuning engine.Tuning // batching and cache; zero fields = engine defaults
 

@@ -443,7 +443,8 @@ func (l *lazyWriter) Write(p []byte) (int, error) {
 
 // auth requires the API token (when one is configured) on every request:
 // "Authorization: Bearer T", or the cookie set by opening any page with
-// ?token=T (browsers cannot put headers on page loads and EventSource).
+// ?token=T (browsers cannot put headers on page loads and EventSource), or
+// ?token=T on a GET of the API (EventSource).
 func (s *Server) auth(next http.Handler) http.Handler {
 	if s.cfg.Token == "" {
 		return next
@@ -463,7 +464,11 @@ func (s *Server) auth(next http.Handler) http.Handler {
 		}
 		if t := r.URL.Query().Get("token"); r.Method == http.MethodGet && t != "" && tokenEqual(t, s.cfg.Token) {
 			http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: s.cfg.Token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-			u := *r.URL
+			if strings.HasPrefix(r.URL.Path, "/v1/") { // API and EventSource: serve as is
+				next.ServeHTTP(w, r)
+				return
+			}
+			u := *r.URL // a page: drop the token from the address bar
 			qv := u.Query()
 			qv.Del("token")
 			u.RawQuery = qv.Encode()

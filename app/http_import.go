@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -56,15 +57,17 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 			}
 			continue
 		}
-		name := filepath.Base(filepath.Clean("/" + p.FileName()))
+		// The name may be a relative path (a dropped folder); it is kept as
+		// the source, the file on disk gets a safe name.
+		name := strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(p.FileName())), "/")
 		if _, err := FormatOf(name); err != nil {
 			return err
 		}
-		path := filepath.Join(dir, fmt.Sprintf("%03d-%s", len(files), name))
-		if err := saveFile(path, p); err != nil {
+		disk := filepath.Join(dir, fmt.Sprintf("%04d%s", len(files), strings.ToLower(filepath.Ext(name))))
+		if err := saveFile(disk, p); err != nil {
 			return err
 		}
-		files = append(files, ImportFile{Path: path, Name: name})
+		files = append(files, ImportFile{Path: disk, Name: name})
 	}
 	if len(files) == 0 {
 		return fmt.Errorf("%w: no files in the upload (part name \"files\")", ErrBadRequest)

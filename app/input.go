@@ -329,17 +329,15 @@ func (c *csvReader) Next() (Record, error) {
 	if err == io.EOF {
 		return Record{}, io.EOF
 	}
-	line, _ := c.r.FieldPos(0)
-	rec := Record{Source: c.source, Line: line}
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			rec.Line = pe.StartLine
-			rec.Err = fmt.Errorf("%w: %v", ErrBadInput, pe.Err)
-			return rec, nil
+			return Record{Source: c.source, Line: pe.StartLine, Err: fmt.Errorf("%w: %v", ErrBadInput, pe.Err)}, nil
 		}
 		return Record{}, err
 	}
+	line, _ := c.r.FieldPos(0) // only valid after a successful Read
+	rec := Record{Source: c.source, Line: line}
 	if c.col >= len(row) {
 		rec.Err = fmt.Errorf("%w: row has %d columns, no column %q", ErrBadInput, len(row), c.name)
 		return rec, nil

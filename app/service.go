@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/profiler"
+	"github.com/nlpscope/nlpscope/storage"
 )
 
 // Version is the application version reported by /health.
@@ -56,6 +58,8 @@ type Service struct {
 	cfg     Config
 	log     *slog.Logger
 	eng     inferer
+	db      *storage.DB // nil with NoDB
+	prof    *profiler.Profiler
 	hub     *hub
 	started time.Time
 
@@ -66,6 +70,7 @@ type Service struct {
 	mu        sync.Mutex
 	problems  []string // why a task is not ready, for /health
 	imports   map[string]*importJob
+	lt        loadTests
 	loaded    chan struct{} // closed when the startup models are loaded (or failed)
 	closed    bool
 	closeOnce sync.Once
@@ -85,7 +90,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := newService(cfg, log)
+	s, err := newService(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	eng, err := engine.New(engine.Config{
 		ORTLibPath:       cfg.ORTLib,
 		Provider:         cfg.Provider,
@@ -102,6 +110,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}
 	s.eng = eng
+	s.setupProfiler()
 	if err := s.openStorage(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -123,6 +132,9 @@ func (s *Service) loadModels(ctx context.Context) {
 		task engine.Task
 		dir  string
 	}{{engine.TaskSentiment, s.cfg.ModelSentiment}, {engine.TaskEntities, s.cfg.ModelNER}} {
+		if s.cfg.Tasks != nil && !slices.Contains(s.cfg.Tasks, m.task) {
+			continue
+		}
 		src, err := modelSource(m.task, m.dir)
 		if err == nil {
 			_, err = s.eng.LoadModel(ctx, m.task, src)
@@ -147,11 +159,15 @@ func (s *Service) WaitLoaded(ctx context.Context) error {
 	}
 }
 
-
 // newService builds the parts of a Service that need no engine.
-func newService(cfg Config, log *slog.Logger) *Service {
+func newService(cfg Config, log *slog.Logger) (*Service, error) {
+	prof, err := newProfiler(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("profiler: %w", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{
+		prof:    prof,
 		cfg:     cfg,
 		log:     log,
 		hub:     newHub(cfg.Emitter),
@@ -160,12 +176,16 @@ func newService(cfg Config, log *slog.Logger) *Service {
 		cancel:  cancel,
 		imports: make(map[string]*importJob),
 		loaded:  make(chan struct{}),
-	}
+	}, nil
 }
 
 // startBackground starts the goroutines the Service owns.
 func (s *Service) startBackground() {
-	s.wg.Add(1)
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		s.prof.Run(s.ctx)
+	}()
 	go func() {
 		defer s.wg.Done()
 		s.runMetrics(s.ctx)
@@ -185,7 +205,7 @@ func (s *Service) Close() error {
 		if s.eng != nil {
 			errs = append(errs, s.eng.Close())
 		}
-		errs = append(errs, s.closeStorage())
+		errs = append(errs, s.closeStorage(), s.prof.Close())
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
@@ -353,11 +373,14 @@ func (s *Service) checkModel(model string, tasks []engine.Task) error {
 // options and text are reused without inference. Bad input fails the whole
 // request before anything is computed.
 func (s *Service) AnalyzeText(ctx context.Context, req AnalyzeRequest) (AnalyzeResponse, error) {
+	start := time.Now()
 	r, err := s.validate(req)
 	if err != nil {
+		s.observeOp(nil, 0, start, err)
 		return AnalyzeResponse{}, err
 	}
 	res, err := s.analyze(ctx, r)
+	s.observeOp(r.tasks, len(r.texts), start, err)
 	if err != nil {
 		return AnalyzeResponse{}, err
 	}

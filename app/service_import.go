@@ -11,10 +11,15 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"log/slog"
+
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/storage"
 )
 
 // Import tuning: texts per engine call and calls in flight per import.
@@ -99,6 +104,18 @@ func (s *Service) ImportFiles(ctx context.Context, files []ImportFile, opt Impor
 			return ImportStatus{}, fmt.Errorf("%s: %w", t, engine.ErrNotReady)
 		}
 	}
+	names := make([]string, len(list))
+	for i, f := range list {
+		names[i] = f.Name
+	}
+	id := newID()
+	if s.db != nil {
+		n, err := s.db.BeginImport(ctx, strings.Join(names, ", "))
+		if err != nil {
+			return ImportStatus{}, fmt.Errorf("begin import: %w", err)
+		}
+		id = strconv.FormatInt(int64(n), 10)
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -106,10 +123,7 @@ func (s *Service) ImportFiles(ctx context.Context, files []ImportFile, opt Impor
 	}
 	jctx, cancel := context.WithCancel(s.ctx)
 	j := &importJob{cancel: cancel, done: make(chan struct{})}
-	j.status = ImportStatus{ID: newID(), State: StateRunning, Started: s.cfg.Now(), Errors: []InputError{}}
-	for _, f := range list {
-		j.status.Files = append(j.status.Files, f.Name)
-	}
+	j.status = ImportStatus{ID: id, State: StateRunning, Started: s.cfg.Now(), Errors: []InputError{}, Files: names}
 	s.imports[j.status.ID] = j
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -238,7 +252,14 @@ files:
 		j.status.State = StateDone
 	}
 	j.status.Finished = &now
+	state, total, failed := j.status.State, j.status.Total, j.status.Failed
 	j.mu.Unlock()
+	if s.db != nil {
+		n, _ := strconv.ParseInt(j.status.ID, 10, 64)
+		if err := s.db.FinishImport(context.WithoutCancel(ctx), storage.ImportID(n), state, int64(total), int64(failed)); err != nil {
+			s.log.Warn("finish import", slog.String("import", j.status.ID), slog.Any("err", err))
+		}
+	}
 	s.importProgress(j, true)
 }
 

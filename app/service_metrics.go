@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/profiler"
 )
 
 // MetricsInterval is the period of live metrics snapshots (4 Hz).
@@ -13,9 +14,9 @@ const MetricsInterval = 250 * time.Millisecond
 // MetricsSnapshot is the payload of the "metrics" event and of
 // GET /v1/metrics.
 type MetricsSnapshot struct {
-	Time     time.Time    `json:"time"`
-	Engine   engine.Stats `json:"engine"`
-	Profiler any          `json:"profiler"` // profiler.Snapshot
+	Time     time.Time         `json:"time"`
+	Engine   engine.Stats      `json:"engine"`
+	Profiler profiler.Snapshot `json:"profiler"`
 }
 
 // Metrics returns a snapshot of the engine's and profiler's counters.

@@ -1,24 +1,131 @@
 package app
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/nlpscope/nlpscope/profiler"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// TEMPORARY until package profiler lands (issue 4).
+// This file connects the Service to package profiler: the engine's
+// observations, operation latencies, the live snapshot and Prometheus.
 
-func (s *Service) observer() engine.Observer { return nil }
-func (s *Service) profilerSnapshot() any      { return nil }
+// engineObserver adapts engine.Observer to the profiler.
+type engineObserver struct{ p *profiler.Profiler }
 
-// PrometheusHandler serves the profiler's registry in the Prometheus text format.
-func (s *Service) PrometheusHandler() http.Handler {
-	return promhttp.HandlerFor(prometheus.NewRegistry(), promhttp.HandlerOpts{})
+var _ engine.Observer = engineObserver{}
+
+func (o engineObserver) ObserveRequest(task engine.Task, t engine.Timings, cached bool, err error) {
+	if err != nil {
+		o.p.ObserveError(errorKind(err))
+		return
+	}
+	o.p.ObserveCache(cached)
+	if cached {
+		return
+	}
+	o.p.ObserveStage(profiler.StageQueueWait, t.QueueWait)
+	o.p.ObserveStage(profiler.StageTokenize, t.Tokenize)
+	o.p.ObserveStage(profiler.StageInference, t.Inference)
+	o.p.ObserveStage(profiler.StagePostprocess, t.Postprocess)
 }
 
-// observeRoutes records every request's latency per route.
-func (s *Server) observeRoutes(next http.Handler, mux *http.ServeMux) http.Handler { return next }
+func (o engineObserver) ObserveBatch(b engine.BatchStats) {
+	o.p.ObserveBatch(b.Size, b.Tokens, b.PaddedTokens)
+}
 
-func (s *Server) loadTestRoutes(mux *http.ServeMux) {}
+// errorKind names an error for the profiler's error counts, the same codes
+// the HTTP API uses.
+func errorKind(err error) string {
+	if err == nil {
+		return ""
+	}
+	var he httpStatusError
+	if errors.As(err, &he) {
+		return "http_" + strconv.Itoa(int(he))
+	}
+	_, code := statusOf(err)
+	return code
+}
+
+func newProfiler(cfg Config) (*profiler.Profiler, error) {
+	return profiler.New(profiler.Config{ClassifyError: errorKind, Now: cfg.Now}, nil)
+}
+
+func (s *Service) observer() engine.Observer { return engineObserver{s.prof} }
+
+// setupProfiler registers the engine gauges; call once the engine exists.
+func (s *Service) setupProfiler() {
+	s.prof.SetGaugeFunc(profiler.GaugeQueueDepth, func() float64 {
+		n := 0
+		for _, d := range s.eng.Stats().QueueDepth {
+			n += d
+		}
+		return float64(n)
+	})
+}
+
+// observeOp records one Service operation of len(texts) texts.
+func (s *Service) observeOp(tasks []engine.Task, texts int, start time.Time, err error) {
+	op := profiler.OpAnalyze
+	if len(tasks) == 1 {
+		op = string(tasks[0])
+	}
+	if errors.Is(err, ErrBadRequest) || errors.Is(err, engine.ErrEmptyText) || errors.Is(err, engine.ErrInvalidUTF8) {
+		s.prof.ObserveError(errorKind(err)) // bad input is not a latency sample
+		return
+	}
+	s.prof.ObserveOp(op, time.Since(start), err)
+	if err == nil {
+		s.prof.ObserveTexts(texts)
+	}
+}
+
+func (s *Service) profilerSnapshot() profiler.Snapshot { return s.prof.Snapshot() }
+
+// PrometheusHandler serves the profiler's registry in the Prometheus text
+// format.
+func (s *Service) PrometheusHandler() http.Handler {
+	return promhttp.HandlerFor(s.prof.Registry(), promhttp.HandlerOpts{})
+}
+
+// observeRoutes records every API request's latency under its route pattern
+// (e.g. "POST /v1/analyze"); the live stream and static files are skipped.
+func (s *Server) observeRoutes(next http.Handler, mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pattern := mux.Handler(r)
+		if pattern == "" || pattern == "/" || pattern == "GET /v1/metrics/stream" || pattern == "/debug/pprof/" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(sw, r)
+		var err error
+		if sw.status >= 500 || sw.status == http.StatusTooManyRequests {
+			err = httpStatusError(sw.status)
+		}
+		s.svc.prof.ObserveOp(profiler.HTTPOp(pattern), time.Since(start), err)
+	})
+}
+
+type httpStatusError int
+
+func (e httpStatusError) Error() string { return http.StatusText(int(e)) }
+
+// statusWriter remembers the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

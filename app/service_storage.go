@@ -2,40 +2,258 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"strconv"
+	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/profiler"
+	"github.com/nlpscope/nlpscope/storage"
 )
 
-// TEMPORARY until package storage lands (issue 3): the Service runs without a
-// database. The method set below is the one the shells use.
+// This file connects the Service to package storage: every stored result,
+// the second-level cache, search, documents and export.
 
-func (s *Service) hasStorage() bool                  { return false }
-func (s *Service) openStorage(ctx context.Context) error { return nil }
-func (s *Service) closeStorage() error               { return nil }
+func (s *Service) hasStorage() bool { return s.db != nil }
 
-// lookupStored fills out from stored analyses and reports which (text, task)
-// pairs it filled.
-func (s *Service) lookupStored(ctx context.Context, r request, out []DocumentResult) (func(i int, t engine.Task) bool, error) {
-	return func(int, engine.Task) bool { return false }, nil
+func (s *Service) openStorage(ctx context.Context) error {
+	if s.cfg.NoDB {
+		return nil
+	}
+	db, err := storage.Open(ctx, storage.Config{Path: s.cfg.DBPath, Now: s.cfg.Now}, s.log)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", s.cfg.DBPath, err)
+	}
+	s.db = db
+	return nil
 }
 
-// store commits out and sets their IDs; it returns after the commit.
-func (s *Service) store(ctx context.Context, r request, out []DocumentResult) error { return nil }
+func (s *Service) closeStorage() error {
+	if s.db == nil {
+		return nil
+	}
+	return s.db.Close()
+}
+
+func isStorageNotFound(err error) bool { return errors.Is(err, storage.ErrNotFound) }
+
+// optionsKey is the canonical options string of a task, part of the cache key.
+func optionsKey(task engine.Task, opts engine.Options) string {
+	if task == engine.TaskEntities {
+		return "aggregation=" + opts.Aggregation
+	}
+	return ""
+}
+
+// activeModel returns the active model of task.
+func (s *Service) activeModel(task engine.Task) (engine.ModelInfo, bool) {
+	for _, m := range s.eng.Models() {
+		if m.Task == task {
+			return m, true
+		}
+	}
+	return engine.ModelInfo{}, false
+}
+
+// lookupStored fills out from stored analyses (the second-level cache) and
+// reports which (text, task) pairs it filled.
+func (s *Service) lookupStored(ctx context.Context, r request, out []DocumentResult) (func(i int, t engine.Task) bool, error) {
+	none := func(int, engine.Task) bool { return false }
+	if s.db == nil || r.opts.NoCache {
+		return none, nil
+	}
+	type key struct {
+		i int
+		t engine.Task
+	}
+	hit := map[key]bool{}
+	for _, task := range r.tasks {
+		m, ok := s.activeModel(task)
+		if !ok {
+			continue
+		}
+		opts := optionsKey(task, r.opts)
+		for i, text := range r.texts {
+			a, ok, err := s.db.Lookup(ctx, m.Hash, string(task), opts, storage.TextHash(text))
+			if err != nil {
+				return nil, fmt.Errorf("cache lookup: %w", err)
+			}
+			if !ok {
+				continue
+			}
+			hit[key{i, task}] = true
+			s.prof.ObserveCache(true)
+			t := engine.Timings(a.Timings)
+			switch task {
+			case engine.TaskSentiment:
+				out[i].Sentiment = &engine.Sentiment{Label: a.Label, Score: a.Score, Scores: labelScores(a.Scores), Model: a.ModelID, Cached: true, Timings: t}
+			case engine.TaskEntities:
+				out[i].Entities = &engine.Entities{Entities: entities(a.Entities), Model: a.ModelID, Cached: true, Timings: t}
+			}
+		}
+	}
+	if len(hit) == 0 {
+		return none, nil
+	}
+	return func(i int, t engine.Task) bool { return hit[key{i, t}] }, nil
+}
+
+func labelScores(in []storage.LabelScore) []engine.LabelScore {
+	out := make([]engine.LabelScore, len(in))
+	for i, l := range in {
+		out[i] = engine.LabelScore(l)
+	}
+	return out
+}
+
+func entities(in []storage.Entity) []engine.Entity {
+	out := make([]engine.Entity, len(in))
+	for i, e := range in {
+		out[i] = engine.Entity(e)
+	}
+	return out
+}
+
+// store commits out in one transaction and sets their IDs; it returns after
+// the commit.
+func (s *Service) store(ctx context.Context, r request, out []DocumentResult) error {
+	start := time.Now()
+	models := map[engine.Task]engine.ModelInfo{}
+	for _, t := range r.tasks {
+		models[t], _ = s.activeModel(t)
+	}
+	var importID storage.ImportID
+	if r.imports != "" {
+		n, _ := strconv.ParseInt(r.imports, 10, 64)
+		importID = storage.ImportID(n)
+	}
+	rs := make([]storage.Result, len(out))
+	for i, d := range out {
+		res := storage.Result{Text: d.Text, Source: d.Source, Line: d.Line, ImportID: importID}
+		if sn := d.Sentiment; sn != nil {
+			scores := make([]storage.LabelScore, len(sn.Scores))
+			for j, l := range sn.Scores {
+				scores[j] = storage.LabelScore(l)
+			}
+			res.Analyses = append(res.Analyses, storage.Analysis{
+				Task: storage.TaskSentiment, ModelID: sn.Model, ModelHash: models[engine.TaskSentiment].Hash,
+				Options: optionsKey(engine.TaskSentiment, r.opts),
+				Label:   sn.Label, Score: sn.Score, Scores: scores, Timings: storage.Timings(sn.Timings),
+			})
+		}
+		if en := d.Entities; en != nil {
+			ents := make([]storage.Entity, len(en.Entities))
+			for j, e := range en.Entities {
+				ents[j] = storage.Entity(e)
+			}
+			res.Analyses = append(res.Analyses, storage.Analysis{
+				Task: storage.TaskEntities, ModelID: en.Model, ModelHash: models[engine.TaskEntities].Hash,
+				Options: optionsKey(engine.TaskEntities, r.opts), Entities: ents, Timings: storage.Timings(en.Timings),
+			})
+		}
+		rs[i] = res
+	}
+	ids, err := s.db.StoreBatch(ctx, rs)
+	if err != nil {
+		return fmt.Errorf("store results: %w", err)
+	}
+	for i, id := range ids {
+		out[i].ID = int64(id)
+	}
+	s.prof.ObserveStage(profiler.StageStore, time.Since(start))
+	return nil
+}
+
+// storageQuery converts a SearchQuery.
+func storageQuery(q SearchQuery) (storage.Query, error) {
+	sq := storage.Query{
+		Text: q.Q, Sentiment: q.Sentiment, EntityLabel: q.EntityLabel, EntityText: q.EntityText,
+		Model: q.Model, Source: q.Source, From: q.From, To: q.To, Limit: q.Limit, Cursor: q.Cursor,
+		MarkOpen: "[[", MarkClose: "]]",
+	}
+	if q.ImportID != "" {
+		n, err := strconv.ParseInt(q.ImportID, 10, 64)
+		if err != nil || n < 1 {
+			return sq, fmt.Errorf("%w: import_id %q", ErrBadRequest, q.ImportID)
+		}
+		sq.ImportID = storage.ImportID(n)
+	}
+	return sq, nil
+}
+
+// storageError marks storage's input errors as bad requests.
+func storageError(err error) error {
+	if errors.Is(err, storage.ErrInvalid) || errors.Is(err, storage.ErrBadCursor) {
+		return fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	return err
+}
 
 // Search returns one page of stored documents, newest first.
 func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchPage, error) {
-	return SearchPage{}, ErrNoStorage
+	if s.db == nil {
+		return SearchPage{}, ErrNoStorage
+	}
+	sq, err := storageQuery(q)
+	if err != nil {
+		return SearchPage{}, err
+	}
+	p, err := s.db.Search(ctx, sq)
+	if err != nil {
+		return SearchPage{}, storageError(err)
+	}
+	page := SearchPage{Items: make([]DocumentSummary, len(p.Hits)), NextCursor: p.Next}
+	for i, h := range p.Hits {
+		d := DocumentSummary{
+			ID: int64(h.ID), Snippet: h.Snippet, Text: h.Text, Source: h.Source, Line: h.Line,
+			EntityCount: h.Entities, CreatedAt: h.Created,
+		}
+		if h.Sentiment != nil {
+			d.SentimentLabel, d.SentimentScore, d.Model = h.Sentiment.Label, h.Sentiment.Score, h.Sentiment.Model
+		}
+		page.Items[i] = d
+	}
+	return page, nil
 }
 
-// GetDocument returns one stored document with its analyses.
+// GetDocument returns one stored document with its newest analysis of each
+// task.
 func (s *Service) GetDocument(ctx context.Context, id int64) (DocumentResult, error) {
-	return DocumentResult{}, ErrNoStorage
+	if s.db == nil {
+		return DocumentResult{}, ErrNoStorage
+	}
+	d, err := s.db.Get(ctx, storage.DocID(id))
+	if err != nil {
+		return DocumentResult{}, fmt.Errorf("document %d: %w", id, err)
+	}
+	out := DocumentResult{ID: int64(d.ID), Text: d.Text, Source: d.Source, Line: d.Line, CreatedAt: d.Created}
+	for _, a := range d.Analyses { // oldest first: the newest wins
+		t := engine.Timings(a.Timings)
+		switch a.Task {
+		case storage.TaskSentiment:
+			out.Sentiment = &engine.Sentiment{Label: a.Label, Score: a.Score, Scores: labelScores(a.Scores), Model: a.ModelID, Cached: true, Timings: t}
+		case storage.TaskEntities:
+			out.Entities = &engine.Entities{Entities: entities(a.Entities), Model: a.ModelID, Cached: true, Timings: t}
+		}
+	}
+	return out, nil
 }
 
-// Export writes the documents q selects (all pages) as "csv" or "jsonl".
+// Export writes every document q selects (all pages, oldest first) as "csv"
+// or "jsonl", streaming.
 func (s *Service) Export(ctx context.Context, w io.Writer, format string, q SearchQuery) error {
-	return ErrNoStorage
+	if s.db == nil {
+		return ErrNoStorage
+	}
+	if format != storage.FormatCSV && format != storage.FormatJSONL {
+		return fmt.Errorf("%w: format %q (want csv or jsonl)", ErrBadRequest, format)
+	}
+	sq, err := storageQuery(q)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.Export(ctx, w, format, sq)
+	return storageError(err)
 }
-
-func isStorageNotFound(err error) bool { return false }

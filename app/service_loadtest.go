@@ -1,0 +1,409 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/profiler"
+	"github.com/nlpscope/nlpscope/storage"
+)
+
+// LoadTestConfig is what the load-test panel submits.
+type LoadTestConfig struct {
+	Name        string        `json:"name,omitempty"`
+	Task        string        `json:"task"` // sentiment | entities | analyze (both)
+	Mode        string        `json:"mode"` // open | closed
+	Rate        float64       `json:"rate,omitempty"`
+	StartRate   float64       `json:"start_rate,omitempty"`
+	Users       int           `json:"users,omitempty"`
+	Think       time.Duration `json:"think_ns,omitempty"`
+	Ramp        time.Duration `json:"ramp_ns,omitempty"`
+	Duration    time.Duration `json:"duration_ns"`
+	MaxRequests uint64        `json:"max_requests,omitempty"`
+	Thresholds  []string      `json:"thresholds,omitempty"`
+	Texts       []string      `json:"texts,omitempty"` // empty = profiler.DefaultTexts
+}
+
+// LoadTestStatus is the state of the running (or last) load test; it is
+// also the payload of "loadtest" events.
+type LoadTestStatus struct {
+	ID       string               `json:"id"`
+	State    string               `json:"state"` // running | done | failed | cancelled
+	Config   *profiler.LoadConfig `json:"config,omitempty"`
+	Progress *profiler.Progress   `json:"progress,omitempty"`
+	Report   *profiler.Report     `json:"report,omitempty"` // when finished; Report.ID is the saved run's id
+	Error    string               `json:"error,omitempty"`
+}
+
+// LoadTestSummary is one row of the saved runs list.
+type LoadTestSummary struct {
+	ID           string        `json:"id"`
+	Name         string        `json:"name,omitempty"`
+	Mode         string        `json:"mode"`
+	Task         string        `json:"task,omitempty"`
+	StartedAt    time.Time     `json:"started_at"`
+	Elapsed      time.Duration `json:"elapsed_ns"`
+	Requests     uint64        `json:"requests"`
+	AchievedRate float64       `json:"achieved_rate"`
+	P95          time.Duration `json:"p95_ns"`
+	Passed       bool          `json:"passed"`
+	Thresholds   int           `json:"thresholds"`
+}
+
+// LoadTestComparison puts two runs side by side; Delta is b − a per metric.
+type LoadTestComparison struct {
+	A     profiler.Report    `json:"a"`
+	B     profiler.Report    `json:"b"`
+	Delta map[string]float64 `json:"delta"`
+}
+
+// maxMemoryRuns bounds the finished runs kept in memory without a database.
+const maxMemoryRuns = 50
+
+// loadTests holds the running test and, without a database, finished ones.
+type loadTests struct {
+	mu      sync.Mutex
+	current *LoadTestStatus
+	cancel  context.CancelFunc
+	done    chan struct{}
+	memory  []profiler.Report // newest last; only without a database
+}
+
+// StartLoadTest starts a load test against the in-process engine (results
+// are not stored and the engine's result cache is bypassed) and returns its
+// first status. Only one runs at a time (ErrLoadTestActive). Progress comes
+// as "loadtest" events at ≤ 4 Hz; the finished report is saved.
+func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTestStatus, error) {
+	tasks, err := loadTestTasks(c.Task)
+	if err != nil {
+		return LoadTestStatus{}, err
+	}
+	for _, t := range tasks {
+		if !s.eng.Ready(t) {
+			return LoadTestStatus{}, fmt.Errorf("%s: %w", t, engine.ErrNotReady)
+		}
+	}
+	texts := c.Texts
+	if len(texts) == 0 {
+		texts = profiler.DefaultTexts
+	}
+	for i, t := range texts {
+		if err := s.checkText(t); err != nil {
+			return LoadTestStatus{}, fmt.Errorf("texts[%d]: %w", i, err)
+		}
+	}
+	lc := profiler.LoadConfig{
+		Name: c.Name, Target: "inproc", Task: c.Task, StartRate: c.StartRate, Think: c.Think, Ramp: c.Ramp,
+		Duration: c.Duration, MaxRequests: c.MaxRequests, Thresholds: c.Thresholds, ClassifyError: errorKind,
+	}
+	switch c.Mode {
+	case "open", "":
+		lc.Rate = c.Rate
+	case "closed":
+		lc.Users = c.Users
+	default:
+		return LoadTestStatus{}, fmt.Errorf("%w: mode %q (want open or closed)", ErrBadRequest, c.Mode)
+	}
+	// Run calls Progress from its own goroutine at ≤ 4 Hz.
+	var st *LoadTestStatus
+	lc.Progress = func(p profiler.Progress) {
+		s.lt.mu.Lock()
+		st.Progress = &p
+		snap := *st
+		s.lt.mu.Unlock()
+		s.hub.emit(EventLoadTest, snap)
+	}
+	lt, err := profiler.NewLoadTest(lc, s.log)
+	if err != nil {
+		return LoadTestStatus{}, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	cfg := lt.Config()
+
+	s.lt.mu.Lock()
+	if s.lt.current != nil && s.lt.current.State == StateRunning {
+		s.lt.mu.Unlock()
+		return LoadTestStatus{}, ErrLoadTestActive
+	}
+	if s.isClosed() {
+		s.lt.mu.Unlock()
+		return LoadTestStatus{}, ErrServiceClosed
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	st = &LoadTestStatus{ID: "run-" + newID(), State: StateRunning, Config: &cfg}
+	s.lt.current, s.lt.cancel, s.lt.done = st, cancel, make(chan struct{})
+	done := s.lt.done
+	first := *st
+	s.wg.Add(1)
+	s.lt.mu.Unlock()
+
+	go func() {
+		defer s.wg.Done()
+		defer close(done)
+		defer cancel()
+		s.runLoadTest(ctx, lt, st, tasks, texts)
+	}()
+	return first, nil
+}
+
+func loadTestTasks(task string) ([]engine.Task, error) {
+	switch task {
+	case "sentiment":
+		return []engine.Task{engine.TaskSentiment}, nil
+	case "entities":
+		return []engine.Task{engine.TaskEntities}, nil
+	case "analyze", "all", "":
+		return []engine.Task{engine.TaskSentiment, engine.TaskEntities}, nil
+	}
+	return nil, fmt.Errorf("%w: task %q (want sentiment, entities or analyze)", ErrBadRequest, task)
+}
+
+func (s *Service) runLoadTest(ctx context.Context, lt *profiler.LoadTest, st *LoadTestStatus, tasks []engine.Task, texts []string) {
+	target := func(ctx context.Context, seq uint64) error {
+		_, err := s.analyze(ctx, request{
+			texts: []string{texts[seq%uint64(len(texts))]}, tasks: tasks,
+			opts: engine.Options{Aggregation: engine.AggSimple, NoCache: true},
+		})
+		return err
+	}
+	report, err := lt.Run(ctx, target)
+	if err == nil {
+		report.Meta = s.loadTestMeta(tasks)
+		err = s.saveReport(context.WithoutCancel(ctx), &report)
+	}
+	s.lt.mu.Lock()
+	switch {
+	case err != nil:
+		st.State, st.Error = StateFailed, err.Error()
+	case report.Status == profiler.StatusCanceled:
+		st.State = StateCancelled
+	default:
+		st.State = StateDone
+	}
+	if err == nil {
+		st.Report = &report
+		st.ID = report.ID
+	}
+	st.Progress = nil
+	final := *st
+	s.lt.mu.Unlock()
+	s.hub.emit(EventLoadTest, final)
+}
+
+func (s *Service) loadTestMeta(tasks []engine.Task) map[string]string {
+	meta := map[string]string{}
+	if c := buildCommit(); c != "" {
+		meta[profiler.MetaGitCommit] = c
+	}
+	addEngineMeta(meta, s, tasks)
+	return meta
+}
+
+// saveReport stores the report and sets its ID to the saved run's id
+// (without a database it is kept in memory under its own id).
+func (s *Service) saveReport(ctx context.Context, r *profiler.Report) error {
+	if s.db == nil {
+		s.lt.mu.Lock()
+		s.lt.memory = append(s.lt.memory, *r)
+		if len(s.lt.memory) > maxMemoryRuns {
+			s.lt.memory = s.lt.memory[1:]
+		}
+		s.lt.mu.Unlock()
+		return nil
+	}
+	run, err := runFromReport(*r)
+	if err != nil {
+		return err
+	}
+	id, err := s.db.SaveRun(ctx, run)
+	if err != nil {
+		return fmt.Errorf("save run: %w", err)
+	}
+	r.ID = strconv.FormatInt(int64(id), 10)
+	return nil
+}
+
+// CurrentLoadTest returns the running or last load test of this process;
+// ok is false when there was none.
+func (s *Service) CurrentLoadTest() (LoadTestStatus, bool) {
+	s.lt.mu.Lock()
+	defer s.lt.mu.Unlock()
+	if s.lt.current == nil {
+		return LoadTestStatus{}, false
+	}
+	return *s.lt.current, true
+}
+
+// CancelLoadTest stops the running test (its partial report is saved) and
+// waits until it has stopped.
+func (s *Service) CancelLoadTest(ctx context.Context, id string) (LoadTestStatus, error) {
+	s.lt.mu.Lock()
+	cur, cancel, done := s.lt.current, s.lt.cancel, s.lt.done
+	if cur == nil || cur.ID != id || cur.State != StateRunning {
+		s.lt.mu.Unlock()
+		return LoadTestStatus{}, fmt.Errorf("running load test %q: %w", id, ErrNotFound)
+	}
+	s.lt.mu.Unlock()
+	cancel()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return LoadTestStatus{}, ctx.Err()
+	}
+	st, _ := s.CurrentLoadTest()
+	return st, nil
+}
+
+// ListLoadTests lists saved runs, newest first.
+func (s *Service) ListLoadTests(ctx context.Context) ([]LoadTestSummary, error) {
+	var reports []profiler.Report
+	if s.db == nil {
+		s.lt.mu.Lock()
+		reports = append(reports, s.lt.memory...)
+		s.lt.mu.Unlock()
+		sort.SliceStable(reports, func(i, j int) bool { return reports[i].StartedAt.After(reports[j].StartedAt) })
+		out := make([]LoadTestSummary, len(reports))
+		for i, r := range reports {
+			out[i] = summaryOf(r)
+		}
+		return out, nil
+	}
+	infos, err := s.db.ListRuns(ctx, 200, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]LoadTestSummary, 0, len(infos))
+	for _, info := range infos {
+		var sum profiler.Summary
+		json.Unmarshal(info.Summary, &sum)
+		ls := LoadTestSummary{
+			ID: strconv.FormatInt(int64(info.ID), 10), Name: info.Name, Mode: sum.Mode, Task: sum.Task,
+			StartedAt: info.Created.Add(-sum.Elapsed), Elapsed: sum.Elapsed, Requests: sum.Requests,
+			AchievedRate: sum.AchievedRate, P95: sum.Latency.P95, Passed: info.Passed, Thresholds: len(sum.Thresholds),
+		}
+		out = append(out, ls)
+	}
+	return out, nil
+}
+
+func summaryOf(r profiler.Report) LoadTestSummary {
+	return LoadTestSummary{
+		ID: r.ID, Name: r.Config.Name, Mode: r.Mode, Task: r.Config.Task, StartedAt: r.StartedAt, Elapsed: r.Elapsed,
+		Requests: r.Requests, AchievedRate: r.AchievedRate, P95: r.Latency.P95, Passed: r.Passed, Thresholds: len(r.Thresholds),
+	}
+}
+
+// GetLoadTest returns a saved run's report.
+func (s *Service) GetLoadTest(ctx context.Context, id string) (profiler.Report, error) {
+	if s.db == nil {
+		s.lt.mu.Lock()
+		defer s.lt.mu.Unlock()
+		for _, r := range s.lt.memory {
+			if r.ID == id {
+				return r, nil
+			}
+		}
+		return profiler.Report{}, fmt.Errorf("load test %q: %w", id, ErrNotFound)
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return profiler.Report{}, fmt.Errorf("load test %q: %w", id, ErrNotFound)
+	}
+	run, err := s.db.GetRun(ctx, storage.RunID(n))
+	if err != nil {
+		return profiler.Report{}, fmt.Errorf("load test %q: %w", id, err)
+	}
+	return reportFromRun(run)
+}
+
+// reportFromRun rebuilds a report from the row runFromReport wrote.
+func reportFromRun(run storage.Run) (profiler.Report, error) {
+	var cfg struct {
+		profiler.LoadConfig
+		Meta map[string]string `json:"meta,omitempty"`
+	}
+	var sum profiler.Summary
+	var hist map[string]profiler.Percentiles
+	r := profiler.Report{ID: strconv.FormatInt(int64(run.ID), 10)}
+	for _, p := range []struct {
+		b []byte
+		v any
+	}{{run.Config, &cfg}, {run.Summary, &sum}, {run.TimeSeries, &r.Series}, {run.Histograms, &hist}, {run.Hardware, &r.Hardware}} {
+		if len(p.b) == 0 {
+			continue
+		}
+		if err := json.Unmarshal(p.b, p.v); err != nil {
+			return profiler.Report{}, fmt.Errorf("decode run %d: %w", run.ID, err)
+		}
+	}
+	r.Config, r.Meta = cfg.LoadConfig, cfg.Meta
+	r.Mode, r.Status, r.StopReason = sum.Mode, sum.Status, sum.StopReason
+	r.Elapsed, r.Requests, r.Succeeded, r.Errors, r.Dropped = sum.Elapsed, sum.Requests, sum.Succeeded, sum.Errors, sum.Dropped
+	r.Completed = sum.Succeeded + sum.Errors
+	r.ErrorRate, r.RequestedRate, r.AchievedRate, r.Throughput = sum.ErrorRate, sum.RequestedRate, sum.AchievedRate, sum.Throughput
+	r.Latency, r.ServiceTime = sum.Latency, sum.ServiceTime
+	if l, ok := hist["latency"]; ok {
+		r.Latency = l
+	}
+	if st, ok := hist["service_time"]; ok {
+		r.ServiceTime = st
+	}
+	r.ErrorsByKind, r.Thresholds, r.Passed = sum.ErrorsByKind, sum.Thresholds, run.Passed
+	r.EndedAt = run.Created
+	r.StartedAt = run.Created.Add(-sum.Elapsed)
+	if r.Config.Name == "" {
+		r.Config.Name = run.Name
+	}
+	return r, nil
+}
+
+// DeleteLoadTest deletes a saved run.
+func (s *Service) DeleteLoadTest(ctx context.Context, id string) error {
+	if s.db == nil {
+		s.lt.mu.Lock()
+		defer s.lt.mu.Unlock()
+		for i, r := range s.lt.memory {
+			if r.ID == id {
+				s.lt.memory = append(s.lt.memory[:i], s.lt.memory[i+1:]...)
+				return nil
+			}
+		}
+		return fmt.Errorf("load test %q: %w", id, ErrNotFound)
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return fmt.Errorf("load test %q: %w", id, ErrNotFound)
+	}
+	if err := s.db.DeleteRun(ctx, storage.RunID(n)); err != nil {
+		return fmt.Errorf("load test %q: %w", id, err)
+	}
+	return nil
+}
+
+// CompareLoadTests returns two saved runs side by side with b − a of the
+// main metrics.
+func (s *Service) CompareLoadTests(ctx context.Context, a, b string) (LoadTestComparison, error) {
+	ra, err := s.GetLoadTest(ctx, a)
+	if err != nil {
+		return LoadTestComparison{}, err
+	}
+	rb, err := s.GetLoadTest(ctx, b)
+	if err != nil {
+		return LoadTestComparison{}, err
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	return LoadTestComparison{A: ra, B: rb, Delta: map[string]float64{
+		"p50_ms":        ms(rb.Latency.P50) - ms(ra.Latency.P50),
+		"p95_ms":        ms(rb.Latency.P95) - ms(ra.Latency.P95),
+		"p99_ms":        ms(rb.Latency.P99) - ms(ra.Latency.P99),
+		"max_ms":        ms(rb.Latency.Max) - ms(ra.Latency.Max),
+		"achieved_rate": rb.AchievedRate - ra.AchievedRate,
+		"throughput":    rb.Throughput - ra.Throughput,
+		"error_rate":    rb.ErrorRate - ra.ErrorRate,
+	}}, nil
+}

@@ -1,0 +1,215 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/engine"
+)
+
+// Fixture models of the engine (engine/testdata/gen_fixtures.py): sentiment
+// knows good/great/… as POSITIVE and bad/awful/… as NEGATIVE; NER tags
+// Alice/Bob/Maria as PER and Paris/London/Berlin as LOC.
+var (
+	fixtureSentiment = filepath.Join("..", "engine", "testdata", "sentiment")
+	fixtureNER       = filepath.Join("..", "engine", "testdata", "ner")
+)
+
+// testConfig is a Service config on the fixture models and a temp database.
+func testConfig(t *testing.T) app.Config {
+	t.Helper()
+	return app.Config{
+		DBPath:         filepath.Join(t.TempDir(), "nlpscope.db"),
+		ModelSentiment: fixtureSentiment,
+		ModelNER:       fixtureNER,
+		IntraOpThreads: 1,
+	}
+}
+
+// newService starts a Service with the real engine and waits for its models.
+func newService(t *testing.T, cfg app.Config) *app.Service {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	svc, err := app.New(ctx, cfg, nil)
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := svc.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	if err := svc.WaitLoaded(ctx); err != nil {
+		t.Fatalf("WaitLoaded: %v", err)
+	}
+	return svc
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv("NLPSCOPE_ORT_LIB") == "" {
+		if p, err := filepath.Abs(filepath.Join("..", "third_party", "onnxruntime", "libonnxruntime.so.1")); err == nil {
+			os.Setenv("NLPSCOPE_ORT_LIB", p)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+func TestServiceAnalyzeStoresAndReuses(t *testing.T) {
+	svc := newService(t, testConfig(t))
+	if h := svc.Health(); h.Status != "ok" || !h.Storage {
+		t.Fatalf("health = %+v", h)
+	}
+	ctx := context.Background()
+	res, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Texts: []string{"the movie was great", "Alice went to Paris and it was awful"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Results) != 2 {
+		t.Fatalf("%d results", len(res.Results))
+	}
+	a, b := res.Results[0], res.Results[1]
+	if a.ID == 0 || b.ID == 0 || a.ID == b.ID {
+		t.Fatalf("ids %d %d: want two stored documents", a.ID, b.ID)
+	}
+	if a.Sentiment.Label != "POSITIVE" || b.Sentiment.Label != "NEGATIVE" {
+		t.Errorf("labels %q %q", a.Sentiment.Label, b.Sentiment.Label)
+	}
+	if len(a.Sentiment.Scores) != 2 {
+		t.Errorf("scores %v: want both labels", a.Sentiment.Scores)
+	}
+	var labels []string
+	for _, e := range b.Entities.Entities {
+		labels = append(labels, e.Label+":"+e.Text)
+	}
+	if len(labels) != 2 || labels[0] != "PER:Alice" || labels[1] != "LOC:Paris" {
+		t.Errorf("entities %v, want PER:Alice LOC:Paris", labels)
+	}
+
+	// The stored document reads back with the same analyses.
+	doc, err := svc.GetDocument(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Text != b.Text || doc.Sentiment.Label != "NEGATIVE" || len(doc.Entities.Entities) != 2 {
+		t.Errorf("GetDocument = %+v", doc)
+	}
+
+	// Same text again with the in-memory cache off: the second level
+	// (storage) answers.
+	if _, err := svc.SetSettings(app.Settings{MaxBatchSize: 8, MaxDelayUS: 1000, TokenBudget: 4096, CacheEntries: -1}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Text: "the movie was great", Tasks: []engine.Task{engine.TaskSentiment}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := again.Results[0]; !r.Sentiment.Cached || r.Sentiment.Label != "POSITIVE" || r.ID == a.ID || r.Entities != nil {
+		t.Errorf("repeat = %+v (sentiment %+v): want a new stored document with a cached sentiment only", r, r.Sentiment)
+	}
+
+	page, err := svc.Search(ctx, app.SearchQuery{Q: "Paris"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].ID != b.ID || page.Items[0].Snippet == "" {
+		t.Errorf("search Paris = %+v", page)
+	}
+}
+
+func TestServiceBadInputChangesNothing(t *testing.T) {
+	svc := newService(t, testConfig(t))
+	ctx := context.Background()
+	for _, tc := range []struct {
+		req  app.AnalyzeRequest
+		want error
+	}{
+		{app.AnalyzeRequest{Text: "   "}, engine.ErrEmptyText},
+		{app.AnalyzeRequest{Texts: []string{"good", "bad \xff"}}, engine.ErrInvalidUTF8},
+		{app.AnalyzeRequest{Text: "good", Tasks: []engine.Task{"summarize"}}, app.ErrBadRequest},
+		{app.AnalyzeRequest{Text: "good", Aggregation: "median"}, app.ErrBadRequest},
+		{app.AnalyzeRequest{Text: "good", Texts: []string{"bad"}}, app.ErrBadRequest},
+		{app.AnalyzeRequest{Text: "good", Model: "nope"}, app.ErrUnknownModel},
+	} {
+		if _, err := svc.AnalyzeText(ctx, tc.req); !errors.Is(err, tc.want) {
+			t.Errorf("AnalyzeText(%+v) err = %v, want %v", tc.req, err, tc.want)
+		}
+	}
+	page, err := svc.Search(ctx, app.SearchQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 0 {
+		t.Errorf("%d documents stored after bad requests, want 0", len(page.Items))
+	}
+}
+
+func TestServiceNotReady(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.ModelNER = filepath.Join(t.TempDir(), "missing")
+	svc := newService(t, cfg)
+	h := svc.Health()
+	if h.Status != "not_ready" || h.Ready["entities"] || !h.Ready["sentiment"] || len(h.Problems) != 1 {
+		t.Fatalf("health = %+v", h)
+	}
+	_, err := svc.AnalyzeText(context.Background(), app.AnalyzeRequest{Text: "Alice"})
+	if !errors.Is(err, engine.ErrNotReady) {
+		t.Fatalf("err = %v, want ErrNotReady", err)
+	}
+	// Activating a model fixes it.
+	if _, err := svc.SetActiveModel(context.Background(), app.SetModelRequest{Task: engine.TaskEntities, Dir: fixtureNER}); err != nil {
+		t.Fatal(err)
+	}
+	if h := svc.Health(); h.Status != "ok" || len(h.Problems) != 0 {
+		t.Fatalf("health after SetActiveModel = %+v", h)
+	}
+}
+
+func TestServiceImportFiles(t *testing.T) {
+	svc := newService(t, testConfig(t))
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("a.txt", "good movie\n\nbad \xff line\nAlice in Berlin\n")
+	write("b.jsonl", `{"text":"great food"}`+"\n"+`{"body":"x"}`+"\n")
+	write("ignored.pdf", "x")
+	ctx := context.Background()
+	st, err := svc.ImportFiles(ctx, []app.ImportFile{{Path: dir}}, app.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err = svc.WaitImport(ctx, st.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != app.StateDone || st.Total != 5 || st.Done != 3 || st.Failed != 2 || len(st.Files) != 2 {
+		t.Fatalf("status = %+v", st)
+	}
+	got := map[string]int{}
+	for _, e := range st.Errors {
+		got[filepath.Base(e.Source)] = e.Line
+	}
+	if got["a.txt"] != 3 || got["b.jsonl"] != 2 {
+		t.Errorf("errors %+v: want a.txt:3 and b.jsonl:2", st.Errors)
+	}
+	page, err := svc.Search(ctx, app.SearchQuery{ImportID: st.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 3 {
+		t.Errorf("import holds %d documents, want 3", len(page.Items))
+	}
+	if _, err := svc.ImportFiles(ctx, []app.ImportFile{{Path: filepath.Join(dir, "ignored.pdf")}}, app.ImportOptions{}); !errors.Is(err, app.ErrBadRequest) {
+		t.Errorf("import of a .pdf: err = %v, want ErrBadRequest", err)
+	}
+}
