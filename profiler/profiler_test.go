@@ -3,8 +3,10 @@ package profiler_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -421,6 +423,25 @@ nlpscope_gpu_available 0
 	for _, n := range []string{"nlpscope_latency_window_seconds", "nlpscope_batch_size", "go_goroutines", "nlpscope_op_rate_per_second"} {
 		if !found[n] {
 			t.Errorf("registry lacks %s", n)
+		}
+	}
+}
+
+func TestErrorKind(t *testing.T) {
+	dialErr := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{context.Canceled, "canceled"},
+		{fmt.Errorf("wrapped: %w", context.DeadlineExceeded), "timeout"},
+		{&profiler.HTTPStatusError{StatusCode: 503}, "http_503"},
+		{fmt.Errorf("post: %w", dialErr), "network"},
+		{errors.New("something else"), "error"},
+	} {
+		if got := profiler.ErrorKind(tc.err); got != tc.want {
+			t.Errorf("ErrorKind(%v) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }
