@@ -15,6 +15,10 @@ type addedToken struct {
 	RStrip     bool   `json:"rstrip"`
 	Normalized bool   `json:"normalized"`
 	Special    bool   `json:"special"`
+
+	// text is what IDToToken and Decode give for the token: the content,
+	// normalized for normalized tokens (as Hugging Face does).
+	text string
 }
 
 // addedMatcher finds added tokens in text, leftmost-longest, as Hugging

@@ -65,7 +65,10 @@ func checkEncoding(t *testing.T, name, text string, e tokenize.Encoding) {
 		if valid && (!boundary(text, o.Start) || !boundary(text, o.End)) {
 			t.Fatalf("%s: %q: token %d offsets %v not on character boundaries", name, text, i, o)
 		}
-		if e.SpecialTokensMask[i] == 1 {
+		// special tokens sit at (0, 0); byte-level offset trimming (as in
+		// Hugging Face) can leave a space token empty just past the token
+		// after it
+		if e.SpecialTokensMask[i] == 1 || o.Start == o.End {
 			continue
 		}
 		if o.Start < prev.Start {

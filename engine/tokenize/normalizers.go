@@ -1,6 +1,7 @@
 package tokenize
 
 import (
+	"sort"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -132,68 +133,118 @@ func (stripAccentsNormalizer) normalize(a *arena, n nstr) (nstr, error) {
 	return b.done(), nil
 }
 
-// unicodeNormalizer applies NFC, NFD, NFKC or NFKD. Each normalization
-// segment's output characters take the alignment of the input character at
-// the same position (the last one when the output is longer), which is what
-// Hugging Face's alignment-tracking normalization gives for compositions and
-// decompositions.
+// unicodeNormalizer applies NFC, NFD, NFKC or NFKD and tracks alignments
+// as Hugging Face's alignment-aware normalization does: every character is
+// decomposed on its own (the first resulting character replaces it, the
+// others count as inserted), combining marks are put in canonical order,
+// and for NFC/NFKC composed characters absorb the ones they merge with.
 type unicodeNormalizer struct{ form norm.Form }
+
+type charChange struct {
+	r  rune
+	ch int
+}
 
 func (un unicodeNormalizer) normalize(a *arena, n nstr) (nstr, error) {
 	if un.form.IsNormal(n.s) {
 		return n, nil
 	}
-	b := a.begin(n.orig)
-	var it norm.Iter
-	it.Init(un.form, n.s)
-	var starts []int
-	var seg []byte
-	for !it.Done() {
-		// a decomposition may come in several pieces before the input
-		// position moves on: gather them into one segment
-		from := it.Pos()
-		seg = seg[:0]
-		for {
-			seg = append(seg, it.Next()...)
-			if it.Pos() > from || it.Done() {
-				break
-			}
+	dec := norm.NFD
+	if un.form == norm.NFKC || un.form == norm.NFKD {
+		dec = norm.NFKD
+	}
+	seq := make([]charChange, 0, len(n.s))
+	var buf []byte
+	for i := 0; i < len(n.s); {
+		r, sz := utf8.DecodeRune(n.s[i:])
+		i += sz
+		if r < utf8.RuneSelf {
+			seq = append(seq, charChange{r, 0})
+			continue
 		}
-		to := it.Pos()
-		starts = starts[:0]
-		for i := from; i < to; {
-			starts = append(starts, i)
-			_, sz := utf8.DecodeRune(n.s[i:])
-			i += sz
-		}
-		// Output characters found unchanged in the input keep their own
-		// alignment; others (compositions, decompositions) take the next
-		// input character not consumed yet.
-		p := 0
-		for j := 0; j < len(seg); {
-			r, sz := utf8.DecodeRune(seg[j:])
-			j += sz
-			idx := -1
-			for k := p; k < len(starts); k++ {
-				if c, _ := utf8.DecodeRune(n.s[starts[k]:]); c == r {
-					idx = k
-					break
-				}
+		buf = dec.AppendString(buf[:0], string(r))
+		first := true
+		for k := 0; k < len(buf); {
+			d, dsz := utf8.DecodeRune(buf[k:])
+			k += dsz
+			c := charChange{d, 1}
+			if first {
+				c.ch, first = 0, false
 			}
-			if idx < 0 {
-				idx = min(p, len(starts)-1)
-			}
-			var al Offset
-			if idx >= 0 {
-				al = n.align[starts[idx]]
-				p = idx + 1
-			} else if from > 0 {
-				al = n.align[from-1]
-			}
-			b.addRune(r, al)
+			seq = append(seq, c)
 		}
 	}
-	return b.done(), nil
+	// canonical ordering: stable sort of each run of non-starters by class
+	for i := 0; i < len(seq); {
+		if ccc(seq[i].r) == 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < len(seq) && ccc(seq[j].r) != 0 {
+			j++
+		}
+		run := seq[i:j]
+		sort.SliceStable(run, func(x, y int) bool { return ccc(run[x].r) < ccc(run[y].r) })
+		i = j
+	}
+	if un.form == norm.NFC || un.form == norm.NFKC {
+		seq = composeSeq(seq)
+	}
+	changes := make([]change, len(seq))
+	for i, c := range seq {
+		changes[i] = change{c.r, c.ch}
+	}
+	return a.transformRange(n, 0, len(n.s), changes, 0), nil
+}
+
+func ccc(r rune) uint8 {
+	if r < 0x300 {
+		return 0
+	}
+	return norm.NFD.PropertiesString(string(r)).CCC()
+}
+
+// composeSeq applies canonical composition to a decomposed, ordered
+// sequence; a composed character's change absorbs the merged one's.
+func composeSeq(seq []charChange) []charChange {
+	out := seq[:0]
+	starter := -1
+	lastCC := uint8(0)
+	for _, c := range seq {
+		cc := ccc(c.r)
+		if starter >= 0 {
+			adjacent := len(out)-1 == starter
+			if adjacent || (lastCC != 0 && lastCC < cc) {
+				if p, ok := composePair(out[starter].r, c.r); ok {
+					out[starter].r = p
+					out[starter].ch += c.ch - 1
+					continue
+				}
+			}
+		}
+		if cc == 0 {
+			starter = len(out)
+		}
+		out = append(out, c)
+		lastCC = cc
+	}
+	return out
+}
+
+// composePair returns the primary composite of a and b, if any.
+func composePair(a, b rune) (rune, bool) {
+	if a < utf8.RuneSelf && b < utf8.RuneSelf {
+		return 0, false
+	}
+	var in, out [16]byte
+	src := utf8.AppendRune(utf8.AppendRune(in[:0], a), b)
+	s := norm.NFC.Append(out[:0], src...)
+	r, sz := utf8.DecodeRune(s)
+	if sz == len(s) && r != a {
+		return r, true
+	}
+	return 0, false
 }
 
 // replaceNormalizer replaces every match of a pattern with content.

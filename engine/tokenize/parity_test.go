@@ -186,6 +186,9 @@ func TestParity(t *testing.T) {
 		{"wordpiece-whitespace.jsonl", "wordpiece-whitespace.json.gz", true},
 		{"bpe-roberta.jsonl", "bpe-roberta.json", true},
 		{"bpe-metaspace.jsonl", "bpe-metaspace.json", false},
+		{"wordpiece-added.jsonl", "wordpiece-added.json.gz", true},
+		{"wordpiece-split.jsonl", "wordpiece-split.json.gz", true},
+		{"bpe-metaspace-pretok.jsonl", "bpe-metaspace-pretok.json", true},
 		{"cohere.jsonl", "cohere-tokenizer.json.gz", true},
 		{"llama-3.jsonl", "Meta-Llama-3-8B-Instruct.json.gz", true},
 	}

@@ -1,12 +1,15 @@
 package tokenize
 
-import "unicode"
+import (
+	"unicode"
+	"unicode/utf8"
+)
 
 // postProcessor adds special tokens (and may adjust offsets) after
 // truncation, as Hugging Face's PostProcessor for a single sequence.
 type postProcessor interface {
 	addedTokens() int
-	process(e *Encoding, addSpecial bool)
+	process(e *Encoding, text string, addSpecial bool)
 }
 
 type specialSeq struct {
@@ -30,9 +33,9 @@ type templateProcessor struct {
 
 func (tp *templateProcessor) addedTokens() int { return len(tp.prefix) + len(tp.suffix) }
 
-func (tp *templateProcessor) process(e *Encoding, addSpecial bool) {
+func (tp *templateProcessor) process(e *Encoding, text string, addSpecial bool) {
 	for i := range e.Overflowing {
-		tp.process(&e.Overflowing[i], addSpecial)
+		tp.process(&e.Overflowing[i], text, addSpecial)
 	}
 	for i := range e.TypeIDs {
 		e.TypeIDs[i] = tp.seqType
@@ -73,9 +76,9 @@ func (sp sequenceProcessor) addedTokens() int {
 	return n
 }
 
-func (sp sequenceProcessor) process(e *Encoding, addSpecial bool) {
+func (sp sequenceProcessor) process(e *Encoding, text string, addSpecial bool) {
 	for _, p := range sp {
-		p.process(e, addSpecial)
+		p.process(e, text, addSpecial)
 	}
 }
 
@@ -87,9 +90,9 @@ type byteLevelProcessor struct {
 
 func (byteLevelProcessor) addedTokens() int { return 0 }
 
-func (bp byteLevelProcessor) process(e *Encoding, addSpecial bool) {
+func (bp byteLevelProcessor) process(e *Encoding, text string, addSpecial bool) {
 	if bp.trimOffsets {
-		trimByteLevelOffsets(e, bp.addPrefixSpace)
+		trimByteLevelOffsets(e, text, bp.addPrefixSpace)
 	}
 }
 
@@ -97,31 +100,47 @@ var byteLevelSpace = []rune(bytesChar[' '])[0]
 
 func isBLSpace(r rune) bool { return r == byteLevelSpace || unicode.IsSpace(r) }
 
-func trimByteLevelOffsets(e *Encoding, addPrefixSpace bool) {
+// trimByteLevelOffsets narrows each token's offsets by the spaces the token
+// starts or ends with. Hugging Face counts those spaces in characters of the
+// text (its bindings trim char offsets), so the offsets move by whole
+// characters and stay on character boundaries.
+func trimByteLevelOffsets(e *Encoding, text string, addPrefixSpace bool) {
 	for i := range e.Overflowing {
-		trimByteLevelOffsets(&e.Overflowing[i], addPrefixSpace)
+		trimByteLevelOffsets(&e.Overflowing[i], text, addPrefixSpace)
 	}
 	for i, tok := range e.Tokens {
-		rs := []rune(tok)
-		lead := 0
-		for lead < len(rs) && isBLSpace(rs[lead]) {
+		lead, trail := 0, 0
+		for _, r := range tok {
+			if !isBLSpace(r) {
+				break
+			}
 			lead++
 		}
-		trail := 0
-		for trail < len(rs) && isBLSpace(rs[len(rs)-1-trail]) {
+		for k := len(tok); k > 0; {
+			r, sz := utf8.DecodeLastRuneInString(tok[:k])
+			if !isBLSpace(r) {
+				break
+			}
 			trail++
+			k -= sz
+		}
+		if lead == 0 && trail == 0 {
+			continue
 		}
 		o := &e.Offsets[i]
-		if lead > 0 || trail > 0 {
-			if lead > 0 {
-				isFirst := i == 0 || o.Start == 0
-				if isFirst && addPrefixSpace && lead == 1 {
-					lead = 0
-				}
-				o.Start = min(o.Start+lead, o.End)
+		if lead > 0 {
+			if (i == 0 || o.Start == 0) && addPrefixSpace && lead == 1 {
+				lead = 0
 			}
-			if trail > 0 && o.End >= trail {
-				o.End = max(o.End-trail, o.Start)
+			for ; lead > 0 && o.Start < o.End; lead-- {
+				_, sz := utf8.DecodeRuneInString(text[o.Start:])
+				o.Start = min(o.Start+sz, o.End)
+			}
+		}
+		if trail > 0 && runesBefore(text, o.End, trail) >= trail {
+			for ; trail > 0 && o.End > o.Start; trail-- {
+				_, sz := utf8.DecodeLastRuneInString(text[:o.End])
+				o.End = max(o.End-sz, o.Start)
 			}
 		}
 	}
@@ -136,7 +155,18 @@ type robertaProcessor struct {
 
 func (rp *robertaProcessor) addedTokens() int { return 2 }
 
-func (rp *robertaProcessor) process(e *Encoding, addSpecial bool) {
-	rp.bl.process(e, addSpecial)
-	rp.template.process(e, addSpecial)
+func (rp *robertaProcessor) process(e *Encoding, text string, addSpecial bool) {
+	rp.bl.process(e, text, addSpecial)
+	rp.template.process(e, text, addSpecial)
+}
+
+// runesBefore counts the characters before byte end, up to limit.
+func runesBefore(text string, end, limit int) int {
+	n := 0
+	for end > 0 && n < limit {
+		_, sz := utf8.DecodeLastRuneInString(text[:end])
+		end -= sz
+		n++
+	}
+	return n
 }

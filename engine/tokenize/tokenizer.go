@@ -40,6 +40,7 @@ type scratch struct {
 	splits []split
 	words  []nstr
 	toks   []mtok
+	added  []bool // per word: an added token
 }
 
 // split is a piece of the text after added-token extraction: either an
@@ -126,6 +127,7 @@ func (t *Tokenizer) setAdded(list []addedToken) error {
 			at.ID = id
 		}
 		p := &at
+		p.text = at.Content
 		t.added = append(t.added, p)
 		t.addedByID[at.ID] = p
 		t.addedByTok[at.Content] = p
@@ -141,6 +143,7 @@ func (t *Tokenizer) setAdded(list []addedToken) error {
 				pat = string(n.s)
 			}
 			normPats = append(normPats, pat)
+			p.text = pat
 		} else {
 			raw = append(raw, p)
 			rawPats = append(rawPats, at.Content)
@@ -323,7 +326,7 @@ func (t *Tokenizer) encodeSingle(text string, o EncodeOptions, pad *Padding) (En
 		}
 	}
 	if t.post != nil {
-		t.post.process(&e, o.AddSpecialTokens)
+		t.post.process(&e, text, o.AddSpecialTokens)
 		if !utf8.ValidString(text) {
 			return t.padded(e, pad), nil
 		}
@@ -376,12 +379,16 @@ func (t *Tokenizer) tokenizeInto(sc *scratch, text string, e *Encoding, limit in
 	if limit < 0 || !fromEnd || len(e.IDs)-base <= limit {
 		return nil
 	}
-	// keep the last words until they hold at least limit tokens
+	// keep the last words until a model word brings them to limit tokens
+	// (added tokens count, but the check follows model words only)
 	cut := len(e.IDs)
-	for cut > base && len(e.IDs)-cut < limit {
+	for cut > base {
 		w := e.WordIDs[cut-1]
 		for cut > base && e.WordIDs[cut-1] == w {
 			cut--
+		}
+		if !sc.added[w] && len(e.IDs)-cut >= limit {
+			break
 		}
 	}
 	first := e.WordIDs[cut]
@@ -403,7 +410,10 @@ func (t *Tokenizer) tokenizeInto(sc *scratch, text string, e *Encoding, limit in
 
 func (t *Tokenizer) tokenizeAll(sc *scratch, text string, e *Encoding, limit int, fromEnd bool) error {
 	base := len(e.IDs)
+	// Hugging Face stops after the model word that brings the tokens to
+	// limit; added tokens count but do not stop it.
 	stop := func() bool { return limit >= 0 && !fromEnd && len(e.IDs)-base >= limit }
+	sc.added = sc.added[:0]
 	sc.arena.reset()
 	root := sc.arena.root(text)
 	splits := sc.splits[:0]
@@ -446,11 +456,9 @@ func (t *Tokenizer) tokenizeAll(sc *scratch, text string, e *Encoding, limit int
 	sc.splits = splits
 	wi := 0
 	for _, s := range splits {
-		if stop() {
-			return nil
-		}
 		if s.tok != nil {
 			e.push(int64(s.tok.ID), 0, string(s.n.s), s.n.span(0, len(s.n.s)), wi, false)
+			sc.added = append(sc.added, true)
 			wi++
 			continue
 		}
@@ -458,7 +466,11 @@ func (t *Tokenizer) tokenizeAll(sc *scratch, text string, e *Encoding, limit int
 			if err := t.modelInto(sc, s.n, wi, e); err != nil {
 				return err
 			}
+			sc.added = append(sc.added, false)
 			wi++
+			if stop() {
+				return nil
+			}
 			continue
 		}
 		words, err := t.preTok.preTokenize(sc, s.n, sc.words[:0])
@@ -467,13 +479,14 @@ func (t *Tokenizer) tokenizeAll(sc *scratch, text string, e *Encoding, limit int
 			return err
 		}
 		for _, w := range words {
-			if stop() {
-				return nil
-			}
 			if err := t.modelInto(sc, w, wi, e); err != nil {
 				return err
 			}
+			sc.added = append(sc.added, false)
 			wi++
+			if stop() {
+				return nil
+			}
 		}
 	}
 	return nil

@@ -11,7 +11,7 @@ func (t *Tokenizer) Decode(ids []int64, skipSpecial bool) string {
 			if skipSpecial && at.Special {
 				continue
 			}
-			toks = append(toks, at.Content)
+			toks = append(toks, at.text)
 			continue
 		}
 		if s, ok := t.model.vocab().token(int(id)); ok {
@@ -33,7 +33,7 @@ func (t *Tokenizer) TokenToID(token string) (int64, bool) {
 // IDToToken returns the token of id (added tokens first, then the model).
 func (t *Tokenizer) IDToToken(id int64) (string, bool) {
 	if at, ok := t.addedByID[int(id)]; ok {
-		return at.Content, true
+		return at.text, true
 	}
 	return t.model.vocab().token(int(id))
 }

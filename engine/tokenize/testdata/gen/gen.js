@@ -106,6 +106,39 @@ const corpus = [
   long.slice(0, 3000),
 ];
 
+// randomTexts builds a reproducible corpus of random mixes of tricky pieces.
+function randomTexts(n, seed) {
+  let x = seed >>> 0;
+  const rnd = () => { // mulberry32
+    x = (x + 0x6D2B79F5) >>> 0;
+    let t = x;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pieces = [
+    'the', 'The', 'quick', 'brown', 'FOX', 'jumps', 'tokenization', 'unbelievable', 'hello', 'world', "don't", "it's",
+    ' ', ' ', ' ', '  ', '\t', '\n', '\r\n', '\u00A0', '\u3000', '\u2009',
+    '.', ',', '!', '?', '-', '_', '...', '(', ')', '"', "'", '#', '$', '%', '&', '@', '/', '\\', '~', '`', '^', '|',
+    '0', '7', '42', '2024', '3.14', '1,000', '½', '²', '①',
+    'é', 'e\u0301', 'ñ', 'ü', 'Å', 'ø', 'ß', 'İ', 'ı', 'Σ', 'ς', 'ΐ', 'ё', 'Ж', 'ﬁ', 'Ｋ', '\u0300', '\u0327', '\u0308',
+    '中', '文', '日本', 'カタカナ', 'ひら', '한국', '각', '\u1100\u1161',
+    'مرحبا', 'שלום', 'हिन्दी', 'ไทย', 'ክ', 'ᚠ',
+    '😀', '👍🏽', '👨‍👩‍👧', '🇫🇷', '🥰', '🫠', '\u200D', '\u200C', '\u200B', '\uFEFF', '\u00AD',
+    '\u0000', '\u0001', '\u007F', '\u0085', '\uFFFD', '\uE000', '\u{10FFFD}', '\u{1D400}',
+    '[CLS]', '[SEP]', '[MASK]', '<s>', '</s>', '<mask>', '<pad>', '<|begin_of_text|>', '<ent>', '[NEW]', 'hello world', 'ÉCOLE',
+    '▁', 'Ġ', '##', '<0x0A>',
+  ];
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const k = 1 + Math.floor(rnd() * 24);
+    let s = '';
+    for (let j = 0; j < k; j++) s += pieces[Math.floor(rnd() * pieces.length)];
+    out.push(s);
+  }
+  return out;
+}
+
 function record(text, e, addSpecial, opts) {
   const r = {
     text,
@@ -124,7 +157,9 @@ function record(text, e, addSpecial, opts) {
   return r;
 }
 
-async function golden(fixture, out, { texts = corpus, truncation, padding, decode = true } = {}) {
+const random = randomTexts(200, 20240611);
+
+async function golden(fixture, out, { texts = corpus.concat(random), truncation, padding, decode = true } = {}) {
   const json = readFixture(fixture);
   const tk = Tokenizer.fromString(json);
   if (truncation === null) tk.disableTruncation();
@@ -290,6 +325,43 @@ function whitespaceFixture() {
   return bert;
 }
 
+function addedFixture() {
+  const bert = JSON.parse(readFixture('bert-base-uncased.json.gz'));
+  bert.normalizer = { type: 'BertNormalizer', clean_text: false, handle_chinese_chars: false, strip_accents: true, lowercase: false };
+  const tok = (content, id, extra) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false, ...extra });
+  bert.added_tokens.push(
+    tok('<ent>', 30522, { normalized: true, lstrip: true }),
+    tok('[NEW]', 30523, { rstrip: true, special: true }),
+    tok('hello world', 30524, { single_word: true }),
+    tok('ÉCOLE', 30525, { normalized: true }),
+  );
+  return bert;
+}
+
+function metaspacePreTokFixture() {
+  const m = metaspaceFixture();
+  m.normalizer = null;
+  m.pre_tokenizer = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true };
+  m.decoder = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true };
+  return m;
+}
+
+function splitFixture() {
+  const bert = JSON.parse(readFixture('bert-base-uncased.json.gz'));
+  bert.normalizer = { type: 'Lowercase' };
+  bert.pre_tokenizer = { type: 'Sequence', pretokenizers: [
+    { type: 'Split', pattern: { Regex: '\\s+' }, behavior: 'Removed', invert: false },
+    { type: 'Split', pattern: { String: '-' }, behavior: 'MergedWithNext', invert: false },
+    { type: 'Split', pattern: { Regex: '\\.' }, behavior: 'MergedWithPrevious', invert: false },
+    { type: 'Split', pattern: { Regex: '[,;!?]+' }, behavior: 'Contiguous', invert: false },
+    { type: 'CharDelimiterSplit', delimiter: '_' },
+    { type: 'Digits', individual_digits: false },
+    { type: 'Split', pattern: { Regex: '\\p{Han}' }, behavior: 'Isolated', invert: true },
+  ] };
+  bert.decoder = null;
+  return bert;
+}
+
 (async () => {
   fs.mkdirSync(path.join(here, 'golden'), { recursive: true });
   fs.writeFileSync(path.join(here, 'wordlevel.json'), JSON.stringify(wordLevelFixture(), null, 1));
@@ -297,6 +369,9 @@ function whitespaceFixture() {
   fs.writeFileSync(path.join(here, 'bpe-metaspace.json'), JSON.stringify(metaspaceFixture()));
   fs.writeFileSync(path.join(here, 'wordpiece-pretok.json.gz'), zlib.gzipSync(JSON.stringify(preTokFixture()), { level: 9 }));
   fs.writeFileSync(path.join(here, 'wordpiece-whitespace.json.gz'), zlib.gzipSync(JSON.stringify(whitespaceFixture()), { level: 9 }));
+  fs.writeFileSync(path.join(here, 'wordpiece-added.json.gz'), zlib.gzipSync(JSON.stringify(addedFixture()), { level: 9 }));
+  fs.writeFileSync(path.join(here, 'wordpiece-split.json.gz'), zlib.gzipSync(JSON.stringify(splitFixture()), { level: 9 }));
+  fs.writeFileSync(path.join(here, 'bpe-metaspace-pretok.json'), JSON.stringify(metaspacePreTokFixture()));
 
   await golden('bert-base-uncased.json.gz', 'bert-base-uncased.jsonl');
   await golden('bert-base-uncased.json.gz', 'bert-base-uncased-trunc512.jsonl', { texts: [long.slice(0, 5000), long.slice(0, 1000)], truncation: { max_length: 512, stride: 0 } });
@@ -309,6 +384,9 @@ function whitespaceFixture() {
   await golden('bpe-metaspace.json', 'bpe-metaspace.jsonl');
   await golden('wordpiece-pretok.json.gz', 'wordpiece-pretok.jsonl');
   await golden('wordpiece-whitespace.json.gz', 'wordpiece-whitespace.jsonl');
+  await golden('wordpiece-added.json.gz', 'wordpiece-added.jsonl');
+  await golden('wordpiece-split.json.gz', 'wordpiece-split.jsonl');
+  await golden('bpe-metaspace-pretok.json', 'bpe-metaspace-pretok.jsonl');
   await golden('cohere-tokenizer.json.gz', 'cohere.jsonl');
   await golden('Meta-Llama-3-8B-Instruct.json.gz', 'llama-3.jsonl');
   await goldenBatch('all-minilm-l6-v2.json.gz', 'all-minilm-l6-v2-batch.jsonl', [corpus.slice(0, 5), corpus.slice(10, 20), [long.slice(0, 2000), 'short']]);
