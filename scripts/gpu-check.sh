@@ -4,7 +4,8 @@
 #
 #   scripts/gpu-check.sh            # builds the profiler tests with Go, runs them
 #   scripts/gpu-check.sh BINARY     # runs a test binary built elsewhere with
-#                                   #   go test -c -o BINARY ./profiler
+#                                   #   go test -c -ldflags="-s -w" -o BINARY ./profiler
+#                                   # (a machine without Go: copy BINARY there)
 #
 # It fails unless NVML loads, lists every device, and the gauges (utilisation,
 # memory, temperature, power) are in range — in the profiler's snapshot and its
