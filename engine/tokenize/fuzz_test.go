@@ -26,7 +26,7 @@ func FuzzEncode(f *testing.F) {
 	f.Add("<mask><s></s>[CLS][SEP]")
 	names := []string{
 		"bert-base-uncased.json.gz", "wordlevel.json", "bpe-roberta.json",
-		"bpe-metaspace.json", "wordpiece-pretok.json.gz", "wordpiece-whitespace.json.gz",
+		"bpe-metaspace.json", "wordpiece-pretok.patch.json", "wordpiece-whitespace.patch.json",
 	}
 	tks := make([]*tokenize.Tokenizer, len(names))
 	for i, n := range names {

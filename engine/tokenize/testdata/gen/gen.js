@@ -17,7 +17,13 @@ const path = require('path');
 const { Tokenizer, byteLevelPreTokenizer, byteLevelAlphabet } = require('tokenizers');
 
 const here = path.join(__dirname, '..');
+// A fixture NAME.patch.json is bert-base-uncased.json.gz with the top-level
+// keys of the patch replaced (the Go tests apply patches the same way).
 const readFixture = (name) => {
+  if (name.endsWith('.patch.json')) {
+    const base = JSON.parse(readFixture('bert-base-uncased.json.gz'));
+    return JSON.stringify({ ...base, ...JSON.parse(fs.readFileSync(path.join(here, name), 'utf8')) });
+  }
   const p = path.join(here, name);
   if (p.endsWith('.gz')) return zlib.gunzipSync(fs.readFileSync(p)).toString('utf8');
   return fs.readFileSync(p, 'utf8');
@@ -180,7 +186,7 @@ async function golden(fixture, out, { texts = corpus.concat(random), truncation,
       lines.push(JSON.stringify(r));
     }
   }
-  fs.writeFileSync(path.join(here, 'golden', out), lines.join('\n') + '\n');
+  fs.writeFileSync(path.join(here, 'golden', out + '.gz'), zlib.gzipSync(lines.join('\n') + '\n', { level: 9 }));
   console.log(out, lines.length);
 }
 
@@ -191,7 +197,7 @@ async function goldenBatch(fixture, out, batches) {
     const encs = await tk.encodeBatch(texts, { addSpecialTokens: true });
     lines.push(JSON.stringify({ batch: texts, results: encs.map((e, i) => record(texts[i], e, true)) }));
   }
-  fs.writeFileSync(path.join(here, 'golden', out), lines.join('\n') + '\n');
+  fs.writeFileSync(path.join(here, 'golden', out + '.gz'), zlib.gzipSync(lines.join('\n') + '\n', { level: 9 }));
   console.log(out, lines.length);
 }
 
@@ -305,7 +311,7 @@ function metaspaceFixture() {
 // A Metaspace pre-tokenizer + Whitespace/Digits/Punctuation sequence over a
 // WordPiece vocabulary exercises the remaining pre-tokenizers.
 function preTokFixture() {
-  const bert = JSON.parse(readFixture('bert-base-uncased.json.gz'));
+  const bert = {};
   bert.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFKD' }, { type: 'StripAccents' }, { type: 'Lowercase' }, { type: 'Strip', strip_left: true, strip_right: true }, { type: 'Replace', pattern: { Regex: '\\s{2,}' }, content: ' ' }] };
   bert.pre_tokenizer = { type: 'Sequence', pretokenizers: [
     { type: 'WhitespaceSplit' },
@@ -318,7 +324,7 @@ function preTokFixture() {
 }
 
 function whitespaceFixture() {
-  const bert = JSON.parse(readFixture('bert-base-uncased.json.gz'));
+  const bert = {};
   bert.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Lowercase' }] };
   bert.pre_tokenizer = { type: 'Whitespace' };
   bert.padding = { strategy: 'BatchLongest', direction: 'Left', pad_to_multiple_of: 4, pad_id: 0, pad_type_id: 0, pad_token: '[PAD]' };
@@ -326,7 +332,7 @@ function whitespaceFixture() {
 }
 
 function addedFixture() {
-  const bert = JSON.parse(readFixture('bert-base-uncased.json.gz'));
+  const bert = { added_tokens: JSON.parse(readFixture('bert-base-uncased.json.gz')).added_tokens };
   bert.normalizer = { type: 'BertNormalizer', clean_text: false, handle_chinese_chars: false, strip_accents: true, lowercase: false };
   const tok = (content, id, extra) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false, ...extra });
   bert.added_tokens.push(
@@ -347,7 +353,7 @@ function metaspacePreTokFixture() {
 }
 
 function splitFixture() {
-  const bert = JSON.parse(readFixture('bert-base-uncased.json.gz'));
+  const bert = {};
   bert.normalizer = { type: 'Lowercase' };
   bert.pre_tokenizer = { type: 'Sequence', pretokenizers: [
     { type: 'Split', pattern: { Regex: '\\s+' }, behavior: 'Removed', invert: false },
@@ -367,10 +373,10 @@ function splitFixture() {
   fs.writeFileSync(path.join(here, 'wordlevel.json'), JSON.stringify(wordLevelFixture(), null, 1));
   fs.writeFileSync(path.join(here, 'bpe-roberta.json'), JSON.stringify(robertaFixture()));
   fs.writeFileSync(path.join(here, 'bpe-metaspace.json'), JSON.stringify(metaspaceFixture()));
-  fs.writeFileSync(path.join(here, 'wordpiece-pretok.json.gz'), zlib.gzipSync(JSON.stringify(preTokFixture()), { level: 9 }));
-  fs.writeFileSync(path.join(here, 'wordpiece-whitespace.json.gz'), zlib.gzipSync(JSON.stringify(whitespaceFixture()), { level: 9 }));
-  fs.writeFileSync(path.join(here, 'wordpiece-added.json.gz'), zlib.gzipSync(JSON.stringify(addedFixture()), { level: 9 }));
-  fs.writeFileSync(path.join(here, 'wordpiece-split.json.gz'), zlib.gzipSync(JSON.stringify(splitFixture()), { level: 9 }));
+  fs.writeFileSync(path.join(here, 'wordpiece-pretok.patch.json'), JSON.stringify(preTokFixture(), null, 1));
+  fs.writeFileSync(path.join(here, 'wordpiece-whitespace.patch.json'), JSON.stringify(whitespaceFixture(), null, 1));
+  fs.writeFileSync(path.join(here, 'wordpiece-added.patch.json'), JSON.stringify(addedFixture(), null, 1));
+  fs.writeFileSync(path.join(here, 'wordpiece-split.patch.json'), JSON.stringify(splitFixture(), null, 1));
   fs.writeFileSync(path.join(here, 'bpe-metaspace-pretok.json'), JSON.stringify(metaspacePreTokFixture()));
 
   await golden('bert-base-uncased.json.gz', 'bert-base-uncased.jsonl');
@@ -382,13 +388,13 @@ function splitFixture() {
   await golden('wordlevel.json', 'wordlevel.jsonl');
   await golden('bpe-roberta.json', 'bpe-roberta.jsonl');
   await golden('bpe-metaspace.json', 'bpe-metaspace.jsonl');
-  await golden('wordpiece-pretok.json.gz', 'wordpiece-pretok.jsonl');
-  await golden('wordpiece-whitespace.json.gz', 'wordpiece-whitespace.jsonl');
-  await golden('wordpiece-added.json.gz', 'wordpiece-added.jsonl');
-  await golden('wordpiece-split.json.gz', 'wordpiece-split.jsonl');
+  await golden('wordpiece-pretok.patch.json', 'wordpiece-pretok.jsonl');
+  await golden('wordpiece-whitespace.patch.json', 'wordpiece-whitespace.jsonl');
+  await golden('wordpiece-added.patch.json', 'wordpiece-added.jsonl');
+  await golden('wordpiece-split.patch.json', 'wordpiece-split.jsonl');
   await golden('bpe-metaspace-pretok.json', 'bpe-metaspace-pretok.jsonl');
   await golden('cohere-tokenizer.json.gz', 'cohere.jsonl');
   await golden('Meta-Llama-3-8B-Instruct.json.gz', 'llama-3.jsonl');
   await goldenBatch('all-minilm-l6-v2.json.gz', 'all-minilm-l6-v2-batch.jsonl', [corpus.slice(0, 5), corpus.slice(10, 20), [long.slice(0, 2000), 'short']]);
-  await goldenBatch('wordpiece-whitespace.json.gz', 'wordpiece-whitespace-batch.jsonl', [corpus.slice(0, 7), corpus.slice(20, 26)]);
+  await goldenBatch('wordpiece-whitespace.patch.json', 'wordpiece-whitespace-batch.jsonl', [corpus.slice(0, 7), corpus.slice(20, 26)]);
 })();
