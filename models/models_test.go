@@ -1,0 +1,242 @@
+package models_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/engine/tokenize"
+	"github.com/nlpscope/nlpscope/models"
+)
+
+// Minimum quality on the committed held-out samples (testdata/), well below what
+// the models reach (see each MODEL_CARD.md), so that only a broken export or a
+// broken pipeline fails.
+const (
+	minTweet3Class   = 0.55 // TweetEval val rows, 3-class accuracy
+	minBinary        = 0.75 // SST-2 held-out rows, positive vs negative score
+	minEntityMicroF1 = 0.55 // exact-span micro F1 over the NER sample
+)
+
+type config struct {
+	ModelType   string            `json:"model_type"`
+	ID2Label    map[string]string `json:"id2label"`
+	Label2ID    map[string]int    `json:"label2id"`
+	NumLabels   int               `json:"num_labels"`
+	MaxPosition int               `json:"max_position_embeddings"`
+}
+
+func readConfig(t *testing.T, name string) config {
+	t.Helper()
+	b, err := fs.ReadFile(models.FS, name+"/"+models.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c config
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatalf("%s config: %v", name, err)
+	}
+	return c
+}
+
+func TestFilesAndConfig(t *testing.T) {
+	f := func(name string, labels []string) {
+		t.Helper()
+		for _, file := range []string{models.ModelFile, models.TokenizerFile, models.ConfigFile, models.ModelCardFile} {
+			st, err := fs.Stat(models.FS, name+"/"+file)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if file == models.ModelFile && st.Size() > 25<<20 {
+				t.Errorf("%s/%s is %d bytes, over the 25 MiB budget", name, file, st.Size())
+			}
+		}
+		c := readConfig(t, name)
+		if c.ModelType == "" || c.MaxPosition <= 0 || c.NumLabels != len(labels) {
+			t.Errorf("%s config: %+v", name, c)
+		}
+		for i, l := range labels {
+			id := string(rune('0' + i))
+			if c.ID2Label[id] != l || c.Label2ID[l] != i {
+				t.Errorf("%s label %d: id2label %q, label2id %d, want %q", name, i, c.ID2Label[id], c.Label2ID[l], l)
+			}
+		}
+		if len(c.ID2Label) != len(labels) || len(c.Label2ID) != len(labels) {
+			t.Errorf("%s: %d/%d labels, want %d", name, len(c.ID2Label), len(c.Label2ID), len(labels))
+		}
+	}
+	f(models.Sentiment, []string{"negative", "neutral", "positive"})
+	f(models.NER, []string{"O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"})
+}
+
+func readJSONL[T any](t *testing.T, path string) []T {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	var out []T
+	sc := bufio.NewScanner(fh)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var v T
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, v)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s is empty", path)
+	}
+	return out
+}
+
+// TestTokenizerParity checks that nlpscope's tokenizer reproduces the ids that
+// Hugging Face's tokenizers gave for the same files at training time.
+func TestTokenizerParity(t *testing.T) {
+	type row struct {
+		Text string  `json:"text"`
+		IDs  []int64 `json:"ids"`
+	}
+	for _, name := range []string{models.Sentiment, models.NER} {
+		b, err := fs.ReadFile(models.FS, name+"/"+models.TokenizerFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, err := tokenize.FromJSON(b)
+		if err != nil {
+			t.Fatalf("%s tokenizer: %v", name, err)
+		}
+		rows := readJSONL[row](t, filepath.Join("testdata", name+"_tokens.jsonl"))
+		for _, r := range rows {
+			enc, err := tk.Encode(r.Text, true)
+			if err != nil {
+				t.Fatalf("%s: Encode(%q): %v", name, r.Text, err)
+			}
+			if !slices.Equal(enc.IDs, r.IDs) {
+				t.Errorf("%s: Encode(%q)\n got %v\nwant %v", name, r.Text, enc.IDs, r.IDs)
+			}
+		}
+	}
+}
+
+func newEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	e, err := engine.New(engine.Config{IntraOpThreads: 1}, nil)
+	if err != nil {
+		t.Fatalf("engine.New: %v", err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	ctx := context.Background()
+	if _, err := e.LoadModel(ctx, engine.TaskSentiment, engine.ModelSource{Name: models.Sentiment, Dir: models.Sentiment, FS: models.FS}); err != nil {
+		t.Fatalf("load sentiment: %v", err)
+	}
+	if _, err := e.LoadModel(ctx, engine.TaskEntities, engine.ModelSource{Name: models.NER, Dir: models.NER, FS: models.FS}); err != nil {
+		t.Fatalf("load ner: %v", err)
+	}
+	return e
+}
+
+func TestSentimentAccuracy(t *testing.T) {
+	type row struct {
+		Text, Label, Source string
+	}
+	rows := readJSONL[row](t, filepath.Join("testdata", "sentiment_heldout.jsonl"))
+	e := newEngine(t)
+	texts := make([]string, len(rows))
+	for i, r := range rows {
+		texts[i] = r.Text
+	}
+	res, err := e.SentimentBatch(context.Background(), texts, engine.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tw, twOK, bin, binOK int
+	for i, r := range rows {
+		s := res[i]
+		if len(s.Scores) != 3 || s.Scores[0].Label != "negative" || s.Scores[1].Label != "neutral" || s.Scores[2].Label != "positive" {
+			t.Fatalf("scores %+v: want negative, neutral, positive", s.Scores)
+		}
+		switch r.Source {
+		case "tweeteval_val":
+			tw++
+			if s.Label == r.Label {
+				twOK++
+			}
+		default:
+			bin++
+			pos := s.Scores[2].Score > s.Scores[0].Score
+			if pos == (r.Label == "positive") {
+				binOK++
+			}
+		}
+	}
+	acc3, acc2 := float64(twOK)/float64(tw), float64(binOK)/float64(bin)
+	t.Logf("tweets 3-class accuracy %.3f (%d), reviews binary accuracy %.3f (%d)", acc3, tw, acc2, bin)
+	if acc3 < minTweet3Class {
+		t.Errorf("3-class accuracy %.3f < %.2f", acc3, minTweet3Class)
+	}
+	if acc2 < minBinary {
+		t.Errorf("binary accuracy %.3f < %.2f", acc2, minBinary)
+	}
+}
+
+func TestEntitiesF1(t *testing.T) {
+	type span struct {
+		Label, Text string
+		Start, End  int
+	}
+	type row struct {
+		Text     string
+		Entities []span
+		Source   string
+	}
+	rows := readJSONL[row](t, filepath.Join("testdata", "ner_heldout.jsonl"))
+	e := newEngine(t)
+	texts := make([]string, len(rows))
+	for i, r := range rows {
+		texts[i] = r.Text
+	}
+	res, err := e.EntitiesBatch(context.Background(), texts, engine.Options{NoCache: true, Aggregation: engine.AggFirst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tp, np, ng int
+	allowed := []string{"PER", "ORG", "LOC", "MISC"}
+	for i, r := range rows {
+		gold := map[span]bool{}
+		for _, g := range r.Entities {
+			gold[span{Label: g.Label, Start: g.Start, End: g.End}] = true
+		}
+		ng += len(gold)
+		runes := []rune(r.Text)
+		for _, p := range res[i].Entities {
+			if !slices.Contains(allowed, p.Label) {
+				t.Fatalf("entity label %q, want one of %v", p.Label, allowed)
+			}
+			if p.Start < 0 || p.End > len(runes) || p.Start >= p.End || string(runes[p.Start:p.End]) != p.Text {
+				t.Fatalf("entity %+v does not match its text span in %q", p, r.Text)
+			}
+			np++
+			if gold[span{Label: p.Label, Start: p.Start, End: p.End}] {
+				tp++
+			}
+		}
+	}
+	prec, rec := float64(tp)/float64(np), float64(tp)/float64(ng)
+	f1 := 2 * prec * rec / (prec + rec)
+	t.Logf("entities: P %.3f R %.3f F1 %.3f (%d gold, %d predicted)", prec, rec, f1, ng, np)
+	if f1 < minEntityMicroF1 {
+		t.Errorf("micro F1 %.3f < %.2f", f1, minEntityMicroF1)
+	}
+}
