@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -51,7 +52,8 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return fmt.Errorf("%w: multipart: %w", ErrBadRequest, err)
 		}
-		if p.FileName() == "" {
+		filename := rawFileName(p)
+		if filename == "" {
 			if err := formField(p, &opt); err != nil {
 				return err
 			}
@@ -59,7 +61,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 		}
 		// The name may be a relative path (a dropped folder); it is kept as
 		// the source, the file on disk gets a safe name.
-		name := strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(p.FileName())), "/")
+		name := strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(filename)), "/")
 		if _, err := FormatOf(name); err != nil {
 			return err
 		}
@@ -83,6 +85,16 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 	}()
 	writeJSON(w, http.StatusAccepted, st)
 	return nil
+}
+
+// rawFileName is the part's file name with its folders (a dropped folder's
+// relative path); Part.FileName keeps only the base name.
+func rawFileName(p *multipart.Part) string {
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil {
+		return p.FileName()
+	}
+	return params["filename"]
 }
 
 func formField(p *multipart.Part, opt *ImportOptions) error {

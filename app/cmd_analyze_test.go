@@ -1,0 +1,204 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/storage"
+)
+
+// runCLI runs nlpscope with args and returns the exit code, stdout, stderr.
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := app.Main(context.Background(), args, app.Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	return code, out.String(), errb.String()
+}
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+var fixtureFlags = []string{"--model-sentiment", fixtureSentiment, "--model-ner", fixtureNER, "--threads", "1"}
+
+type outRecord struct {
+	Source    string
+	Line      int
+	ID        int64
+	Text      string
+	Sentiment *struct {
+		Label  string
+		Score  float64
+		Scores []struct {
+			Label string
+			Score float64
+		}
+	}
+	Entities *[]struct {
+		Label, Text string
+		Start, End  int
+	}
+	Error string
+}
+
+func TestAnalyzeCLIOrderErrorsAndDB(t *testing.T) {
+	// Enough lines for many concurrent chunks: output order must still be
+	// input order.
+	var txt strings.Builder
+	for i := 0; i < 100; i++ {
+		switch i % 4 {
+		case 0:
+			txt.WriteString("good film number one\n")
+		case 1:
+			txt.WriteString("Alice went to Paris\n")
+		case 2:
+			txt.WriteString("awful food\n")
+		case 3:
+			txt.WriteString("\n") // blank: skipped, not an input
+		}
+	}
+	txt.WriteString("bad \xff bytes\n") // line 101
+	dir := writeFiles(t, map[string]string{
+		"a.txt":   txt.String(),
+		"b.csv":   "id,body\n1,great\n2,\n3,Bob in London\n",
+		"c.jsonl": `{"text":"boring"}` + "\n" + `{"text":7}` + "\n",
+	})
+	db := filepath.Join(t.TempDir(), "x.db")
+	args := append([]string{"analyze", filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.csv"), "--column", "body",
+		filepath.Join(dir, "c.jsonl"), "--db", db}, fixtureFlags...)
+	code, stdout, stderr := runCLI(t, "", args...)
+	if code != app.ExitFailure {
+		t.Errorf("exit %d, want 1 (some inputs failed); stderr:\n%s", code, stderr)
+	}
+	var recs []outRecord
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var r outRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("output line %q: %v", line, err)
+		}
+		recs = append(recs, r)
+	}
+	// 75 texts + 1 bad line, 3 csv rows, 2 jsonl rows.
+	if len(recs) != 81 {
+		t.Fatalf("%d output records, want 81", len(recs))
+	}
+	prevSource, prevLine := "", 0
+	stored := 0
+	for _, r := range recs {
+		if r.Source == prevSource && r.Line <= prevLine {
+			t.Fatalf("out of order: %s:%d after line %d", r.Source, r.Line, prevLine)
+		}
+		prevSource, prevLine = r.Source, r.Line
+		if r.Error != "" {
+			if r.Sentiment != nil || r.ID != 0 {
+				t.Errorf("error record with results: %+v", r)
+			}
+			continue
+		}
+		if r.Sentiment == nil || len(r.Sentiment.Scores) != 2 || r.Entities == nil || r.ID == 0 {
+			t.Fatalf("record %s:%d lacks sentiment scores, entities or id: %+v", r.Source, r.Line, r)
+		}
+		stored++
+	}
+	if r := recs[1]; filepath.Base(r.Source) != "a.txt" || r.Line != 2 || len(*r.Entities) != 2 || (*r.Entities)[1].Text != "Paris" {
+		t.Errorf("a.txt:2 = %+v", r)
+	}
+	if r := recs[0]; r.Sentiment.Label != "POSITIVE" || recs[2].Sentiment.Label != "NEGATIVE" {
+		t.Errorf("labels %q %q", r.Sentiment.Label, recs[2].Sentiment.Label)
+	}
+	for _, want := range []string{"a.txt:101: ", "b.csv:3: ", "c.jsonl:2: ", "3 of 81 inputs failed"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+
+	// Every printed result is in the database.
+	sdb, err := storage.Open(context.Background(), storage.Config{Path: db}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	st, err := sdb.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Documents != int64(stored) || st.Analyses != int64(2*stored) {
+		t.Errorf("database holds %d documents, %d analyses; printed %d results", st.Documents, st.Analyses, stored)
+	}
+}
+
+func TestAnalyzeCLIStdinCSVAndUnits(t *testing.T) {
+	args := append([]string{"analyze", "--task", "sentiment", "--format", "csv"}, fixtureFlags...)
+	code, stdout, stderr := runCLI(t, "great\nterrible\n", args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHeader := "source,line,id,text,label,score,score_NEGATIVE,score_POSITIVE,error"
+	if len(rows) != 3 || strings.Join(rows[0], ",") != wantHeader {
+		t.Fatalf("csv output:\n%s", stdout)
+	}
+	if rows[1][0] != "stdin" || rows[1][1] != "1" || rows[1][4] != "POSITIVE" || rows[2][4] != "NEGATIVE" || rows[1][2] != "" {
+		t.Errorf("rows %v", rows[1:])
+	}
+
+	dir := writeFiles(t, map[string]string{"doc.txt": "Alice\nand Bob\n"})
+	args = append([]string{"analyze", "--task", "entities", "--unit", "file", "--aggregation", "first", filepath.Join(dir, "doc.txt")}, fixtureFlags...)
+	code, stdout, stderr = runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r outRecord
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("%q: %v", stdout, err)
+	}
+	if r.Sentiment != nil || r.Entities == nil || len(*r.Entities) != 2 || (*r.Entities)[1].Start != 10 {
+		t.Errorf("whole-file record %+v", r)
+	}
+
+	// --model picks the model of the one task.
+	code, _, stderr = runCLI(t, "good\n", "analyze", "--task", "sentiment", "--model", fixtureSentiment, "--model-ner", "/nonexistent")
+	if code != 0 {
+		t.Errorf("--model: exit %d: %s", code, stderr)
+	}
+}
+
+func TestAnalyzeCLIUsage(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"x.pdf": "x"})
+	for _, args := range [][]string{
+		{"analyze", "--task", "summarize"},
+		{"analyze", "--format", "xml"},
+		{"analyze", "--unit", "page"},
+		{"analyze", "--aggregation", "median"},
+		{"analyze", "--model", fixtureSentiment}, // --task all: ambiguous
+		{"analyze", filepath.Join(dir, "missing.txt")},
+		{"analyze", filepath.Join(dir, "x.pdf")},
+		{"analyze", dir},
+	} {
+		if code, _, stderr := runCLI(t, "", args...); code != app.ExitUsage || stderr == "" {
+			t.Errorf("%v: exit %d (%q), want 2 with a message", args, code, stderr)
+		}
+	}
+	// A missing model is a failure, not a usage error, and says why.
+	code, _, stderr := runCLI(t, "good\n", "analyze", "--task", "sentiment", "--model", "/nonexistent")
+	if code != app.ExitFailure || !strings.Contains(stderr, "no sentiment model") {
+		t.Errorf("missing model: exit %d: %s", code, stderr)
+	}
+}

@@ -1,0 +1,678 @@
+package app_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nlpscope/nlpscope/app"
+)
+
+// shell is a web shell under test: a real Service on the fixture models and
+// a temp database, served by httptest.
+type shell struct {
+	t   *testing.T
+	svc *app.Service
+	srv *httptest.Server
+	tok string
+}
+
+func newShell(t *testing.T, cfg app.Config, sc app.ServerConfig) *shell {
+	t.Helper()
+	svc := newService(t, cfg)
+	s, err := app.NewServer(sc, svc, nil)
+	if err != nil {
+		t.Fatalf("NewServer: %v", err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return &shell{t: t, svc: svc, srv: srv, tok: sc.Token}
+}
+
+// do sends a request and decodes a JSON answer into out (when not nil). It
+// returns the response with its body read.
+func (s *shell) do(method, path string, body any, out any) (*http.Response, []byte) {
+	s.t.Helper()
+	var rd io.Reader
+	ctype := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, s.srv.URL+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if s.tok != "" {
+		req.Header.Set("Authorization", "Bearer "+s.tok)
+	}
+	resp, err := s.srv.Client().Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			s.t.Fatalf("%s %s: decode %q: %v", method, path, b, err)
+		}
+	}
+	return resp, b
+}
+
+// wantError asserts an error response's status and code.
+func (s *shell) wantError(method, path string, body any, status int, code string) *http.Response {
+	s.t.Helper()
+	resp, b := s.do(method, path, body, nil)
+	if resp.StatusCode != status {
+		s.t.Errorf("%s %s: status %d (%s), want %d", method, path, resp.StatusCode, b, status)
+		return resp
+	}
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(b, &e); err != nil || e.Error.Code != code || e.Error.Message == "" {
+		s.t.Errorf("%s %s: body %s, want error code %q with a message", method, path, b, code)
+	}
+	return resp
+}
+
+func TestHTTPHealth(t *testing.T) {
+	s := newShell(t, testConfig(t), app.ServerConfig{})
+	var h app.Health
+	resp, _ := s.do("GET", "/health", nil, &h)
+	if resp.StatusCode != 200 || h.Status != "ok" || !h.Ready["sentiment"] || !h.Ready["entities"] || h.Runtime.ORTVersion == "" {
+		t.Fatalf("health %d %+v", resp.StatusCode, h)
+	}
+
+	cfg := testConfig(t)
+	cfg.ModelSentiment = filepath.Join(t.TempDir(), "missing")
+	s2 := newShell(t, cfg, app.ServerConfig{})
+	resp, b := s2.do("GET", "/health", nil, nil)
+	if resp.StatusCode != 503 || !strings.Contains(string(b), `"not_ready"`) {
+		t.Errorf("health without a sentiment model: %d %s", resp.StatusCode, b)
+	}
+	s2.wantError("POST", "/v1/sentiment/analyze", map[string]any{"text": "good"}, 503, "not_ready")
+	// The other task still works.
+	resp, _ = s2.do("POST", "/v1/entities/extract", map[string]any{"text": "Alice"}, nil)
+	if resp.StatusCode != 200 {
+		t.Errorf("entities without a sentiment model: %d", resp.StatusCode)
+	}
+}
+
+func TestHTTPAnalyzeEndpoints(t *testing.T) {
+	s := newShell(t, testConfig(t), app.ServerConfig{})
+
+	var one app.DocumentResult
+	s.do("POST", "/v1/sentiment/analyze", map[string]any{"text": "what a great film"}, &one)
+	if one.Sentiment == nil || one.Sentiment.Label != "POSITIVE" || one.Entities != nil || one.ID == 0 {
+		t.Errorf("sentiment/analyze = %+v", one)
+	}
+
+	var batch app.AnalyzeResponse
+	s.do("POST", "/v1/sentiment/batch", map[string]any{"texts": []string{"good", "bad", "awful food"}}, &batch)
+	if len(batch.Results) != 3 || batch.Results[0].Sentiment.Label != "POSITIVE" || batch.Results[2].Sentiment.Label != "NEGATIVE" {
+		t.Errorf("sentiment/batch = %+v", batch)
+	}
+
+	// Offsets are code points: the emoji before the name counts as one.
+	var ents app.DocumentResult
+	s.do("POST", "/v1/entities/extract", map[string]any{"text": "😀 Alice visited London", "aggregation": "first"}, &ents)
+	if ents.Entities == nil || len(ents.Entities.Entities) != 2 {
+		t.Fatalf("entities/extract = %+v", ents)
+	}
+	if e := ents.Entities.Entities[0]; e.Label != "PER" || e.Text != "Alice" || e.Start != 2 || e.End != 7 {
+		t.Errorf("first entity %+v, want PER Alice [2,7)", e)
+	}
+
+	s.do("POST", "/v1/entities/batch", map[string]any{"texts": []string{"Bob in Paris", "nothing here"}}, &batch)
+	if len(batch.Results) != 2 || len(batch.Results[0].Entities.Entities) != 2 || len(batch.Results[1].Entities.Entities) != 0 {
+		t.Errorf("entities/batch = %+v", batch)
+	}
+
+	s.do("POST", "/v1/analyze", map[string]any{"text": "Maria loved Berlin, great trip", "tasks": []string{"sentiment", "entities"}}, &batch)
+	if len(batch.Results) != 1 || batch.Results[0].Sentiment == nil || batch.Results[0].Entities == nil {
+		t.Errorf("analyze = %+v", batch)
+	}
+	var unstored app.AnalyzeResponse
+	s.do("POST", "/v1/analyze", map[string]any{"texts": []string{"good", "Alice"}, "no_store": true}, &unstored)
+	if len(unstored.Results) != 2 || unstored.Results[0].ID != 0 || unstored.Results[1].ID != 0 {
+		t.Errorf("analyze no_store = %+v", unstored)
+	}
+}
+
+func TestHTTPBadRequests(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxTextBytes = 100
+	cfg.MaxBatchTexts = 4
+	s := newShell(t, cfg, app.ServerConfig{MaxBodyBytes: 1000})
+	for _, tc := range []struct {
+		name, path string
+		body       any
+		status     int
+		code       string
+	}{
+		{"bad JSON", "/v1/analyze", `{"text": `, 400, "bad_json"},
+		{"wrong type", "/v1/analyze", `{"text": 5}`, 400, "bad_json"},
+		{"empty body", "/v1/sentiment/analyze", ``, 400, "bad_json"},
+		{"trailing data", "/v1/analyze", `{"text":"good"} {}`, 400, "bad_json"},
+		{"empty text", "/v1/sentiment/analyze", `{"text": ""}`, 400, "empty_text"},
+		{"whitespace text", "/v1/entities/extract", `{"text": " \n\t"}`, 400, "empty_text"},
+		{"empty texts", "/v1/sentiment/batch", `{"texts": []}`, 400, "bad_request"},
+		{"empty text in batch", "/v1/entities/batch", `{"texts": ["Alice", " "]}`, 400, "empty_text"},
+		{"invalid UTF-8", "/v1/sentiment/analyze", []byte("{\"text\": \"bad \xff\"}"), 400, "invalid_utf8"},
+		{"unknown task", "/v1/analyze", `{"text": "good", "tasks": ["summarize"]}`, 400, "bad_request"},
+		{"unknown aggregation", "/v1/entities/extract", `{"text": "Alice", "aggregation": "median"}`, 400, "bad_request"},
+		{"unknown model", "/v1/analyze", `{"text": "good", "model": "gpt"}`, 400, "unknown_model"},
+		{"text and texts", "/v1/analyze", `{"text": "good", "texts": ["bad"]}`, 400, "bad_request"},
+		{"text over limit", "/v1/sentiment/analyze", map[string]string{"text": strings.Repeat("good ", 30)}, 413, "text_too_long"},
+		{"body over limit", "/v1/sentiment/batch", map[string]any{"texts": []string{strings.Repeat("a", 600), strings.Repeat("b", 600)}}, 413, "body_too_large"},
+		{"too many texts", "/v1/sentiment/batch", map[string]any{"texts": []string{"a", "b", "c", "d", "e"}}, 413, "too_large"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s.t = t
+			s.wantError("POST", tc.path, tc.body, tc.status, tc.code)
+		})
+	}
+	s.t = t
+	s.wantError("GET", "/v1/nothing", nil, 404, "not_found")
+	s.wantError("GET", "/v1/results/abc", nil, 400, "bad_request")
+	s.wantError("GET", "/v1/results/999999", nil, 404, "not_found")
+	s.wantError("GET", "/v1/results?limit=0", nil, 400, "bad_request")
+	s.wantError("GET", "/v1/results?from=yesterday", nil, 400, "bad_request")
+	s.wantError("GET", "/v1/results?cursor=garbage", nil, 400, "bad_request")
+	s.wantError("GET", "/v1/results/export?format=xml", nil, 400, "bad_request")
+	s.wantError("GET", "/v1/imports/nope", nil, 404, "not_found")
+	s.wantError("POST", "/v1/imports", `{"files": []}`, 400, "bad_request")
+	s.wantError("PUT", "/v1/settings", `{"max_batch_size": 0, "token_budget": 10}`, 400, "bad_request")
+	s.wantError("POST", "/v1/models/active", `{"task": "entities", "dir": "/nonexistent"}`, 400, "bad_request")
+	s.wantError("POST", "/v1/models/active", map[string]string{"task": "entities", "dir": filepath.Join("..", "engine", "testdata", "bad_rank")}, 400, "bad_model")
+
+	// Nothing was stored by any of them.
+	var page app.SearchPage
+	s.do("GET", "/v1/results", nil, &page)
+	if len(page.Items) != 0 {
+		t.Errorf("%d documents stored after bad requests", len(page.Items))
+	}
+}
+
+func TestHTTPResultsSearchExport(t *testing.T) {
+	s := newShell(t, testConfig(t), app.ServerConfig{})
+	texts := []string{"Alice in Paris was great", "Bob in London, awful", "great food in Berlin", "the film was boring"}
+	for _, tx := range texts {
+		s.do("POST", "/v1/analyze", map[string]any{"text": tx}, nil)
+	}
+	var page app.SearchPage
+	s.do("GET", "/v1/results?limit=3", nil, &page)
+	if len(page.Items) != 3 || page.NextCursor == "" {
+		t.Fatalf("page 1 = %+v", page)
+	}
+	if page.Items[0].Text != texts[3] {
+		t.Errorf("newest first: got %q", page.Items[0].Text)
+	}
+	var page2 app.SearchPage
+	s.do("GET", "/v1/results?limit=3&cursor="+page.NextCursor, nil, &page2)
+	if len(page2.Items) != 1 || page2.Items[0].Text != texts[0] || page2.NextCursor != "" {
+		t.Errorf("page 2 = %+v", page2)
+	}
+
+	s.do("GET", "/v1/results?q=london", nil, &page)
+	if len(page.Items) != 1 || !strings.Contains(page.Items[0].Snippet, "[[London]]") {
+		t.Errorf("q=london: %+v", page)
+	}
+	s.do("GET", "/v1/results?sentiment=NEGATIVE", nil, &page)
+	if len(page.Items) != 2 {
+		t.Errorf("sentiment=NEGATIVE: %d items", len(page.Items))
+	}
+	s.do("GET", "/v1/results?entity_label=PER", nil, &page)
+	if len(page.Items) != 2 {
+		t.Errorf("entity_label=PER: %d items", len(page.Items))
+	}
+	// FTS syntax in q is text, not an error.
+	resp, _ := s.do("GET", `/v1/results?q=%22NEAR(%2A`, nil, &page)
+	if resp.StatusCode != 200 {
+		t.Errorf("q with FTS syntax: %d", resp.StatusCode)
+	}
+
+	var doc app.DocumentResult
+	s.do("GET", "/v1/results/1", nil, &doc)
+	if doc.Text != texts[0] || doc.Sentiment == nil || doc.Entities == nil {
+		t.Errorf("results/1 = %+v", doc)
+	}
+
+	resp, b := s.do("GET", "/v1/results/export?format=csv&entity_label=LOC", nil, nil)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("export csv: %d %v", resp.StatusCode, resp.Header)
+	}
+	if lines := strings.Count(string(b), "\n"); lines != 4 { // header + 3 documents with a LOC
+		t.Errorf("export csv has %d lines:\n%s", lines, b)
+	}
+	resp, b = s.do("GET", "/v1/results/export?format=jsonl", nil, nil)
+	if resp.StatusCode != 200 || strings.Count(string(b), "\n") != 4 {
+		t.Errorf("export jsonl: %d\n%s", resp.StatusCode, b)
+	}
+}
+
+// upload posts files as multipart/form-data with extra form fields.
+func (s *shell) upload(files map[string]string, fields map[string]string) (*http.Response, []byte) {
+	s.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	for name, content := range files {
+		w, err := mw.CreateFormFile("files", name)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		io.WriteString(w, content)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", s.srv.URL+"/v1/imports", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := s.srv.Client().Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// waitImport polls an import until it is no longer running.
+func (s *shell) waitImport(id string) app.ImportStatus {
+	s.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var st app.ImportStatus
+		s.do("GET", "/v1/imports/"+id, nil, &st)
+		if st.State != app.StateRunning {
+			return st
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("import %s still running: %+v", id, st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestHTTPImportUpload(t *testing.T) {
+	s := newShell(t, testConfig(t), app.ServerConfig{})
+	resp, b := s.upload(map[string]string{
+		"reviews.csv":     "id,review\n1,good food\n2,\"Alice, from Paris\"\n3,\n",
+		"folder/notes.txt": "great\nawful\n",
+	}, map[string]string{"column": "review", "tasks": "sentiment,entities"})
+	if resp.StatusCode != 202 {
+		t.Fatalf("upload: %d %s", resp.StatusCode, b)
+	}
+	var st app.ImportStatus
+	if err := json.Unmarshal(b, &st); err != nil || st.ID == "" {
+		t.Fatalf("upload answer %s: %v", b, err)
+	}
+	st = s.waitImport(st.ID)
+	if st.State != app.StateDone || st.Done != 4 || st.Failed != 1 || len(st.Errors) != 1 {
+		t.Fatalf("import = %+v", st)
+	}
+	if e := st.Errors[0]; e.Source != "reviews.csv" || e.Line != 4 {
+		t.Errorf("error %+v, want reviews.csv line 4", e)
+	}
+	var page app.SearchPage
+	s.do("GET", "/v1/results?import_id="+st.ID, nil, &page)
+	if len(page.Items) != 4 {
+		t.Errorf("import %s holds %d documents, want 4", st.ID, len(page.Items))
+	}
+	s.do("GET", "/v1/results?source=folder/notes.txt", nil, &page)
+	if len(page.Items) != 2 {
+		t.Errorf("source=folder/notes.txt: %d documents, want 2", len(page.Items))
+	}
+	var list struct{ Imports []app.ImportStatus }
+	s.do("GET", "/v1/imports", nil, &list)
+	if len(list.Imports) != 1 || list.Imports[0].ID != st.ID {
+		t.Errorf("imports = %+v", list)
+	}
+
+	// Rejected uploads.
+	resp, b = s.upload(map[string]string{"x.pdf": "%PDF"}, nil)
+	if resp.StatusCode != 400 {
+		t.Errorf("pdf upload: %d %s", resp.StatusCode, b)
+	}
+	resp, b = s.upload(map[string]string{"a.csv": "x,y\n1,2\n"}, map[string]string{"column": "nope"})
+	if resp.StatusCode != 202 {
+		t.Fatalf("csv with a missing column: %d %s", resp.StatusCode, b)
+	}
+	json.Unmarshal(b, &st)
+	st = s.waitImport(st.ID)
+	if st.Done != 0 || len(st.Errors) != 1 || !strings.Contains(st.Errors[0].Message, "nope") {
+		t.Errorf("missing column import = %+v", st)
+	}
+}
+
+func TestHTTPModelsSettings(t *testing.T) {
+	s := newShell(t, testConfig(t), app.ServerConfig{})
+	var m app.ModelsResponse
+	s.do("GET", "/v1/models", nil, &m)
+	if len(m.Active) != 2 || m.Runtime.Provider != "cpu" || len(m.Available) != 2 {
+		t.Fatalf("models = %+v", m)
+	}
+	var info struct{ ID, Task string }
+	resp, b := s.do("POST", "/v1/models/active", map[string]string{"task": "sentiment", "dir": fixtureSentiment, "name": "renamed"}, &info)
+	if resp.StatusCode != 200 || info.Task != "sentiment" || !strings.HasPrefix(info.ID, "renamed") {
+		t.Errorf("models/active: %d %s", resp.StatusCode, b)
+	}
+	// The model can be named in a request now.
+	resp, b = s.do("POST", "/v1/analyze", map[string]any{"text": "good", "tasks": []string{"sentiment"}, "model": "renamed"}, nil)
+	if resp.StatusCode != 200 {
+		t.Errorf("analyze with model: %d %s", resp.StatusCode, b)
+	}
+
+	var set app.Settings
+	s.do("GET", "/v1/settings", nil, &set)
+	if set.MaxBatchSize <= 0 || set.TokenBudget <= 0 {
+		t.Fatalf("settings = %+v", set)
+	}
+	set.MaxBatchSize, set.MaxDelayUS = 4, 500
+	var got app.Settings
+	s.do("PUT", "/v1/settings", set, &got)
+	if got.MaxBatchSize != 4 || got.MaxDelayUS != 500 {
+		t.Errorf("settings after PUT = %+v", got)
+	}
+}
+
+func TestHTTPMetrics(t *testing.T) {
+	s := newShell(t, testConfig(t), app.ServerConfig{})
+	s.do("POST", "/v1/analyze", map[string]any{"texts": []string{"good", "Alice in Paris"}}, nil)
+	var snap app.MetricsSnapshot
+	s.do("GET", "/v1/metrics", nil, &snap)
+	var ops []string
+	for _, o := range snap.Profiler.Ops {
+		ops = append(ops, o.Name)
+	}
+	if !strings.Contains(strings.Join(ops, ","), "analyze") {
+		t.Errorf("ops %v: want analyze and the route", ops)
+	}
+	if snap.Profiler.Throughput.Texts < 2 {
+		t.Errorf("texts counted %d, want ≥ 2", snap.Profiler.Throughput.Texts)
+	}
+	resp, b := s.do("GET", "/metrics", nil, nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "nlpscope_") || !strings.Contains(string(b), "go_goroutines") {
+		t.Errorf("/metrics: %d\n%.500s", resp.StatusCode, b)
+	}
+	resp, _ = s.do("GET", "/debug/pprof/", nil, nil)
+	if resp.StatusCode != 200 {
+		t.Errorf("pprof from loopback: %d", resp.StatusCode)
+	}
+}
+
+func TestHTTPPprofLoopbackOnly(t *testing.T) {
+	svc := newService(t, testConfig(t))
+	srv, err := app.NewServer(app.ServerConfig{}, svc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/debug/pprof/", nil)
+	req.RemoteAddr = "192.0.2.7:5555"
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != 403 || !strings.Contains(rec.Body.String(), `"forbidden"`) {
+		t.Errorf("pprof from 192.0.2.7: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestHTTPAuth(t *testing.T) {
+	svc := newService(t, testConfig(t))
+	if _, err := app.NewServer(app.ServerConfig{Addr: "0.0.0.0:8765"}, svc, nil); err == nil {
+		t.Fatal("NewServer on 0.0.0.0 without a token: want an error")
+	}
+	srv, err := app.NewServer(app.ServerConfig{Addr: "0.0.0.0:0", Token: "s3cret"}, svc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	get := func(path, auth string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for _, tc := range []struct {
+		path, auth string
+		want       int
+	}{
+		{"/health", "", 401},
+		{"/health", "Bearer wrong", 401},
+		{"/health", "Bearer s3cret", 200},
+		{"/health", "bearer s3cret", 200},
+		{"/v1/models", "Basic s3cret", 401},
+		{"/metrics", "", 401},
+		{"/", "", 401},
+		{"/v1/models?token=s3cret", "", 200},
+		{"/v1/models?token=nope", "", 401},
+		{"/?token=s3cret", "", 303},
+	} {
+		if resp := get(tc.path, tc.auth); resp.StatusCode != tc.want {
+			t.Errorf("GET %s (%q): %d, want %d", tc.path, tc.auth, resp.StatusCode, tc.want)
+		} else if tc.want == 401 && resp.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("GET %s: 401 without WWW-Authenticate", tc.path)
+		}
+	}
+	// The page login sets a cookie that then authorizes requests.
+	resp := get("/?token=s3cret", "")
+	var cookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "nlpscope_token" {
+			cookie = c
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly || resp.Header.Get("Location") != "/" {
+		t.Fatalf("login: cookies %v location %q", resp.Cookies(), resp.Header.Get("Location"))
+	}
+	req, _ := http.NewRequest("GET", ts.URL+"/v1/settings", nil)
+	req.AddCookie(cookie)
+	r2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != 200 {
+		t.Errorf("with cookie: %d", r2.StatusCode)
+	}
+}
+
+func TestHTTPCORS(t *testing.T) {
+	for _, tc := range []struct {
+		cors, origin, want string
+	}{
+		{"", "http://evil.example", ""},
+		{"http://localhost:5173", "http://localhost:5173", "http://localhost:5173"},
+		{"http://localhost:5173", "http://evil.example", ""},
+	} {
+		s := newShell(t, testConfig(t), app.ServerConfig{CORSOrigin: tc.cors})
+		req, _ := http.NewRequest("OPTIONS", s.srv.URL+"/v1/analyze", nil)
+		req.Header.Set("Origin", tc.origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != tc.want {
+			t.Errorf("cors %q origin %q: allow-origin %q, want %q", tc.cors, tc.origin, got, tc.want)
+		}
+	}
+}
+
+// readEvent reads one SSE event (name and data) from r.
+func readEvent(t *testing.T, r *bufio.Reader) (string, string) {
+	t.Helper()
+	var name, data string
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("read SSE: %v", err)
+		}
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case line == "" && name != "":
+			return name, data
+		case strings.HasPrefix(line, "event: "):
+			name = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			data = line[6:]
+		}
+	}
+}
+
+func TestHTTPMetricsStream(t *testing.T) {
+	s := newShell(t, testConfig(t), app.ServerConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.srv.URL+"/v1/metrics/stream", nil)
+	resp, err := s.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("stream: %d %v", resp.StatusCode, resp.Header)
+	}
+	r := bufio.NewReader(resp.Body)
+	// The first snapshot comes at once, the next ones from the 4 Hz ticker.
+	var times []time.Time
+	for len(times) < 3 {
+		name, data := readEvent(t, r)
+		if name != app.EventMetrics {
+			continue
+		}
+		var m app.MetricsSnapshot
+		if err := json.Unmarshal([]byte(data), &m); err != nil {
+			t.Fatalf("metrics event %q: %v", data, err)
+		}
+		times = append(times, m.Time)
+	}
+	if !times[1].After(times[0]) || !times[2].After(times[1]) {
+		t.Errorf("snapshot times not increasing: %v", times)
+	}
+
+	// An import's progress arrives on the same stream.
+	up, b := s.upload(map[string]string{"a.txt": "good\nbad\n"}, nil)
+	if up.StatusCode != 202 {
+		t.Fatalf("upload: %d %s", up.StatusCode, b)
+	}
+	for {
+		name, data := readEvent(t, r)
+		if name != app.EventImport {
+			continue
+		}
+		var st app.ImportStatus
+		if err := json.Unmarshal([]byte(data), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.State == app.StateDone {
+			if st.Done != 2 {
+				t.Errorf("final import event %+v", st)
+			}
+			break
+		}
+	}
+}
+
+func TestHTTPLoadTests(t *testing.T) {
+	s := newShell(t, testConfig(t), app.ServerConfig{})
+	var none json.RawMessage
+	s.do("GET", "/v1/loadtests/current", nil, &none)
+	if string(none) != "null" {
+		t.Errorf("current before any run = %s", none)
+	}
+	cfg := app.LoadTestConfig{Task: "sentiment", Mode: "open", Rate: 50, Duration: time.Second, Thresholds: []string{"errors<1%"}}
+	var st app.LoadTestStatus
+	resp, b := s.do("POST", "/v1/loadtests", cfg, &st)
+	if resp.StatusCode != 200 || st.State != app.StateRunning || st.ID == "" {
+		t.Fatalf("start: %d %s", resp.StatusCode, b)
+	}
+	s.wantError("POST", "/v1/loadtests", cfg, 409, "conflict")
+	deadline := time.Now().Add(time.Minute)
+	for st.State == app.StateRunning {
+		if time.Now().After(deadline) {
+			t.Fatalf("load test still running: %+v", st)
+		}
+		time.Sleep(50 * time.Millisecond)
+		s.do("GET", "/v1/loadtests/current", nil, &st)
+	}
+	if st.State != app.StateDone || st.Report == nil || st.Report.Requests != 50 || !st.Report.Passed {
+		t.Fatalf("finished: %+v", st)
+	}
+	var list []app.LoadTestSummary
+	s.do("GET", "/v1/loadtests", nil, &list)
+	if len(list) != 1 || list[0].ID != st.Report.ID || list[0].Requests != 50 || list[0].Mode != "open" {
+		t.Fatalf("list = %+v", list)
+	}
+	var rep struct {
+		ID       string
+		Requests uint64
+		Latency  struct{ Count uint64 }
+		Series   []any
+	}
+	s.do("GET", "/v1/loadtests/"+list[0].ID, nil, &rep)
+	if rep.ID != list[0].ID || rep.Requests != 50 || rep.Latency.Count != 50 || len(rep.Series) == 0 {
+		t.Errorf("report = %+v", rep)
+	}
+	var cmp app.LoadTestComparison
+	s.do("GET", "/v1/loadtests/compare?a="+rep.ID+"&b="+rep.ID, nil, &cmp)
+	if cmp.Delta["p95_ms"] != 0 || cmp.A.Requests != 50 {
+		t.Errorf("compare with itself = %+v", cmp.Delta)
+	}
+	resp, _ = s.do("DELETE", "/v1/loadtests/"+rep.ID, nil, nil)
+	if resp.StatusCode != 204 {
+		t.Errorf("delete: %d", resp.StatusCode)
+	}
+	s.wantError("GET", "/v1/loadtests/"+rep.ID, nil, 404, "not_found")
+	s.wantError("POST", "/v1/loadtests", app.LoadTestConfig{Task: "sentiment", Mode: "open", Duration: time.Second}, 400, "bad_request")
+	s.wantError("POST", "/v1/loadtests", app.LoadTestConfig{Task: "sentiment", Rate: 5, Duration: time.Second, Thresholds: []string{"p95<<1"}}, 400, "bad_request")
+}
+
+func TestHTTPFrontend(t *testing.T) {
+	s := newShell(t, testConfig(t), app.ServerConfig{})
+	resp, b := s.do("GET", "/", nil, nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "<html") {
+		t.Errorf("GET /: %d %.200s", resp.StatusCode, b)
+	}
+	resp, b = s.do("GET", "/history", nil, nil) // a client-side route
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "<html") {
+		t.Errorf("GET /history: %d %.200s", resp.StatusCode, b)
+	}
+	s.wantError("POST", "/", "x", 405, "method_not_allowed")
+}
