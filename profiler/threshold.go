@@ -311,9 +311,9 @@ func FormatDuration(d time.Duration) string {
 
 func sig3(v float64) string {
 	switch {
-	case v >= 100:
+	case v >= 99.95:
 		return strconv.FormatFloat(v, 'f', 0, 64)
-	case v >= 10:
+	case v >= 9.995:
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64)

@@ -148,3 +148,18 @@ func FuzzParseThreshold(f *testing.F) {
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func TestFormatDuration(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0"}, {800, "800ns"}, {812 * time.Microsecond, "812µs"}, {9999 * time.Microsecond, "10.0ms"},
+		{12340 * time.Microsecond, "12.3ms"}, {99960 * time.Microsecond, "100ms"}, {1250 * time.Millisecond, "1.25s"},
+		{3 * time.Microsecond, "3.00µs"},
+	} {
+		if got := profiler.FormatDuration(tc.d); got != tc.want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
