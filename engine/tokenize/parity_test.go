@@ -111,10 +111,26 @@ func patched(t testing.TB, name string) []byte {
 	return data
 }
 
-// readGolden reads testdata/golden/NAME.gz, one JSON record a line.
+// readGolden reads testdata/golden/NAME.gz, one JSON record a line (or
+// $TOKENIZE_GOLDEN_DIR/NAME.gz: see testdata/gen/gen.js for larger runs).
 func readGolden(t testing.TB, name string) []json.RawMessage {
 	t.Helper()
-	data := readTestdata(t, filepath.Join("golden", name+".gz"))
+	var data []byte
+	if dir := os.Getenv("TOKENIZE_GOLDEN_DIR"); dir != "" {
+		raw, err := os.ReadFile(filepath.Join(dir, name+".gz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data, err = io.ReadAll(zr); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		data = readTestdata(t, filepath.Join("golden", name+".gz"))
+	}
 	var out []json.RawMessage
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 1<<20), 64<<20)

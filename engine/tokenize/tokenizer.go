@@ -118,13 +118,30 @@ func (t *Tokenizer) setAdded(list []addedToken) error {
 	t.addedByTok = map[string]*addedToken{}
 	var raw, normd []*addedToken
 	var rawPats, normPats []string
+	maxNew := -1
 	for i := range list {
 		at := list[i]
 		if at.Content == "" {
 			return fmt.Errorf("%w: empty added token", ErrInvalid)
 		}
+		// ids as Hugging Face assigns them (the ids in the file are only
+		// checked there): the model's id, else the next one after the
+		// model's vocabulary and the added tokens before
 		if id, ok := t.model.vocab().lookupString(at.Content); ok {
 			at.ID = id
+		} else if prev, ok := t.addedByTok[at.Content]; ok {
+			at.ID = prev.ID
+		} else {
+			vs := t.model.vocab().size()
+			switch {
+			case maxNew < 0:
+				at.ID = vs
+			case maxNew >= vs || vs == 0:
+				at.ID = maxNew + 1
+			default:
+				at.ID = vs
+			}
+			maxNew = at.ID
 		}
 		p := &at
 		p.text = at.Content

@@ -163,7 +163,11 @@ function record(text, e, addSpecial, opts) {
   return r;
 }
 
-const random = randomTexts(200, 20240611);
+// GEN_RANDOM=N GEN_OUT=DIR writes goldens with N random texts (seed from
+// GEN_SEED) to DIR instead, for a larger one-off differential run; the Go
+// test reads them with TOKENIZE_GOLDEN_DIR=DIR.
+const random = randomTexts(Number(process.env.GEN_RANDOM || 200), Number(process.env.GEN_SEED || 20240611));
+const goldenDir = process.env.GEN_OUT || path.join(here, 'golden');
 
 async function golden(fixture, out, { texts = corpus.concat(random), truncation, padding, decode = true } = {}) {
   const json = readFixture(fixture);
@@ -186,7 +190,7 @@ async function golden(fixture, out, { texts = corpus.concat(random), truncation,
       lines.push(JSON.stringify(r));
     }
   }
-  fs.writeFileSync(path.join(here, 'golden', out + '.gz'), zlib.gzipSync(lines.join('\n') + '\n', { level: 9 }));
+  fs.writeFileSync(path.join(goldenDir, out + '.gz'), zlib.gzipSync(lines.join('\n') + '\n', { level: 9 }));
   console.log(out, lines.length);
 }
 
@@ -197,7 +201,7 @@ async function goldenBatch(fixture, out, batches) {
     const encs = await tk.encodeBatch(texts, { addSpecialTokens: true });
     lines.push(JSON.stringify({ batch: texts, results: encs.map((e, i) => record(texts[i], e, true)) }));
   }
-  fs.writeFileSync(path.join(here, 'golden', out + '.gz'), zlib.gzipSync(lines.join('\n') + '\n', { level: 9 }));
+  fs.writeFileSync(path.join(goldenDir, out + '.gz'), zlib.gzipSync(lines.join('\n') + '\n', { level: 9 }));
   console.log(out, lines.length);
 }
 
@@ -368,17 +372,7 @@ function splitFixture() {
   return bert;
 }
 
-(async () => {
-  fs.mkdirSync(path.join(here, 'golden'), { recursive: true });
-  fs.writeFileSync(path.join(here, 'wordlevel.json'), JSON.stringify(wordLevelFixture(), null, 1));
-  fs.writeFileSync(path.join(here, 'bpe-roberta.json'), JSON.stringify(robertaFixture()));
-  fs.writeFileSync(path.join(here, 'bpe-metaspace.json'), JSON.stringify(metaspaceFixture()));
-  fs.writeFileSync(path.join(here, 'wordpiece-pretok.patch.json'), JSON.stringify(preTokFixture(), null, 1));
-  fs.writeFileSync(path.join(here, 'wordpiece-whitespace.patch.json'), JSON.stringify(whitespaceFixture(), null, 1));
-  fs.writeFileSync(path.join(here, 'wordpiece-added.patch.json'), JSON.stringify(addedFixture(), null, 1));
-  fs.writeFileSync(path.join(here, 'wordpiece-split.patch.json'), JSON.stringify(splitFixture(), null, 1));
-  fs.writeFileSync(path.join(here, 'bpe-metaspace-pretok.json'), JSON.stringify(metaspacePreTokFixture()));
-
+async function runGoldens() {
   await golden('bert-base-uncased.json.gz', 'bert-base-uncased.jsonl');
   await golden('bert-base-uncased.json.gz', 'bert-base-uncased-trunc512.jsonl', { texts: [long.slice(0, 5000), long.slice(0, 1000)], truncation: { max_length: 512, stride: 0 } });
   await golden('bert-base-uncased.json.gz', 'bert-base-uncased-stride.jsonl', { texts: [long.slice(0, 2000), corpus[1]], truncation: { max_length: 128, stride: 32 } });
@@ -397,4 +391,23 @@ function splitFixture() {
   await golden('Meta-Llama-3-8B-Instruct.json.gz', 'llama-3.jsonl');
   await goldenBatch('all-minilm-l6-v2.json.gz', 'all-minilm-l6-v2-batch.jsonl', [corpus.slice(0, 5), corpus.slice(10, 20), [long.slice(0, 2000), 'short']]);
   await goldenBatch('wordpiece-whitespace.patch.json', 'wordpiece-whitespace-batch.jsonl', [corpus.slice(0, 7), corpus.slice(20, 26)]);
+}
+
+(async () => {
+  fs.mkdirSync(goldenDir, { recursive: true });
+  if (process.env.GEN_OUT) {
+    // one-off run: leave the committed fixtures alone
+    await runGoldens();
+    return;
+  }
+  fs.writeFileSync(path.join(here, 'wordlevel.json'), JSON.stringify(wordLevelFixture(), null, 1));
+  fs.writeFileSync(path.join(here, 'bpe-roberta.json'), JSON.stringify(robertaFixture()));
+  fs.writeFileSync(path.join(here, 'bpe-metaspace.json'), JSON.stringify(metaspaceFixture()));
+  fs.writeFileSync(path.join(here, 'wordpiece-pretok.patch.json'), JSON.stringify(preTokFixture(), null, 1));
+  fs.writeFileSync(path.join(here, 'wordpiece-whitespace.patch.json'), JSON.stringify(whitespaceFixture(), null, 1));
+  fs.writeFileSync(path.join(here, 'wordpiece-added.patch.json'), JSON.stringify(addedFixture(), null, 1));
+  fs.writeFileSync(path.join(here, 'wordpiece-split.patch.json'), JSON.stringify(splitFixture(), null, 1));
+  fs.writeFileSync(path.join(here, 'bpe-metaspace-pretok.json'), JSON.stringify(metaspacePreTokFixture()));
+
+  await runGoldens();
 })();
