@@ -32,7 +32,7 @@ type Import struct {
 // to be set as Result.ImportID of its documents.
 func (db *DB) BeginImport(ctx context.Context, source string) (ImportID, error) {
 	var id ImportID
-	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
 		res, err := tx.ExecContext(ctx, "INSERT INTO imports(source, status, started_at) VALUES (?, ?, ?)",
 			source, ImportRunning, nanos(db.cfg.Now()))
 		if err != nil {
@@ -56,7 +56,7 @@ func (db *DB) FinishImport(ctx context.Context, id ImportID, status string, tota
 	default:
 		return fmt.Errorf("finish import: %w: status %q", ErrInvalid, status)
 	}
-	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE imports SET status = ?, total = ?, failed = ?, finished_at = ?,
 			stored = (SELECT count(*) FROM documents WHERE import_id = ?) WHERE id = ?`,
 			status, total, failed, nanos(db.cfg.Now()), id, id)
@@ -124,7 +124,7 @@ func (db *DB) ListImports(ctx context.Context) ([]Import, error) {
 // DeleteImport deletes an import with its documents, their analyses,
 // entities and full-text entries, in one transaction. ErrNotFound if absent.
 func (db *DB) DeleteImport(ctx context.Context, id ImportID) error {
-	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM imports WHERE id = ?", id)
 		if err != nil {
 			return err
@@ -142,7 +142,7 @@ func (db *DB) DeleteImport(ctx context.Context, id ImportID) error {
 
 // DeleteDocument deletes one document with its analyses and entities.
 func (db *DB) DeleteDocument(ctx context.Context, id DocID) error {
-	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM documents WHERE id = ?", id)
 		if err != nil {
 			return err

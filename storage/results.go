@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -97,6 +98,18 @@ func TextHash(text string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// cacheKey condenses the second-level cache key into an int64 (the first 8
+// bytes of a sha256 over its parts).
+func cacheKey(modelHash, task, options, textHash string) int64 {
+	h := sha256.New()
+	for _, p := range []string{modelHash, task, options, textHash} {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var sum [sha256.Size]byte
+	return int64(binary.BigEndian.Uint64(h.Sum(sum[:0])))
+}
+
 func (r *Result) validate() error {
 	if r.Text == "" {
 		return fmt.Errorf("%w: empty text", ErrInvalid)
@@ -145,9 +158,9 @@ func (db *DB) prepare(ctx context.Context) error {
 		return st
 	}
 	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
-	db.stmt.analysis = prep(`INSERT INTO analyses(document_id, task, model_id, model_hash, options, text_sha256,
+	db.stmt.analysis = prep(`INSERT INTO analyses(document_id, task, model_id, model_hash, options, text_sha256, cache_key,
 		label, score, scores, queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	db.stmt.entity = prep(`INSERT INTO entities(analysis_id, document_id, label, text, start_pos, end_pos, score)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
@@ -164,10 +177,10 @@ func nullID(id int64) any {
 	return id
 }
 
-// insertResult writes one result inside tx.
-func (db *DB) insertResult(ctx context.Context, tx *sql.Tx, r *Result, scores [][]byte, now int64) (DocID, error) {
+// insertResult writes one result inside the writer's open transaction.
+func (db *DB) insertResult(ctx context.Context, r *Result, scores [][]byte, now int64) (DocID, error) {
 	sum := TextHash(r.Text)
-	res, err := tx.StmtContext(ctx, db.stmt.doc).ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, now)
+	res, err := db.stmt.doc.ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, now)
 	if err != nil {
 		return 0, fmt.Errorf("insert document: %w", err)
 	}
@@ -175,20 +188,17 @@ func (db *DB) insertResult(ctx context.Context, tx *sql.Tx, r *Result, scores []
 	if len(r.Analyses) == 0 {
 		return DocID(docID), nil
 	}
-	ast := tx.StmtContext(ctx, db.stmt.analysis)
-	var est *sql.Stmt
+	ast := db.stmt.analysis
+	est := db.stmt.entity
 	for i := range r.Analyses {
 		a := &r.Analyses[i]
-		res, err := ast.ExecContext(ctx, docID, a.Task, a.ModelID, a.ModelHash, a.Options, sum,
+		res, err := ast.ExecContext(ctx, docID, a.Task, a.ModelID, a.ModelHash, a.Options, sum, cacheKey(a.ModelHash, a.Task, a.Options, sum),
 			a.Label, a.Score, scores[i],
 			int64(a.Timings.QueueWait), int64(a.Timings.Tokenize), int64(a.Timings.Inference), int64(a.Timings.Postprocess), now)
 		if err != nil {
 			return 0, fmt.Errorf("insert analysis: %w", err)
 		}
 		aID, _ := res.LastInsertId()
-		if len(a.Entities) > 0 && est == nil {
-			est = tx.StmtContext(ctx, db.stmt.entity)
-		}
 		for _, e := range a.Entities {
 			if _, err := est.ExecContext(ctx, aID, docID, e.Label, e.Text, e.Start, e.End, e.Score); err != nil {
 				return 0, fmt.Errorf("insert entity: %w", err)
@@ -245,10 +255,10 @@ func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
 		scores[i] = s
 	}
 	ids := make([]DocID, len(rs))
-	err := db.write(ctx, len(rs), func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, len(rs), func(ctx context.Context, tx *sql.Conn) error {
 		now := nanos(db.cfg.Now())
 		for i := range rs {
-			id, err := db.insertResult(ctx, tx, &rs[i], scores[i], now)
+			id, err := db.insertResult(ctx, &rs[i], scores[i], now)
 			if err != nil {
 				return err
 			}
@@ -268,8 +278,8 @@ func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
 // CacheStats).
 func (db *DB) Lookup(ctx context.Context, modelHash, task, options, textHash string) (a Analysis, ok bool, err error) {
 	row := db.rdb.QueryRowContext(ctx, `SELECT `+analysisCols+` FROM analyses
-		WHERE model_hash = ? AND task = ? AND options = ? AND text_sha256 = ?
-		ORDER BY id DESC LIMIT 1`, modelHash, task, options, textHash)
+		WHERE cache_key = ? AND model_hash = ? AND task = ? AND options = ? AND text_sha256 = ?
+		ORDER BY id DESC LIMIT 1`, cacheKey(modelHash, task, options, textHash), modelHash, task, options, textHash)
 	a, err = scanAnalysis(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		db.cacheMisses.Add(1)

@@ -63,7 +63,7 @@ func (db *DB) SaveRun(ctx context.Context, r Run) (RunID, error) {
 		}
 	}
 	var id RunID
-	err = db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx) error {
+	err = db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO runs(name, created_at, config, hardware, model_hash, ort_version,
 			git_commit, summary, timeseries, histograms, passed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.Name, nanos(db.cfg.Now()), vals[0], vals[1], r.ModelHash, r.ORTVersion, r.GitCommit,
@@ -137,7 +137,7 @@ func (db *DB) GetRun(ctx context.Context, id RunID) (Run, error) {
 
 // DeleteRun deletes a run and everything stored with it. ErrNotFound if absent.
 func (db *DB) DeleteRun(ctx context.Context, id RunID) error {
-	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM runs WHERE id = ?", id)
 		if err != nil {
 			return err

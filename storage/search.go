@@ -156,7 +156,7 @@ func whereClause(q Query, match string) (from string, where []string, args []any
 		args = append(args, q.EntityText)
 	}
 	if q.Model != "" {
-		where = append(where, "(EXISTS (SELECT 1 FROM analyses a WHERE a.model_id = ? AND a.document_id = d.id) OR EXISTS (SELECT 1 FROM analyses a WHERE a.model_hash = ? AND a.document_id = d.id))")
+		where = append(where, "EXISTS (SELECT 1 FROM analyses a WHERE a.document_id = d.id AND (a.model_id = ? OR a.model_hash = ?))")
 		args = append(args, q.Model, q.Model)
 	}
 	if q.Source != "" {

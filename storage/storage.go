@@ -270,7 +270,7 @@ func (db *DB) openWriter(ctx context.Context) error {
 		db.wdb.Close()
 		return ErrNoFTS5
 	}
-	pragmas := []string{"PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -32000"}
+	pragmas := []string{"PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 16384"}
 	if db.cfg.MaxPageCount > 0 {
 		pragmas = append(pragmas, fmt.Sprintf("PRAGMA max_page_count = %d", db.cfg.MaxPageCount))
 	}

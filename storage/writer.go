@@ -8,12 +8,12 @@ import (
 )
 
 // writeReq is one unit of work for the writer goroutine. Either fn runs
-// inside the current group's transaction (under its own SAVEPOINT, so it
-// commits with the group or not at all and a failure undoes only its own
-// changes), or raw runs alone outside any transaction (VACUUM).
+// inside the current group's transaction (it commits with the group or not
+// at all; a failure of fn fails only its own request), or raw runs alone
+// outside any transaction (VACUUM).
 type writeReq struct {
 	ctx  context.Context
-	fn   func(ctx context.Context, tx *sql.Tx) error
+	fn   func(ctx context.Context, tx *sql.Conn) error
 	raw  func(ctx context.Context, c *sql.Conn) error
 	size int // results it carries, for GroupCommitSize
 	err  error
@@ -22,7 +22,7 @@ type writeReq struct {
 
 // write hands work to the writer and waits until it is committed. If ctx ends
 // first, write returns ctx.Err() and the work may or may not be committed.
-func (db *DB) write(ctx context.Context, size int, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (db *DB) write(ctx context.Context, size int, fn func(ctx context.Context, tx *sql.Conn) error) error {
 	return db.submit(ctx, &writeReq{ctx: ctx, fn: fn, size: max(size, 1), done: make(chan error, 1)})
 }
 
@@ -123,10 +123,8 @@ func (db *DB) runRaw(r *writeReq) {
 }
 
 // commitGroup runs every request of the group in one transaction. A request
-// that fails is rolled back to its savepoint and gets its error; the others
-// commit. If the transaction itself breaks (SQLite may roll back a whole
-// transaction on a full disk), the requests not yet failed are retried in a
-// fresh transaction, so each one still commits or fails as a whole.
+// that fails gets its error and the others are retried in a fresh
+// transaction without it, so each one commits or fails as a whole.
 func (db *DB) commitGroup(group []*writeReq) {
 	// Work is done with a background context: cancelling a caller must not
 	// interrupt a statement of a transaction shared with others.
@@ -171,36 +169,34 @@ func (db *DB) commitGroup(group []*writeReq) {
 }
 
 // tryGroup runs live in one transaction. It returns (nil, nil) on commit;
-// (culprit, err) when culprit's failure broke the transaction and the others
-// should be retried; (nil, err) when BEGIN or COMMIT failed for everyone.
+// (culprit, err) when culprit failed — the transaction is then rolled back
+// and the others are to be retried without it; (nil, err) when BEGIN or
+// COMMIT failed for everyone.
+//
+// Requests run without savepoints: a savepoint per request keeps a
+// sub-journal of every page the group touches, which costs more than the
+// work itself, and failures are rare (constraint violations, a full disk),
+// so retrying the rest of the group is cheaper.
+//
+// The transaction is driven with plain BEGIN/COMMIT statements on the
+// writer's own connection (not database/sql's Tx), so the statements
+// prepared on that connection are used as they are, without re-preparing.
 func (db *DB) tryGroup(ctx context.Context, live []*writeReq) (*writeReq, error) {
-	tx, err := db.wc.BeginTx(ctx, nil)
-	if err != nil {
+	c := db.wc
+	rollback := func() { c.ExecContext(ctx, "ROLLBACK") } // error: no transaction left to undo
+	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return nil, fmt.Errorf("begin: %w", mapErr(err))
 	}
 	for _, r := range live {
 		r.err = nil
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("savepoint: %w", mapErr(err))
-		}
-		if ferr := r.fn(ctx, tx); ferr != nil {
+		if ferr := r.fn(ctx, c); ferr != nil {
 			r.err = mapErr(ferr)
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
-				tx.Rollback()
-				return r, r.err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
-			tx.Rollback()
-			if r.err != nil {
-				return r, r.err
-			}
-			return nil, fmt.Errorf("release savepoint: %w", mapErr(err))
+			rollback()
+			return r, r.err
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		tx.Rollback()
+	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
+		rollback()
 		err = mapErr(err)
 		db.log.Warn("storage group commit failed", "error", err, "requests", len(live))
 		return nil, fmt.Errorf("commit: %w", err)

@@ -33,7 +33,11 @@ CREATE TABLE analyses (
     model_id       TEXT    NOT NULL,
     model_hash     TEXT    NOT NULL,
     options        TEXT    NOT NULL DEFAULT '',
-    text_sha256    TEXT    NOT NULL, -- copy of documents.sha256: the cache key lives in one index
+    text_sha256    TEXT    NOT NULL, -- copy of documents.sha256
+    -- First 8 bytes of sha256(model_hash, task, options, text_sha256) as an
+    -- integer: a compact, random key keeps the cache index small, so that
+    -- inserts dirty few pages. Lookups re-check the full key columns.
+    cache_key      INTEGER NOT NULL,
     label          TEXT    NOT NULL DEFAULT '',
     score          REAL    NOT NULL DEFAULT 0,
     scores         TEXT    NOT NULL DEFAULT '[]', -- JSON [{"label","score"}]
@@ -44,12 +48,10 @@ CREATE TABLE analyses (
     created_at     INTEGER NOT NULL
 );
 CREATE INDEX analyses_document ON analyses(document_id);
-CREATE INDEX analyses_cache    ON analyses(model_hash, task, options, text_sha256);
--- Filters probe these per candidate document (EXISTS … document_id = d.id),
--- so document_id is the last column of each.
-CREATE INDEX analyses_label    ON analyses(task, label, document_id);
-CREATE INDEX analyses_model    ON analyses(model_id, document_id);
-CREATE INDEX analyses_hash     ON analyses(model_hash, document_id);
+CREATE INDEX analyses_cache    ON analyses(cache_key);
+-- Search filters probe a candidate document's own analyses and entities
+-- (EXISTS … document_id = d.id), which the *_document indexes serve; more
+-- indexes would only slow down every insert.
 
 CREATE TABLE entities (
     id          INTEGER PRIMARY KEY,
@@ -63,8 +65,6 @@ CREATE TABLE entities (
 );
 CREATE INDEX entities_analysis   ON entities(analysis_id);
 CREATE INDEX entities_document   ON entities(document_id);
-CREATE INDEX entities_label_text ON entities(label, text COLLATE NOCASE, document_id);
-CREATE INDEX entities_text       ON entities(text COLLATE NOCASE, document_id);
 
 -- Full-text index over documents.text (external content: the text is stored once).
 CREATE VIRTUAL TABLE documents_fts USING fts5(
