@@ -202,3 +202,28 @@ func TestAnalyzeCLIUsage(t *testing.T) {
 		t.Errorf("missing model: exit %d: %s", code, stderr)
 	}
 }
+
+func TestAnalyzeCLIEmbeddedDefaults(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "I absolutely loved the new update.\nAngela Merkel met Emmanuel Macron in Paris.\n", "analyze", "--threads", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("output:\n%s", stdout)
+	}
+	for _, l := range lines {
+		var r outRecord
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Sentiment == nil || len(r.Sentiment.Scores) < 2 || r.Entities == nil {
+			t.Errorf("record %+v: want sentiment scores of every label and entities", r)
+		}
+		for _, e := range *r.Entities {
+			if got := string([]rune(r.Text)[e.Start:e.End]); got != e.Text {
+				t.Errorf("entity %+v: text at its offsets is %q", e, got)
+			}
+		}
+	}
+}

@@ -324,7 +324,7 @@ func (s *shell) waitImport(id string) app.ImportStatus {
 func TestHTTPImportUpload(t *testing.T) {
 	s := newShell(t, testConfig(t), app.ServerConfig{})
 	resp, b := s.upload(map[string]string{
-		"reviews.csv":     "id,review\n1,good food\n2,\"Alice, from Paris\"\n3,\n",
+		"reviews.csv":      "id,review\n1,good food\n2,\"Alice, from Paris\"\n3,\n",
 		"folder/notes.txt": "great\nawful\n",
 	}, map[string]string{"column": "review", "tasks": "sentiment,entities"})
 	if resp.StatusCode != 202 {

@@ -40,6 +40,9 @@ func (s *Service) runMetrics(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-s.hub.changed:
+				// A new listener got its first snapshot on subscribing;
+				// the next one is due a full interval later.
+				t.Reset(MetricsInterval)
 				continue
 			}
 		}

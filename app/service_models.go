@@ -10,14 +10,15 @@ import (
 	"strings"
 
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/models"
 )
 
 // defaultModels is the embedded default models' file system, with one folder
-// per model ("sentiment", "ner"); nil until the models package exists.
-var defaultModels fs.FS
+// per model.
+var defaultModels fs.FS = models.FS
 
 // defaultModelName names the embedded model of each task.
-var defaultModelName = map[engine.Task]string{engine.TaskSentiment: "sentiment", engine.TaskEntities: "ner"}
+var defaultModelName = map[engine.Task]string{engine.TaskSentiment: models.Sentiment, engine.TaskEntities: models.NER}
 
 const embeddedPrefix = "embedded:"
 
