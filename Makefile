@@ -5,23 +5,43 @@ export CGO_ENABLED := 1
 export GOFLAGS := -tags=sqlite_fts5
 export NLPSCOPE_ORT_LIB ?= $(CURDIR)/third_party/onnxruntime/libonnxruntime.so.1
 
-.PHONY: setup build run test test-go bench models bench-models
+.PHONY: setup build run test test-go test-frontend test-e2e test-desktop bench models bench-models
 
 setup:
 	@scripts/setup.sh
 
+# With GTK/WebKit development files the binary also holds the desktop window
+# (Wails: tags desktop,production,webkit2_41); `nlpscope` opens it when a
+# display exists and starts the web shell otherwise.
+DESKTOP_TAGS := desktop,production,webkit2_41,sqlite_fts5
+
 build: setup
-	go build -o bin/nlpscope .
+	@if pkg-config --exists gtk+-3.0 webkit2gtk-4.1 2>/dev/null; then \
+		echo "go build -tags $(DESKTOP_TAGS) -o bin/nlpscope ."; \
+		go build -tags $(DESKTOP_TAGS) -o bin/nlpscope .; \
+	else \
+		echo "build: no GTK/WebKit development files: web shell only"; \
+		go build -o bin/nlpscope .; \
+	fi
 
 run: build
 	bin/nlpscope
 
 test: setup
-	$(MAKE) test-go
+	$(MAKE) test-go test-frontend test-e2e test-desktop
 
 test-go:
 	go vet ./...
 	go test -race -count=1 ./...
+
+test-frontend:
+	scripts/test-frontend.sh
+
+test-e2e:
+	scripts/test-e2e.sh
+
+test-desktop:
+	scripts/test-desktop.sh
 
 bench: build
 	bin/nlpscope bench

@@ -15,7 +15,7 @@ const desktopAvailable = false
 // cmdDesktop explains that this binary has no desktop window.
 func cmdDesktop(ctx context.Context, std Stdio, args []string) int {
 	fmt.Fprintln(std.Err, "nlpscope desktop: this binary was built without the desktop window "+
-		"(build with `make build` on a machine with libgtk-3-dev and libwebkit2gtk-4.1-dev, "+
+		"(build it with `make build` on a machine with libgtk-3-dev and libwebkit2gtk-4.1-dev, "+
 		"or use `nlpscope serve` for the web shell)")
 	return ExitFailure
 }

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: browser tests (chromium), desktop build and smoke test
 # (GTK/WebKit, Xvfb, ImageMagick), SQLite shell for debugging.
-APT_PACKAGES=(chromium xvfb xauth imagemagick libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config gcc)
+APT_PACKAGES=(chromium xvfb xauth imagemagick libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config gcc fonts-noto-color-emoji)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,3 +20,5 @@ fi
 
 scripts/setup-ort.sh
 go mod download
+# The web UI (npm dependencies from the lock file, types generated from Go, Vite build).
+scripts/build-frontend.sh

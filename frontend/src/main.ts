@@ -1,3 +1,4 @@
+import './lib/locale'; // first: before any module formats numbers at import time
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';

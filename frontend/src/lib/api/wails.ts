@@ -2,6 +2,7 @@
 // (app/desktop.go); Wails injects its methods as window.go.app.Desktop.* and
 // its runtime as window.runtime. Rejections carry the Go error's text.
 import { toApiError } from './errors';
+import { csvHeader } from './http';
 import type { EventName, EventPayloads, ExportFormat, ImportInput, Transport } from './transport';
 import type {
   AnalyzeRequest,
@@ -100,7 +101,6 @@ export class WailsTransport implements Transport {
   }
   async csvColumns(input: File | string): Promise<string[]> {
     if (typeof input !== 'string') {
-      const { csvHeader } = await import('./http');
       return csvHeader(await input.slice(0, 64 * 1024).text());
     }
     return this.call('CSVColumns', input);

@@ -1,0 +1,174 @@
+//go:build desktop
+
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/nlpscope/nlpscope/build"
+	"github.com/nlpscope/nlpscope/frontend"
+)
+
+// desktopAvailable reports whether this binary contains the desktop window
+// (built with the `desktop` tag and GTK/WebKit; see `make build`).
+const desktopAvailable = true
+
+// cmdDesktop opens the desktop window: the embedded UI in a Wails v2 window
+// bound to a Service. It returns when the window closes or ctx ends.
+func cmdDesktop(ctx context.Context, std Stdio, args []string) int {
+	fs := flag.NewFlagSet("desktop", flag.ContinueOnError)
+	fs.SetOutput(std.Err)
+	cfg := engineFlags(fs)
+	fs.BoolVar(&cfg.NoDB, "no-db", false, "run without a database (nothing is stored)")
+	verbose := fs.Bool("v", false, "log debug messages")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(std.Err, "nlpscope desktop: unexpected argument %q\n", fs.Arg(0))
+		return ExitUsage
+	}
+	if !frontend.Built() {
+		fmt.Fprintln(std.Err, "nlpscope desktop: this binary has no built UI (run `make build`)")
+		return ExitFailure
+	}
+	log := newLogger(std, *verbose)
+	svc, err := New(ctx, *cfg, log)
+	if err != nil {
+		fmt.Fprintf(std.Err, "nlpscope desktop: %v\n", err)
+		return ExitFailure
+	}
+	defer svc.Close()
+	if err := runWindow(ctx, svc, log); err != nil {
+		fmt.Fprintf(std.Err, "nlpscope desktop: %v\n", err)
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+// wailsEmitter forwards live events to the window. Its ctx must be the one
+// Wails passed to OnStartup: EventsEmit with any other context ends the process.
+type wailsEmitter struct{ ctx context.Context }
+
+func (e wailsEmitter) Emit(event string, payload any) { wruntime.EventsEmit(e.ctx, event, payload) }
+
+// wailsDialogs are the native dialogs of the window.
+type wailsDialogs struct{}
+
+func (wailsDialogs) OpenFiles(ctx context.Context, title, patterns string) ([]string, error) {
+	return wruntime.OpenMultipleFilesDialog(ctx, wruntime.OpenDialogOptions{
+		Title:   title,
+		Filters: []wruntime.FileFilter{{DisplayName: "Texts (.txt, .csv, .jsonl)", Pattern: patterns}},
+	})
+}
+
+func (wailsDialogs) OpenFolder(ctx context.Context, title string) (string, error) {
+	return wruntime.OpenDirectoryDialog(ctx, wruntime.OpenDialogOptions{Title: title})
+}
+
+func (wailsDialogs) SaveFile(ctx context.Context, title, name string) (string, error) {
+	return wruntime.SaveFileDialog(ctx, wruntime.SaveDialogOptions{Title: title, DefaultFilename: name})
+}
+
+var _ desktopDialogs = wailsDialogs{}
+
+// runWindow shows the window until the user closes it or ctx ends.
+func runWindow(ctx context.Context, svc *Service, log *slog.Logger) error {
+	statePath, err := windowStatePath()
+	if err != nil {
+		log.Warn("window state not remembered", slog.Any("err", err))
+	}
+	st := windowState{Width: defaultWindowWidth, Height: defaultWindowHeight}
+	if statePath != "" {
+		st = loadWindowState(statePath)
+	}
+	d := newDesktop(svc, log)
+
+	var (
+		mu      sync.Mutex
+		wctx    context.Context // the Wails context, once the window exists
+		stopped = make(chan struct{})
+	)
+	// Quit the window when ctx ends (SIGINT/SIGTERM from main).
+	go func() {
+		select {
+		case <-ctx.Done():
+			mu.Lock()
+			c := wctx
+			mu.Unlock()
+			if c != nil {
+				wruntime.Quit(c)
+			}
+		case <-stopped:
+		}
+	}()
+	defer close(stopped)
+
+	start := options.Normal
+	if st.Maximised {
+		start = options.Maximised
+	}
+	return wails.Run(&options.App{
+		Title:            "nlpscope",
+		Width:            st.Width,
+		Height:           st.Height,
+		MinWidth:         minWindowWidth,
+		MinHeight:        minWindowHeight,
+		WindowStartState: start,
+		BackgroundColour: options.NewRGB(246, 247, 249),
+		AssetServer:      &assetserver.Options{Assets: frontend.FS()},
+		DragAndDrop:      &options.DragAndDrop{EnableFileDrop: true, DisableWebViewDrop: true},
+		Bind:             []any{d},
+		Linux:            &linux.Options{ProgramName: "nlpscope", Icon: build.Icon, WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
+		OnStartup: func(c context.Context) {
+			mu.Lock()
+			wctx = c
+			mu.Unlock()
+			d.ctx = c
+			d.dialogs = wailsDialogs{}
+			svc.SetEmitter(wailsEmitter{ctx: c})
+			if ctx.Err() != nil { // a signal arrived before the window existed
+				wruntime.Quit(c)
+			}
+		},
+		OnDomReady: func(c context.Context) {
+			if st.Positioned && !st.Maximised {
+				wruntime.WindowSetPosition(c, st.X, st.Y)
+			}
+		},
+		OnBeforeClose: func(c context.Context) bool {
+			if statePath != "" {
+				now := windowState{Maximised: wruntime.WindowIsMaximised(c)}
+				if now.Maximised {
+					now.Width, now.Height, now.X, now.Y, now.Positioned = st.Width, st.Height, st.X, st.Y, st.Positioned
+				} else {
+					now.Width, now.Height = wruntime.WindowGetSize(c)
+					now.X, now.Y = wruntime.WindowGetPosition(c)
+					now.Positioned = true
+				}
+				if err := saveWindowState(statePath, now); err != nil {
+					log.Warn("window state not saved", slog.Any("err", err))
+				}
+			}
+			return false // close
+		},
+		OnShutdown: func(context.Context) {
+			svc.SetLiveMetrics(false)
+			svc.SetEmitter(nil)
+		},
+	})
+}

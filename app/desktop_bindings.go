@@ -1,0 +1,214 @@
+package app
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/nlpscope/nlpscope/engine"
+)
+
+// desktopDialogs is what the bindings need from the window: native dialogs.
+// The Wails runtime implements it (desktop.go); tests use a fake.
+type desktopDialogs interface {
+	OpenFiles(ctx context.Context, title string, patterns string) ([]string, error)
+	OpenFolder(ctx context.Context, title string) (string, error)
+	SaveFile(ctx context.Context, title, defaultName string) (string, error)
+}
+
+// Desktop is the object the Wails window binds: the frontend calls its
+// exported methods as window.go.app.Desktop.<Method>. Every method maps to
+// one Service call (app/API.md lists the HTTP equivalents). Errors reach the
+// frontend as "<code>: <message>", with the same codes as the HTTP API.
+type Desktop struct {
+	svc       *Service
+	log       *slog.Logger
+	dialogs   desktopDialogs
+	ctx       context.Context // the window's lifetime; set by the shell before any call
+	connected sync.Once
+}
+
+// newDesktop binds svc; ctx and dialogs are set once the window exists.
+func newDesktop(svc *Service, log *slog.Logger) *Desktop {
+	return &Desktop{svc: svc, log: log, ctx: context.Background()}
+}
+
+// desktopError turns a Service error into the "<code>: <message>" text the
+// frontend's api module parses; internal errors keep their message hidden.
+func desktopError(err error) error {
+	if err == nil {
+		return nil
+	}
+	status, code := statusOf(err)
+	if status >= 500 && code == "internal" {
+		return fmt.Errorf("internal: internal error (%s)", err.Error())
+	}
+	return errors.New(code + ": " + err.Error())
+}
+
+// Health reports readiness. The UI calls it first, so its first call also
+// logs that the window's UI is up (the desktop smoke test waits for it).
+func (d *Desktop) Health() Health {
+	d.connected.Do(func() { d.log.Info("desktop UI connected") })
+	return d.svc.Health()
+}
+
+// Analyze runs and stores an analysis (POST /v1/analyze).
+func (d *Desktop) Analyze(req AnalyzeRequest) (AnalyzeResponse, error) {
+	res, err := d.svc.AnalyzeText(d.ctx, req)
+	return res, desktopError(err)
+}
+
+// Search returns one page of stored documents (GET /v1/results).
+func (d *Desktop) Search(q SearchQuery) (SearchPage, error) {
+	res, err := d.svc.Search(d.ctx, q)
+	return res, desktopError(err)
+}
+
+// Document returns one stored document (GET /v1/results/{id}).
+func (d *Desktop) Document(id int64) (DocumentResult, error) {
+	res, err := d.svc.GetDocument(d.ctx, id)
+	return res, desktopError(err)
+}
+
+// ExportResults asks where to save, then writes the selected documents as
+// "csv" or "jsonl". It returns a sentence for the UI; a cancelled dialog
+// writes nothing.
+func (d *Desktop) ExportResults(format string, q SearchQuery) (string, error) {
+	if format != "csv" && format != "jsonl" {
+		return "", desktopError(fmt.Errorf("%w: format %q (want csv or jsonl)", ErrBadRequest, format))
+	}
+	if d.dialogs == nil {
+		return "", desktopError(fmt.Errorf("%w: no window for a save dialog", ErrBadRequest))
+	}
+	path, err := d.dialogs.SaveFile(d.ctx, "Export results", "nlpscope-results."+format)
+	if err != nil {
+		return "", desktopError(err)
+	}
+	if path == "" {
+		return "export cancelled", nil
+	}
+	if err := d.exportTo(path, format, q); err != nil {
+		return "", desktopError(err)
+	}
+	return "saved " + path, nil
+}
+
+// exportTo writes the export to path through a temporary file, so a failed
+// export leaves no partial file behind.
+func (d *Desktop) exportTo(path, format string, q SearchQuery) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".nlpscope-export-*")
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if err := d.svc.Export(d.ctx, f, format, q); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// Models lists the active and available models.
+func (d *Desktop) Models() ModelsResponse { return d.svc.Models() }
+
+// SetModel activates a model for its task.
+func (d *Desktop) SetModel(req SetModelRequest) (engine.ModelInfo, error) {
+	res, err := d.svc.SetActiveModel(d.ctx, req)
+	return res, desktopError(err)
+}
+
+// Settings returns the live engine settings.
+func (d *Desktop) Settings() Settings { return d.svc.Settings() }
+
+// SetSettings applies engine settings without restart.
+func (d *Desktop) SetSettings(s Settings) (Settings, error) {
+	res, err := d.svc.SetSettings(s)
+	return res, desktopError(err)
+}
+
+// StartImport analyses the files (and folders) at paths in the background.
+func (d *Desktop) StartImport(paths []string, opts ImportOptions) (ImportStatus, error) {
+	files := make([]ImportFile, len(paths))
+	for i, p := range paths {
+		files[i] = ImportFile{Path: p, Name: filepath.Base(p)}
+	}
+	res, err := d.svc.ImportFiles(d.ctx, files, opts)
+	return res, desktopError(err)
+}
+
+// ImportStatus returns an import's progress.
+func (d *Desktop) ImportStatus(id string) (ImportStatus, error) {
+	res, err := d.svc.GetImport(id)
+	return res, desktopError(err)
+}
+
+// CancelImport stops a running import.
+func (d *Desktop) CancelImport(id string) error {
+	_, err := d.svc.CancelImport(d.ctx, id)
+	return desktopError(err)
+}
+
+// CSVColumns returns the header row of the CSV file at path, for the column picker.
+func (d *Desktop) CSVColumns(path string) ([]string, error) {
+	cols, err := csvColumns(path)
+	return cols, desktopError(err)
+}
+
+func csvColumns(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	defer f.Close()
+	r := csv.NewReader(io.LimitReader(f, 1<<20))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	head, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: no CSV header: %v", ErrBadRequest, filepath.Base(path), err)
+	}
+	for i, c := range head {
+		head[i] = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
+	}
+	return head, nil
+}
+
+// SetLiveMetrics starts or stops the "metrics" events to the window.
+func (d *Desktop) SetLiveMetrics(on bool) { d.svc.SetLiveMetrics(on) }
+
+// OpenFiles shows the native open dialog for .txt, .csv and .jsonl files; a
+// cancelled dialog returns no paths.
+func (d *Desktop) OpenFiles() ([]string, error) {
+	if d.dialogs == nil {
+		return nil, nil
+	}
+	paths, err := d.dialogs.OpenFiles(d.ctx, "Open texts", "*.txt;*.csv;*.jsonl")
+	return paths, desktopError(err)
+}
+
+// OpenFolder shows the native folder dialog; the import reads every .txt,
+// .csv and .jsonl file inside it.
+func (d *Desktop) OpenFolder() ([]string, error) {
+	if d.dialogs == nil {
+		return nil, nil
+	}
+	dir, err := d.dialogs.OpenFolder(d.ctx, "Open a folder of texts")
+	if err != nil || dir == "" {
+		return nil, desktopError(err)
+	}
+	return []string{dir}, nil
+}

@@ -1,0 +1,124 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nlpscope/nlpscope/engine"
+)
+
+func TestWindowStateRoundTripAndDefaults(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "nlpscope", "window.json")
+
+	if got := loadWindowState(path); got != (windowState{Width: defaultWindowWidth, Height: defaultWindowHeight}) {
+		t.Fatalf("missing file: got %+v, want the defaults", got)
+	}
+	want := windowState{Width: 1500, Height: 900, X: 40, Y: -20, Positioned: true}
+	if err := saveWindowState(path, want); err != nil {
+		t.Fatal(err)
+	}
+	if got := loadWindowState(path); got != want {
+		t.Fatalf("round trip: got %+v, want %+v", got, want)
+	}
+	if _, err := os.Stat(path + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("temporary file left behind: %v", err)
+	}
+
+	f := func(content string, want windowState) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := loadWindowState(path); got != want {
+			t.Errorf("%s: got %+v, want %+v", content, got, want)
+		}
+	}
+	def := windowState{Width: defaultWindowWidth, Height: defaultWindowHeight}
+	f(`not json`, def)
+	f(`{"width":10,"height":10}`, windowState{Width: minWindowWidth, Height: minWindowHeight})
+	f(`{"width":99999,"height":700}`, windowState{Width: maxWindowSide, Height: 700})
+	f(`{"width":1300,"height":900,"x":5,"y":6}`, windowState{Width: 1300, Height: 900}) // position not saved
+	f(`{"x":1e9,"y":0,"positioned":true}`, def)
+	f(`{"maximised":true}`, windowState{Width: defaultWindowWidth, Height: defaultWindowHeight, Maximised: true})
+}
+
+func TestDesktopErrorCarriesTheAPICode(t *testing.T) {
+	f := func(err error, want string) {
+		t.Helper()
+		got := desktopError(err)
+		if got == nil || got.Error() != want {
+			t.Errorf("desktopError(%v) = %v, want %q", err, got, want)
+		}
+	}
+	f(engine.ErrEmptyText, "empty_text: "+engine.ErrEmptyText.Error())
+	f(errors.Join(errors.New("texts[2]"), engine.ErrOverloaded), "overloaded: texts[2]\n"+engine.ErrOverloaded.Error())
+	f(ErrNoStorage, "no_storage: "+ErrNoStorage.Error())
+	if desktopError(nil) != nil {
+		t.Error("nil error must stay nil")
+	}
+	if got := desktopError(errors.New("disk on fire")).Error(); !strings.HasPrefix(got, "internal: ") {
+		t.Errorf("unknown error: %q, want the internal code", got)
+	}
+}
+
+func TestCSVColumns(t *testing.T) {
+	dir := t.TempDir()
+	f := func(name, content string, want []string, wantErr bool) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := csvColumns(p)
+		if wantErr {
+			if !errors.Is(err, ErrBadRequest) {
+				t.Errorf("%s: err = %v, want ErrBadRequest", name, err)
+			}
+			return
+		}
+		if err != nil || strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: got %q, %v; want %q", name, got, err, want)
+		}
+	}
+	f("a.csv", "\ufeffid, text ,\"review, long\"\r\n1,2,3\r\n", []string{"id", "text", "review, long"}, false)
+	f("one.csv", "text\n", []string{"text"}, false)
+	f("empty.csv", "", nil, true)
+	if _, err := csvColumns(filepath.Join(dir, "missing.csv")); !errors.Is(err, ErrBadRequest) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+type fakeDialogs struct {
+	save  string
+	files []string
+	dir   string
+}
+
+func (f fakeDialogs) OpenFiles(context.Context, string, string) ([]string, error) { return f.files, nil }
+func (f fakeDialogs) OpenFolder(context.Context, string) (string, error)         { return f.dir, nil }
+func (f fakeDialogs) SaveFile(context.Context, string, string) (string, error)   { return f.save, nil }
+
+func TestDesktopDialogs(t *testing.T) {
+	d := &Desktop{ctx: context.Background(), dialogs: fakeDialogs{files: []string{"/a.txt", "/b.csv"}, dir: "/data"}}
+	if got, err := d.OpenFiles(); err != nil || strings.Join(got, ",") != "/a.txt,/b.csv" {
+		t.Errorf("OpenFiles = %v, %v", got, err)
+	}
+	if got, err := d.OpenFolder(); err != nil || len(got) != 1 || got[0] != "/data" {
+		t.Errorf("OpenFolder = %v, %v", got, err)
+	}
+	d.dialogs = fakeDialogs{} // cancelled dialogs
+	if got, err := d.OpenFolder(); err != nil || got != nil {
+		t.Errorf("cancelled OpenFolder = %v, %v", got, err)
+	}
+	if msg, err := d.ExportResults("csv", SearchQuery{}); err != nil || msg != "export cancelled" {
+		t.Errorf("cancelled export = %q, %v", msg, err)
+	}
+	if _, err := d.ExportResults("xml", SearchQuery{}); err == nil || !strings.HasPrefix(err.Error(), "bad_request: ") {
+		t.Errorf("bad format: %v", err)
+	}
+}

@@ -1,0 +1,192 @@
+// End-to-end: Debian chromium driven by playwright-core against a real
+// `nlpscope serve`. Screenshots of every view go to test-output/screenshots/.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shots = path.join(root, 'test-output', 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+let server;
+let browser;
+let page;
+const consoleErrors = [];
+
+async function shot(name) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
+}
+
+async function open(view) {
+  await page.goto(`${server.base}/#/${view}`);
+  await page.waitForSelector(`[data-testid="nav-${view}"][aria-current="page"]`);
+}
+
+/** cp slices by Unicode code points, as the API's offsets do. */
+const cp = (s, a, b) => Array.from(s).slice(a, b).join('');
+
+before(async () => {
+  server = await startServer(root);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+});
+
+after(async () => {
+  await browser?.close();
+  const res = await server?.stop();
+  if (server) writeFileSync(path.join(shots, '..', 'e2e-server.log'), server.log.join(''));
+  // A clean shutdown: SIGTERM ends serve with status 0.
+  if (res) assert.equal(res.code, 0, `serve exited with ${JSON.stringify(res)}`);
+});
+
+describe('web shell', () => {
+  it('analyzes pasted text: sentiment with every label and highlighted entities at code-point offsets', async () => {
+    await open('analyze');
+    const text = '🎉 Angela Merkel met Emmanuel Macron in Paris, and Microsoft opened an office in Berlin. 東京 was not invited.';
+    await page.fill('[data-testid="analyze-text"]', text);
+    await page.press('[data-testid="analyze-text"]', 'Control+Enter');
+    await page.waitForSelector('[data-testid="sentiment-label"]');
+    const label = (await page.textContent('[data-testid="sentiment-label"]')).trim();
+    assert.match(label, /\w+/);
+    const bars = await page.$$('[data-testid="sentiment"] [role="meter"]');
+    assert.ok(bars.length >= 2, `a score bar per label, got ${bars.length}`);
+
+    // Compare the page's highlights with the API's spans for the same text.
+    const res = await fetch(`${server.base}/v1/analyze`, { method: 'POST', body: JSON.stringify({ text, no_store: true }) });
+    const api = (await res.json()).results[0];
+    const spans = api.entities.entities;
+    assert.ok(spans.length > 0, 'the NER model finds entities in the example');
+    const marks = await page.$$eval('[data-testid="entity"]', (els) => els.map((e) => ({ label: e.dataset.label, text: e.firstChild.textContent })));
+    assert.deepEqual(
+      marks,
+      spans.map((s) => ({ label: s.label, text: cp(text, s.start, s.end) })),
+    );
+    for (const s of spans) assert.equal(cp(text, s.start, s.end), s.text, 'API offsets are code points');
+    await page.waitForSelector('[data-testid="waterfall"]');
+    await shot('analyze');
+
+    // Legend filter hides a label's highlights.
+    const first = spans[0].label;
+    await page.click(`[data-testid="legend-${first}"]`);
+    const after = await page.$$eval('[data-testid="entity"]', (els) => els.map((e) => e.dataset.label));
+    assert.ok(!after.includes(first));
+    await page.click(`[data-testid="legend-${first}"]`);
+  });
+
+  it('shows the server error for whitespace-only text', async () => {
+    await open('analyze');
+    await page.fill('[data-testid="analyze-text"]', '   x');
+    await page.fill('[data-testid="analyze-text"]', '   ');
+    assert.equal(await page.isDisabled('[data-testid="analyze-run"]'), true, 'nothing to analyse: the button is disabled');
+  });
+
+  it('imports a file with progress, lists its rows, and History finds them', async () => {
+    await open('batches');
+    const word = `zebrafish${Date.now() % 100000}`;
+    const lines = Array.from({ length: 40 }, (_, i) => `Review ${i}: the ${word} service in Berlin was ${i % 2 ? 'wonderful' : 'terrible'}.`);
+    const csv = 'id,review\n' + lines.slice(0, 10).map((l, i) => `${i},"${l}"`).join('\n') + '\n';
+    await page.setInputFiles('[data-testid="file-input"]', [
+      { name: 'reviews.txt', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n') + '\n\n') },
+      { name: 'reviews.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) },
+    ]);
+    await page.waitForSelector('[data-testid="csv-column"]');
+    await page.selectOption('[data-testid="csv-column"]', 'review');
+    await page.click('[data-testid="import-start"]');
+    await page.waitForSelector('[data-testid="import-status"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="import-state"]')?.textContent?.trim() === 'done', null, { timeout: 60_000 });
+    const done = Number((await page.textContent('[data-testid="import-done"]')).replace(/\D/g, ''));
+    assert.equal(done, 50, '40 lines + 10 CSV rows analysed');
+    await page.waitForSelector('[data-testid="import-rows"] tbody tr');
+    await shot('batches');
+
+    await open('history');
+    await page.fill('[data-testid="history-q"]', word);
+    await page.click('[data-testid="history-search"]');
+    await page.waitForFunction((w) => [...document.querySelectorAll('[data-testid="history-item"] mark')].some((m) => m.textContent.toLowerCase().includes(w)), word);
+    const items = await page.$$('[data-testid="history-item"]');
+    assert.ok(items.length >= 20, `a page of matching documents, got ${items.length}`);
+    await items[0].click();
+    await page.waitForSelector('[data-testid="history-doc"] [data-testid="entity-text"]');
+    const docText = await page.textContent('[data-testid="history-doc"] [data-testid="entity-text"]');
+    assert.ok(docText.includes(word));
+    await shot('history');
+    // Keyset paging: the next page holds other documents.
+    const firstIds = await page.$$eval('[data-testid="history-item"]', (els) => els.map((e) => e.getAttribute('aria-label')));
+    if (!(await page.isDisabled('[data-testid="history-next"]'))) {
+      await page.click('[data-testid="history-next"]');
+      await page.waitForFunction((ids) => {
+        const now = [...document.querySelectorAll('[data-testid="history-item"]')].map((e) => e.getAttribute('aria-label'));
+        return now.length > 0 && !now.some((x) => ids.includes(x));
+      }, firstIds);
+    }
+  });
+
+  it('updates the dashboard charts live', async () => {
+    await open('dashboard');
+    await page.waitForSelector('[data-testid="chart-latency"] canvas');
+    const samples = async () => Number((await page.textContent('[data-testid="dash-live"]')).replace(/\D/g, '') || 0);
+    const s0 = await samples();
+    // Some traffic, so the lines have something to show.
+    for (let i = 0; i < 30; i++) {
+      await fetch(`${server.base}/v1/analyze`, { method: 'POST', body: JSON.stringify({ text: `Dashboard traffic ${i} from Paris`, no_store: true }) });
+    }
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="dash-live"]').textContent.replace(/\D/g, '')) >= n + 8, s0, { timeout: 15_000 });
+    assert.ok((await samples()) > s0, 'new samples arrived over SSE');
+    await page.waitForSelector('[data-testid="op-analyze"]');
+    await page.waitForSelector('[data-testid="gauge-cpu"]');
+    assert.ok((await page.$('[data-testid="no-gpu"]')) || (await page.$('[data-testid="gauge-gpu"]')), 'GPU gauges or a clear no-GPU state');
+    await page.waitForTimeout(1500);
+    await shot('dashboard');
+    await page.click('[data-testid="theme"]');
+    await page.waitForTimeout(500);
+    await shot('dashboard-dark');
+    await page.click('[data-testid="theme"]');
+  });
+
+  it('runs a 5-second load test and shows its report', async () => {
+    await open('loadtest');
+    await page.fill('[data-testid="lt-name"]', 'e2e');
+    await page.fill('[data-testid="lt-rate"]', '20');
+    await page.fill('[data-testid="lt-duration"]', '5');
+    await page.fill('[data-testid="lt-thresholds"]', 'p95<2000ms\nerrors<5%');
+    await page.click('[data-testid="lt-start"]');
+    await page.waitForSelector('[data-testid="lt-live"]');
+    await page.waitForTimeout(2500);
+    await shot('loadtest-running');
+    await page.waitForSelector('[data-testid="loadtest-report"]', { timeout: 40_000 });
+    const verdict = (await page.textContent('[data-testid="loadtest-verdict"]')).trim();
+    assert.equal(verdict, 'PASSED');
+    const rows = await page.$$('[data-testid="loadtest-thresholds"] tbody tr');
+    assert.equal(rows.length, 2);
+    await page.waitForSelector('[data-testid="lt-runs"] tbody tr');
+    await shot('loadtest');
+  });
+
+  it('lists the models with their details and settings', async () => {
+    await open('models');
+    await page.waitForSelector('[data-testid="model-sentiment"] .hash');
+    const hash = (await page.textContent('[data-testid="model-sentiment"] .hash')).trim();
+    assert.match(hash, /^[0-9a-f]{64}$/);
+    await page.waitForSelector('[data-testid="settings"]');
+    await shot('models');
+  });
+
+  it('logged no errors in the browser console', () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+});

@@ -1,0 +1,247 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { DocumentSummary, ImportStatus, MetricsSnapshot, SearchQuery, Snapshot } from '../api';
+import { ApiError } from '../api/errors';
+import { AnalyzeStore } from './analyze.svelte';
+import { BatchesStore, acceptedFile } from './batches.svelte';
+import { FakeTransport } from './fake';
+import { HistoryStore, emptyFilters, toQuery } from './history.svelte';
+import { LoadTestStore } from './loadtest.svelte';
+import { HISTORY, MetricsStore } from './metrics.svelte';
+import { parseRoute } from './router.svelte';
+import { percentileSeries, latencyLevel } from '../dashboard';
+
+afterEach(() => vi.useRealTimers());
+
+function snap(p95ms: number, t = '2026-01-01T00:00:00Z'): Snapshot {
+  const pct = { count: 10, min_ns: 0, mean_ns: 0, p50_ns: p95ms * 5e5, p90_ns: 0, p95_ns: p95ms * 1e6, p99_ns: p95ms * 2e6, p999_ns: 0, max_ns: 0 };
+  return {
+    time: t,
+    uptime_s: 1,
+    ops: [{ name: 'sentiment', errors: 0, total: pct, windows: [{ window: '10s', per_second: 1, errors_per_second: 0, ...pct }] }],
+    stages: [],
+    throughput: { requests_per_s_1s: 1, requests_per_s_10s: 1, requests_per_s_60s: 1, texts_per_s_1s: 1, texts_per_s_10s: 1, texts_per_s_60s: 1, requests: 1, texts: 1 },
+    queue_depth: 2,
+    batches: { total: 0, per_s_10s: 0, mean_size_60s: 0, efficiency_60s: 0, sizes: [] },
+    cache: { hits: 0, misses: 0, hit_rate: 0, hit_rate_60s: 0 },
+    errors: {},
+    system: { sampled_at: t, cpu_percent: 10, cpu_per_core: [], mem_total_bytes: 1, mem_used_bytes: 1, mem_available_bytes: 0, mem_percent: 50, process_rss_bytes: 1, goroutines: 1, open_files: 1 },
+    gpu: { available: false, reason: 'no driver' },
+  } as Snapshot;
+}
+
+const metricsEvent = (p95: number, sec: number): MetricsSnapshot => ({
+  time: new Date(Date.UTC(2026, 0, 1, 0, 0, sec)).toISOString(),
+  engine: { queue_depth: {}, cache_hits: 0, cache_misses: 0, cache_size: 0 },
+  profiler: snap(p95),
+});
+
+describe('MetricsStore', () => {
+  it('subscribes once for many views and unsubscribes after the last', () => {
+    const t = new FakeTransport();
+    const m = new MetricsStore(t);
+    const stop1 = m.start();
+    const stop2 = m.start();
+    expect(t.listeners('metrics')).toBe(1);
+    stop1();
+    stop1();
+    expect(t.listeners('metrics')).toBe(1);
+    stop2();
+    expect(t.listeners('metrics')).toBe(0);
+  });
+
+  it('keeps a bounded history of snapshots and ignores events without profiler data', () => {
+    const t = new FakeTransport();
+    const m = new MetricsStore(t);
+    m.start();
+    t.emit('metrics', { ...metricsEvent(1, 0), profiler: null });
+    expect(m.samples).toHaveLength(0);
+    for (let i = 0; i < HISTORY + 5; i++) t.emit('metrics', metricsEvent(i, i));
+    expect(m.samples).toHaveLength(HISTORY);
+    expect(m.samples[0]?.t).toBe(Date.UTC(2026, 0, 1, 0, 0, 5) / 1000);
+    expect(m.latest?.ops?.[0]?.total.p95_ns).toBe((HISTORY + 4) * 1e6);
+    expect(m.samples[0]?.queue).toBe(2);
+  });
+
+  it('feeds latency lines per operation, with gaps where the operation is absent', () => {
+    const m = new MetricsStore(new FakeTransport());
+    m.push(metricsEvent(12, 1));
+    m.push(metricsEvent(30, 2));
+    const [xs, p50, p95, p99] = percentileSeries(m.samples, 'sentiment');
+    expect(xs).toHaveLength(2);
+    expect(p95).toEqual([12, 30]);
+    expect(p50).toEqual([6, 15]);
+    expect(p99).toEqual([24, 60]);
+    expect(percentileSeries(m.samples, 'entities')[2]).toEqual([null, null]);
+    expect(latencyLevel('sentiment', 12)).toBe('ok');
+    expect(latencyLevel('sentiment', 30)).toBe('warn');
+    expect(latencyLevel('sentiment', 150)).toBe('bad');
+  });
+});
+
+describe('AnalyzeStore', () => {
+  it('validates before calling and sends the chosen tasks and aggregation', async () => {
+    const t = new FakeTransport();
+    const sent: unknown[] = [];
+    t.analyze = async (req) => {
+      sent.push(req);
+      return { results: [{ text: req.text ?? '', created_at: '' }] };
+    };
+    const s = new AnalyzeStore(t);
+    await s.run();
+    expect(s.error).toMatch(/Paste or type/);
+    s.text = 'hello';
+    s.sentiment = false;
+    s.entities = false;
+    await s.run();
+    expect(s.error).toMatch(/at least one task/);
+    s.entities = true;
+    s.aggregation = 'max';
+    await s.run();
+    expect(s.error).toBe('');
+    expect(sent).toEqual([{ text: 'hello', tasks: ['entities'], aggregation: 'max', source: 'analyze' }]);
+    expect(s.result?.text).toBe('hello');
+    expect(s.busy).toBe(false);
+  });
+
+  it('shows the server error message', async () => {
+    const t = new FakeTransport();
+    t.analyze = () => Promise.reject(new ApiError('overloaded', 'engine overloaded: queue is full', 429));
+    const s = new AnalyzeStore(t);
+    s.text = 'x';
+    await s.run();
+    expect(s.error).toBe('engine overloaded: queue is full');
+    expect(s.result).toBeNull();
+  });
+});
+
+describe('BatchesStore', () => {
+  const status = (over: Partial<ImportStatus>): ImportStatus => ({
+    id: 'a', state: 'running', files: [], total: 10, done: 0, failed: 0, errors: [], rate_per_s: 0, eta_s: 0, started: '', elapsed_ns: 0, ...over,
+  });
+
+  it('accepts only .txt, .csv and .jsonl files', () => {
+    expect(['a.txt', 'B.CSV', 'c.jsonl', 'd.json', 'e.tsv'].map(acceptedFile)).toEqual([true, true, true, false, false]);
+  });
+
+  it('picks files, reads the CSV header and defaults to the text column', async () => {
+    const t = new FakeTransport();
+    t.csvColumns = async () => ['id', 'Text', 'label'];
+    const b = new BatchesStore(t);
+    await b.add([{ name: 'r.csv', file: new File(['id,Text\n'], 'r.csv') }, { name: 'x.pdf', file: new File([''], 'x.pdf') }]);
+    expect(b.picked.map((p) => p.name)).toEqual(['r.csv']);
+    expect(b.skipped).toEqual(['x.pdf']);
+    expect(b.columns).toEqual(['id', 'Text', 'label']);
+    expect(b.column).toBe('Text');
+  });
+
+  it('follows its own import through events, ignores others, and loads rows at the end', async () => {
+    vi.useFakeTimers();
+    const t = new FakeTransport();
+    const queries: SearchQuery[] = [];
+    t.csvColumns = async () => [];
+    t.startImport = async () => status({});
+    t.importStatus = async () => status({ done: 1 });
+    t.search = async (q) => {
+      queries.push(q);
+      return { items: [{ id: 7 } as DocumentSummary] };
+    };
+    const b = new BatchesStore(t);
+    await b.add([{ name: 'a.txt', file: new File(['x\n'], 'a.txt') }]);
+    await b.start();
+    expect(b.running).toBe(true);
+    t.emit('import', status({ id: 'other', done: 9 }));
+    expect(b.status?.done).toBe(0);
+    t.emit('import', status({ done: 5 }));
+    expect(b.status?.done).toBe(5);
+    t.emit('import', status({ state: 'done', done: 10 }));
+    expect(b.running).toBe(false);
+    t.emit('import', status({ done: 6 })); // a stale running event after the end
+    expect(b.status?.state).toBe('done');
+    await vi.runOnlyPendingTimersAsync();
+    expect(t.listeners('import')).toBe(0);
+    expect(queries).toEqual([{ import_id: 'a', limit: 100 }]);
+    expect(b.rows.map((r) => r.id)).toEqual([7]);
+  });
+});
+
+describe('HistoryStore', () => {
+  it('pages with keyset cursors forwards and back', async () => {
+    const t = new FakeTransport();
+    const seen: (string | undefined)[] = [];
+    t.search = async (q) => {
+      seen.push(q.cursor);
+      const n = q.cursor === 'c2' ? 3 : q.cursor === 'c1' ? 2 : 1;
+      return { items: [{ id: n } as DocumentSummary], next_cursor: n < 3 ? `c${n}` : '' };
+    };
+    const h = new HistoryStore(t);
+    await h.search();
+    await h.nextPage();
+    await h.nextPage();
+    expect(h.items[0]?.id).toBe(3);
+    expect(h.next).toBe('');
+    await h.nextPage(); // no next page: nothing happens
+    await h.prevPage();
+    expect(h.items[0]?.id).toBe(2);
+    expect(h.page).toBe(1);
+    expect(seen).toEqual([undefined, 'c1', 'c2', 'c1']);
+  });
+
+  it('builds queries from the filter form with inclusive day bounds', () => {
+    const f = { ...emptyFilters(), q: ' berlin ', sentiment: 'positive', from: '2026-03-01', to: '2026-03-01' };
+    const q = toQuery(f);
+    expect(q.q).toBe('berlin');
+    expect(q.sentiment).toBe('positive');
+    expect(q.entity_label).toBeUndefined();
+    expect(new Date(q.to ?? '').getTime() - new Date(q.from ?? '').getTime()).toBe(24 * 3600 * 1000);
+  });
+
+  it('keeps the error and empties the list when a search fails', async () => {
+    const t = new FakeTransport();
+    t.search = () => Promise.reject(new ApiError('no_storage', 'no database: history is unavailable', 503));
+    const h = new HistoryStore(t);
+    await h.search();
+    expect(h.error).toMatch(/no database/);
+    expect(h.items).toEqual([]);
+  });
+});
+
+describe('LoadTestStore', () => {
+  it('validates the form and builds the config in nanoseconds', () => {
+    const s = new LoadTestStore(new FakeTransport());
+    s.form.durationS = 0;
+    expect(s.validate()).toMatch(/Duration/);
+    s.form.durationS = 5;
+    s.form.mode = 'closed';
+    s.form.users = 0;
+    expect(s.validate()).toMatch(/virtual user/);
+    s.form.users = 4;
+    s.form.rampS = 2;
+    s.form.texts = 'a\n\n b \n';
+    s.form.thresholds = 'p95<25ms\n errors<1% \n';
+    expect(s.validate()).toBe('');
+    expect(s.config()).toEqual({ task: 'sentiment', mode: 'closed', users: 4, duration_ns: 5e9, ramp_ns: 2e9, thresholds: ['p95<25ms', 'errors<1%'], texts: ['a', 'b'] });
+  });
+
+  it('keeps only the last two runs selected for comparison', async () => {
+    const t = new FakeTransport();
+    t.loadTest = async (id) => ({ id }) as never;
+    const s = new LoadTestStore(t);
+    await s.toggleCompare('a');
+    await s.toggleCompare('b');
+    expect(s.compared.map((r) => r.id)).toEqual(['a', 'b']);
+    await s.toggleCompare('c');
+    expect(s.compare).toEqual(['b', 'c']);
+    await s.toggleCompare('c');
+    expect(s.compare).toEqual(['b']);
+    expect(s.compared).toEqual([]);
+  });
+});
+
+describe('router', () => {
+  it('parses hash routes with a parameter and falls back to analyze', () => {
+    expect(parseRoute('#/history/doc%3A12')).toEqual({ view: 'history', param: 'doc:12' });
+    expect(parseRoute('#/dashboard')).toEqual({ view: 'dashboard', param: '' });
+    expect(parseRoute('#/nope')).toEqual({ view: 'analyze', param: '' });
+    expect(parseRoute('')).toEqual({ view: 'analyze', param: '' });
+  });
+});
