@@ -226,7 +226,8 @@ func parsePadding(raw json.RawMessage) (*Padding, error) {
 // one call.
 type EncodeOptions struct {
 	AddSpecialTokens bool
-	// Truncation overrides the file's truncation; nil keeps it.
+	// Truncation overrides the file's truncation; nil keeps it, and a zero
+	// Truncation{} turns it off.
 	Truncation *Truncation
 	// Padding overrides the file's padding; nil keeps it, Disabled turns it off.
 	Padding *Padding
