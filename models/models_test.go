@@ -240,3 +240,44 @@ func TestEntitiesF1(t *testing.T) {
 		t.Errorf("micro F1 %.3f < %.2f", f1, minEntityMicroF1)
 	}
 }
+
+// Benchmarks: one short text at a time through the engine (batches of one, no
+// cache), i.e. tokenisation + ONNX Runtime + post-processing latency.
+func benchEngine(b *testing.B) *engine.Engine {
+	b.Helper()
+	e, err := engine.New(engine.Config{IntraOpThreads: 1, Tuning: engine.Tuning{MaxBatchSize: 1, CacheEntries: -1}}, nil)
+	if err != nil {
+		b.Fatalf("engine.New: %v", err)
+	}
+	b.Cleanup(func() { _ = e.Close() })
+	ctx := context.Background()
+	if _, err := e.LoadModel(ctx, engine.TaskSentiment, engine.ModelSource{Name: models.Sentiment, Dir: models.Sentiment, FS: models.FS}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.LoadModel(ctx, engine.TaskEntities, engine.ModelSource{Name: models.NER, Dir: models.NER, FS: models.FS}); err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+const shortText = "Tim Cook said Apple will open a new office in Berlin next year, and I love it!"
+
+func BenchmarkSentimentShort(b *testing.B) {
+	e := benchEngine(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := e.Sentiment(ctx, shortText, engine.Options{NoCache: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEntitiesShort(b *testing.B) {
+	e := benchEngine(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := e.Entities(ctx, shortText, engine.Options{NoCache: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

