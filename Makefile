@@ -5,7 +5,7 @@ export CGO_ENABLED := 1
 export GOFLAGS := -tags=sqlite_fts5
 export NLPSCOPE_ORT_LIB ?= $(CURDIR)/third_party/onnxruntime/libonnxruntime.so.1
 
-.PHONY: setup build run test test-go test-frontend test-e2e test-desktop bench models bench-models
+.PHONY: setup setup-gpu build run test test-go test-frontend test-e2e test-desktop bench models bench-models
 
 setup:
 	@scripts/setup.sh
@@ -14,6 +14,10 @@ setup:
 # (Wails: tags desktop,production,webkit2_41); `nlpscope` opens it when a
 # display exists and starts the web shell otherwise.
 DESKTOP_TAGS := desktop,production,webkit2_41,sqlite_fts5
+
+# ONNX Runtime 1.29 with the CUDA provider into third_party/onnxruntime-gpu/ (never by default).
+setup-gpu:
+	@scripts/setup-gpu.sh
 
 build: setup
 	@if pkg-config --exists gtk+-3.0 webkit2gtk-4.1 2>/dev/null; then \

@@ -977,11 +977,8 @@ func runVariant(ctx context.Context, r modelRef, task engine.Task, provider stri
 	if err != nil {
 		return vr, err
 	}
-	vr.stats = VariantStats{ONNXFile: info.Dir + " " + r.ONNX, Provider: e.Runtime().Provider, SizeBytes: info.SizeBytes, Note: e.Runtime().Note}
-	vr.stats.ONNXFile = r.ONNX
-	if vr.stats.ONNXFile == "" {
-		vr.stats.ONNXFile = "model.onnx"
-	}
+	vr.stats = VariantStats{Provider: e.Runtime().Provider, SizeBytes: info.SizeBytes, Note: e.Runtime().Note}
+	vr.stats.ONNXFile = onnxName(r.ONNX)
 	opts := engine.Options{NoCache: true}
 	batch := func(ts []string) error {
 		if task == engine.TaskEntities {
@@ -1026,6 +1023,13 @@ func runVariant(ctx context.Context, r modelRef, task engine.Task, provider stri
 	return vr, nil
 }
 
+func onnxName(f string) string {
+	if f == "" {
+		return "model.onnx"
+	}
+	return f
+}
+
 func median(d []time.Duration) time.Duration {
 	if len(d) == 0 {
 		return 0
@@ -1044,11 +1048,11 @@ func compareModels(ctx context.Context, a, b modelRef, task engine.Task, pa, pb 
 	rounds := max(*o.rounds, 1)
 	ra, err := runVariant(ctx, a, task, pa, texts, rounds)
 	if err != nil {
-		return CompareReport{}, fmt.Errorf("%s: %w", a.ONNX, err)
+		return CompareReport{}, fmt.Errorf("%s on %s: %w", onnxName(a.ONNX), pa, err)
 	}
 	rb, err := runVariant(ctx, b, task, pb, texts, rounds)
 	if err != nil {
-		return CompareReport{}, fmt.Errorf("%s: %w", b.ONNX, err)
+		return CompareReport{}, fmt.Errorf("%s on %s: %w", onnxName(b.ONNX), pb, err)
 	}
 	c := CompareReport{Model: a.Name, Task: task, Texts: len(texts), A: ra.stats, B: rb.stats}
 	for i, t := range texts {

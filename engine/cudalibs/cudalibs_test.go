@@ -234,3 +234,35 @@ func TestDefaultConfigReadsTheEnvironment(t *testing.T) {
 		t.Errorf("search order = %v", order)
 	}
 }
+
+// TestThisMachine runs the real discovery on this machine. With
+// NLPSCOPE_REQUIRE_CUDA=1 (bench/gpu.sh sets it on a GPU machine) every
+// library must be found and must load; without it, a machine with no NVIDIA
+// device node must report the driver missing, naming it.
+func TestThisMachine(t *testing.T) {
+	rep := cudalibs.Find(cudalibs.DefaultConfig())
+	for _, f := range rep.Found {
+		t.Logf("found %-18s %-22s %s (%s)", f.Component, f.Soname, f.Path, f.Source)
+	}
+	if os.Getenv("NLPSCOPE_REQUIRE_CUDA") == "1" {
+		if err := rep.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cudalibs.Preload(rep); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("LD_LIBRARY_PATH=%s", rep.LibraryPath())
+		return
+	}
+	if _, err := os.Stat("/dev/nvidia0"); err == nil {
+		t.Logf("an NVIDIA device is present; set NLPSCOPE_REQUIRE_CUDA=1 to require the libraries: %v", rep.Err())
+		return
+	}
+	driverFound := false
+	for _, f := range rep.Found {
+		driverFound = driverFound || f.Soname == "libcuda.so.1"
+	}
+	if err := rep.Err(); !driverFound && (err == nil || !strings.Contains(err.Error(), "NVIDIA driver (libcuda.so.1) not found")) {
+		t.Errorf("no GPU here, yet: %v", err)
+	}
+}
