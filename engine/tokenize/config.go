@@ -314,6 +314,8 @@ func parseModel(raw json.RawMessage) (model, error) {
 	typ := c.Type
 	if typ == "" { // untagged as Hugging Face allows: infer from the fields
 		switch {
+		case strings.HasPrefix(strings.TrimSpace(string(c.Vocab)), "["):
+			typ = "Unigram"
 		case !isNull(c.Merges):
 			typ = "BPE"
 		case c.MaxInputCharsPerWord != nil || c.ContinuingSubwordPrefix != nil:
@@ -330,6 +332,8 @@ func parseModel(raw json.RawMessage) (model, error) {
 	}
 	switch typ {
 	case "WordPiece", "WordLevel", "BPE":
+	case "Unigram":
+		return parseUnigram(raw)
 	default:
 		return nil, fmt.Errorf("%w: model %q", ErrUnsupported, typ)
 	}
@@ -393,6 +397,31 @@ func parseModel(raw json.RawMessage) (model, error) {
 		}
 	}
 	return m, nil
+}
+
+func parseUnigram(raw json.RawMessage) (model, error) {
+	var c struct {
+		UnkID        *int              `json:"unk_id"`
+		Vocab        []json.RawMessage `json:"vocab"`
+		ByteFallback bool              `json:"byte_fallback"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("%w: Unigram: %v", ErrInvalid, err)
+	}
+	pieces := make([]unigramPiece, len(c.Vocab))
+	for i, r := range c.Vocab {
+		var pair []json.RawMessage
+		if err := json.Unmarshal(r, &pair); err != nil || len(pair) != 2 {
+			return nil, fmt.Errorf("%w: Unigram vocab entry %d is not [token, score]", ErrInvalid, i)
+		}
+		if err := json.Unmarshal(pair[0], &pieces[i].token); err != nil {
+			return nil, fmt.Errorf("%w: Unigram vocab entry %d: %v", ErrInvalid, i, err)
+		}
+		if err := json.Unmarshal(pair[1], &pieces[i].score); err != nil {
+			return nil, fmt.Errorf("%w: Unigram vocab entry %d: %v", ErrInvalid, i, err)
+		}
+	}
+	return newUnigram(pieces, c.UnkID, c.ByteFallback)
 }
 
 func lookupOr(m map[string]int, k string, d int) int {

@@ -10,7 +10,9 @@
 //     regex patterns; regexes with lookaround run on regexp2, GPT-2's pattern
 //     is matched by hand), Metaspace, Sequence;
 //   - models: WordPiece, WordLevel, BPE (byte-level, merges as strings or
-//     pairs, ignore_merges, byte_fallback, fuse_unk);
+//     pairs, ignore_merges, byte_fallback, fuse_unk), Unigram (byte_fallback;
+//     the Precompiled normalizer most SentencePiece exports carry is not
+//     supported);
 //   - post-processors: BertProcessing, RobertaProcessing, ByteLevel,
 //     TemplateProcessing (single sequences), Sequence;
 //   - decoders (for Decode only): WordPiece, ByteLevel, Metaspace, Sequence;

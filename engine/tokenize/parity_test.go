@@ -228,6 +228,8 @@ func TestParity(t *testing.T) {
 		{"wordpiece-added.jsonl", "wordpiece-added.patch.json", true},
 		{"wordpiece-split.jsonl", "wordpiece-split.patch.json", true},
 		{"bpe-metaspace-pretok.jsonl", "bpe-metaspace-pretok.json", true},
+		{"unigram.jsonl", "unigram.json.gz", true},
+		{"unigram-bytefallback.jsonl", "unigram-bytefallback.json.gz", true},
 		{"cohere.jsonl", "cohere-tokenizer.json.gz", true},
 		{"llama-3.jsonl", "Meta-Llama-3-8B-Instruct.json.gz", true},
 	}
@@ -354,9 +356,9 @@ func TestDauletExpectations(t *testing.T) {
 }
 
 func TestUnsupported(t *testing.T) {
-	_, err := tokenize.FromJSON([]byte(`{"model":{"type":"Unigram","vocab":[["a",0]]}}`))
-	if !errors.Is(err, tokenize.ErrUnsupported) || !strings.Contains(err.Error(), "Unigram") {
-		t.Errorf("Unigram: got %v, want ErrUnsupported naming it", err)
+	_, err := tokenize.FromJSON([]byte(`{"model":{"type":"CharBPE","vocab":{"a":0}}}`))
+	if !errors.Is(err, tokenize.ErrUnsupported) || !strings.Contains(err.Error(), "CharBPE") {
+		t.Errorf("CharBPE: got %v, want ErrUnsupported naming it", err)
 	}
 	_, err = tokenize.FromJSON([]byte(`{"normalizer":{"type":"Precompiled"},"model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}`))
 	if !errors.Is(err, tokenize.ErrUnsupported) || !strings.Contains(err.Error(), "Precompiled") {

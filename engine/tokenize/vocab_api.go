@@ -109,6 +109,8 @@ func (t *Tokenizer) UnkID() (int64, bool) {
 		return int64(m.unkID), m.unkID >= 0
 	case *wordLevel:
 		return int64(m.unkID), m.unkID >= 0
+	case *unigram:
+		return int64(m.unkID), m.unkID >= 0
 	case *bpe:
 		if m.hasUnk {
 			id, ok := m.v.lookupString(m.unk)

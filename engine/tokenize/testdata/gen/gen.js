@@ -372,7 +372,47 @@ function splitFixture() {
   return bert;
 }
 
+// unigramFixture is a T5-style Unigram tokenizer: NFKC, whitespace split +
+// Metaspace, pieces and log-probabilities counted on the corpus (CJK and
+// emoji left out so that unknown characters occur), "</s>" appended.
+function unigramFixture(byteFallback) {
+  const counts = new Map();
+  const words = corpus.concat(long.slice(0, 20000).split('\n')).join(' ').split(/\s+/).filter(Boolean);
+  for (const w0 of words) {
+    const w = Array.from('▁' + w0.normalize('NFKC')).filter((c) => c.codePointAt(0) < 0x2E80);
+    for (let i = 0; i < w.length; i++) {
+      for (let n = 1; n <= 6 && i + n <= w.length; n++) {
+        const p = w.slice(i, i + n).join('');
+        counts.set(p, (counts.get(p) || 0) + 1);
+      }
+    }
+  }
+  const ranked = [...counts.entries()].sort((a, b) => b[1] * Array.from(b[0]).length - a[1] * Array.from(a[0]).length || (a[0] < b[0] ? -1 : 1));
+  const keep = ranked.slice(0, 1500);
+  for (const [p, n] of ranked) if (Array.from(p).length === 1 && !keep.some(([q]) => q === p)) keep.push([p, n]);
+  const total = keep.reduce((s, [, n]) => s + n, 0);
+  const vocab = [['<unk>', 0], ['<pad>', 0], ['</s>', 0]];
+  if (byteFallback) for (let b = 0; b < 256; b++) vocab.push(['<0x' + b.toString(16).toUpperCase().padStart(2, '0') + '>', 0]);
+  for (const [p, n] of keep) vocab.push([p, Math.log(n / total)]);
+  const tok = (c, id) => ({ id, content: c, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [tok('<unk>', 0), tok('<pad>', 1), tok('</s>', 2)],
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] },
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'WhitespaceSplit' }, { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true }] },
+    post_processor: { type: 'TemplateProcessing', single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      special_tokens: { '</s>': { id: '</s>', ids: [2], tokens: ['</s>'] } } },
+    decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    model: { type: 'Unigram', unk_id: 0, vocab, byte_fallback: byteFallback },
+  };
+}
+
 async function runGoldens() {
+  await golden('unigram.json.gz', 'unigram.jsonl');
+  await golden('unigram-bytefallback.json.gz', 'unigram-bytefallback.jsonl');
   await golden('bert-base-uncased.json.gz', 'bert-base-uncased.jsonl');
   await golden('bert-base-uncased.json.gz', 'bert-base-uncased-trunc512.jsonl', { texts: [long.slice(0, 5000), long.slice(0, 1000)], truncation: { max_length: 512, stride: 0 } });
   await golden('bert-base-uncased.json.gz', 'bert-base-uncased-stride.jsonl', { texts: [long.slice(0, 2000), corpus[1]], truncation: { max_length: 128, stride: 32 } });
@@ -408,6 +448,8 @@ async function runGoldens() {
   fs.writeFileSync(path.join(here, 'wordpiece-added.patch.json'), JSON.stringify(addedFixture(), null, 1));
   fs.writeFileSync(path.join(here, 'wordpiece-split.patch.json'), JSON.stringify(splitFixture(), null, 1));
   fs.writeFileSync(path.join(here, 'bpe-metaspace-pretok.json'), JSON.stringify(metaspacePreTokFixture()));
+  fs.writeFileSync(path.join(here, 'unigram.json.gz'), zlib.gzipSync(JSON.stringify(unigramFixture(false)), { level: 9 }));
+  fs.writeFileSync(path.join(here, 'unigram-bytefallback.json.gz'), zlib.gzipSync(JSON.stringify(unigramFixture(true)), { level: 9 }));
 
   await runGoldens();
 })();
