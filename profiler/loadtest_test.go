@@ -2,6 +2,7 @@ package profiler_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -270,5 +271,34 @@ func TestLoadConfigValidation(t *testing.T) {
 	}
 	if _, err := profiler.NewLoadTest(profiler.LoadConfig{Rate: 1, Duration: time.Second, Thresholds: []string{"p95<"}}, nil); !errors.Is(err, profiler.ErrBadThreshold) {
 		t.Errorf("bad threshold error = %v, want ErrBadThreshold", err)
+	}
+}
+
+func TestSummaryRoundTrip(t *testing.T) {
+	lt := newLoadTest(t, profiler.LoadConfig{Rate: 200, Duration: 100 * time.Millisecond, Target: "inproc", Task: "sentiment",
+		Thresholds: []string{"errors<50%"}})
+	r, err := lt.Run(context.Background(), func(_ context.Context, seq uint64) error {
+		if seq%3 == 0 {
+			return errors.New("every third")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(r.Summary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum profiler.Summary
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	back := sum.Report()
+	back.Config, back.Hardware, back.Series, back.Meta = r.Config, r.Hardware, r.Series, r.Meta
+	want, _ := json.Marshal(r)
+	got, _ := json.Marshal(back)
+	if string(got) != string(want) {
+		t.Fatalf("report does not round-trip through its summary:\n got %s\nwant %s", got, want)
 	}
 }

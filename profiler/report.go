@@ -302,15 +302,21 @@ const (
 	MetaProvider   = "provider"    // execution provider ("cpu", "cuda")
 )
 
-// Summary is a Report without its per-second series, for run lists.
+// Summary is a Report without its configuration, hardware and per-second
+// series, for run lists. Summary and Report round-trip the fields they share.
 type Summary struct {
+	ID            string            `json:"id,omitempty"`
 	Mode          string            `json:"mode"`
 	Target        string            `json:"target"`
 	Task          string            `json:"task,omitempty"`
 	Status        string            `json:"status"`
 	StopReason    string            `json:"stop_reason"`
+	StartedAt     time.Time         `json:"started_at"`
+	EndedAt       time.Time         `json:"ended_at"`
 	Elapsed       time.Duration     `json:"elapsed_ns"`
+	SendWindow    time.Duration     `json:"send_window_ns"`
 	Requests      uint64            `json:"requests"`
+	Completed     uint64            `json:"completed"`
 	Succeeded     uint64            `json:"succeeded"`
 	Errors        uint64            `json:"errors"`
 	Dropped       uint64            `json:"dropped"`
@@ -319,9 +325,12 @@ type Summary struct {
 	AchievedRate  float64           `json:"achieved_rate"`
 	Throughput    float64           `json:"throughput"`
 	Users         int               `json:"users,omitempty"`
+	PeakInFlight  int               `json:"peak_in_flight"`
+	LateSends     uint64            `json:"late_sends"`
 	Latency       Percentiles       `json:"latency"`
 	ServiceTime   Percentiles       `json:"service_time"`
 	ErrorsByKind  map[string]uint64 `json:"errors_by_kind,omitempty"`
+	ErrorSamples  map[string]string `json:"error_samples,omitempty"`
 	Thresholds    []ThresholdResult `json:"thresholds,omitempty"`
 	Passed        bool              `json:"passed"`
 }
@@ -329,10 +338,28 @@ type Summary struct {
 // Summary returns r's summary.
 func (r Report) Summary() Summary {
 	return Summary{
-		Mode: r.Mode, Target: r.Config.Target, Task: r.Config.Task, Status: r.Status, StopReason: r.StopReason,
-		Elapsed: r.Elapsed, Requests: r.Requests, Succeeded: r.Succeeded, Errors: r.Errors, Dropped: r.Dropped,
+		ID: r.ID, Mode: r.Mode, Target: r.Config.Target, Task: r.Config.Task, Status: r.Status, StopReason: r.StopReason,
+		StartedAt: r.StartedAt, EndedAt: r.EndedAt, Elapsed: r.Elapsed, SendWindow: r.SendWindow,
+		Requests: r.Requests, Completed: r.Completed, Succeeded: r.Succeeded, Errors: r.Errors, Dropped: r.Dropped,
 		ErrorRate: r.ErrorRate, RequestedRate: r.RequestedRate, AchievedRate: r.AchievedRate,
-		Throughput: r.Throughput, Users: r.Config.Users, Latency: r.Latency, ServiceTime: r.ServiceTime,
-		ErrorsByKind: r.ErrorsByKind, Thresholds: r.Thresholds, Passed: r.Passed,
+		Throughput: r.Throughput, Users: r.Config.Users, PeakInFlight: r.PeakInFlight, LateSends: r.LateSends,
+		Latency: r.Latency, ServiceTime: r.ServiceTime,
+		ErrorsByKind: r.ErrorsByKind, ErrorSamples: r.ErrorSamples, Thresholds: r.Thresholds, Passed: r.Passed,
 	}
+}
+
+// Report rebuilds a Report from s; the caller adds Config, Hardware, Series
+// and Meta (stored beside the summary).
+func (s Summary) Report() Report {
+	r := Report{
+		ID: s.ID, Mode: s.Mode, Status: s.Status, StopReason: s.StopReason,
+		StartedAt: s.StartedAt, EndedAt: s.EndedAt, Elapsed: s.Elapsed, SendWindow: s.SendWindow,
+		Requests: s.Requests, Completed: s.Completed, Succeeded: s.Succeeded, Errors: s.Errors, Dropped: s.Dropped,
+		ErrorRate: s.ErrorRate, RequestedRate: s.RequestedRate, AchievedRate: s.AchievedRate,
+		Throughput: s.Throughput, PeakInFlight: s.PeakInFlight, LateSends: s.LateSends,
+		Latency: s.Latency, ServiceTime: s.ServiceTime,
+		ErrorsByKind: s.ErrorsByKind, ErrorSamples: s.ErrorSamples, Thresholds: s.Thresholds, Passed: s.Passed,
+	}
+	r.Config.Target, r.Config.Task, r.Config.Users = s.Target, s.Task, s.Users
+	return r
 }
