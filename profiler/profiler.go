@@ -22,7 +22,9 @@ const (
 )
 
 // HTTPOp names the operation of an HTTP route, e.g. HTTPOp("POST /v1/analyze").
-func HTTPOp(route string) string { return "http:" + route }
+func HTTPOp(route string) string { return httpOpPrefix + route }
+
+const httpOpPrefix = "http:"
 
 // Engine stage names.
 const (

@@ -1,6 +1,9 @@
 package profiler
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Snapshot is a point-in-time view of every live statistic, small enough to
 // push to a UI at 4 Hz. Rolling windows cover the last complete seconds.
@@ -19,8 +22,9 @@ type Snapshot struct {
 	GPU           GPUStats           `json:"gpu"`
 }
 
-// Throughput is requests (all operations) and texts per second over the
-// rolling windows, and totals since start.
+// Throughput is requests and texts per second over the rolling windows, and
+// totals since start. Requests are the operations other than HTTP routes
+// (HTTPOp), which record the same requests a second time.
 type Throughput struct {
 	RequestsPerSec1s  float64 `json:"requests_per_s_1s"`
 	RequestsPerSec10s float64 `json:"requests_per_s_10s"`
@@ -79,6 +83,9 @@ func (p *Profiler) Snapshot() Snapshot {
 	for _, o := range ops {
 		st := o.stats(sec)
 		s.Ops = append(s.Ops, st)
+		if strings.HasPrefix(st.Name, httpOpPrefix) {
+			continue // the same requests are counted by their operation
+		}
 		s.Throughput.Requests += st.Total.Count
 		for _, w := range st.Windows {
 			switch w.Window {
