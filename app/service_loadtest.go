@@ -130,16 +130,19 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 		s.lt.mu.Unlock()
 		return LoadTestStatus{}, ErrLoadTestActive
 	}
-	if s.isClosed() {
+	s.mu.Lock() // closed and wg.Add together, so Close never waits while a run is being added
+	if s.closed {
+		s.mu.Unlock()
 		s.lt.mu.Unlock()
 		return LoadTestStatus{}, ErrServiceClosed
 	}
+	s.wg.Add(1)
+	s.mu.Unlock()
 	ctx, cancel := context.WithCancel(s.ctx)
 	st = &LoadTestStatus{ID: "run-" + newID(), State: StateRunning, Config: &cfg}
 	s.lt.current, s.lt.cancel, s.lt.done = st, cancel, make(chan struct{})
 	done := s.lt.done
 	first := *st
-	s.wg.Add(1)
 	s.lt.mu.Unlock()
 
 	go func() {

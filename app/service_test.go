@@ -213,3 +213,40 @@ func TestServiceImportFiles(t *testing.T) {
 		t.Errorf("import of a .pdf: err = %v, want ErrBadRequest", err)
 	}
 }
+
+// chanEmitter records events (the desktop shell's emitter is Wails').
+type chanEmitter chan string
+
+func (c chanEmitter) Emit(event string, payload any) {
+	select {
+	case c <- event:
+	default:
+	}
+}
+
+func TestServiceEmitterOnlyWhileListening(t *testing.T) {
+	em := make(chanEmitter, 100)
+	cfg := testConfig(t)
+	cfg.Emitter = em
+	svc := newService(t, cfg)
+	svc.SetLiveMetrics(true)
+	select {
+	case ev := <-em:
+		if ev != app.EventMetrics {
+			t.Fatalf("event %q, want metrics", ev)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no metrics event while listening")
+	}
+	svc.SetLiveMetrics(false)
+	// At most one snapshot may still be on its way; after three intervals
+	// nothing more arrives.
+	time.Sleep(app.MetricsInterval)
+	for len(em) > 0 {
+		<-em
+	}
+	time.Sleep(3 * app.MetricsInterval)
+	if n := len(em); n != 0 {
+		t.Errorf("%d events after SetLiveMetrics(false)", n)
+	}
+}
