@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -301,4 +302,44 @@ func TestSummaryRoundTrip(t *testing.T) {
 	if string(got) != string(want) {
 		t.Fatalf("report does not round-trip through its summary:\n got %s\nwant %s", got, want)
 	}
+}
+
+func TestRampUp(t *testing.T) {
+	t.Run("closed loop starts users evenly over the ramp", func(t *testing.T) {
+		// Each user sends once (the think time outlasts the run), so the
+		// start times are the users' start times.
+		var mu sync.Mutex
+		var starts []time.Duration
+		begin := time.Now()
+		lt := newLoadTest(t, profiler.LoadConfig{Users: 4, Ramp: 400 * time.Millisecond, Think: time.Hour, Duration: 500 * time.Millisecond})
+		r, err := lt.Run(context.Background(), func(context.Context, uint64) error {
+			mu.Lock()
+			starts = append(starts, time.Since(begin))
+			mu.Unlock()
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Requests != 4 || len(starts) != 4 {
+			t.Fatalf("%d requests, want one per user", r.Requests)
+		}
+		slices.Sort(starts)
+		for i, s := range starts {
+			if s < time.Duration(i)*100*time.Millisecond {
+				t.Fatalf("user %d started at %v, before its ramp slot %v", i, s, time.Duration(i)*100*time.Millisecond)
+			}
+		}
+	})
+	t.Run("open loop ramps the rate", func(t *testing.T) {
+		// 0 → 200/s over 1 s: 100 requests (half the constant rate's 200).
+		lt := newLoadTest(t, profiler.LoadConfig{Rate: 200, Ramp: time.Second, Duration: time.Second})
+		r, err := lt.Run(context.Background(), noop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Requests != 100 || r.StopReason != profiler.StopDuration {
+			t.Fatalf("%d requests, stopped by %s; want 100, duration", r.Requests, r.StopReason)
+		}
+	})
 }
