@@ -340,6 +340,11 @@ func TestConcurrentObserveAndSnapshot(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// Run samples the system at once; wait for that sample before stopping it.
+	deadline := time.Now().Add(10 * time.Second)
+	for p.Snapshot().System.SampledAt.IsZero() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	cancel()
 	if err := <-runDone; err != nil {
 		t.Fatalf("Run = %v", err)
