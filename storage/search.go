@@ -9,13 +9,14 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Query selects documents. Every set field narrows the result (AND).
 type Query struct {
 	// Text is searched as plain words (never FTS5 syntax): every word must
 	// occur; the last word also matches as a prefix unless Text ends in a
-	// space. Quotes, *, parentheses, AND/OR/NOT/NEAR are just words or
+	// space or it is shorter than 3 letters. Quotes, *, parentheses, AND/OR/NOT/NEAR are just words or
 	// separators. Text with no word characters matches nothing.
 	Text        string
 	Sentiment   string    // label of a sentiment analysis, e.g. "POSITIVE"
@@ -77,6 +78,20 @@ const (
 	previewRunes = 300
 )
 
+// minPrefixRunes is the shortest last word that MatchExpr turns into a
+// prefix query.
+const minPrefixRunes = 3
+
+func countTokenRunes(s string) int {
+	n := 0
+	for _, r := range s {
+		if isTokenRune(r) {
+			n++
+		}
+	}
+	return n
+}
+
 // isTokenRune reports whether FTS5's unicode61 tokenizer keeps r in a token
 // (letters, numbers, private use); every other rune separates tokens.
 func isTokenRune(r rune) bool {
@@ -86,7 +101,8 @@ func isTokenRune(r rune) bool {
 // MatchExpr turns user text into a safe FTS5 MATCH expression: every
 // whitespace-separated word becomes a quoted phrase (inner quotes doubled),
 // words without any token character are dropped, and the last word becomes
-// a prefix query unless text ends in white space. The phrases are ANDed.
+// a prefix query unless text ends in white space or the word has fewer than
+// 3 letters or digits. The phrases are ANDed.
 // It returns "" when no word is left (nothing can match).
 func MatchExpr(text string) string {
 	fields := strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == 0 })
@@ -100,12 +116,12 @@ func MatchExpr(text string) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	last := []rune(text)
-	if r := last[len(last)-1]; !unicode.IsSpace(r) {
-		// The last word was kept only if it had a token rune; check it is
-		// the final field.
+	// Prefix-match the word being typed, once it has minPrefixRunes token
+	// runes: a shorter prefix matches so many terms that FTS5 must merge
+	// most of the index.
+	if r, _ := utf8.DecodeLastRuneInString(text); !unicode.IsSpace(r) && r != 0 {
 		lf := fields[len(fields)-1]
-		if strings.IndexFunc(lf, isTokenRune) >= 0 {
+		if countTokenRunes(lf) >= minPrefixRunes {
 			parts[len(parts)-1] += "*"
 		}
 	}
@@ -227,7 +243,12 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	from, where, args := whereClause(q, match)
 	if q.WithTotal {
-		if err := db.rdb.QueryRowContext(ctx, "SELECT count(*) FROM "+from+joinWhere(where), args...).Scan(&page.Total); err != nil {
+		countSQL := "SELECT count(*) FROM " + from + joinWhere(where)
+		if match != "" && len(where) == 1 {
+			// Text only: count in the full-text index without the join.
+			countSQL = "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?"
+		}
+		if err := db.rdb.QueryRowContext(ctx, countSQL, args...).Scan(&page.Total); err != nil {
 			return page, fmt.Errorf("search count: %w", err)
 		}
 	}

@@ -85,7 +85,7 @@ func expect(docs []corpusDoc, q storage.Query) []storage.DocID {
 		ok := true
 		for i, term := range terms {
 			found := slices.ContainsFunc(words, func(w string) bool {
-				if i == len(terms)-1 && prefixLast {
+				if i == len(terms)-1 && prefixLast && len([]rune(term)) >= 3 {
 					return strings.HasPrefix(w, term)
 				}
 				return w == term
@@ -172,6 +172,7 @@ func TestSearchFiltersAndKeysetPaging(t *testing.T) {
 		{Text: "alpha"},
 		{Text: "alp"},         // prefix on the last word
 		{Text: "alp "},        // no prefix once the word is finished
+		{Text: "al"},          // no prefix under 3 letters
 		{Text: "Alpha bravo"}, // AND, case-insensitive
 		{Text: "echo golf hot"},
 		{Sentiment: "NEGATIVE"},
@@ -307,7 +308,8 @@ func TestMatchExpr(t *testing.T) {
 		"foo":            `"foo"*`,
 		"foo ":           `"foo"`,
 		`fo"o bar`:       `"fo""o" "bar"*`,
-		"a OR b":         `"a" "OR" "b"*`,
+		"a OR b":         `"a" "OR" "b"`,
+		"a OR bcd":       `"a" "OR" "bcd"*`,
 		"* ( )":          "",
 		"x *":            `"x"`,
 		"naïve café":     `"naïve" "café"*`,
