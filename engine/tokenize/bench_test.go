@@ -2,11 +2,11 @@ package tokenize_test
 
 import (
 	"os"
-	"syscall"
-	"time"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/nlpscope/nlpscope/engine/tokenize"
 )

@@ -127,3 +127,111 @@ func gpt2MatchAt(s []byte, i int) int {
 	_ = sz
 	return end
 }
+
+// llama3Regex is the split pattern of Llama 3 (and GPT-4's cl100k), matched
+// by hand like GPT-2's.
+const llama3Regex = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+
+type llama3Pattern struct{}
+
+func (llama3Pattern) find(s []byte, out []match) ([]match, error) {
+	if len(s) == 0 {
+		return append(out, match{0, 0, false}), nil
+	}
+	for i := 0; i < len(s); {
+		end := llama3MatchAt(s, i)
+		out = append(out, match{i, end, true})
+		i = end
+	}
+	return out, nil
+}
+
+// foldIs reports whether the character at s[i:] case-folds to the ASCII
+// letter c, returning its size.
+func foldIs(s []byte, i int, c byte) (int, bool) {
+	if i >= len(s) {
+		return 0, false
+	}
+	if s[i]|0x20 == c {
+		return 1, true
+	}
+	if c == 's' && i+1 < len(s) && s[i] == 0xC5 && s[i+1] == 0xBF { // ſ
+		return 2, true
+	}
+	return 0, false
+}
+
+func isNewline(r rune) bool { return r == '\r' || r == '\n' }
+
+func llama3MatchAt(s []byte, i int) int {
+	// (?i:'s|'t|'re|'ve|'m|'ll|'d)
+	if s[i] == '\'' {
+		for _, c := range []byte{'s', 't', 'm', 'd'} {
+			if n, ok := foldIs(s, i+1, c); ok {
+				return i + 1 + n
+			}
+		}
+		for _, pair := range [][2]byte{{'r', 'e'}, {'v', 'e'}, {'l', 'l'}} {
+			if n1, ok := foldIs(s, i+1, pair[0]); ok {
+				if n2, ok := foldIs(s, i+1+n1, pair[1]); ok {
+					return i + 1 + n1 + n2
+				}
+			}
+		}
+	}
+	r0, sz0 := decodeAt(s, i)
+	c0 := runeClass(r0)
+	// [^\r\n\p{L}\p{N}]?\p{L}+
+	if c0 == clsLetter {
+		return runEnd(s, i, clsLetter)
+	}
+	if c0 != clsNumber && !isNewline(r0) && i+sz0 < len(s) {
+		if r1, _ := decodeAt(s, i+sz0); runeClass(r1) == clsLetter {
+			return runEnd(s, i+sz0, clsLetter)
+		}
+	}
+	// \p{N}{1,3}
+	if c0 == clsNumber {
+		j := i
+		for k := 0; k < 3 && j < len(s); k++ {
+			r, sz := decodeAt(s, j)
+			if runeClass(r) != clsNumber {
+				break
+			}
+			j += sz
+		}
+		return j
+	}
+	// ' ?[^\s\p{L}\p{N}]+[\r\n]*'
+	j := i
+	if s[j] == ' ' && j+1 < len(s) {
+		if r1, _ := decodeAt(s, j+1); runeClass(r1) == clsOther {
+			j++
+		}
+	}
+	if r, _ := decodeAt(s, j); runeClass(r) == clsOther {
+		j = runEnd(s, j, clsOther)
+		for j < len(s) && (s[j] == '\r' || s[j] == '\n') {
+			j++
+		}
+		return j
+	}
+	// whitespace from here on
+	end := runEnd(s, i, clsSpace)
+	// \s*[\r\n]+: up to the end of the last newline in the run
+	for k := end; k > i; {
+		r, sz := utf8.DecodeLastRune(s[i:k])
+		if isNewline(r) {
+			return k
+		}
+		k -= sz
+	}
+	// \s+(?!\S) then \s+
+	if end == len(s) {
+		return end
+	}
+	if _, lsz := utf8.DecodeLastRune(s[i:end]); end-lsz > i {
+		return end - lsz
+	}
+	return end
+}

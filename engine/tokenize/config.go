@@ -230,8 +230,13 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		if err != nil {
 			return nil, err
 		}
-		if c.Pattern.Regex != nil && *c.Pattern.Regex == gpt2Regex {
-			p = gpt2Pattern{}
+		if c.Pattern.Regex != nil {
+			switch *c.Pattern.Regex {
+			case gpt2Regex:
+				p = gpt2Pattern{}
+			case llama3Regex:
+				p = llama3Pattern{}
+			}
 		}
 		if c.Invert {
 			p = invertPattern{p}

@@ -178,4 +178,3 @@ func (m *unigram) tokenize(sc *scratch, w []byte, out []mtok) ([]mtok, error) {
 	}
 	return out, nil
 }
-

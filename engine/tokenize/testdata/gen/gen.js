@@ -74,6 +74,7 @@ const corpus = [
   'x'.repeat(250) + ' tail',
   'é'.repeat(120),
   "don't can't won't I'm you're we've they'll he'd",
+  "IT'S I'LL x'Ve it'ſ 'ſx '\u212Ax !!abc ?\r\n\r\ny 12345 \u00a0 x \t\n\n  x",
   'U.S.A. e.g. i.e. Mr. Smith',
   'email@example.com https://example.com/path?q=1&r=2#frag',
   '$100.50 €20 £5 ¥1000 50% 3.14159 1,000,000',
