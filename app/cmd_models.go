@@ -635,6 +635,7 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	fset.BoolVar(&o.Asymmetric, "asymmetric", false, "asymmetric weights (with a zero point)")
 	fset.BoolVar(&o.ReduceRange, "reduce-range", false, "7-bit weights (x86 CPUs without VNNI)")
 	fset.BoolVar(&o.Fused, "fused", false, "write com.microsoft DynamicQuantizeMatMul nodes")
+	fset.BoolVar(&o.Embeddings, "embeddings", false, "also quantize Gather embedding tables (per-row int8: much smaller, no faster)")
 	fset.IntVar(&o.MinElements, "min-elements", 0, "weights with fewer values stay fp32 (0 = 1024)")
 	fset.IntVar(&o.MinColumns, "min-columns", 0, "weights with fewer output columns stay fp32 (0 = 8)")
 	out := fset.String("out", QuantizedFile, "output file `name`, written next to the fp32 model")
@@ -642,7 +643,7 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	cmpFlags := compareFlags(fset)
 	pos, ok := m.parse(std, fset, args)
 	if !ok || len(pos) != 1 || strings.ContainsAny(*out, `/\`) {
-		fmt.Fprintln(std.Err, "usage: nlpscope models quantize MODEL [--per-channel] [--asymmetric] [--reduce-range] [--fused] [--out NAME] [--no-compare] [--texts FILE] [--json]")
+		fmt.Fprintln(std.Err, "usage: nlpscope models quantize MODEL [--per-channel] [--asymmetric] [--reduce-range] [--fused] [--embeddings] [--out NAME] [--no-compare] [--texts FILE] [--json]")
 		return ExitUsage
 	}
 	ref, err := m.resolve(pos[0])
@@ -716,7 +717,7 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 		return printJSON(std, res)
 	}
 	fmt.Fprintf(std.Out, "%s: %s -> %s\n", ref.Name, ref.ONNX, outPath)
-	fmt.Fprintf(std.Out, "scheme %s; %d weights quantized, %d MatMul/Gemm left fp32\n", rep.Scheme, len(rep.Quantized), len(rep.Skipped))
+	fmt.Fprintf(std.Out, "scheme %s; %d weights quantized, %d nodes left fp32\n", rep.Scheme, len(rep.Quantized), len(rep.Skipped))
 	fmt.Fprintf(std.Out, "size %s -> %s (%.1f%%)\n", sizeString(rep.InputBytes), sizeString(rep.OutputBytes), 100*float64(rep.OutputBytes)/float64(rep.InputBytes))
 	for _, s := range rep.Skipped {
 		fmt.Fprintf(std.Out, "  fp32: %s %s: %s\n", s.Op, s.Node, s.Reason)
@@ -956,71 +957,93 @@ func printCompare(w io.Writer, c CompareReport) {
 	}
 }
 
-// variantRun is what one variant computed.
+// variantRun is one variant's engine and what it computed.
 type variantRun struct {
+	e         *engine.Engine
+	task      engine.Task
 	stats     VariantStats
 	sentiment []engine.Sentiment
 	entities  []engine.Entities
+	d1, d32   []time.Duration
 }
 
-func runVariant(ctx context.Context, r modelRef, task engine.Task, provider string, texts []string, rounds int) (variantRun, error) {
-	var vr variantRun
+func newVariant(ctx context.Context, r modelRef, task engine.Task, provider string) (*variantRun, error) {
 	e, err := engine.New(engine.Config{
 		Provider: provider,
 		Tuning:   engine.Tuning{CacheEntries: -1, MaxBatchSize: 32, MaxDelay: time.Millisecond},
 	}, nil)
 	if err != nil {
-		return vr, err
+		return nil, err
 	}
-	defer e.Close()
 	info, err := e.LoadModel(ctx, task, r.src())
 	if err != nil {
-		return vr, err
+		e.Close()
+		return nil, err
 	}
-	vr.stats = VariantStats{Provider: e.Runtime().Provider, SizeBytes: info.SizeBytes, Note: e.Runtime().Note}
-	vr.stats.ONNXFile = onnxName(r.ONNX)
+	rt := e.Runtime()
+	return &variantRun{e: e, task: task, stats: VariantStats{
+		ONNXFile: onnxName(r.ONNX), Provider: rt.Provider, SizeBytes: info.SizeBytes, Note: rt.Note,
+	}}, nil
+}
+
+// run computes texts in one call and keeps the results.
+func (v *variantRun) run(ctx context.Context, texts []string) error {
 	opts := engine.Options{NoCache: true}
-	batch := func(ts []string) error {
-		if task == engine.TaskEntities {
-			res, err := e.EntitiesBatch(ctx, ts, opts)
-			vr.entities = res
-			return err
-		}
-		res, err := e.SentimentBatch(ctx, ts, opts)
-		vr.sentiment = res
+	var err error
+	if v.task == engine.TaskEntities {
+		v.entities, err = v.e.EntitiesBatch(ctx, texts, opts)
+	} else {
+		v.sentiment, err = v.e.SentimentBatch(ctx, texts, opts)
+	}
+	return err
+}
+
+func (v *variantRun) timed(ctx context.Context, texts []string, into *[]time.Duration) error {
+	start := time.Now()
+	if err := v.run(ctx, texts); err != nil {
 		return err
 	}
+	*into = append(*into, time.Since(start))
+	return nil
+}
+
+// measure times both variants in alternation (so that machine noise and
+// warm-up hit both alike): per round, single texts, then a batch of 32.
+func measure(ctx context.Context, vs []*variantRun, texts []string, rounds int) error {
 	b32 := make([]string, 32)
 	for i := range b32 {
 		b32[i] = texts[i%len(texts)]
 	}
-	if err := batch(b32); err != nil { // warm-up
-		return vr, err
+	for _, v := range vs { // warm-up
+		if err := v.run(ctx, b32); err != nil {
+			return err
+		}
 	}
-	var d1, d32 []time.Duration
 	for i := 0; i < rounds; i++ {
 		for _, t := range texts[:min(len(texts), 8)] {
-			start := time.Now()
-			if err := batch([]string{t}); err != nil {
-				return vr, err
+			for _, v := range vs {
+				if err := v.timed(ctx, []string{t}, &v.d1); err != nil {
+					return err
+				}
 			}
-			d1 = append(d1, time.Since(start))
 		}
-		start := time.Now()
-		if err := batch(b32); err != nil {
-			return vr, err
+		for _, v := range vs {
+			if err := v.timed(ctx, b32, &v.d32); err != nil {
+				return err
+			}
 		}
-		d32 = append(d32, time.Since(start))
 	}
-	vr.stats.Batch1, vr.stats.Batch32 = median(d1), median(d32)
-	if vr.stats.Batch32 > 0 {
-		vr.stats.TextsPerS = 32 / vr.stats.Batch32.Seconds()
+	for _, v := range vs {
+		v.stats.Batch1, v.stats.Batch32 = median(v.d1), median(v.d32)
+		if v.stats.Batch32 > 0 {
+			v.stats.TextsPerS = 32 / v.stats.Batch32.Seconds()
+		}
+		// The results compared are those of all texts in one call.
+		if err := v.run(ctx, texts); err != nil {
+			return err
+		}
 	}
-	// The results compared are those of all texts in one call.
-	if err := batch(texts); err != nil {
-		return vr, err
-	}
-	return vr, nil
+	return nil
 }
 
 func onnxName(f string) string {
@@ -1046,13 +1069,18 @@ func compareModels(ctx context.Context, a, b modelRef, task engine.Task, pa, pb 
 		return CompareReport{}, err
 	}
 	rounds := max(*o.rounds, 1)
-	ra, err := runVariant(ctx, a, task, pa, texts, rounds)
+	ra, err := newVariant(ctx, a, task, pa)
 	if err != nil {
 		return CompareReport{}, fmt.Errorf("%s on %s: %w", onnxName(a.ONNX), pa, err)
 	}
-	rb, err := runVariant(ctx, b, task, pb, texts, rounds)
+	defer ra.e.Close()
+	rb, err := newVariant(ctx, b, task, pb)
 	if err != nil {
 		return CompareReport{}, fmt.Errorf("%s on %s: %w", onnxName(b.ONNX), pb, err)
+	}
+	defer rb.e.Close()
+	if err := measure(ctx, []*variantRun{ra, rb}, texts, rounds); err != nil {
+		return CompareReport{}, err
 	}
 	c := CompareReport{Model: a.Name, Task: task, Texts: len(texts), A: ra.stats, B: rb.stats}
 	for i, t := range texts {

@@ -22,9 +22,13 @@
 //
 // What stays fp32, and why:
 //
-//   - Gather (token, position and type embeddings): a lookup, not compute;
-//     quantizing it saves file size but no time, and embedding error feeds
-//     every layer.
+//   - Gather (token, position and type embeddings), unless
+//     Options.Embeddings: a lookup, not compute, so quantizing it saves file
+//     size and memory but no time, and embedding error feeds every layer.
+//     With Options.Embeddings a constant rank-2 table gathered on axis 0
+//     becomes INT8 with one symmetric scale per row (per token):
+//     Gather(int8) → Cast(float) → Mul(Gather(row scales)). For BERT-sized
+//     vocabularies the table is a third of the model.
 //   - MatMul of two activations (attention scores Q·Kᵀ and probabilities·V):
 //     no constant weight to quantize; their range changes per input.
 //   - Small weights (fewer than Options.MinElements values) and narrow ones
@@ -65,6 +69,7 @@ type Options struct {
 	Asymmetric  bool     // weights use a zero point (range -128..127) instead of symmetric -127..127
 	ReduceRange bool     // 7-bit weights: avoids u8×s8 overflow on x86 CPUs without VNNI
 	Fused       bool     // write com.microsoft DynamicQuantizeMatMul instead of standard ONNX ops
+	Embeddings  bool     // also quantize Gather embedding tables (per-row symmetric int8)
 	MinElements int      // weights with fewer values stay fp32; 0 = 1024
 	MinColumns  int      // weights with fewer output columns stay fp32; 0 = 8
 	Exclude     []string // node names to leave in fp32
@@ -98,6 +103,9 @@ func (o Options) Scheme() string {
 	}
 	if o.Fused {
 		s += " fused"
+	}
+	if o.Embeddings {
+		s += " +embeddings"
 	}
 	return s
 }
@@ -338,6 +346,18 @@ func (r *rewriter) fresh(base string) string {
 func (r *rewriter) run(rep *Report) error {
 	for _, n := range r.g.GetNode() {
 		op := n.GetOpType()
+		if op == "Gather" && r.opts.Embeddings && (n.GetDomain() == "" || n.GetDomain() == "ai.onnx") {
+			if t, isInit := r.inits[n.GetInput()[0]]; isInit && len(n.GetInput()) == 2 && len(t.GetDims()) == 2 {
+				w, reason := r.rewriteGather(n)
+				if reason != "" {
+					rep.Skipped = append(rep.Skipped, Skipped{Node: n.GetName(), Op: op, Reason: reason})
+					r.nodes = append(r.nodes, n)
+				} else {
+					rep.Quantized = append(rep.Quantized, w)
+				}
+				continue
+			}
+		}
 		if (op != "MatMul" && op != "Gemm") || (n.GetDomain() != "" && n.GetDomain() != "ai.onnx") {
 			r.nodes = append(r.nodes, n)
 			continue
@@ -562,4 +582,57 @@ func (r *rewriter) scaledC(base, c string, beta float32) string {
 	out := r.fresh(c + "_beta_out")
 	r.nodes = append(r.nodes, node("Mul", r.fresh(base+"_beta_mul"), []string{c, bname}, []string{out}))
 	return out
+}
+
+// rewriteGather quantizes a constant embedding table read by Gather: INT8
+// rows with one symmetric scale each, dequantized after the lookup.
+func (r *rewriter) rewriteGather(n *onnxpb.NodeProto) (Weight, string) {
+	if r.exclude[n.GetName()] {
+		return Weight{}, "excluded by name"
+	}
+	if len(n.GetOutput()) != 1 {
+		return Weight{}, "unexpected outputs"
+	}
+	for _, at := range n.GetAttribute() {
+		if at.GetName() == "axis" && at.GetI() != 0 {
+			return Weight{}, "Gather on an axis other than 0"
+		}
+	}
+	data, idx := n.GetInput()[0], n.GetInput()[1]
+	t := r.inits[data]
+	dims := t.GetDims()
+	if len(dims) != 2 {
+		return Weight{}, fmt.Sprintf("table has rank %d, not 2", len(dims))
+	}
+	if dims[0]*dims[1] < int64(r.opts.MinElements) {
+		return Weight{}, fmt.Sprintf("small table (%d×%d < %d values)", dims[0], dims[1], r.opts.MinElements)
+	}
+	names, ok := r.weights["gather|"+data]
+	if !ok {
+		w, err := floats(t)
+		if err != nil {
+			return Weight{}, "table " + err.Error()
+		}
+		rows, cols := int(dims[0]), int(dims[1])
+		qt, scales := quantizeRows(w, rows, cols, r.opts.ReduceRange)
+		names = [3]string{r.fresh(data + "_quantized"), r.fresh(data + "_row_scale"), ""}
+		r.newInits = append(r.newInits,
+			int8Tensor(names[0], []int64{dims[0], dims[1]}, qt),
+			floatTensor(names[1], []int64{dims[0], 1}, scales))
+		r.weights["gather|"+data] = names
+	}
+	r.replaced[data] = true
+	base := n.GetName()
+	if base == "" {
+		base = n.GetOutput()[0]
+	}
+	y := n.GetOutput()[0]
+	gq, gf, gs := r.fresh(y+"_quantized"), r.fresh(y+"_cast_out"), r.fresh(y+"_row_scale")
+	r.nodes = append(r.nodes,
+		node("Gather", r.fresh(base+"_quant"), []string{names[0], idx}, []string{gq}),
+		node("Cast", r.fresh(base+"_cast"), []string{gq}, []string{gf},
+			&onnxpb.AttributeProto{Name: ptr("to"), Type: ptr(onnxpb.AttributeProto_INT), I: ptr(int64(onnxpb.TensorProto_FLOAT))}),
+		node("Gather", r.fresh(base+"_scale_gather"), []string{names[1], idx}, []string{gs}),
+		node("Mul", r.fresh(base+"_dequant"), []string{gf, gs}, []string{y}))
+	return Weight{Node: n.GetName(), Op: "Gather", Name: data, Shape: [2]int64{dims[0], dims[1]}}, ""
 }

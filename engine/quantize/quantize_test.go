@@ -131,6 +131,24 @@ func TestDynamicRewritesMatMulAndGemm(t *testing.T) {
 	if err != nil || info.Quantized || info.Ops["MatMul"] != 8*cfg.Layers {
 		t.Errorf("Inspect(fp32) = %+v, %v", info, err)
 	}
+	// With Embeddings the word-embedding table is int8 too (one scale per
+	// row); the Gather of an activation (the [CLS] pick) is left alone.
+	outE, repE, err := quantize.Dynamic(in, quantize.Options{Embeddings: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mE := decode(t, outE)
+	if ops := opCount(mE); ops["Gather"] != 3 || len(repE.Quantized) != len(rep.Quantized)+1 || repE.OutputBytes >= rep.OutputBytes {
+		t.Errorf("embeddings: ops %v, %d quantized, %d bytes (without: %d)", ops, len(repE.Quantized), repE.OutputBytes, rep.OutputBytes)
+	}
+	for _, init := range mE.GetGraph().GetInitializer() {
+		if init.GetName() == "word_embeddings" {
+			t.Error("fp32 word_embeddings still in the model")
+		}
+		if init.GetName() == "word_embeddings_row_scale" && !slices.Equal(init.GetDims(), []int64{int64(cfg.Vocab), 1}) {
+			t.Errorf("row scales dims %v", init.GetDims())
+		}
+	}
 	if _, _, err := quantize.Dynamic(out, quantize.Options{}); !errors.Is(err, quantize.ErrAlreadyQuantized) {
 		t.Errorf("quantizing twice: err = %v, want ErrAlreadyQuantized", err)
 	}
@@ -157,6 +175,7 @@ func TestDynamicAgreesWithFP32(t *testing.T) {
 		{"per-channel asymmetric reduce-range", quantize.Options{PerChannel: true, Asymmetric: true, ReduceRange: true}, 0.2},
 		{"fused per-channel", quantize.Options{PerChannel: true, Fused: true}, 0.1},
 		{"fused per-tensor asymmetric", quantize.Options{Asymmetric: true, Fused: true}, 0.1},
+		{"per-channel with embeddings", quantize.Options{PerChannel: true, Embeddings: true}, 0.1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, rep, err := quantize.Dynamic(fp32, tc.opts)

@@ -95,6 +95,27 @@ func QuantizeMatrix(w []float32, rows, cols int, perChannel, symmetric, reduceRa
 	return q, p
 }
 
+// quantizeRows quantizes each row of a row-major [rows, cols] matrix to
+// symmetric int8 with its own scale (embedding tables: one scale per token).
+func quantizeRows(w []float32, rows, cols int, reduceRange bool) ([]int8, []float32) {
+	qmin, qmax := qRange(true, reduceRange)
+	q := make([]int8, len(w))
+	scales := make([]float32, rows)
+	for i := 0; i < rows; i++ {
+		row := w[i*cols : (i+1)*cols]
+		rmin, rmax := float32(0), float32(0)
+		for _, v := range row {
+			rmin, rmax = min(rmin, v), max(rmax, v)
+		}
+		s, zp := scaleZeroPoint(rmin, rmax, qmin, qmax, true)
+		scales[i] = s
+		for j, v := range row {
+			q[i*cols+j] = quantizeValue(v, s, zp, qmin, qmax)
+		}
+	}
+	return q, scales
+}
+
 // floats returns a FLOAT tensor's values, or an error naming why they cannot
 // be read (another type, external data, a size that does not match dims).
 func floats(t *onnxpb.TensorProto) ([]float32, error) {
