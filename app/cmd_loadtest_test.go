@@ -171,3 +171,24 @@ func TestLoadtestInproc(t *testing.T) {
 		t.Fatalf("meta = %v", r.Meta)
 	}
 }
+
+// TestLoadtestInprocDefaultModels runs both pipelines of the embedded
+// default models in closed loop.
+func TestLoadtestInprocDefaultModels(t *testing.T) {
+	if os.Getenv("NLPSCOPE_ORT_LIB") == "" {
+		t.Fatal("NLPSCOPE_ORT_LIB must point at libonnxruntime.so.1 (make setup)")
+	}
+	code, out, errOut := loadtestCLI(t, "--task", "analyze", "--users", "2", "--duration", "30s", "--max-requests", "20",
+		"--threshold", "errors==0", "--json")
+	if code != app.ExitOK {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	r := decodeReport(t, out)
+	if r.Requests != 20 || r.Succeeded != 20 || r.StopReason != profiler.StopMaxRequests || r.PeakInFlight > 2 {
+		t.Fatalf("report: sent %d ok %d stop %s peak %d errors %v", r.Requests, r.Succeeded, r.StopReason, r.PeakInFlight, r.ErrorSamples)
+	}
+	// Both models' hashes.
+	if h := strings.Split(r.Meta[profiler.MetaModelHash], ","); len(h) != 2 || len(h[0]) != 64 || len(h[1]) != 64 {
+		t.Fatalf("model hashes = %q", r.Meta[profiler.MetaModelHash])
+	}
+}
