@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 )
 
@@ -90,9 +91,22 @@ type CheckReport struct {
 // (OK false), not as an error.
 func (db *DB) Check(ctx context.Context) (CheckReport, error) {
 	var rep CheckReport
-	rows, err := db.rdb.QueryContext(ctx, "PRAGMA integrity_check")
+	// A fresh connection: pooled readers cache FTS5 index structure, and
+	// PRAGMA integrity_check's full-text part can read that stale cache
+	// after other connections have merged segments, reporting corruption
+	// that is not there.
+	p := url.Values{}
+	p.Set("mode", "ro")
+	p.Set("_busy_timeout", fmt.Sprint(db.cfg.BusyTimeout.Milliseconds()))
+	cdb, err := sql.Open("sqlite3", dsn(db.path, p))
 	if err != nil {
 		return rep, fmt.Errorf("check: %w", err)
+	}
+	defer cdb.Close()
+	cdb.SetMaxOpenConns(1)
+	rows, err := cdb.QueryContext(ctx, "PRAGMA integrity_check")
+	if err != nil {
+		return rep, fmt.Errorf("check: %w", mapErr(err))
 	}
 	for rows.Next() {
 		var s string
@@ -106,7 +120,7 @@ func (db *DB) Check(ctx context.Context) (CheckReport, error) {
 	if err := rows.Err(); err != nil {
 		return rep, fmt.Errorf("check: %w", err)
 	}
-	rows, err = db.rdb.QueryContext(ctx, "PRAGMA foreign_key_check")
+	rows, err = cdb.QueryContext(ctx, "PRAGMA foreign_key_check")
 	if err != nil {
 		return rep, fmt.Errorf("check: %w", err)
 	}

@@ -111,7 +111,7 @@ func TestGroupCommitConcurrent(t *testing.T) {
 			var mu sync.Mutex
 			got := map[storage.DocID]string{}
 			var wg sync.WaitGroup
-			errs := make(chan error, workers)
+			errs := make(chan error, workers+4)
 			for w := range workers {
 				wg.Go(func() {
 					for i := range each {
@@ -145,6 +145,28 @@ func TestGroupCommitConcurrent(t *testing.T) {
 					}
 				})
 			}
+			// Readers run alongside the writers and never see an error.
+			stopReaders := make(chan struct{})
+			var readers sync.WaitGroup
+			for range 2 {
+				readers.Go(func() {
+					for {
+						select {
+						case <-stopReaders:
+							return
+						default:
+						}
+						if _, err := db.Search(ctx, storage.Query{Text: "worker item", WithTotal: true}); err != nil {
+							errs <- fmt.Errorf("search during writes: %w", err)
+							return
+						}
+						if _, _, err := db.Lookup(ctx, "abc", storage.TaskSentiment, "", storage.TextHash("worker 1 item 1")); err != nil {
+							errs <- fmt.Errorf("lookup during writes: %w", err)
+							return
+						}
+					}
+				})
+			}
 			// A failing request in the middle of concurrent traffic fails alone.
 			wg.Go(func() {
 				r := sentimentResult("orphan", "POSITIVE")
@@ -154,6 +176,8 @@ func TestGroupCommitConcurrent(t *testing.T) {
 				}
 			})
 			wg.Wait()
+			close(stopReaders)
+			readers.Wait()
 			close(errs)
 			for err := range errs {
 				t.Fatal(err)
@@ -168,10 +192,20 @@ func TestGroupCommitConcurrent(t *testing.T) {
 					t.Fatalf("Get(%d) = %q, %v; want %q", id, d.Text, err, text)
 				}
 			}
+			// Full-text search on pooled readers sees every committed document.
+			if p, err := db.Search(ctx, storage.Query{Text: "worker item ", WithTotal: true, Limit: 1000}); err != nil || p.Total != int64(want) || len(p.Hits) != min(want, 1000) {
+				t.Fatalf("search after writes: total %d, %d hits, %v; want %d", p.Total, len(p.Hits), err, want)
+			}
 			if s := mustStats(t, db); s.Documents != int64(want) || s.Analyses != int64(want) {
 				t.Fatalf("stats %+v, want %d documents and analyses", s, want)
 			}
-			mustCheck(t, db)
+			if rep, err := db.Check(ctx); err != nil || !rep.OK {
+				raw := rawDB(t, db.Path())
+				var fresh string
+				raw.QueryRow("PRAGMA integrity_check").Scan(&fresh)
+				rep2, _ := db.Check(ctx)
+				t.Fatalf("Check: %+v %v; fresh connection: %s; again: %+v", rep, err, fresh, rep2)
+			}
 		})
 	}
 }
