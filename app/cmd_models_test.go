@@ -134,7 +134,12 @@ func TestModelsListInfoPullRemove(t *testing.T) {
 	badLabels := readFixture(t, "bad_labels")
 	badONNX := readFixture(t, "bad_not_onnx")
 	badTok := readFixture(t, "sentiment")
-	badTok["tokenizer.json"] = []byte(`{"version": "1.0", "model": {"type": "Unigram", "vocab": [["a", 0.0]]}}`)
+	var tj map[string]any
+	if err := json.Unmarshal(badTok["tokenizer.json"], &tj); err != nil {
+		t.Fatal(err)
+	}
+	tj["normalizer"] = map[string]any{"type": "NoSuchNormalizer"} // a component no tokenizer version has
+	badTok["tokenizer.json"], _ = json.Marshal(tj)
 	noTok := readFixture(t, "sentiment")
 	delete(noTok, "tokenizer.json")
 	miniHub(t, map[string]map[string][]byte{
