@@ -376,8 +376,17 @@ func TestHTTPModelsSettings(t *testing.T) {
 	s := newShell(t, testConfig(t), app.ServerConfig{})
 	var m app.ModelsResponse
 	s.do("GET", "/v1/models", nil, &m)
-	if len(m.Active) != 2 || m.Runtime.Provider != "cpu" || len(m.Available) != 2 {
+	if len(m.Active) != 2 || m.Runtime.Provider != "cpu" {
 		t.Fatalf("models = %+v", m)
+	}
+	avail := map[string]string{}
+	for _, a := range m.Available {
+		avail[a.Dir] = a.Task
+	}
+	for dir, task := range map[string]string{fixtureSentiment: "sentiment", fixtureNER: "entities", "embedded:sentiment": "sentiment", "embedded:ner": "entities"} {
+		if avail[dir] != task {
+			t.Errorf("available %v: want %s as %s", avail, dir, task)
+		}
 	}
 	var info struct{ ID, Task string }
 	resp, b := s.do("POST", "/v1/models/active", map[string]string{"task": "sentiment", "dir": fixtureSentiment, "name": "renamed"}, &info)

@@ -98,11 +98,14 @@ func dedupe(in []ModelChoice) []ModelChoice {
 	return out
 }
 
-// taskFromConfig guesses the task from a Hugging Face config.json: token
-// classification architectures are NER, sequence classification sentiment.
+// taskFromConfig guesses the task from a Hugging Face config.json: the
+// architecture name when it says (…ForTokenClassification,
+// …ForSequenceClassification), else the labels: BIO/IOB tags (B-X, I-X, O)
+// mean token classification.
 func taskFromConfig(b []byte) string {
 	var c struct {
-		Architectures []string `json:"architectures"`
+		Architectures []string          `json:"architectures"`
+		ID2Label      map[string]string `json:"id2label"`
 	}
 	if json.Unmarshal(b, &c) != nil {
 		return ""
@@ -115,5 +118,13 @@ func taskFromConfig(b []byte) string {
 			return string(engine.TaskSentiment)
 		}
 	}
-	return ""
+	if len(c.ID2Label) == 0 {
+		return ""
+	}
+	for _, l := range c.ID2Label {
+		if l != "O" && !strings.HasPrefix(l, "B-") && !strings.HasPrefix(l, "I-") {
+			return string(engine.TaskSentiment)
+		}
+	}
+	return string(engine.TaskEntities)
 }
