@@ -77,6 +77,7 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 	fs.Var(&f.headers, "header", "URL target: `Name: value` header, repeatable")
 	fs.BoolVar(&f.cache, "cache", false, "inproc: keep the engine's result cache on (off by default: repeated texts would measure the cache)")
 	f.svc = engineFlags(fs)
+	fs.Lookup("db").Usage = "save the run into this SQLite database `path` (default: not saved)"
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: nlpscope loadtest [--target inproc|URL] [--task sentiment|entities|analyze] (--rate R | --users N) [--duration D] [flags]")
 		fmt.Fprintln(stderr, "\nDrives the engine or an HTTP endpoint and reports latency percentiles, throughput and errors.")
@@ -172,6 +173,9 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
 		ht, err := loadtestHTTPTarget(f, texts)
 		if err != nil {
 			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
+			if errors.Is(err, profiler.ErrRemoteTarget) {
+				fmt.Fprintln(std.Err, "(pass --allow-remote to load-test another machine)")
+			}
 			return ExitUsage
 		}
 		defer ht.Close()
