@@ -335,44 +335,10 @@ func newChunk() *chunk {
 	return &chunk{recs: make([]Record, 0, analyzeChunk), ready: make(chan struct{})}
 }
 
-// process analyses a chunk's good records in one call; when that call fails
-// it retries them one by one so that each error lands on its own row.
+// process analyses a chunk and marks it ready.
 func (a *analyzer) process(ctx context.Context, c *chunk) {
 	defer close(c.ready)
-	c.results = make([]DocumentResult, len(c.recs))
-	c.errs = make([]error, len(c.recs))
-	var idx []int
-	r := a.base
-	r.source = c.recs[0].Source
-	for i, rec := range c.recs {
-		if rec.Err != nil {
-			c.errs[i] = rec.Err
-			continue
-		}
-		idx = append(idx, i)
-		r.texts = append(r.texts, rec.Text)
-		r.lines = append(r.lines, rec.Line)
-	}
-	if len(idx) == 0 {
-		return
-	}
-	res, err := a.svc.analyze(ctx, r)
-	if err == nil {
-		for j, i := range idx {
-			c.results[i] = res[j]
-		}
-		return
-	}
-	for _, i := range idx {
-		one := a.base
-		one.source, one.texts, one.lines = c.recs[i].Source, []string{c.recs[i].Text}, []int{c.recs[i].Line}
-		res, err := a.svc.analyze(ctx, one)
-		if err != nil {
-			c.errs[i] = err
-			continue
-		}
-		c.results[i] = res[0]
-	}
+	c.results, c.errs = a.svc.analyzeRecords(ctx, a.base, c.recs)
 }
 
 // resultEncoder writes one output record per input.

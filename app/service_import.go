@@ -292,34 +292,15 @@ func readRecords(r io.Reader, name string, opt InputOptions, fn func(Record) err
 	}
 }
 
-// importChunk analyses and stores one chunk; a failing chunk is retried text
-// by text so that one bad text does not fail its neighbours.
+// importChunk analyses and stores one chunk and counts the outcome.
 func (s *Service) importChunk(ctx context.Context, j *importJob, chunk []Record, base request) {
-	r := base
-	r.source = chunk[0].Source
-	for _, rec := range chunk {
-		r.texts = append(r.texts, rec.Text)
-		r.lines = append(r.lines, rec.Line)
-	}
-	_, err := s.analyze(ctx, r)
-	if err == nil {
-		j.mu.Lock()
-		j.status.Done += len(chunk)
-		j.mu.Unlock()
-		s.importProgress(j, false)
-		return
-	}
+	_, errs := s.analyzeRecords(ctx, base, chunk)
 	if ctx.Err() != nil {
-		return
+		return // cancelled: the import ends as cancelled, not as failed rows
 	}
-	for _, rec := range chunk {
-		one := base
-		one.source, one.texts, one.lines = rec.Source, []string{rec.Text}, []int{rec.Line}
-		if _, err := s.analyze(ctx, one); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			j.addError(InputError{Source: rec.Source, Line: rec.Line, Message: err.Error()})
+	for i, err := range errs {
+		if err != nil {
+			j.addError(InputError{Source: chunk[i].Source, Line: chunk[i].Line, Message: err.Error()})
 			continue
 		}
 		j.mu.Lock()
@@ -327,6 +308,48 @@ func (s *Service) importChunk(ctx context.Context, j *importJob, chunk []Record,
 		j.mu.Unlock()
 	}
 	s.importProgress(j, false)
+}
+
+// analyzeRecords analyses (and, per base, stores) the records of one source
+// in one request; records that already carry an error keep it. When the
+// request fails, the records are retried one by one so that each error lands
+// on its own record and good neighbours still succeed.
+func (s *Service) analyzeRecords(ctx context.Context, base request, recs []Record) ([]DocumentResult, []error) {
+	results := make([]DocumentResult, len(recs))
+	errs := make([]error, len(recs))
+	var idx []int
+	r := base
+	for i, rec := range recs {
+		if rec.Err != nil {
+			errs[i] = rec.Err
+			continue
+		}
+		idx = append(idx, i)
+		r.source = rec.Source
+		r.texts = append(r.texts, rec.Text)
+		r.lines = append(r.lines, rec.Line)
+	}
+	if len(idx) == 0 {
+		return results, errs
+	}
+	res, err := s.analyze(ctx, r)
+	if err == nil {
+		for j, i := range idx {
+			results[i] = res[j]
+		}
+		return results, errs
+	}
+	for _, i := range idx {
+		one := base
+		one.source, one.texts, one.lines = recs[i].Source, []string{recs[i].Text}, []int{recs[i].Line}
+		res, err := s.analyze(ctx, one)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		results[i] = res[0]
+	}
+	return results, errs
 }
 
 // importProgress emits the job's status at most every MetricsInterval, and
