@@ -138,6 +138,17 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 			return nil, fmt.Errorf("%w: Strip: %v", ErrInvalid, err)
 		}
 		return stripNormalizer{c.Left, c.Right}, nil
+	case "Precompiled":
+		var c struct {
+			Charsmap *string `json:"precompiled_charsmap"`
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, fmt.Errorf("%w: Precompiled: %v", ErrInvalid, err)
+		}
+		if c.Charsmap == nil || *c.Charsmap == "" {
+			return nil, nil // an empty map changes nothing
+		}
+		return newPrecompiled(*c.Charsmap)
 	case "Sequence":
 		var c struct {
 			Normalizers []json.RawMessage `json:"normalizers"`

@@ -4,15 +4,14 @@
 //
 // Supported components:
 //   - normalizers: BertNormalizer, Lowercase, NFC, NFD, NFKC, NFKD,
-//     StripAccents, Replace, Prepend, Strip, Sequence;
+//     StripAccents, Replace, Prepend, Strip, Precompiled (SentencePiece
+//     character maps, as in XLM-R and T5 exports), Sequence;
 //   - pre-tokenizers: BertPreTokenizer, Whitespace, WhitespaceSplit,
 //     Punctuation, Digits, CharDelimiterSplit, ByteLevel, Split (string and
 //     regex patterns; regexes with lookaround run on regexp2, GPT-2's pattern
 //     is matched by hand), Metaspace, Sequence;
 //   - models: WordPiece, WordLevel, BPE (byte-level, merges as strings or
-//     pairs, ignore_merges, byte_fallback, fuse_unk), Unigram (byte_fallback;
-//     the Precompiled normalizer most SentencePiece exports carry is not
-//     supported);
+//     pairs, ignore_merges, byte_fallback, fuse_unk), Unigram (byte_fallback);
 //   - post-processors: BertProcessing, RobertaProcessing, ByteLevel,
 //     TemplateProcessing (single sequences), Sequence;
 //   - decoders (for Decode only): WordPiece, ByteLevel, Metaspace, Sequence;

@@ -27,7 +27,7 @@ func FuzzEncode(f *testing.F) {
 	names := []string{
 		"bert-base-uncased.json.gz", "wordlevel.json", "bpe-roberta.json",
 		"bpe-metaspace.json", "wordpiece-pretok.patch.json", "wordpiece-whitespace.patch.json",
-		"unigram-bytefallback.json.gz", "wordpiece-added.patch.json",
+		"unigram-bytefallback.json.gz", "wordpiece-added.patch.json", "unigram-precompiled.json.gz",
 	}
 	tks := make([]*tokenize.Tokenizer, len(names))
 	for i, n := range names {

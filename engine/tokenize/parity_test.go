@@ -229,6 +229,7 @@ func TestParity(t *testing.T) {
 		{"wordpiece-split.jsonl", "wordpiece-split.patch.json", true},
 		{"bpe-metaspace-pretok.jsonl", "bpe-metaspace-pretok.json", true},
 		{"unigram.jsonl", "unigram.json.gz", true},
+		{"unigram-precompiled.jsonl", "unigram-precompiled.json.gz", true},
 		{"unigram-bytefallback.jsonl", "unigram-bytefallback.json.gz", true},
 		{"cohere.jsonl", "cohere-tokenizer.json.gz", true},
 		{"llama-3.jsonl", "Meta-Llama-3-8B-Instruct.json.gz", true},
@@ -360,9 +361,9 @@ func TestUnsupported(t *testing.T) {
 	if !errors.Is(err, tokenize.ErrUnsupported) || !strings.Contains(err.Error(), "CharBPE") {
 		t.Errorf("CharBPE: got %v, want ErrUnsupported naming it", err)
 	}
-	_, err = tokenize.FromJSON([]byte(`{"normalizer":{"type":"Precompiled"},"model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}`))
-	if !errors.Is(err, tokenize.ErrUnsupported) || !strings.Contains(err.Error(), "Precompiled") {
-		t.Errorf("Precompiled: got %v", err)
+	_, err = tokenize.FromJSON([]byte(`{"normalizer":{"type":"Nmt"},"model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}`))
+	if !errors.Is(err, tokenize.ErrUnsupported) || !strings.Contains(err.Error(), "Nmt") {
+		t.Errorf("Nmt: got %v", err)
 	}
 	if _, err := tokenize.FromJSON([]byte(`{`)); !errors.Is(err, tokenize.ErrInvalid) {
 		t.Errorf("bad json: got %v, want ErrInvalid", err)

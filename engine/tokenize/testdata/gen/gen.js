@@ -411,7 +411,79 @@ function unigramFixture(byteFallback) {
   };
 }
 
+// buildCharsmap builds a SentencePiece precompiled_charsmap: a darts-clone
+// double-array trie (XOR addressing; units hold label, has-leaf flag and
+// child offset; leaves hold the value with bit 31 set) over the keys, then
+// the NUL-terminated replacement strings.
+function buildCharsmap(map) {
+  const keys = Object.keys(map).map((k) => Buffer.from(k, 'utf8')).sort(Buffer.compare);
+  const blob = [];
+  const root = { children: new Map() };
+  for (const k of keys) {
+    let n = root;
+    for (const b of k) {
+      if (!n.children.has(b)) n.children.set(b, { children: new Map() });
+      n = n.children.get(b);
+    }
+    n.value = blob.length;
+    blob.push(...Buffer.from(map[k.toString('utf8')], 'utf8'), 0);
+  }
+  const units = [];
+  const used = new Set([0]);
+  let maxBase = 0;
+  const ensure = (i) => { while (units.length <= i) units.push(0); };
+  const place = (node, pos) => {
+    const labels = [...node.children.keys()];
+    if (node.value !== undefined) labels.push(0);
+    if (!labels.length) return;
+    let off = 1;
+    while (!labels.every((l) => !used.has(pos ^ off ^ l))) off++;
+    if (off >= 1 << 21) throw new Error('charsmap too large');
+    maxBase = Math.max(maxBase, pos ^ off);
+    ensure(pos);
+    units[pos] = ((units[pos] & 0x3FF) | (off << 10)) >>> 0;
+    for (const l of labels) used.add(pos ^ off ^ l);
+    if (node.value !== undefined) {
+      ensure(pos ^ off);
+      units[pos ^ off] = (node.value | 0x80000000) >>> 0;
+      units[pos] = (units[pos] | (1 << 8)) >>> 0;
+    }
+    for (const [b, child] of node.children) {
+      ensure(pos ^ off ^ b);
+      units[pos ^ off ^ b] = b;
+    }
+    for (const [b, child] of node.children) place(child, pos ^ off ^ b);
+  };
+  place(root, 0);
+  // pad so that every XOR step from a used base stays inside the array,
+  // as darts-clone's block layout guarantees
+  ensure((maxBase | 0xFF) + 0x100);
+  const out = Buffer.alloc(4 + units.length * 4 + blob.length);
+  out.writeUInt32LE(units.length * 4, 0);
+  units.forEach((u, i) => out.writeUInt32LE(u >>> 0, 4 + 4 * i));
+  Buffer.from(blob).copy(out, 4 + units.length * 4);
+  return out.toString('base64');
+}
+
+// unigramPrecompiledFixture is the Unigram fixture with a Precompiled
+// normalizer (XLM-R / T5 style) mapping a few characters, with removals,
+// expansions, a multi-character key and prefixes of graphemes.
+function unigramPrecompiledFixture() {
+  const f = unigramFixture(true);
+  const map = {
+    'ﬁ': 'fi', '①': '1', '②': '2', 'Ａ': 'A', 'Ｋ': 'K', '\u00A0': ' ', '\u3000': ' ', '\u2009': ' ', '…': '...',
+    'e\u0301': 'é', 'Å': 'A', 'ß': 'ss', '½': '1⁄2', '\u{1F1EB}': 'F', '\t': ' ', '\n': ' ', '\r\n': ' ', 'İ': 'i\u0307',
+    '\u200B': '', '\u00AD': '', '\u0001': '', '\u200D': '', '\uFEFF': '', 'Σ': 'σ', 'ΐ': 'ΐ',
+  };
+  f.normalizer = { type: 'Sequence', normalizers: [
+    { type: 'Precompiled', precompiled_charsmap: buildCharsmap(map) },
+    { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
+  ] };
+  return f;
+}
+
 async function runGoldens() {
+  await golden('unigram-precompiled.json.gz', 'unigram-precompiled.jsonl');
   await golden('unigram.json.gz', 'unigram.jsonl');
   await golden('unigram-bytefallback.json.gz', 'unigram-bytefallback.jsonl');
   await golden('bert-base-uncased.json.gz', 'bert-base-uncased.jsonl');
@@ -449,6 +521,7 @@ async function runGoldens() {
   fs.writeFileSync(path.join(here, 'wordpiece-added.patch.json'), JSON.stringify(addedFixture(), null, 1));
   fs.writeFileSync(path.join(here, 'wordpiece-split.patch.json'), JSON.stringify(splitFixture(), null, 1));
   fs.writeFileSync(path.join(here, 'bpe-metaspace-pretok.json'), JSON.stringify(metaspacePreTokFixture()));
+  fs.writeFileSync(path.join(here, 'unigram-precompiled.json.gz'), zlib.gzipSync(JSON.stringify(unigramPrecompiledFixture()), { level: 9 }));
   fs.writeFileSync(path.join(here, 'unigram.json.gz'), zlib.gzipSync(JSON.stringify(unigramFixture(false)), { level: 9 }));
   fs.writeFileSync(path.join(here, 'unigram-bytefallback.json.gz'), zlib.gzipSync(JSON.stringify(unigramFixture(true)), { level: 9 }));
 
