@@ -2,6 +2,7 @@ package tokenize
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -81,6 +82,108 @@ func (d metaspaceDecoder) decode(tokens []string) []string {
 	return out
 }
 
+// replaceDecoder replaces a pattern in every token.
+type replaceDecoder struct {
+	pat     pattern
+	content string
+}
+
+func (d replaceDecoder) decode(tokens []string) []string {
+	out := make([]string, len(tokens))
+	for i, t := range tokens {
+		ms, err := d.pat.find([]byte(t), nil)
+		if err != nil {
+			out[i] = t
+			continue
+		}
+		var b strings.Builder
+		for _, m := range ms {
+			if m.isMatch {
+				b.WriteString(d.content)
+			} else {
+				b.WriteString(t[m.start:m.end])
+			}
+		}
+		out[i] = b.String()
+	}
+	return out
+}
+
+// byteFallbackDecoder turns runs of <0xNN> tokens back into text.
+type byteFallbackDecoder struct{}
+
+func (byteFallbackDecoder) decode(tokens []string) []string {
+	var out []string
+	var pending []byte
+	flush := func() {
+		if len(pending) == 0 {
+			return
+		}
+		if utf8.Valid(pending) {
+			out = append(out, string(pending))
+		} else {
+			for range pending {
+				out = append(out, "\uFFFD")
+			}
+		}
+		pending = pending[:0]
+	}
+	for _, t := range tokens {
+		if len(t) == 6 && strings.HasPrefix(t, "<0x") && t[5] == '>' {
+			if b, err := strconv.ParseUint(t[3:5], 16, 8); err == nil {
+				pending = append(pending, byte(b))
+				continue
+			}
+		}
+		flush()
+		out = append(out, t)
+	}
+	flush()
+	return out
+}
+
+type fuseDecoder struct{}
+
+func (fuseDecoder) decode(tokens []string) []string { return []string{strings.Join(tokens, "")} }
+
+// stripDecoder removes up to start leading and stop trailing content
+// characters from every token.
+type stripDecoder struct {
+	content     rune
+	start, stop int
+}
+
+func (d stripDecoder) decode(tokens []string) []string {
+	out := make([]string, len(tokens))
+	for i, t := range tokens {
+		rs := []rune(t)
+		a, b := 0, len(rs)
+		for k := 0; k < d.start && a < b && rs[a] == d.content; k++ {
+			a++
+		}
+		for k := 0; k < d.stop && b > a && rs[b-1] == d.content; k++ {
+			b--
+		}
+		out[i] = string(rs[a:b])
+	}
+	return out
+}
+
+// bpeDecoder turns the end-of-word suffix into spaces.
+type bpeDecoder struct{ suffix string }
+
+func (d bpeDecoder) decode(tokens []string) []string {
+	out := make([]string, len(tokens))
+	for i, t := range tokens {
+		rep := " "
+		if i == len(tokens)-1 {
+			rep = ""
+		}
+		out[i] = strings.ReplaceAll(t, d.suffix, rep)
+	}
+	return out
+}
+
 type joinDecoder struct{}
 
 func (joinDecoder) decode(tokens []string) []string { return []string{strings.Join(tokens, " ")} }
@@ -98,6 +201,11 @@ func parseDecoder(raw json.RawMessage) decoder {
 		Replacement   string            `json:"replacement"`
 		PrependScheme string            `json:"prepend_scheme"`
 		Decoders      []json.RawMessage `json:"decoders"`
+		Pattern       patternJSON       `json:"pattern"`
+		Content       string            `json:"content"`
+		Start         int               `json:"start"`
+		Stop          int               `json:"stop"`
+		Suffix        *string           `json:"suffix"`
 	}
 	if json.Unmarshal(raw, &c) != nil {
 		return joinDecoder{}
@@ -116,6 +224,28 @@ func parseDecoder(raw json.RawMessage) decoder {
 		return byteLevelDecoder{}
 	case "Metaspace":
 		return metaspaceDecoder{replacement: c.Replacement, prepend: c.PrependScheme != "never"}
+	case "Replace":
+		p, err := parsePattern(c.Pattern)
+		if err != nil {
+			return joinDecoder{}
+		}
+		return replaceDecoder{pat: p, content: c.Content}
+	case "ByteFallback":
+		return byteFallbackDecoder{}
+	case "Fuse":
+		return fuseDecoder{}
+	case "Strip":
+		rs := []rune(c.Content)
+		if len(rs) != 1 {
+			return joinDecoder{}
+		}
+		return stripDecoder{content: rs[0], start: c.Start, stop: c.Stop}
+	case "BPEDecoder":
+		d := bpeDecoder{suffix: "</w>"}
+		if c.Suffix != nil {
+			d.suffix = *c.Suffix
+		}
+		return d
 	case "Sequence":
 		var s decoderSeq
 		for _, r := range c.Decoders {
