@@ -2,6 +2,7 @@ package tokenize
 
 import (
 	"bytes"
+	"encoding/json"
 	"sort"
 	"unicode/utf8"
 )
@@ -19,6 +20,21 @@ type addedToken struct {
 	// text is what IDToToken and Decode give for the token: the content,
 	// normalized for normalized tokens (as Hugging Face does).
 	text string
+}
+
+// UnmarshalJSON reads an added token. Hugging Face requires every field;
+// a missing "normalized" is taken as its AddedToken default, true.
+func (a *addedToken) UnmarshalJSON(b []byte) error {
+	type plain addedToken
+	aux := struct {
+		*plain
+		Normalized *bool `json:"normalized"`
+	}{plain: (*plain)(a)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	a.Normalized = aux.Normalized == nil || *aux.Normalized
+	return nil
 }
 
 // addedMatcher finds added tokens in text, leftmost-longest, as Hugging

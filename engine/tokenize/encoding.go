@@ -45,25 +45,6 @@ func (e *Encoding) realloc(c int) {
 	e.WordIDs = append(make([]int, 0, c), e.WordIDs...)
 }
 
-// reset empties e, keeping its arrays.
-func (e *Encoding) reset() {
-	e.IDs, e.TypeIDs, e.AttentionMask = e.IDs[:0], e.TypeIDs[:0], e.AttentionMask[:0]
-	e.SpecialTokensMask, e.Tokens, e.Offsets, e.WordIDs = e.SpecialTokensMask[:0], e.Tokens[:0], e.Offsets[:0], e.WordIDs[:0]
-	e.Overflowing = nil
-}
-
-// detach returns a copy of e in fresh arrays of capacity c (at least its
-// length), overflowing windows included.
-func (e *Encoding) detach(c int) Encoding {
-	out := Encoding{IDs: e.IDs, TypeIDs: e.TypeIDs, AttentionMask: e.AttentionMask,
-		SpecialTokensMask: e.SpecialTokensMask, Tokens: e.Tokens, Offsets: e.Offsets, WordIDs: e.WordIDs}
-	out.realloc(c)
-	for i := range e.Overflowing {
-		out.Overflowing = append(out.Overflowing, e.Overflowing[i].detach(c))
-	}
-	return out
-}
-
 func (e *Encoding) push(id int64, typeID int64, tok string, off Offset, word int, special bool) {
 	e.IDs = append(e.IDs, id)
 	e.TypeIDs = append(e.TypeIDs, typeID)
@@ -150,8 +131,6 @@ func (e *Encoding) pad(length int, p *Padding) {
 	}
 	k := length - n
 	if p.Direction == "left" {
-		pre := func() {}
-		_ = pre
 		ids := make([]int64, 0, length)
 		tys := make([]int64, 0, length)
 		am := make([]int64, 0, length)

@@ -63,13 +63,6 @@ func (b *builder) addRune(r rune, al Offset) {
 	}
 }
 
-func (b *builder) addBytes(p []byte, al Offset) {
-	b.a.s = append(b.a.s, p...)
-	for range p {
-		b.a.align = append(b.a.align, al)
-	}
-}
-
 // copyFrom appends the normalized bytes [i, j) of n with their alignments.
 func (b *builder) copyFrom(n nstr, i, j int) {
 	b.a.s = append(b.a.s, n.s[i:j]...)

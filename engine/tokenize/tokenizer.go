@@ -30,6 +30,9 @@ type Tokenizer struct {
 	pool sync.Pool
 }
 
+// maxPooledBytes bounds the text buffers kept for reuse between calls.
+const maxPooledBytes = 1 << 20
+
 // scratch holds the buffers one Encode call reuses.
 type scratch struct {
 	arena
@@ -270,7 +273,12 @@ func (t *Tokenizer) EncodeBatch(texts []string, addSpecial bool) ([]Encoding, er
 // encodeSingle tokenizes, truncates, post-processes and pads one text.
 func (t *Tokenizer) encodeSingle(text string, o EncodeOptions, pad *Padding) (Encoding, error) {
 	sc := t.pool.Get().(*scratch)
-	defer t.pool.Put(sc)
+	defer func() {
+		if cap(sc.arena.s) > maxPooledBytes {
+			sc.arena = arena{} // do not keep a huge text's buffers around
+		}
+		t.pool.Put(sc)
+	}()
 	tr := t.truncation
 	if o.Truncation != nil {
 		tr = o.Truncation
