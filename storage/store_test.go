@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
@@ -262,4 +263,73 @@ func TestLookupReusesStoredAnalysis(t *testing.T) {
 	if s := mustStats(t, db); s.CacheHits != 2 || s.CacheMisses != 4 {
 		t.Fatalf("Stats cache = %d/%d", s.CacheHits, s.CacheMisses)
 	}
+}
+
+func TestStoreBatchLargerThanGroup(t *testing.T) {
+	db := openTest(t, func(c *storage.Config) { c.GroupCommitSize = 16 })
+	rs := make([]storage.Result, 1000)
+	for i := range rs {
+		rs[i] = sentimentResult(fmt.Sprintf("big batch %d", i), "POSITIVE")
+	}
+	ids, err := db.StoreBatch(context.Background(), rs)
+	if err != nil || len(ids) != len(rs) {
+		t.Fatalf("StoreBatch: %d ids, %v", len(ids), err)
+	}
+	for i := 1; i < len(ids); i++ {
+		if ids[i] != ids[i-1]+1 {
+			t.Fatalf("ids of one batch not consecutive: %d after %d", ids[i], ids[i-1])
+		}
+	}
+	if s := mustStats(t, db); s.Documents != 1000 {
+		t.Fatalf("documents = %d", s.Documents)
+	}
+}
+
+// Close while writers are busy: every write either is acknowledged (and is
+// then in the database) or fails with ErrClosed; none is lost or hangs.
+func TestCloseDuringWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "close.db")
+	db, err := storage.Open(context.Background(), storage.Config{Path: path, GroupCommitSize: 8}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var acked []storage.DocID
+	var wg sync.WaitGroup
+	started := make(chan struct{})
+	for w := range 8 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				id, err := db.Store(context.Background(), sentimentResult(fmt.Sprintf("w%d i%d", w, i), "P"))
+				if errors.Is(err, storage.ErrClosed) {
+					return
+				}
+				if err != nil {
+					t.Errorf("Store: %v", err)
+					return
+				}
+				mu.Lock()
+				acked = append(acked, id)
+				if len(acked) == 200 {
+					close(started)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	<-started
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	db2 := openAt(t, path)
+	if s := mustStats(t, db2); s.Documents != int64(len(acked)) {
+		t.Fatalf("%d documents after close, %d acknowledged", s.Documents, len(acked))
+	}
+	for _, id := range acked {
+		if _, err := db2.Get(context.Background(), id); err != nil {
+			t.Fatalf("acknowledged %d: %v", id, err)
+		}
+	}
+	mustCheck(t, db2)
 }
