@@ -31,7 +31,11 @@ type bpe struct {
 	mu     sync.Mutex
 }
 
-const bpeCacheMax = 10000
+// The BPE cache keeps up to bpeCacheMax words of at most bpeCacheWordBytes.
+const (
+	bpeCacheMax       = 10000
+	bpeCacheWordBytes = 256
+)
 
 func (m *bpe) vocab() *vocabulary { return m.v }
 
@@ -84,7 +88,7 @@ func (m *bpe) tokenize(sc *scratch, w []byte, out []mtok) ([]mtok, error) {
 		out = append(out, mtok{id: int(s.id), value: m.v.tok(int(s.id)), start: int(s.start), end: int(s.start + s.len)})
 	}
 	m.mu.Lock()
-	if m.cached < bpeCacheMax {
+	if m.cached < bpeCacheMax && len(w) <= bpeCacheWordBytes {
 		m.cached++
 		cp := append([]mtok(nil), out[base:]...)
 		m.cache.Store(string(w), cp)

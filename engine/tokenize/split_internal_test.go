@@ -25,7 +25,7 @@ func FuzzHandSplitters(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, c := range []struct {
-			name       string
+			name     string
 			hand, re pattern
 		}{{"gpt2", gpt2Pattern{}, gpt2}, {"llama3", llama3Pattern{}, llama3}} {
 			if c.name == "llama3" && strings.ContainsRune(s, 'ſ') {
