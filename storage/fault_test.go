@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -108,4 +109,19 @@ func TestVacuumAndStatsSizes(t *testing.T) {
 		t.Fatalf("after vacuum: %+v", s)
 	}
 	mustCheck(t, db)
+}
+
+// A new database that cannot be set up (here: a disk too full for the
+// schema) is reported and leaves no file behind.
+func TestOpenNewFailsCleanly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tiny.db")
+	_, err := storage.Open(context.Background(), storage.Config{Path: path, MaxPageCount: 3}, nil)
+	if !errors.Is(err, storage.ErrDiskFull) {
+		t.Fatalf("Open with no room for the schema: %v, want ErrDiskFull", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s left behind", p)
+		}
+	}
 }

@@ -154,7 +154,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("%w: %q: %v", ErrCannotOpen, path, err)
 	}
+	existed := false
 	if st, err := os.Stat(path); err == nil {
+		existed = true
 		if st.IsDir() {
 			return nil, fmt.Errorf("%w: %q is a directory", ErrCannotOpen, path)
 		}
@@ -165,6 +167,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("%w: %q: %v", ErrCannotOpen, path, err)
 	}
 
+	db, err := open(ctx, cfg, log, path)
+	if err != nil && !existed {
+		// Leave no empty or half-migrated file behind.
+		for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+			os.Remove(p)
+		}
+	}
+	return db, err
+}
+
+func open(ctx context.Context, cfg Config, log *slog.Logger, path string) (*DB, error) {
 	db := &DB{cfg: cfg, log: log, path: path}
 	if err := db.openWriter(ctx); err != nil {
 		return nil, err
@@ -183,6 +196,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*DB, error) {
 	rp.Set("mode", "ro")
 	rp.Set("_busy_timeout", fmt.Sprint(cfg.BusyTimeout.Milliseconds()))
 	rp.Set("_query_only", "1")
+	var err error
 	db.rdb, err = sql.Open("sqlite3", dsn(path, rp))
 	if err != nil {
 		db.closeWriterConn()
