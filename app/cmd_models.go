@@ -636,6 +636,7 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	fset.BoolVar(&o.ReduceRange, "reduce-range", false, "7-bit weights (x86 CPUs without VNNI)")
 	fset.BoolVar(&o.Fused, "fused", false, "write com.microsoft DynamicQuantizeMatMul nodes")
 	fset.BoolVar(&o.Embeddings, "embeddings", false, "also quantize Gather embedding tables (per-row int8: much smaller, no faster)")
+	fset.BoolVar(&o.Conv, "conv", false, "also quantize Conv weights (ConvInteger: smaller, but slower on ONNX Runtime's CPU)")
 	fset.IntVar(&o.MinElements, "min-elements", 0, "weights with fewer values stay fp32 (0 = 1024)")
 	fset.IntVar(&o.MinColumns, "min-columns", 0, "weights with fewer output columns stay fp32 (0 = 8)")
 	out := fset.String("out", QuantizedFile, "output file `name`, written next to the fp32 model")
@@ -643,7 +644,7 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	cmpFlags := compareFlags(fset)
 	pos, ok := m.parse(std, fset, args)
 	if !ok || len(pos) != 1 || strings.ContainsAny(*out, `/\`) {
-		fmt.Fprintln(std.Err, "usage: nlpscope models quantize MODEL [--per-channel] [--asymmetric] [--reduce-range] [--fused] [--embeddings] [--out NAME] [--no-compare] [--texts FILE] [--json]")
+		fmt.Fprintln(std.Err, "usage: nlpscope models quantize MODEL [--per-channel] [--asymmetric] [--reduce-range] [--fused] [--embeddings] [--conv] [--out NAME] [--no-compare] [--texts FILE | --eval JSONL] [--json]")
 		return ExitUsage
 	}
 	ref, err := m.resolve(pos[0])
@@ -697,11 +698,16 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 		fmt.Fprintf(std.Err, "nlpscope models quantize: %v\n", err)
 		return ExitFailure
 	}
+	defer func() {
+		if code != ExitOK {
+			os.Remove(outPath)
+		}
+	}()
 	qref := ref
 	qref.ONNX = outRel
-	if _, err := engine.InspectModel(qref.src()); err != nil {
-		os.Remove(outPath)
-		fmt.Fprintf(std.Err, "nlpscope models quantize: the quantized model does not load (removed): %v\n", err)
+	// The quantized model must load and run, not only parse.
+	if err := smokeRun(ctx, qref, fp32.Task); err != nil {
+		fmt.Fprintf(std.Err, "nlpscope models quantize: the quantized model does not run (removed): %v\n", err)
 		return ExitFailure
 	}
 	res := QuantizeResult{Model: ref.Name, Output: outPath, Report: rep}
@@ -795,14 +801,83 @@ func writeAtomic(p string, b []byte) error {
 // compareOpts tune a comparison.
 type compareOpts struct {
 	texts  *string
+	eval   *string
 	rounds *int
 }
 
 func compareFlags(fset *flag.FlagSet) compareOpts {
 	return compareOpts{
 		texts:  fset.String("texts", "", "`file` of texts, one per line, for the comparison (default: a built-in sample)"),
+		eval:   fset.String("eval", "", "labelled JSONL `file` ({\"text\", \"label\"} or {\"text\", \"entities\"}): compare on it and report accuracy / entity F1"),
 		rounds: fset.Int("rounds", 10, "timed rounds per batch size"),
 	}
+}
+
+// evalExample is one labelled text of an --eval file (the models/testdata
+// held-out format).
+type evalExample struct {
+	Text     string          `json:"text"`
+	Label    string          `json:"label"`
+	Entities []engine.Entity `json:"entities"`
+}
+
+func loadEval(path string) ([]evalExample, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []evalExample
+	for i, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var ex evalExample
+		if err := json.Unmarshal([]byte(line), &ex); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", path, i+1, err)
+		}
+		if strings.TrimSpace(ex.Text) == "" {
+			return nil, fmt.Errorf("%s:%d: no text", path, i+1)
+		}
+		out = append(out, ex)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s has no examples", path)
+	}
+	return out, nil
+}
+
+// score is label accuracy (sentiment) or exact-span entity micro F1 (NER).
+func score(task engine.Task, v *variantRun, gold []evalExample) float64 {
+	if task != engine.TaskEntities {
+		ok := 0
+		for i, ex := range gold {
+			if strings.EqualFold(v.sentiment[i].Label, ex.Label) {
+				ok++
+			}
+		}
+		return float64(ok) / float64(len(gold))
+	}
+	tp, fp, fn := 0, 0, 0
+	for i, ex := range gold {
+		want := map[string]bool{}
+		for _, e := range ex.Entities {
+			want[entityKey(e)] = true
+		}
+		for _, e := range v.entities[i].Entities {
+			if want[entityKey(e)] {
+				tp++
+				delete(want, entityKey(e))
+			} else {
+				fp++
+			}
+		}
+		fn += len(want)
+	}
+	if tp == 0 {
+		return 0
+	}
+	p, r := float64(tp)/float64(tp+fp), float64(tp)/float64(tp+fn)
+	return 2 * p * r / (p + r)
 }
 
 // VariantStats is one side of a comparison.
@@ -833,6 +908,9 @@ type CompareReport struct {
 	Agree        int          `json:"agree"`          // same label (sentiment) or same entity spans (entities)
 	Agreement    float64      `json:"agreement"`      // Agree / Texts
 	MaxScoreDiff float64      `json:"max_score_diff"` // largest |score_a - score_b| over labels (or matched entities)
+	Metric       string       `json:"metric,omitempty"` // with --eval: "accuracy" or "entity_f1"
+	ScoreA       float64      `json:"score_a,omitempty"`
+	ScoreB       float64      `json:"score_b,omitempty"`
 	Differences  []Difference `json:"differences,omitempty"`
 }
 
@@ -902,7 +980,7 @@ func modelsCompare(ctx context.Context, std Stdio, m *modelsEnv, args []string) 
 	cmpFlags := compareFlags(fset)
 	pos, ok := m.parse(std, fset, args)
 	if !ok || len(pos) != 1 {
-		fmt.Fprintln(std.Err, "usage: nlpscope models compare MODEL [--a FILE] [--b FILE] [--provider-a cpu|cuda] [--provider-b cpu|cuda] [--texts FILE] [--rounds N] [--json]")
+		fmt.Fprintln(std.Err, "usage: nlpscope models compare MODEL [--a FILE] [--b FILE] [--provider-a cpu|cuda] [--provider-b cpu|cuda] [--texts FILE | --eval JSONL] [--rounds N] [--json]")
 		return ExitUsage
 	}
 	ref, err := m.resolve(pos[0])
@@ -952,9 +1030,22 @@ func printCompare(w io.Writer, c CompareReport) {
 		}
 	}
 	fmt.Fprintf(w, "  agreement: %d/%d %s (%.1f%%), max score difference %.4f\n", c.Agree, c.Texts, what, 100*c.Agreement, c.MaxScoreDiff)
+	if c.Metric != "" {
+		fmt.Fprintf(w, "  %s on the labelled texts: a %.4f, b %.4f\n", c.Metric, c.ScoreA, c.ScoreB)
+	}
 	for _, d := range c.Differences {
 		fmt.Fprintf(w, "  differs: %q\n    a: %s\n    b: %s\n", d.Text, d.A, d.B)
 	}
+}
+
+// smokeRun loads a model into a fresh engine and analyses one text.
+func smokeRun(ctx context.Context, r modelRef, task engine.Task) error {
+	v, err := newVariant(ctx, r, task, "cpu")
+	if err != nil {
+		return err
+	}
+	defer v.e.Close()
+	return v.run(ctx, sampleTexts[:1])
 }
 
 // variantRun is one variant's engine and what it computed.
@@ -1063,9 +1154,17 @@ func median(d []time.Duration) time.Duration {
 }
 
 // compareModels runs both variants on the same texts and compares results.
-func compareModels(ctx context.Context, a, b modelRef, task engine.Task, pa, pb string, o compareOpts) (CompareReport, error) {
-	texts, err := loadTexts(*o.texts)
-	if err != nil {
+func compareModels(ctx context.Context, a, b modelRef, task engine.Task, pa, pb string, o compareOpts) (_ CompareReport, err error) {
+	var gold []evalExample
+	var texts []string
+	if *o.eval != "" {
+		if gold, err = loadEval(*o.eval); err != nil {
+			return CompareReport{}, err
+		}
+		for _, ex := range gold {
+			texts = append(texts, ex.Text)
+		}
+	} else if texts, err = loadTexts(*o.texts); err != nil {
 		return CompareReport{}, err
 	}
 	rounds := max(*o.rounds, 1)
@@ -1105,6 +1204,13 @@ func compareModels(ctx context.Context, a, b modelRef, task engine.Task, pa, pb 
 		}
 	}
 	c.Agreement = float64(c.Agree) / float64(c.Texts)
+	if gold != nil {
+		c.Metric = "accuracy"
+		if task == engine.TaskEntities {
+			c.Metric = "entity_f1"
+		}
+		c.ScoreA, c.ScoreB = score(task, ra, gold), score(task, rb, gold)
+	}
 	return c, nil
 }
 

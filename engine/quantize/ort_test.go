@@ -173,3 +173,30 @@ func compare(t testing.TB, fp, q *session, batches [][][]int64) Agreement {
 	}
 	return a
 }
+
+// compareTokens compares outputs as predictions of k labels each (k = labels
+// per row for sequence classification, per token for token classification),
+// skipping padding positions (id 0) for token outputs.
+func compareTokens(t testing.TB, fp, q *session, batches [][][]int64, k int) Agreement {
+	t.Helper()
+	var a Agreement
+	for _, b := range batches {
+		lf, lq := fp.logits(t, b), q.logits(t, b)
+		for i := range lf {
+			for p := 0; p+k <= len(lf[i]); p += k {
+				if len(lf[i]) > k && b[i][p/k] == 0 {
+					continue
+				}
+				pf, pq := softmax(lf[i][p:p+k]), softmax(lq[i][p:p+k])
+				a.N++
+				if argmax(pf) == argmax(pq) {
+					a.SameLabel++
+				}
+				for j := range pf {
+					a.MaxScoreDiff = math.Max(a.MaxScoreDiff, math.Abs(pf[j]-pq[j]))
+				}
+			}
+		}
+	}
+	return a
+}

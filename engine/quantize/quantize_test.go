@@ -3,6 +3,8 @@ package quantize_test
 import (
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -260,4 +262,47 @@ func FuzzDynamic(f *testing.F) {
 			t.Fatalf("output does not parse: %v", err)
 		}
 	})
+}
+
+// TestDefaultModels quantizes the embedded default models (models/) and runs
+// them against fp32 through ONNX Runtime on random token ids: every scheme
+// must keep at least 95% of the predictions (per text for sentiment, per
+// token for NER; random ids put many texts near a tie, so this is a harder
+// test than real text), move no probability by more than 0.1, and shrink the file
+// (with embeddings, to under half).
+func TestDefaultModels(t *testing.T) {
+	for _, tc := range []struct {
+		dir    string
+		labels int
+		vocab  int
+	}{
+		{"sentiment", 3, 45000},
+		{"ner", 9, 5000},
+	} {
+		fp32, err := os.ReadFile(filepath.Join("..", "..", "models", tc.dir, "model.onnx"))
+		if err != nil {
+			t.Fatalf("default model: %v (models/ must hold the trained models)", err)
+		}
+		fp := newSession(t, fp32)
+		batches := sampleBatches(17, tc.vocab, 8, 16, 40)
+		for _, opts := range []quantize.Options{
+			{Embeddings: true},
+			{Embeddings: true, PerChannel: true, Conv: true},
+		} {
+			out, rep, err := quantize.Dynamic(fp32, opts)
+			if err != nil {
+				t.Fatalf("%s %s: %v", tc.dir, opts.Scheme(), err)
+			}
+			a := compareTokens(t, fp, newSession(t, out), batches, tc.labels)
+			t.Logf("%s %s: %d→%d bytes (%.0f%%), %d weights; agreement %d/%d, max score diff %.4f",
+				tc.dir, rep.Scheme, rep.InputBytes, rep.OutputBytes, 100*float64(rep.OutputBytes)/float64(rep.InputBytes),
+				len(rep.Quantized), a.SameLabel, a.N, a.MaxScoreDiff)
+			if a.SameLabel*100 < a.N*95 || a.MaxScoreDiff > 0.1 || a.MaxScoreDiff == 0 {
+				t.Errorf("%s %s: agreement %d/%d, max score diff %.4f", tc.dir, rep.Scheme, a.SameLabel, a.N, a.MaxScoreDiff)
+			}
+			if rep.OutputBytes*2 > rep.InputBytes {
+				t.Errorf("%s %s: %d bytes, fp32 %d: want under half", tc.dir, rep.Scheme, rep.OutputBytes, rep.InputBytes)
+			}
+		}
+	}
 }
