@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/profiler"
 )
 
 // desktopDialogs is what the bindings need from the window: native dialogs.
@@ -211,4 +212,43 @@ func (d *Desktop) OpenFolder() ([]string, error) {
 		return nil, desktopError(err)
 	}
 	return []string{dir}, nil
+}
+
+// LoadTests lists the saved load-test runs, newest first.
+func (d *Desktop) LoadTests() ([]LoadTestSummary, error) {
+	res, err := d.svc.ListLoadTests(d.ctx)
+	return res, desktopError(err)
+}
+
+// StartLoadTest starts a load test against the in-process engine.
+func (d *Desktop) StartLoadTest(c LoadTestConfig) (LoadTestStatus, error) {
+	res, err := d.svc.StartLoadTest(d.ctx, c)
+	return res, desktopError(err)
+}
+
+// LoadTest returns a saved run's report.
+func (d *Desktop) LoadTest(id string) (profiler.Report, error) {
+	res, err := d.svc.GetLoadTest(d.ctx, id)
+	return res, desktopError(err)
+}
+
+// LoadTestStatus returns the running or last load test of this process, or
+// nil when there was none.
+func (d *Desktop) LoadTestStatus() *LoadTestStatus {
+	st, ok := d.svc.CurrentLoadTest()
+	if !ok {
+		return nil
+	}
+	return &st
+}
+
+// CancelLoadTest stops the running load test; its partial report is saved.
+func (d *Desktop) CancelLoadTest(id string) error {
+	_, err := d.svc.CancelLoadTest(d.ctx, id)
+	return desktopError(err)
+}
+
+// DeleteLoadTest removes a saved run.
+func (d *Desktop) DeleteLoadTest(id string) error {
+	return desktopError(d.svc.DeleteLoadTest(d.ctx, id))
 }

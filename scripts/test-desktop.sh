@@ -41,7 +41,13 @@ if [ -z "$ok" ]; then
   kill -KILL "$pid" 2>/dev/null
   exit 1
 fi
-sleep 3 # let the first view render
+# Wait for both models to load (the window opens first), then let the UI's
+# health poll (1 s while loading) show it.
+for _ in $(seq 1 60); do
+  [ "$(grep -c 'model loaded' "$out/app.log")" -ge 2 ] && break
+  sleep 1
+done
+sleep 3
 import -window root "$out/window.png"
 kill -TERM "$pid"
 for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done

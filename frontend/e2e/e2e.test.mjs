@@ -141,10 +141,18 @@ describe('web shell', () => {
     await page.waitForSelector('[data-testid="chart-latency"] canvas');
     const samples = async () => Number((await page.textContent('[data-testid="dash-live"]')).replace(/\D/g, '') || 0);
     const s0 = await samples();
-    // Some traffic, so the lines have something to show.
-    for (let i = 0; i < 30; i++) {
-      await fetch(`${server.base}/v1/analyze`, { method: 'POST', body: JSON.stringify({ text: `Dashboard traffic ${i} from Paris`, no_store: true }) });
-    }
+    // Four seconds of traffic from 8 concurrent clients, so lines, batches and queue have something to show.
+    const until = Date.now() + 4000;
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        while (Date.now() < until) {
+          const n = sent++;
+          const res = await fetch(`${server.base}/v1/analyze`, { method: 'POST', body: JSON.stringify({ text: `Client ${w} says: order ${n} from Acme Corp reached Paris ${n % 3 ? 'late' : 'on time'}.`, no_store: true }) });
+          assert.ok(res.ok, `analyze ${res.status}`);
+        }
+      }),
+    );
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid="dash-live"]').textContent.replace(/\D/g, '')) >= n + 8, s0, { timeout: 15_000 });
     assert.ok((await samples()) > s0, 'new samples arrived over SSE');
     await page.waitForSelector('[data-testid="op-analyze"]');
@@ -174,7 +182,26 @@ describe('web shell', () => {
     const rows = await page.$$('[data-testid="loadtest-thresholds"] tbody tr');
     assert.equal(rows.length, 2);
     await page.waitForSelector('[data-testid="lt-runs"] tbody tr');
+    await page.$eval('[data-testid="loadtest-report"]', (el) => el.scrollIntoView({ block: 'start' }));
     await shot('loadtest');
+
+    // A second, closed-loop run, then both side by side.
+    await page.$eval('[data-testid="lt-start"]', (el) => el.scrollIntoView({ block: 'center' }));
+    await page.check('[data-testid="lt-closed"]');
+    await page.fill('[data-testid="lt-users"]', '2');
+    await page.fill('[data-testid="lt-duration"]', '2');
+    await page.fill('[data-testid="lt-name"]', 'e2e closed');
+    await page.click('[data-testid="lt-start"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="lt-runs"] tbody tr').length === 2, null, { timeout: 30_000 });
+    const boxes = await page.$$('[data-testid="lt-runs"] tbody input[type="checkbox"]');
+    await boxes[0].check();
+    await boxes[1].check();
+    await page.waitForSelector('[data-testid="lt-compare"]');
+    const cmp = await page.textContent('[data-testid="lt-compare"]');
+    assert.match(cmp, /e2e closed/);
+    assert.match(cmp, /p95/);
+    await page.$eval('[data-testid="lt-compare"]', (el) => el.scrollIntoView({ block: 'end' }));
+    await shot('loadtest-compare');
   });
 
   it('lists the models with their details and settings', async () => {

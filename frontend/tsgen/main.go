@@ -46,6 +46,7 @@ var roots = []any{
 	app.AnalyzeRequest{}, app.AnalyzeResponse{}, app.Health{}, app.ModelsResponse{},
 	app.SetModelRequest{}, app.Settings{}, app.SearchQuery{}, app.SearchPage{},
 	app.ImportOptions{}, app.ImportStatus{}, app.MetricsSnapshot{},
+	app.LoadTestConfig{}, app.LoadTestStatus{}, app.LoadTestSummary{}, app.LoadTestComparison{},
 	profiler.Snapshot{}, profiler.Report{}, profiler.Progress{},
 }
 

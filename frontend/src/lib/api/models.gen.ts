@@ -174,10 +174,54 @@ export interface LoadConfig {
   thresholds?: string[];
 }
 
+export interface LoadTestComparison {
+  a: Report;
+  b: Report;
+  delta: Record<string, number> | null;
+}
+
+export interface LoadTestConfig {
+  name?: string;
+  task: string;
+  mode: string;
+  rate?: number;
+  start_rate?: number;
+  users?: number;
+  think_ns?: number;
+  ramp_ns?: number;
+  duration_ns: number;
+  max_requests?: number;
+  thresholds?: string[];
+  texts?: string[];
+}
+
+export interface LoadTestStatus {
+  id: string;
+  state: string;
+  config?: LoadConfig;
+  progress?: Progress;
+  report?: Report;
+  error?: string;
+}
+
+export interface LoadTestSummary {
+  id: string;
+  name?: string;
+  mode: string;
+  task?: string;
+  started_at: string;
+  elapsed_ns: number;
+  requests: number;
+  achieved_rate: number;
+  p95_ns: number;
+  passed: boolean;
+  thresholds: number;
+}
+
 export interface MetricsSnapshot {
   time: string;
   engine: Stats;
-  profiler: unknown;
+  profiler: Snapshot;
 }
 
 export interface ModelChoice {

@@ -103,10 +103,14 @@ export class LoadTestStore {
     }
   }
 
-  /** update applies a status (from an event or a poll). */
+  /**
+   * update applies a status (from an event or a poll) while a test runs. One
+   * test runs at a time, and its id changes from the temporary "run-…" to the
+   * saved run's id when it ends, so statuses are not matched by id; once the
+   * test has ended, later statuses are ignored until the next start.
+   */
   update(st: LoadTestStatus | null): void {
-    if (!st || (this.status && st.id !== this.status.id)) return;
-    if (this.status && this.status.state !== 'running' && st.state === 'running') return;
+    if (!st || !this.status || this.status.state !== 'running') return;
     this.status = st;
     const p = st.progress;
     if (p) {

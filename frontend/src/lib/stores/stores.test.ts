@@ -53,7 +53,7 @@ describe('MetricsStore', () => {
     const t = new FakeTransport();
     const m = new MetricsStore(t);
     m.start();
-    t.emit('metrics', { ...metricsEvent(1, 0), profiler: null });
+    t.emit('metrics', { ...metricsEvent(1, 0), profiler: null as unknown as Snapshot });
     expect(m.samples).toHaveLength(0);
     for (let i = 0; i < HISTORY + 5; i++) t.emit('metrics', metricsEvent(i, i));
     expect(m.samples).toHaveLength(HISTORY);
@@ -220,6 +220,30 @@ describe('LoadTestStore', () => {
     s.form.thresholds = 'p95<25ms\n errors<1% \n';
     expect(s.validate()).toBe('');
     expect(s.config()).toEqual({ task: 'sentiment', mode: 'closed', users: 4, duration_ns: 5e9, ramp_ns: 2e9, thresholds: ['p95<25ms', 'errors<1%'], texts: ['a', 'b'] });
+  });
+
+  it('follows the running test through events and keeps the final report, although the id changes when saved', async () => {
+    vi.useFakeTimers();
+    const t = new FakeTransport();
+    const progress = (sec: number) => ({
+      elapsed_ns: sec * 1e9, duration_ns: 5e9, sent: sec * 10, completed: sec * 10, errors: 0, in_flight: 1,
+      last_second: { second: sec, sent: 10, completed: 10, errors: 0, p50_ns: 2e6, p95_ns: 4e6, p99_ns: 8e6, max_ns: 9e6 },
+      latency: { count: 1, min_ns: 0, mean_ns: 0, p50_ns: 0, p90_ns: 0, p95_ns: 0, p99_ns: 0, p999_ns: 0, max_ns: 0 },
+    });
+    t.startLoadTest = async () => ({ id: 'run-1', state: 'running' });
+    t.loadTests = async () => [];
+    const s = new LoadTestStore(t);
+    await s.start();
+    t.emit('loadtest', { id: 'run-1', state: 'running', progress: progress(1) });
+    t.emit('loadtest', { id: 'run-1', state: 'running', progress: progress(1) }); // same second: no new point
+    t.emit('loadtest', { id: 'run-1', state: 'running', progress: progress(2) });
+    expect(s.live.map((p) => [p.t, p.p95])).toEqual([[1, 4], [2, 4]]);
+    t.emit('loadtest', { id: 'saved-7', state: 'done', report: { id: 'saved-7' } as never });
+    expect(s.running).toBe(false);
+    expect(s.report?.id).toBe('saved-7');
+    t.emit('loadtest', { id: 'run-2', state: 'running' }); // someone else's later test
+    expect(s.status?.id).toBe('saved-7');
+    expect(t.listeners('loadtest')).toBe(0);
   });
 
   it('keeps only the last two runs selected for comparison', async () => {
