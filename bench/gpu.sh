@@ -53,6 +53,39 @@ gpu_info() {
   log "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
 }
 
+# ort_python times the default models with the machine's own Python ONNX
+# Runtime, on CUDA when it has that provider and on CPU: a reference for the
+# GPU's speed where nlpscope's CUDA build cannot be carried over.
+ort_python() {
+  command -v python3 >/dev/null 2>&1 || return 0
+  log "Python ONNX Runtime on the default models (reference)"
+  python3 - <<'PY' 2>&1 | tee -a "$out/summary.txt"
+import time, statistics
+try:
+    import numpy as np, onnxruntime as ort
+except Exception as e:
+    print("no python onnxruntime:", e); raise SystemExit(0)
+print("onnxruntime", ort.__version__, "providers", ort.get_available_providers())
+provs = [["CPUExecutionProvider"]]
+if "CUDAExecutionProvider" in ort.get_available_providers():
+    provs.insert(0, ["CUDAExecutionProvider", "CPUExecutionProvider"])
+rng = np.random.default_rng(7)
+for name in ["sentiment", "ner"]:
+    for p in provs:
+        s = ort.InferenceSession(f"models/{name}/model.onnx", providers=p)
+        res = {}
+        for b in (1, 32):
+            ids = rng.integers(1, 5000, size=(b, 48), dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            for _ in range(5): s.run(None, feed)
+            d = []
+            for _ in range(30):
+                t = time.perf_counter(); s.run(None, feed); d.append(time.perf_counter() - t)
+            res[b] = statistics.median(d) * 1e3
+        print(f"{name:10s} {s.get_providers()[0]:22s} batch1 {res[1]:8.3f} ms  batch32 {res[32]:8.3f} ms")
+PY
+}
+
 case "$mode" in
 prepare)
   mkdir -p .gpu
@@ -69,6 +102,7 @@ check)
   (cd engine/cudalibs && NLPSCOPE_REQUIRE_CUDA=1 "$ROOT/.gpu/cudalibs.test" -test.run TestThisMachine -test.v -test.count=1) 2>&1 | tee "$out/cudalibs.txt"
   rc=${PIPESTATUS[0]}
   log "cudalibs: exit $rc"
+  ort_python
   exit "$rc"
   ;;
 full) ;;
@@ -106,12 +140,15 @@ for m in sentiment ner; do
     fail=1
   fi
 done
-log "ner: int8 (CPU) vs fp32 (CPU)"
-"$bin" models quantize ner --rounds 20 | tee -a "$out/summary.txt" || fail=1
+for m in sentiment ner; do
+  log "$m: int8 (+embeddings, CPU) vs fp32 (CPU) on the held-out set"
+  "$bin" models quantize "$m" --embeddings --eval "models/testdata/${m}_heldout.jsonl" --rounds 20 | tee -a "$out/summary.txt" || fail=1
+done
 if [ -f "$NLPSCOPE_MODELS_DIR/ner/model_int8.onnx" ]; then
   log "ner: fp32 CUDA vs int8 CPU"
   "$bin" models compare "$NLPSCOPE_MODELS_DIR/ner" --a model.onnx --provider-a cuda --b model_int8.onnx --provider-b cpu --rounds 20 | tee -a "$out/summary.txt" || fail=1
 fi
+ort_python
 if "$bin" bench --help >/dev/null 2>&1; then
   log "benchmark suite --provider cuda"
   "$bin" bench --provider cuda --out "$out/bench-cuda" 2>&1 | tee "$out/bench-cuda.txt" || fail=1
