@@ -293,6 +293,30 @@ func TestPullFailures(t *testing.T) {
 	}
 	assertNothingInstalled(t, cache, "acme/ok")
 
+	// Requested files must exist and stay inside the snapshot.
+	for _, f := range []string{"../../../escape", "/etc/passwd", "onnx/../../x", "missing.onnx"} {
+		c, cache := newClient(t, h, nil)
+		_, err := c.Pull(context.Background(), "acme/ok", "main", hub.PullOptions{Files: []string{"config.json", f}})
+		if err == nil || !(errors.Is(err, hub.ErrBadRepoID) || errors.Is(err, hub.ErrMissingFile)) {
+			t.Errorf("file %q: err = %v", f, err)
+		}
+		assertNothingInstalled(t, cache, "acme/ok")
+	}
+
+	// The token may come from $HF_HOME/token, as huggingface-cli login leaves it.
+	home := t.TempDir()
+	os.WriteFile(filepath.Join(home, "token"), []byte(goodToken+"\n"), 0o600)
+	t.Setenv("HF_TOKEN", "")
+	t.Setenv("HUGGING_FACE_HUB_TOKEN", "")
+	t.Setenv("HF_HOME", home)
+	tc, err := hub.New(hub.Config{Endpoint: h.srv.URL, CacheDir: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tc.Pull(context.Background(), "acme/gated", "main", hub.PullOptions{}); err != nil {
+		t.Errorf("token from $HF_HOME/token: %v", err)
+	}
+
 	// A cancelled context stops the pull.
 	c, _ = newClient(t, h, nil)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -161,6 +161,20 @@ func randHex() string {
 	return hex.EncodeToString(b)
 }
 
+// safeRepoPath reports whether a repo file path stays inside a snapshot
+// folder: relative, forward slashes, no "." or ".." segments.
+func safeRepoPath(p string) bool {
+	if p == "" || strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\\x00") {
+		return false
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
 // selectFiles picks the files to fetch and checks the repo has them.
 func selectFiles(info repoInfo, want []string) ([]string, error) {
 	have := map[string]bool{}
@@ -169,6 +183,9 @@ func selectFiles(info repoInfo, want []string) ([]string, error) {
 	}
 	if want != nil {
 		for _, f := range want {
+			if !safeRepoPath(f) {
+				return nil, fmt.Errorf("%w: unsafe file path %q", ErrBadRepoID, f)
+			}
 			if !have[f] {
 				return nil, fmt.Errorf("%w: %s", ErrMissingFile, f)
 			}
