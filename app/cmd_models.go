@@ -905,9 +905,9 @@ type CompareReport struct {
 	Texts        int          `json:"texts"`
 	A            VariantStats `json:"a"`
 	B            VariantStats `json:"b"`
-	Agree        int          `json:"agree"`          // same label (sentiment) or same entity spans (entities)
-	Agreement    float64      `json:"agreement"`      // Agree / Texts
-	MaxScoreDiff float64      `json:"max_score_diff"` // largest |score_a - score_b| over labels (or matched entities)
+	Agree        int          `json:"agree"`            // same label (sentiment) or same entity spans (entities)
+	Agreement    float64      `json:"agreement"`        // Agree / Texts
+	MaxScoreDiff float64      `json:"max_score_diff"`   // largest |score_a - score_b| over labels (or matched entities)
 	Metric       string       `json:"metric,omitempty"` // with --eval: "accuracy" or "entity_f1"
 	ScoreA       float64      `json:"score_a,omitempty"`
 	ScoreB       float64      `json:"score_b,omitempty"`
