@@ -41,6 +41,7 @@ type fakeRepo struct {
 	files    map[string][]byte
 	lfs      map[string]bool
 	gated    bool
+	movedTo  string // a renamed repo: resolve URLs answer 307 to the new name
 }
 
 const goodToken = "hf_good"
@@ -139,6 +140,11 @@ func (h *fakeHub) serve(w http.ResponseWriter, req *http.Request) {
 	case strings.Contains(p, "/resolve/"):
 		repoID, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/resolve/")
 		rev, file, _ := strings.Cut(rest, "/")
+		if r, ok := h.repos[repoID]; ok && r.movedTo != "" {
+			w.Header().Set("Location", "/"+r.movedTo+"/resolve/"+rest)
+			w.WriteHeader(http.StatusTemporaryRedirect)
+			return
+		}
 		r, commit, ok := h.lookup(w, req, repoID, rev)
 		if !ok {
 			return

@@ -317,6 +317,15 @@ func TestPullFailures(t *testing.T) {
 		t.Errorf("token from $HF_HOME/token: %v", err)
 	}
 
+	// A renamed repo: the API still answers for the old name, resolve URLs
+	// redirect (relative 307) to the new one.
+	moved := h.addRepo("acme/old-name", commitA, modelFiles("model.onnx", 5000))
+	moved.movedTo = "acme/ok"
+	c, _ = newClient(t, h, nil)
+	if _, err := c.Pull(context.Background(), "acme/old-name", "main", hub.PullOptions{}); err != nil {
+		t.Errorf("renamed repo: %v", err)
+	}
+
 	// A cancelled context stops the pull.
 	c, _ = newClient(t, h, nil)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -300,16 +300,31 @@ func (c *Client) resolveURL(repo, commit, file string) string {
 }
 
 func (c *Client) head(ctx context.Context, repo, commit, file string) (fileMeta, error) {
-	req, err := c.newRequest(ctx, http.MethodHead, c.resolveURL(repo, commit, file))
-	if err != nil {
-		return fileMeta{}, err
+	u := c.resolveURL(repo, commit, file)
+	var resp *http.Response
+	// Follow relative redirects (a renamed repo answers 307 to its new
+	// path), but not absolute ones: those point at the CDN, and the
+	// metadata is on this answer.
+	for hops := 0; ; hops++ {
+		req, err := c.newRequest(ctx, http.MethodHead, u)
+		if err != nil {
+			return fileMeta{}, err
+		}
+		req.Header.Set("Accept-Encoding", "identity")
+		resp, err = c.noFollow.Do(req)
+		if err != nil {
+			return fileMeta{}, retryable{fmt.Errorf("hub: HEAD %s: %w", file, err)}
+		}
+		resp.Body.Close()
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode < 300 || resp.StatusCode > 399 || !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") {
+			break
+		}
+		if hops == 5 {
+			return fileMeta{}, fmt.Errorf("%w: %s: too many redirects", ErrHub, file)
+		}
+		u = c.cfg.Endpoint + loc
 	}
-	req.Header.Set("Accept-Encoding", "identity")
-	resp, err := c.noFollow.Do(req)
-	if err != nil {
-		return fileMeta{}, retryable{fmt.Errorf("hub: HEAD %s: %w", file, err)}
-	}
-	resp.Body.Close()
 	if resp.StatusCode >= 400 {
 		return fileMeta{}, statusErr(resp, repo+"/"+file)
 	}
