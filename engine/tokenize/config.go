@@ -37,18 +37,18 @@ func isNull(raw json.RawMessage) bool {
 	return s == "" || s == "null"
 }
 
-func parseBehavior(s string) (Behavior, error) {
+func parseBehavior(s string) (behavior, error) {
 	switch strings.ToLower(s) {
 	case "removed":
-		return Removed, nil
+		return removed, nil
 	case "isolated", "":
-		return Isolated, nil
+		return isolated, nil
 	case "mergedwithprevious":
-		return MergedWithPrevious, nil
+		return mergedWithPrevious, nil
 	case "mergedwithnext":
-		return MergedWithNext, nil
+		return mergedWithNext, nil
 	case "contiguous":
-		return Contiguous, nil
+		return contiguous, nil
 	}
 	return 0, fmt.Errorf("%w: split behavior %q", ErrInvalid, s)
 }
@@ -185,7 +185,7 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 	case "Whitespace":
 		return whitespacePreTokenizer{}, nil
 	case "WhitespaceSplit":
-		return charSplitPreTokenizer{pred: isWhitespace, behavior: Removed}, nil
+		return charSplitPreTokenizer{pred: isWhitespace, behavior: removed}, nil
 	case "Punctuation":
 		var c struct {
 			Behavior string `json:"behavior"`
@@ -205,9 +205,9 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("%w: Digits: %v", ErrInvalid, err)
 		}
-		b := Contiguous
+		b := contiguous
 		if c.Individual {
-			b = Isolated
+			b = isolated
 		}
 		return charSplitPreTokenizer{pred: isNumeric, behavior: b}, nil
 	case "CharDelimiterSplit":
@@ -218,7 +218,7 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 			return nil, fmt.Errorf("%w: CharDelimiterSplit: bad delimiter", ErrInvalid)
 		}
 		d := []rune(c.Delimiter)[0]
-		return charSplitPreTokenizer{pred: func(r rune) bool { return r == d }, behavior: Removed}, nil
+		return charSplitPreTokenizer{pred: func(r rune) bool { return r == d }, behavior: removed}, nil
 	case "ByteLevel":
 		c := struct {
 			AddPrefixSpace bool  `json:"add_prefix_space"`

@@ -14,15 +14,18 @@
 //     pairs, ignore_merges, byte_fallback, fuse_unk), Unigram (byte_fallback);
 //   - post-processors: BertProcessing, RobertaProcessing, ByteLevel,
 //     TemplateProcessing (single sequences), Sequence;
-//   - decoders (for Decode only): WordPiece, ByteLevel, Metaspace, Sequence;
+//   - decoders (for Decode only): WordPiece, ByteLevel, Metaspace, Replace,
+//     ByteFallback, Fuse, Strip, BPEDecoder, Sequence (others decode by
+//     joining tokens with spaces);
 //   - added tokens (special or not, lstrip, rstrip, single_word, normalized),
 //     truncation (with stride and overflowing windows) and padding.
 //
 // Anything else makes FromJSON fail with an error wrapping ErrUnsupported.
 //
-// Offsets are byte offsets into the original text; CodePointOffsets converts
-// them to Unicode code-point offsets exactly as the Hugging Face bindings do
-// for their char offsets.
+// Offsets are byte offsets into the original text, on character boundaries;
+// CodePointOffsets converts them to the Unicode code-point offsets the
+// Hugging Face bindings return (their "char" offsets). Invalid UTF-8 bytes
+// read as U+FFFD, each aligned to its one byte.
 //
 // Truncation follows tokenizers 0.23: before cutting, only the whole words
 // needed to reach max_length tokens are tokenized (from the end for left
@@ -33,7 +36,7 @@
 // Parity is checked against golden files produced by the Node binding of
 // the Rust library, tokenizers@0.23.2 (testdata/gen/gen.js, see its header
 // for how to rerun it): ids, tokens, offsets, type ids, masks, word ids,
-// overflowing windows and decoded text for 21 fixtures (bert-base-uncased,
+// overflowing windows and decoded text for 16 fixtures (bert-base-uncased,
 // all-MiniLM-L6-v2, LaBSE, Cohere, Llama 3, and crafted WordLevel, BPE,
 // Unigram, Precompiled and pre-tokenizer fixtures) over hard cases and a
 // seeded random corpus.

@@ -164,15 +164,15 @@ type match struct {
 	isMatch    bool
 }
 
-// Behavior is what a split does with the delimiters it finds.
-type Behavior int
+// behavior is what a split does with the delimiters it finds.
+type behavior int
 
 const (
-	Removed Behavior = iota
-	Isolated
-	MergedWithPrevious
-	MergedWithNext
-	Contiguous
+	removed behavior = iota
+	isolated
+	mergedWithPrevious
+	mergedWithNext
+	contiguous
 )
 
 // charMatches finds the characters of s that satisfy pred, as Hugging
@@ -206,24 +206,24 @@ func charMatches(s []byte, pred func(rune) bool, out []match) []match {
 // applyBehavior turns pattern matches into the ranges to keep, as Hugging
 // Face's NormalizedString::split does, and appends the resulting non-empty
 // pieces of n to out.
-func splitPieces(n nstr, ms []match, behavior Behavior, out []nstr) []nstr {
+func splitPieces(n nstr, ms []match, behavior behavior, out []nstr) []nstr {
 	emit := func(a, b int) {
 		if a < b {
 			out = append(out, n.slice(a, b))
 		}
 	}
 	switch behavior {
-	case Removed:
+	case removed:
 		for _, m := range ms {
 			if !m.isMatch {
 				emit(m.start, m.end)
 			}
 		}
-	case Isolated:
+	case isolated:
 		for _, m := range ms {
 			emit(m.start, m.end)
 		}
-	case Contiguous:
+	case contiguous:
 		prev := false
 		curA, curB, have := 0, 0, false
 		for _, m := range ms {
@@ -240,7 +240,7 @@ func splitPieces(n nstr, ms []match, behavior Behavior, out []nstr) []nstr {
 		if have {
 			emit(curA, curB)
 		}
-	case MergedWithPrevious:
+	case mergedWithPrevious:
 		prev := false
 		curA, curB, have := 0, 0, false
 		for _, m := range ms {
@@ -257,7 +257,7 @@ func splitPieces(n nstr, ms []match, behavior Behavior, out []nstr) []nstr {
 		if have {
 			emit(curA, curB)
 		}
-	case MergedWithNext:
+	case mergedWithNext:
 		// walk backwards, merging a match into the piece after it
 		type rng struct{ a, b int }
 		var acc []rng

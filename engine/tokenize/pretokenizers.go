@@ -98,7 +98,7 @@ func (whitespacePreTokenizer) preTokenize(sc *scratch, n nstr, out []nstr) ([]ns
 // charSplitPreTokenizer splits on the characters pred accepts.
 type charSplitPreTokenizer struct {
 	pred     func(rune) bool
-	behavior Behavior
+	behavior behavior
 }
 
 func (cs charSplitPreTokenizer) preTokenize(sc *scratch, n nstr, out []nstr) ([]nstr, error) {
@@ -109,7 +109,7 @@ func (cs charSplitPreTokenizer) preTokenize(sc *scratch, n nstr, out []nstr) ([]
 // splitPreTokenizer is Hugging Face's Split.
 type splitPreTokenizer struct {
 	pat      pattern
-	behavior Behavior
+	behavior behavior
 }
 
 func (sp splitPreTokenizer) preTokenize(sc *scratch, n nstr, out []nstr) ([]nstr, error) {
@@ -163,7 +163,7 @@ func (mp metaspacePreTokenizer) preTokenize(sc *scratch, n nstr, out []nstr) ([]
 	}
 	rep := mp.replacement
 	sc.ms = charMatches(m.s, func(r rune) bool { return r == rep }, sc.ms[:0])
-	return splitPieces(m, sc.ms, MergedWithNext, out), nil
+	return splitPieces(m, sc.ms, mergedWithNext, out), nil
 }
 
 // byteLevelPreTokenizer is GPT-2's: optional prefix space, the GPT-2 split
@@ -184,7 +184,7 @@ func (bl byteLevelPreTokenizer) preTokenize(sc *scratch, n nstr, out []nstr) ([]
 	var pieces []nstr
 	if bl.useRegex {
 		sc.ms = gpt2Split(n.s, sc.ms[:0])
-		pieces = splitPieces(n, sc.ms, Isolated, nil)
+		pieces = splitPieces(n, sc.ms, isolated, nil)
 	} else if !n.empty() {
 		pieces = []nstr{n}
 	}
