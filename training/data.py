@@ -179,3 +179,26 @@ def prf(gold_seqs, pred_seqs, types=("PER", "ORG", "LOC", "MISC")):
         f = 2 * p * r / (p + r) if p + r else 0.0
         res[t] = {"p": round(p, 4), "r": round(r, 4), "f1": round(f, 4), "support": c}
     return res
+
+
+def read_markup(path):
+    """Sentences written as 'text [TYPE entity words] text', one per line -> (tokens, BIO tags)."""
+    out = []
+    for line in _lines(path):
+        if not line.strip() or line.startswith("#"):
+            continue
+        toks, tags, typ, first = [], [], None, False
+        for w in line.split():
+            if w.startswith("[") and typ is None:
+                typ, first = w[1:], True
+                continue
+            end = w.endswith("]") and typ is not None
+            if end:
+                w = w[:-1]
+            toks.append(w)
+            tags.append(("B-" if first else "I-") + typ if typ else "O")
+            first = False
+            if end:
+                typ = None
+        out.append((toks, tags))
+    return out

@@ -240,7 +240,7 @@ def evaluate(model, encoded_sets):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=0.0, help="stop after the epoch that passes M minutes (0 = no limit; a limit makes runs depend on speed)")
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--epochs", type=int, default=9)
     ap.add_argument("--glove", type=int, default=40000)
     ap.add_argument("--arch", default="bilstm", choices=["idcnn", "bilstm"])
     ap.add_argument("--hidden", type=int, default=256)

@@ -150,7 +150,7 @@ def evaluate(model, sets):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=0.0, help="stop after the epoch that passes M minutes (0 = no limit; a limit makes runs depend on speed)")
-    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--vocab", type=int, default=45000)
     ap.add_argument("--channels", type=int, default=256)
     ap.add_argument("--finetune", type=float, default=5e-4, help="embedding learning rate; 0 = GloVe rows fixed")
