@@ -189,7 +189,10 @@ func csvColumns(path string) ([]string, error) {
 }
 
 // SetLiveMetrics starts or stops the "metrics" events to the window.
-func (d *Desktop) SetLiveMetrics(on bool) { d.svc.SetLiveMetrics(on) }
+func (d *Desktop) SetLiveMetrics(on bool) {
+	d.log.Info("desktop live metrics", slog.Bool("on", on))
+	d.svc.SetLiveMetrics(on)
+}
 
 // OpenFiles shows the native open dialog for .txt, .csv and .jsonl files; a
 // cancelled dialog returns no paths.

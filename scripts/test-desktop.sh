@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export CGO_ENABLED=1
 export NLPSCOPE_ORT_LIB="${NLPSCOPE_ORT_LIB:-$PWD/third_party/onnxruntime/libonnxruntime.so.1}"
 
-for tool in xvfb-run import identify pkg-config; do
+for tool in xvfb-run import identify xdotool pkg-config; do
   command -v "$tool" >/dev/null || { echo "test-desktop: $tool not found: run scripts/setup.sh" >&2; exit 1; }
 done
 if ! pkg-config --exists gtk+-3.0 webkit2gtk-4.1; then
@@ -49,6 +49,21 @@ for _ in $(seq 1 60); do
 done
 sleep 3
 import -window root "$out/window.png"
+# Keyboard navigation to the dashboard (Alt+4): its live charts come through
+# the Service's emitter and Wails' EventsEmit.
+xdotool search --sync --name '^nlpscope$' windowactivate --sync 2>/dev/null || true
+xdotool key --clearmodifiers alt+4
+for _ in $(seq 1 20); do
+  grep -q "desktop live metrics.*on=true" "$out/app.log" && break
+  sleep 0.5
+done
+if ! grep -q "desktop live metrics.*on=true" "$out/app.log"; then
+  echo "the dashboard did not subscribe to live metrics after Alt+4" >&2
+  kill -KILL "$pid"
+  exit 1
+fi
+sleep 4 # 16 snapshots at 4 Hz
+import -window root "$out/dashboard.png"
 kill -TERM "$pid"
 for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
 if kill -0 "$pid" 2>/dev/null; then
@@ -78,5 +93,11 @@ if ! awk -v s="$sd" 'BEGIN { exit !(s > 0.02) }'; then
   echo "test-desktop: the screenshot is blank (standard deviation $sd)" >&2
   exit 1
 fi
+sd2=$(identify -format '%[fx:standard_deviation]' "$out/dashboard.png")
+if ! awk -v s="$sd2" 'BEGIN { exit !(s > 0.02) }'; then
+  echo "test-desktop: the dashboard screenshot is blank (standard deviation $sd2)" >&2
+  exit 1
+fi
 cp "$out/window.png" test-output/screenshots/desktop.png
-echo "test-desktop: ok (window rendered, pixel standard deviation $sd, clean exit); screenshot test-output/screenshots/desktop.png" >&2
+cp "$out/dashboard.png" test-output/screenshots/desktop-dashboard.png
+echo "test-desktop: ok (window rendered, pixel standard deviation $sd; dashboard live over Wails events; clean exit); screenshots test-output/screenshots/desktop.png, desktop-dashboard.png" >&2

@@ -88,7 +88,7 @@ describe('web shell', () => {
     await page.click(`[data-testid="legend-${first}"]`);
   });
 
-  it('shows the server error for whitespace-only text', async () => {
+  it('disables Analyze until there is text to analyse', async () => {
     await open('analyze');
     await page.fill('[data-testid="analyze-text"]', '   x');
     await page.fill('[data-testid="analyze-text"]', '   ');
@@ -202,6 +202,21 @@ describe('web shell', () => {
     assert.match(cmp, /p95/);
     await page.$eval('[data-testid="lt-compare"]', (el) => el.scrollIntoView({ block: 'end' }));
     await shot('loadtest-compare');
+  });
+
+  it('navigates every view by keyboard (Alt+1…6) and moves focus into the content', async () => {
+    await open('analyze');
+    const order = ['analyze', 'batches', 'history', 'dashboard', 'loadtest', 'models'];
+    for (const [i, view] of order.entries()) {
+      await page.keyboard.press(`Alt+${i + 1}`);
+      await page.waitForSelector(`[data-testid="nav-${view}"][aria-current="page"]`);
+      // Focus moves into the view (History puts it straight into its search box).
+      assert.ok(await page.evaluate(() => document.getElementById('main').contains(document.activeElement)), `focus in the content of ${view}`);
+    }
+    // Tab from the content reaches a focusable control with a visible focus ring.
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none');
   });
 
   it('lists the models with their details and settings', async () => {
