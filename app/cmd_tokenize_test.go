@@ -144,10 +144,10 @@ func TestTokenizeCommandBadInput(t *testing.T) {
 		t.Errorf("missing tokenizer.json: exit %d, stderr %q", code, stderr)
 	}
 	bad := filepath.Join(t.TempDir(), "tokenizer.json")
-	if err := os.WriteFile(bad, []byte(`{"normalizer":{"type":"Nmt"},"model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}`), 0o644); err != nil {
+	if err := os.WriteFile(bad, []byte(`{"normalizer":{"type":"ByteLevel"},"model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runTokenize(t, "", "--tokenizer", bad); code != app.ExitFailure || !strings.Contains(stderr, "Nmt") {
+	if code, _, stderr := runTokenize(t, "", "--tokenizer", bad); code != app.ExitFailure || !strings.Contains(stderr, "ByteLevel") {
 		t.Errorf("unsupported model: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -108,6 +108,8 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		return unicodeNormalizer{norm.NFKD}, nil
 	case "StripAccents":
 		return stripAccentsNormalizer{}, nil
+	case "Nmt":
+		return nmtNormalizer{}, nil
 	case "Replace":
 		var c struct {
 			Pattern patternJSON `json:"pattern"`

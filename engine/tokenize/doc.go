@@ -4,7 +4,7 @@
 //
 // Supported components:
 //   - normalizers: BertNormalizer, Lowercase, NFC, NFD, NFKC, NFKD,
-//     StripAccents, Replace, Prepend, Strip, Precompiled (SentencePiece
+//     StripAccents, Replace, Prepend, Strip, Nmt, Precompiled (SentencePiece
 //     character maps, as in XLM-R and T5 exports), Sequence;
 //   - pre-tokenizers: BertPreTokenizer, Whitespace, WhitespaceSplit,
 //     Punctuation, Digits, CharDelimiterSplit, ByteLevel, Split (string and

@@ -315,3 +315,26 @@ func (sn stripNormalizer) normalize(a *arena, n nstr) (nstr, error) {
 	}
 	return nstr{s: n.s[i:j:j], align: n.align[i:j:j], orig: n.orig}, nil
 }
+
+// nmtNormalizer is Hugging Face's Nmt normalizer: it drops control
+// characters and turns other invisible or separator characters into spaces.
+type nmtNormalizer struct{}
+
+func (nmtNormalizer) normalize(a *arena, n nstr) (nstr, error) {
+	b := a.begin(n.orig)
+	for i := 0; i < len(n.s); {
+		r, sz := utf8.DecodeRune(n.s[i:])
+		al := n.align[i]
+		i += sz
+		switch {
+		case (r >= 0x1 && r <= 0x8) || r == 0xB || (r >= 0xE && r <= 0x1F) || r == 0x7F || r == 0x8F || r == 0x9F:
+			continue
+		case r == 0x9 || r == 0xA || r == 0xC || r == 0xD || r == 0x1680 || (r >= 0x200B && r <= 0x200F) ||
+			r == 0x2028 || r == 0x2029 || r == 0x2581 || r == 0xFEFF || r == 0xFFFD:
+			b.addRune(' ', al)
+		default:
+			b.copyFrom(n, i-sz, i)
+		}
+	}
+	return b.done(), nil
+}

@@ -227,6 +227,7 @@ func TestParity(t *testing.T) {
 		{"bpe-metaspace.jsonl", "bpe-metaspace.json", true},
 		{"wordpiece-added.jsonl", "wordpiece-added.patch.json", true},
 		{"wordpiece-split.jsonl", "wordpiece-split.patch.json", true},
+		{"wordpiece-nmt.jsonl", "wordpiece-nmt.patch.json", true},
 		{"bpe-metaspace-pretok.jsonl", "bpe-metaspace-pretok.json", true},
 		{"unigram.jsonl", "unigram.json.gz", true},
 		{"unigram-precompiled.jsonl", "unigram-precompiled.json.gz", true},
@@ -361,9 +362,9 @@ func TestUnsupported(t *testing.T) {
 	if !errors.Is(err, tokenize.ErrUnsupported) || !strings.Contains(err.Error(), "CharBPE") {
 		t.Errorf("CharBPE: got %v, want ErrUnsupported naming it", err)
 	}
-	_, err = tokenize.FromJSON([]byte(`{"normalizer":{"type":"Nmt"},"model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}`))
-	if !errors.Is(err, tokenize.ErrUnsupported) || !strings.Contains(err.Error(), "Nmt") {
-		t.Errorf("Nmt: got %v", err)
+	_, err = tokenize.FromJSON([]byte(`{"normalizer":{"type":"ByteLevel"},"model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}`))
+	if !errors.Is(err, tokenize.ErrUnsupported) || !strings.Contains(err.Error(), "ByteLevel") {
+		t.Errorf("ByteLevel normalizer: got %v", err)
 	}
 	if _, err := tokenize.FromJSON([]byte(`{`)); !errors.Is(err, tokenize.ErrInvalid) {
 		t.Errorf("bad json: got %v, want ErrInvalid", err)

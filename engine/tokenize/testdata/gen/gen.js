@@ -482,7 +482,15 @@ function unigramPrecompiledFixture() {
   return f;
 }
 
+function nmtFixture() {
+  return {
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Nmt' }, { type: 'NFKC' }, { type: 'Lowercase' }] },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+  };
+}
+
 async function runGoldens() {
+  await golden('wordpiece-nmt.patch.json', 'wordpiece-nmt.jsonl');
   await golden('unigram-precompiled.json.gz', 'unigram-precompiled.jsonl');
   await golden('unigram.json.gz', 'unigram.jsonl');
   await golden('unigram-bytefallback.json.gz', 'unigram-bytefallback.jsonl');
@@ -519,6 +527,7 @@ async function runGoldens() {
   fs.writeFileSync(path.join(here, 'wordpiece-pretok.patch.json'), JSON.stringify(preTokFixture(), null, 1));
   fs.writeFileSync(path.join(here, 'wordpiece-whitespace.patch.json'), JSON.stringify(whitespaceFixture(), null, 1));
   fs.writeFileSync(path.join(here, 'wordpiece-added.patch.json'), JSON.stringify(addedFixture(), null, 1));
+  fs.writeFileSync(path.join(here, 'wordpiece-nmt.patch.json'), JSON.stringify(nmtFixture(), null, 1));
   fs.writeFileSync(path.join(here, 'wordpiece-split.patch.json'), JSON.stringify(splitFixture(), null, 1));
   fs.writeFileSync(path.join(here, 'bpe-metaspace-pretok.json'), JSON.stringify(metaspacePreTokFixture()));
   fs.writeFileSync(path.join(here, 'unigram-precompiled.json.gz'), zlib.gzipSync(JSON.stringify(unigramPrecompiledFixture()), { level: 9 }));
