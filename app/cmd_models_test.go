@@ -178,6 +178,15 @@ func TestModelsListInfoPullRemove(t *testing.T) {
 	}
 
 	// list: embedded defaults, the models dir (broken one flagged), the cache.
+	code, out, _ = doctorCLI(t, "models", "list")
+	for _, want := range []string{"NAME", "my-sentiment", "BROKEN", "acme/good@main", "hf-cache", "models folder: " + modelsDir, "provider: cpu"} {
+		if code != app.ExitOK || !strings.Contains(out, want) {
+			t.Errorf("list (text) lacks %q: %d\n%s", want, code, out)
+		}
+	}
+	if code, out, _ := doctorCLI(t, "models", "list", "--provider", "cuda"); code != app.ExitOK || !strings.Contains(out, "cuda unavailable: CUDA libraries missing") {
+		t.Errorf("list --provider cuda on a machine without CUDA: %d\n%s", code, out)
+	}
 	code, out, errOut = doctorCLI(t, "models", "list", "--json")
 	if code != app.ExitOK {
 		t.Fatalf("list: %d %s", code, errOut)
@@ -319,13 +328,42 @@ func TestModelsQuantizeRefusesAndChangesNothing(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, app.QuantizedFile)); !os.IsNotExist(err) {
 		t.Errorf("output written on failure: %v", err)
 	}
+	// compare on a labelled file (accuracy) and on a plain text file, with
+	// the same file on both sides: identical results, timings for both.
+	evalFile := filepath.Join(t.TempDir(), "eval.jsonl")
+	os.WriteFile(evalFile, []byte(`{"text": "a great and wonderful film", "label": "POSITIVE"}
+{"text": "the food was awful", "label": "NEGATIVE"}
+{"text": "i love this movie", "label": "POSITIVE"}
+{"text": "boring and terrible service", "label": "POSITIVE"}
+`), 0o644)
+	code, out, errOut := doctorCLI(t, "models", "compare", "tiny", "--b", "model.onnx", "--eval", evalFile, "--rounds", "1")
+	if code != app.ExitOK || !strings.Contains(out, "agreement: 4/4 same label (100.0%), max score difference 0.0000") ||
+		!strings.Contains(out, "accuracy on the labelled texts: a 0.7500, b 0.7500") {
+		t.Errorf("compare --eval: %d\n%s%s", code, out, errOut)
+	}
+	textFile := filepath.Join(t.TempDir(), "texts.txt")
+	os.WriteFile(textFile, []byte("good movie\n\nbad film\n"), 0o644)
+	code, out, errOut = doctorCLI(t, "models", "compare", "tiny", "--b", "model.onnx", "--texts", textFile, "--rounds", "1", "--json")
+	var cr struct {
+		Texts int `json:"texts"`
+		Agree int `json:"agree"`
+	}
+	if code != app.ExitOK || json.Unmarshal([]byte(out), &cr) != nil || cr.Texts != 2 || cr.Agree != 2 {
+		t.Errorf("compare --texts: %d %+v\n%s%s", code, cr, out, errOut)
+	}
+	os.WriteFile(evalFile, []byte("{not json\n"), 0o644)
+	if code, _, errOut := doctorCLI(t, "models", "compare", "tiny", "--b", "model.onnx", "--eval", evalFile); code != app.ExitFailure || !strings.Contains(errOut, "eval.jsonl:1") {
+		t.Errorf("bad eval file: %d %s", code, errOut)
+	}
+
 	// A broken model is refused before anything is written.
 	copyFixture(t, "bad_not_onnx", filepath.Join(modelsDir, "broken"))
-	if code, _, errOut := doctorCLI(t, "models", "quantize", "broken"); code != app.ExitFailure || !strings.Contains(errOut, "ONNX") {
+	code, _, errOut = doctorCLI(t, "models", "quantize", "broken")
+	if code != app.ExitFailure || !strings.Contains(errOut, "ONNX") {
 		t.Errorf("quantize broken: %d %s", code, errOut)
 	}
 	entries, _ := os.ReadDir(modelsDir)
-	if len(entries) != 2 {
+	if len(entries) != 2 || code != app.ExitFailure {
 		t.Errorf("models dir changed: %v", entries)
 	}
 }
