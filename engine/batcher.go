@@ -15,6 +15,7 @@ type seqRequest struct {
 	enc      *encoding
 	idx      int // position among the caller's sequences
 	enqueued time.Time
+	others   int64            // sequences already in the batcher when this one came
 	res      chan<- seqResult // buffered: the worker never blocks on it
 }
 
@@ -30,20 +31,22 @@ type seqResult struct {
 // batcher groups sequences for one model into padded batches and runs them
 // on its backend from a single worker goroutine.
 type batcher struct {
-	task    Task
-	be      backend
-	padID   int64
-	tuning  *atomic.Pointer[Tuning]
-	obs     Observer
-	now     func() time.Time
-	queue   chan *seqRequest
-	mu      sync.RWMutex // guards closed against concurrent submit
-	closed  bool
-	quit    chan struct{}
-	done    chan struct{}
-	in      batchInput
-	cost    costModel
-	batches atomic.Uint64
+	task     Task
+	be       backend
+	padID    int64
+	tuning   *atomic.Pointer[Tuning]
+	obs      Observer
+	now      func() time.Time
+	queue    chan *seqRequest
+	mu       sync.RWMutex // guards closed against concurrent submit
+	closed   bool
+	quit     chan struct{}
+	done     chan struct{}
+	in       batchInput
+	cost     costModel
+	arrivals arrivalStats // worker goroutine only
+	inflight atomic.Int64 // submitted sequences not yet answered
+	batches  atomic.Uint64
 }
 
 func newBatcher(task Task, be backend, padID int64, queueSize int, tuning *atomic.Pointer[Tuning], obs Observer, now func() time.Time, hasTypes bool) *batcher {
@@ -70,10 +73,12 @@ func (b *batcher) submit(r *seqRequest) error {
 		return ErrClosed
 	}
 	r.enqueued = b.now()
+	r.others = b.inflight.Add(1) - 1
 	select {
 	case b.queue <- r:
 		return nil
 	default:
+		b.inflight.Add(-1)
 		return ErrOverloaded
 	}
 }
@@ -112,40 +117,53 @@ func (b *batcher) loop() {
 		t := *b.tuning.Load()
 		batch = append(batch[:0], first)
 		longest := first.enc.len()
-		wait := t.MaxDelay - b.now().Sub(first.enqueued)
+		b.arrivals.observe(first)
+		deadline := first.enqueued.Add(t.MaxDelay)
+		// Wait for company up to MaxDelay after the first request, unless
+		// (FixedDelay aside) requests have been arriving alone, as from a
+		// single caller: then waiting only adds latency.
+		wantCompany := t.FixedDelay || b.arrivals.busy()
+		last := first.enqueued
 		quitting := false
-		if wait > 0 && t.MaxBatchSize > 1 && longest < t.TokenBudget {
-			timer.Reset(wait)
-		collect:
-			for len(batch) < t.MaxBatchSize && longest*len(batch) < t.TokenBudget {
-				select {
-				case r := <-b.queue:
-					batch = append(batch, r)
-					longest = max(longest, r.enc.len())
-				case <-timer.C:
-					break collect
-				case <-b.quit:
-					quitting = true
-					break collect
-				}
+	collect:
+		for len(batch) < t.MaxBatchSize && longest*len(batch) < t.TokenBudget {
+			select {
+			case r := <-b.queue: // already waiting: take it
+				batch = append(batch, r)
+				longest = max(longest, r.enc.len())
+				b.arrivals.observe(r)
+				continue
+			default:
 			}
-			if !timer.Stop() {
-				select {
-				case <-timer.C:
-				default:
-				}
-			}
-		} else {
-			// No time left to wait: take what is already queued.
-			for len(batch) < t.MaxBatchSize && longest*len(batch) < t.TokenBudget {
-				select {
-				case r := <-b.queue:
-					batch = append(batch, r)
-					longest = max(longest, r.enc.len())
-					continue
-				default:
-				}
+			if !wantCompany {
 				break
+			}
+			// A pause of a few typical gaps within a burst means the burst
+			// is over.
+			wait := deadline.Sub(b.now())
+			if !t.FixedDelay {
+				wait = min(wait, b.arrivals.idle(t.MaxDelay))
+			}
+			if wait <= 0 {
+				break
+			}
+			timer.Reset(wait)
+			select {
+			case r := <-b.queue:
+				timer.Stop()
+				batch = append(batch, r)
+				longest = max(longest, r.enc.len())
+				b.arrivals.observe(r)
+				if r.idx == 0 {
+					b.arrivals.observeGap(r.enqueued.Sub(last))
+					last = r.enqueued
+				}
+			case <-timer.C:
+				break collect
+			case <-b.quit:
+				timer.Stop()
+				quitting = true
+				break collect
 			}
 		}
 		b.flush(batch, t)
@@ -185,6 +203,7 @@ func (b *batcher) flush(batch []*seqRequest, t Tuning) {
 	live := batch[:0:0]
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
+			b.inflight.Add(-1)
 			r.res <- seqResult{idx: r.idx, err: err}
 			continue
 		}
@@ -246,6 +265,7 @@ func (b *batcher) runBatch(part []*seqRequest, flushStart time.Time) {
 				res.logits = slices.Clone(logits[i*labels : (i+1)*labels])
 			}
 		}
+		b.inflight.Add(-1)
 		r.res <- res
 	}
 	if b.obs != nil {
@@ -335,4 +355,56 @@ func (c *costModel) overheadTokens(t Tuning) float64 {
 		return math.Inf(1) // time does not grow with tokens: never split
 	}
 	return min(max(intercept/slope, 0), 1<<16)
+}
+
+// arrivalStats tells the worker whether waiting for company pays: the share
+// of requests that found others already in the batcher (exponentially
+// weighted), and the typical gap between requests within a burst. Neither is
+// inflated by the batcher's own waiting, so there is no feedback loop.
+type arrivalStats struct {
+	company float64 // EWMA of "found others"
+	gap     float64 // EWMA of intra-burst gaps, ns
+	haveGap bool
+}
+
+const (
+	arrivalAlpha = 0.1
+	// busyShare is the share of arrivals finding company above which the
+	// batcher waits for more.
+	busyShare = 0.25
+	// idleGaps is how many typical gaps without a request end a burst.
+	idleGaps = 4
+)
+
+// observe counts a request's first sequence; the later windows of a long
+// text are its own company, not other callers'.
+func (a *arrivalStats) observe(r *seqRequest) {
+	if r.idx != 0 {
+		return
+	}
+	x := 0.0
+	if r.others > 0 {
+		x = 1
+	}
+	a.company += arrivalAlpha * (x - a.company)
+}
+
+func (a *arrivalStats) observeGap(d time.Duration) {
+	g := float64(max(d, 0))
+	if !a.haveGap {
+		a.gap, a.haveGap = g, true
+		return
+	}
+	a.gap += arrivalAlpha * (g - a.gap)
+}
+
+// busy reports whether requests have been arriving while others waited.
+func (a *arrivalStats) busy() bool { return a.company >= busyShare }
+
+// idle is how long to wait for the next request of a burst.
+func (a *arrivalStats) idle(maxDelay time.Duration) time.Duration {
+	if !a.haveGap {
+		return maxDelay / 4
+	}
+	return time.Duration(idleGaps * a.gap)
 }

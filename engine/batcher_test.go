@@ -92,7 +92,7 @@ func send(t *testing.T, b *batcher, ctx context.Context, enc *encoding) chan seq
 
 func TestBatcherFlushOnSize(t *testing.T) {
 	be := &fakeBackend{}
-	b := testBatcher(t, be, 16, Tuning{MaxBatchSize: 4, MaxDelay: time.Hour})
+	b := testBatcher(t, be, 16, Tuning{MaxBatchSize: 4, MaxDelay: time.Hour, FixedDelay: true})
 	var chans []chan seqResult
 	for i := range 8 {
 		chans = append(chans, send(t, b, context.Background(), seqOf(int64(100+i), 3+i%3)))
@@ -115,7 +115,7 @@ func TestBatcherFlushOnSize(t *testing.T) {
 
 func TestBatcherFlushOnTokenBudget(t *testing.T) {
 	be := &fakeBackend{}
-	b := testBatcher(t, be, 16, Tuning{MaxBatchSize: 100, MaxDelay: time.Hour, TokenBudget: 20, SplitOverheadTokens: -1})
+	b := testBatcher(t, be, 16, Tuning{MaxBatchSize: 100, MaxDelay: time.Hour, FixedDelay: true, TokenBudget: 20, SplitOverheadTokens: -1})
 	var chans []chan seqResult
 	for i := range 4 {
 		chans = append(chans, send(t, b, context.Background(), seqOf(int64(i), 10)))
@@ -134,7 +134,7 @@ func TestBatcherFlushOnTokenBudget(t *testing.T) {
 
 func TestBatcherFlushOnDelay(t *testing.T) {
 	be := &fakeBackend{}
-	b := testBatcher(t, be, 16, Tuning{MaxBatchSize: 100, MaxDelay: time.Millisecond})
+	b := testBatcher(t, be, 16, Tuning{MaxBatchSize: 100, MaxDelay: time.Millisecond, FixedDelay: true})
 	r := <-send(t, b, context.Background(), seqOf(7, 5))
 	if r.err != nil || r.logits[1] != 7 {
 		t.Fatalf("%+v", r)
@@ -149,7 +149,7 @@ func TestBatcherFlushOnDelay(t *testing.T) {
 // where padding would cost more than an extra run.
 func TestBatcherSortsAndSplits(t *testing.T) {
 	be := &fakeBackend{gate: make(chan struct{}), started: make(chan struct{}, 16)}
-	b := testBatcher(t, be, 64, Tuning{MaxBatchSize: 6, MaxDelay: time.Hour, SplitOverheadTokens: 4})
+	b := testBatcher(t, be, 64, Tuning{MaxBatchSize: 6, MaxDelay: time.Hour, FixedDelay: true, SplitOverheadTokens: 4})
 	first := send(t, b, context.Background(), seqOf(1, 2))
 	// The first batch (six of length 2) waits in the gate while the mixed
 	// lengths queue up.
@@ -267,7 +267,7 @@ func TestBatcherCloseDrains(t *testing.T) {
 	before := runtime.NumGoroutine()
 	be := &fakeBackend{gate: make(chan struct{}), started: make(chan struct{}, 64)}
 	var p atomic.Pointer[Tuning]
-	tune := Tuning{MaxBatchSize: 4, MaxDelay: time.Hour}.withDefaults()
+	tune := Tuning{MaxBatchSize: 4, MaxDelay: time.Hour, FixedDelay: true}.withDefaults()
 	p.Store(&tune)
 	b := newBatcher(TaskSentiment, be, 0, 64, &p, nil, time.Now, false)
 	var chans []chan seqResult
@@ -342,5 +342,41 @@ func TestCostModel(t *testing.T) {
 	}
 	if got := c.overheadTokens(Tuning{SplitOverheadTokens: 7}); got != 7 {
 		t.Errorf("override: %v", got)
+	}
+}
+
+func TestArrivalStats(t *testing.T) {
+	var a arrivalStats
+	for range 50 {
+		a.observe(&seqRequest{others: 0})
+		a.observe(&seqRequest{idx: 1, others: 1}) // its own second window
+	}
+	if a.busy() {
+		t.Error("lone arrivals: busy")
+	}
+	if got := a.idle(8 * time.Millisecond); got != 2*time.Millisecond {
+		t.Errorf("no gaps seen: idle %v, want MaxDelay/4", got)
+	}
+	for range 50 {
+		a.observe(&seqRequest{others: 3})
+		a.observeGap(100 * time.Microsecond)
+	}
+	if !a.busy() {
+		t.Error("crowded arrivals: not busy")
+	}
+	if got := a.idle(time.Second); got < 390*time.Microsecond || got > 410*time.Microsecond {
+		t.Errorf("100µs gaps: idle %v", got)
+	}
+}
+
+// TestBatcherLoneRequestDoesNotWait is a single caller: each request finds
+// the batcher empty, so none waits out the (hour-long) MaxDelay.
+func TestBatcherLoneRequestDoesNotWait(t *testing.T) {
+	be := &fakeBackend{}
+	b := testBatcher(t, be, 4, Tuning{MaxBatchSize: 8, MaxDelay: time.Hour})
+	for i := range 20 {
+		if r := <-send(t, b, context.Background(), seqOf(int64(i), 3)); r.err != nil || r.queueWait > time.Minute {
+			t.Fatalf("request %d: %+v", i, r)
+		}
 	}
 }

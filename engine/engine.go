@@ -38,6 +38,10 @@ type Tuning struct {
 	// sub-batches of similar length. 0 = learned from the batches run so far;
 	// <0 = never split.
 	SplitOverheadTokens int `json:"split_overhead_tokens"`
+	// FixedDelay makes a batch always wait up to MaxDelay for company. By
+	// default the batcher stops waiting once no request came for a few
+	// typical inter-arrival gaps, so a lone request is barely delayed.
+	FixedDelay bool `json:"fixed_delay"`
 	// Stride is the number of tokens consecutive windows of a long text share
 	// (entities). 0 = a quarter of the model's window.
 	Stride int `json:"stride"`
