@@ -443,3 +443,60 @@ func FuzzParseRef(f *testing.F) {
 		}
 	})
 }
+
+// Two pulls of one repo at once (two goroutines here; two processes take the
+// same lock file): both succeed, and every file is downloaded only once.
+func TestConcurrentPullsShareTheCache(t *testing.T) {
+	h := newFakeHub(t)
+	h.addRepo("acme/busy", commitA, modelFiles("model.onnx", 400_000))
+	c, _ := newClient(t, h, nil)
+	errs := make(chan error, 2)
+	snaps := make(chan hub.Snapshot, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			s, err := c.Pull(context.Background(), "acme/busy", "main", hub.PullOptions{})
+			errs <- err
+			snaps <- s
+		}()
+	}
+	downloaded := 0
+	for i := 0; i < 2; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range (<-snaps).Files {
+			if f.Downloaded {
+				downloaded++
+			}
+		}
+	}
+	if gets, _ := h.stats(); downloaded != 3 || gets != 3 {
+		t.Errorf("files downloaded %d times (%d GETs), want 3", downloaded, gets)
+	}
+}
+
+// When the retries run out, the pull fails, no snapshot appears, and the
+// partial blob stays (as blobs/<etag>.incomplete) for the next pull to resume.
+func TestFailedPullKeepsOnlyAResumablePart(t *testing.T) {
+	h := newFakeHub(t)
+	files := modelFiles("model.onnx", 90_000)
+	h.addRepo("acme/flaky", commitA, files)
+	h.cutAfter["model.onnx"] = 30_000
+	c, cache := newClient(t, h, func(c *hub.Config) { c.Retries = 1 })
+	if _, err := c.Pull(context.Background(), "acme/flaky", "main", hub.PullOptions{}); err == nil || !strings.Contains(err.Error(), "connection cut after 30000 bytes") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := hub.Resolve(cache, "acme/flaky", "main"); !errors.Is(err, hub.ErrNotCached) {
+		t.Errorf("snapshot after a failed pull: %v", err)
+	}
+	part := filepath.Join(cache, "models--acme--flaky", "blobs", sha256Hex(files["model.onnx"])+".incomplete")
+	if st, err := os.Stat(part); err != nil || st.Size() != 30_000 {
+		t.Fatalf("partial blob: %v", err)
+	}
+	if _, err := c.Pull(context.Background(), "acme/flaky", "main", hub.PullOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ranges := h.stats(); !slices.Contains(ranges, "model.onnx=bytes=30000-") {
+		t.Errorf("second pull did not resume: %v", ranges)
+	}
+}
