@@ -6,13 +6,11 @@
 // library is missing and how to get it, and can preload what it found so
 // that the provider loads without LD_LIBRARY_PATH.
 //
-// The engine uses it when --provider cuda is asked for:
+// The engine uses it when --provider cuda is asked for, before
+// SessionOptions.AppendExecutionProviderCUDA:
 //
-//	rep := cudalibs.Find(cudalibs.DefaultConfig())
-//	if err := rep.Err(); err != nil { ... fail, or fall back to CPU when allowed ... }
-//	if err := cudalibs.CheckProvider(ortLibPath); err != nil { ... }
-//	if err := cudalibs.Preload(rep); err != nil { ... }
-//	// then SessionOptions.AppendExecutionProviderCUDA
+//	rep, err := cudalibs.Prepare(ortLibPath, cudalibs.DefaultConfig())
+//	if err != nil { ... fail naming err, or fall back to CPU when allowed ... }
 package cudalibs
 
 import (
@@ -349,4 +347,25 @@ func CheckProvider(ortLib string) error {
 			ErrProviderMissing, strings.Join(missing, ", "), dir)
 	}
 	return nil
+}
+
+// Prepare is what an engine calls before appending the CUDA execution
+// provider for the ONNX Runtime library at ortLib: it checks that the
+// provider libraries sit next to it, finds the CUDA libraries with cfg, and
+// preloads them. The error names everything that is missing at once (it
+// wraps ErrProviderMissing and/or ErrMissing); the report says what was
+// found and where.
+func Prepare(ortLib string, cfg Config) (Report, error) {
+	rep := Find(cfg)
+	var errs []error
+	if err := CheckProvider(ortLib); err != nil {
+		errs = append(errs, err)
+	}
+	if err := rep.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return rep, errors.Join(errs...)
+	}
+	return rep, Preload(rep)
 }

@@ -266,3 +266,27 @@ func TestThisMachine(t *testing.T) {
 		t.Errorf("no GPU here, yet: %v", err)
 	}
 }
+
+func TestPrepare(t *testing.T) {
+	dir := t.TempDir()
+	lib := realSO(t, filepath.Join(dir, "ort"), "libonnxruntime.so.1")
+	libs := filepath.Join(dir, "cuda")
+	for _, l := range cudalibs.Required {
+		if l.Soname != "libcudnn.so.9" {
+			realSO(t, libs, l.Soname)
+		}
+	}
+	cfg := cudalibs.Config{EnvDirs: []string{libs}}
+	_, err := cudalibs.Prepare(lib, cfg)
+	if !errors.Is(err, cudalibs.ErrProviderMissing) || !errors.Is(err, cudalibs.ErrMissing) || !strings.Contains(err.Error(), "cuDNN 9") {
+		t.Errorf("both missing: %v", err)
+	}
+	for _, f := range cudalibs.ProviderFiles {
+		realSO(t, filepath.Join(dir, "ort"), f)
+	}
+	realSO(t, libs, "libcudnn.so.9")
+	rep, err := cudalibs.Prepare(lib, cfg)
+	if err != nil || !rep.OK() || rep.LibraryPath() != libs {
+		t.Errorf("complete: %v %+v", err, rep)
+	}
+}
