@@ -7,9 +7,13 @@ import "unicode/utf8"
 // character, as in Hugging Face's NormalizedString). orig is the original
 // range the piece was cut from. nstr values are immutable once built: every
 // transformation writes a new one into the arena.
+// aspan is an alignment: a byte range of the original text (32-bit to
+// halve the memory of the per-byte alignment arrays).
+type aspan struct{ start, end int32 }
+
 type nstr struct {
 	s     []byte
-	align []Offset
+	align []aspan
 	orig  Offset
 }
 
@@ -20,7 +24,7 @@ func (n nstr) slice(a, b int) nstr {
 	if a >= b {
 		return nstr{orig: Offset{n.orig.Start, n.orig.Start}}
 	}
-	return nstr{s: n.s[a:b:b], align: n.align[a:b:b], orig: Offset{n.align[a].Start, n.align[b-1].End}}
+	return nstr{s: n.s[a:b:b], align: n.align[a:b:b], orig: Offset{int(n.align[a].start), int(n.align[b-1].end)}}
 }
 
 // span maps the normalized byte range [a, b) of n to the original text.
@@ -28,7 +32,7 @@ func (n nstr) span(a, b int) Offset {
 	if a >= b {
 		return Offset{n.orig.Start + a, n.orig.Start + b}
 	}
-	return Offset{n.align[a].Start, n.align[b-1].End}
+	return Offset{int(n.align[a].start), int(n.align[b-1].end)}
 }
 
 // arena owns the bytes and alignments of the pieces built while encoding one
@@ -36,7 +40,7 @@ func (n nstr) span(a, b int) Offset {
 // the backing arrays grow.
 type arena struct {
 	s     []byte
-	align []Offset
+	align []aspan
 }
 
 func (a *arena) reset() {
@@ -55,7 +59,7 @@ func (a *arena) begin(orig Offset) builder {
 	return builder{a: a, start: len(a.s), orig: orig}
 }
 
-func (b *builder) addRune(r rune, al Offset) {
+func (b *builder) addRune(r rune, al aspan) {
 	before := len(b.a.s)
 	b.a.s = appendRune(b.a.s, r)
 	for i := before; i < len(b.a.s); i++ {
@@ -88,14 +92,15 @@ func (a *arena) root(text string) nstr {
 			if !valid {
 				a.s = append(a.s, c)
 			}
-			a.align = append(a.align, Offset{i, i + 1})
+			a.align = append(a.align, aspan{int32(i), int32(i + 1)})
 			i++
 			continue
 		}
 		r, sz := utf8.DecodeRuneInString(text[i:])
 		if r == utf8.RuneError && sz == 1 {
 			a.s = append(a.s, "\uFFFD"...)
-			a.align = append(a.align, Offset{i, i + 1}, Offset{i, i + 1}, Offset{i, i + 1})
+			one := aspan{int32(i), int32(i + 1)}
+			a.align = append(a.align, one, one, one)
 			i++
 			continue
 		}
@@ -103,7 +108,7 @@ func (a *arena) root(text string) nstr {
 			a.s = append(a.s, text[i:i+sz]...)
 		}
 		for k := 0; k < sz; k++ {
-			a.align = append(a.align, Offset{i, i + sz})
+			a.align = append(a.align, aspan{int32(i), int32(i + sz)})
 		}
 		i += sz
 	}
@@ -131,10 +136,10 @@ func (a *arena) transformRange(n nstr, start, end int, dest []change, initialRem
 		offset += sz
 	}
 	for _, c := range dest {
-		var al Offset
+		var al aspan
 		if c.n > 0 {
 			if offset < 1 {
-				al = Offset{n.orig.Start, n.orig.Start}
+				al = aspan{int32(n.orig.Start), int32(n.orig.Start)}
 			} else {
 				al = n.align[offset-1]
 			}

@@ -90,7 +90,7 @@ func (bn *bertNormalizer) normalize(a *arena, n nstr) (nstr, error) {
 	return b.done(), nil
 }
 
-func (bn *bertNormalizer) emit(b *builder, r rune, al Offset) {
+func (bn *bertNormalizer) emit(b *builder, r rune, al aspan) {
 	if !bn.lowercase {
 		b.addRune(r, al)
 		return
@@ -264,9 +264,9 @@ func (rn *replaceNormalizer) normalize(a *arena, n nstr) (nstr, error) {
 			b.copyFrom(n, m.start, m.end)
 			continue
 		}
-		var al Offset
+		var al aspan
 		if m.end < 1 {
-			al = Offset{n.orig.Start, n.orig.Start}
+			al = aspan{int32(n.orig.Start), int32(n.orig.Start)}
 		} else {
 			al = n.align[m.end-1]
 		}

@@ -3,6 +3,7 @@ package tokenize
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"sync"
@@ -272,6 +273,9 @@ func (t *Tokenizer) EncodeBatch(texts []string, addSpecial bool) ([]Encoding, er
 
 // encodeSingle tokenizes, truncates, post-processes and pads one text.
 func (t *Tokenizer) encodeSingle(text string, o EncodeOptions, pad *Padding) (Encoding, error) {
+	if len(text) > math.MaxInt32 {
+		return Encoding{}, fmt.Errorf("%w: text of %d bytes is over 2 GiB", ErrInvalid, len(text))
+	}
 	sc := t.pool.Get().(*scratch)
 	defer func() {
 		if cap(sc.arena.s) > maxPooledBytes {
