@@ -252,13 +252,13 @@ func (e *Engine) LoadModel(ctx context.Context, task Task, src ModelSource) (Mod
 		return ModelInfo{}, err
 	}
 	provider := e.sc.provider
-	session, err := createSession(e.sc, ins.files.onnx, ins.info.Hash, provider, ins.io.inputNames)
+	session, err := createSession(e.sc, ins.files.onnx, ins.files.onnxPath, ins.info.Hash, provider, ins.io.inputNames)
 	if err != nil && provider == "cuda" && e.cfg.AllowCPUFallback {
 		e.mu.Lock()
 		e.fallBack(err)
 		e.mu.Unlock()
 		provider = "cpu"
-		session, err = createSession(e.sc, ins.files.onnx, ins.info.Hash, provider, ins.io.inputNames)
+		session, err = createSession(e.sc, ins.files.onnx, ins.files.onnxPath, ins.info.Hash, provider, ins.io.inputNames)
 	}
 	if err != nil {
 		if provider == "cuda" {

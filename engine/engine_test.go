@@ -739,3 +739,42 @@ func TestSentimentCacheIgnoresAggregation(t *testing.T) {
 		t.Errorf("sentiment keyed on an entity option: cached=%v err=%v", s.Cached, err)
 	}
 }
+
+func TestExternalDataModel(t *testing.T) {
+	e, err := engine.New(engine.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	info, err := e.LoadModel(context.Background(), engine.TaskSentiment, fixture("external"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := engine.InspectModel(fixture("sentiment"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files int64
+	for _, f := range []string{"model.onnx", "model.onnx_data"} {
+		st, err := os.Stat(filepath.Join("testdata", "external", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files += st.Size()
+	}
+	if info.Hash == plain.Hash || info.SizeBytes != files {
+		t.Errorf("external weights not in hash/size: %+v (files %d bytes)", info, files)
+	}
+	s, err := e.Sentiment(context.Background(), "wonderful film", engine.Options{})
+	if err != nil || s.Label != "POSITIVE" {
+		t.Errorf("%+v %v", s, err)
+	}
+	// Without its data file the model is refused, naming the file.
+	dir := t.TempDir()
+	for _, f := range []string{"model.onnx", "tokenizer.json", "config.json"} {
+		copyFile(t, filepath.Join("testdata", "external", f), filepath.Join(dir, f))
+	}
+	if _, err := engine.InspectModel(engine.ModelSource{Dir: dir}); !errors.Is(err, engine.ErrBadModel) || !strings.Contains(err.Error(), "model.onnx_data") {
+		t.Errorf("missing data file: %v", err)
+	}
+}

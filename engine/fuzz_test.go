@@ -9,7 +9,7 @@ import (
 )
 
 func FuzzONNXOpTypes(f *testing.F) {
-	for _, name := range []string{"sentiment", "ner", "bad_rank"} {
+	for _, name := range []string{"sentiment", "ner", "bad_rank", "external"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name, "model.onnx"))
 		if err != nil {
 			f.Fatal(err)
@@ -22,6 +22,12 @@ func FuzzONNXOpTypes(f *testing.F) {
 		ops, err := onnxOpTypes(data)
 		if err == nil && ops == nil {
 			t.Fatal("nil ops without error")
+		}
+		files, _ := onnxExternalFiles(data)
+		for _, f := range files {
+			if f == "" {
+				t.Fatal("empty external location")
+			}
 		}
 	})
 }

@@ -24,6 +24,7 @@ type modelFiles struct {
 	onnxPath  string // on-disk path of the ONNX file, "" for an fs.FS
 	onnxName  string // file name inside the folder
 	onnx      []byte
+	external  [][]byte // external data files, in the order the graph names them
 	tokenizer []byte
 	config    []byte
 }
@@ -85,7 +86,22 @@ func readModelFiles(src ModelSource) (*modelFiles, error) {
 	if mf.onnx == nil {
 		return nil, fmt.Errorf("%w: %s: no ONNX file (looked for %s)", ErrBadModel, mf.dir, strings.Join(candidates, ", "))
 	}
-	var err error
+	// Weights stored next to the graph (large exports) belong to the model:
+	// they count in its hash and size.
+	ext, err := onnxExternalFiles(mf.onnx)
+	if err == nil {
+		for _, name := range ext {
+			clean := path.Clean(name)
+			if path.IsAbs(clean) || strings.HasPrefix(clean, "../") || clean == ".." {
+				return nil, fmt.Errorf("%w: %s: external data location %q leaves the model folder", ErrBadModel, mf.dir, name)
+			}
+			b, err := read(path.Join(path.Dir(mf.onnxName), clean))
+			if err != nil {
+				return nil, fmt.Errorf("%w: %s: external data file %s: %v", ErrBadModel, mf.dir, clean, unwrapPathErr(err))
+			}
+			mf.external = append(mf.external, b)
+		}
+	}
 	if mf.tokenizer, err = read("tokenizer.json"); err != nil {
 		return nil, fmt.Errorf("%w: %s: tokenizer.json: %v", ErrBadModel, mf.dir, unwrapPathErr(err))
 	}
@@ -264,11 +280,6 @@ func tensorNames(ts []TensorInfo) string {
 	return strings.Join(names, ", ")
 }
 
-func sha256Hex(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
-}
-
 // inspected is a model folder read and validated, without a session.
 type inspected struct {
 	files  *modelFiles
@@ -287,7 +298,12 @@ func inspect(src ModelSource) (*inspected, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", mf.dir, err)
 	}
-	ins, outs, err := ort.GetInputOutputInfoWithONNXData(mf.onnx)
+	var ins, outs []ort.InputOutputInfo
+	if mf.onnxPath != "" {
+		ins, outs, err = ort.GetInputOutputInfo(mf.onnxPath)
+	} else {
+		ins, outs, err = ort.GetInputOutputInfoWithONNXData(mf.onnx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %s is not a loadable ONNX model: %v", ErrBadModel, mf.dir, mf.onnxName, err)
 	}
@@ -296,7 +312,14 @@ func inspect(src ModelSource) (*inspected, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", mf.dir, err)
 	}
-	hash := sha256Hex(mf.onnx)
+	h := sha256.New()
+	h.Write(mf.onnx)
+	size := int64(len(mf.onnx))
+	for _, b := range mf.external {
+		h.Write(b)
+		size += int64(len(b))
+	}
+	hash := hex.EncodeToString(h.Sum(nil))
 	ops, _ := onnxOpTypes(mf.onnx)
 	info := ModelInfo{
 		ID:        mf.name + "@" + hash[:12],
@@ -305,7 +328,7 @@ func inspect(src ModelSource) (*inspected, error) {
 		Dir:       mf.dir,
 		Labels:    cfg.labels,
 		Hash:      hash,
-		SizeBytes: int64(len(mf.onnx)),
+		SizeBytes: size,
 		Inputs:    inputs,
 		Outputs:   outputs,
 		MaxLength: cfg.maxLength,

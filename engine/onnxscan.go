@@ -8,10 +8,59 @@ import (
 
 // Field numbers in onnx.proto.
 const (
-	modelGraphField = 7 // ModelProto.graph
-	graphNodeField  = 1 // GraphProto.node
-	nodeOpTypeField = 4 // NodeProto.op_type
+	modelGraphField       = 7  // ModelProto.graph
+	graphNodeField        = 1  // GraphProto.node
+	graphInitializerField = 5  // GraphProto.initializer
+	nodeOpTypeField       = 4  // NodeProto.op_type
+	tensorExternalField   = 13 // TensorProto.external_data
+	stringEntryKeyField   = 1  // StringStringEntryProto.key
+	stringEntryValueField = 2  // StringStringEntryProto.value
 )
+
+// onnxExternalFiles lists the external data files (relative locations) the
+// main graph's initializers refer to, in first-seen order.
+func onnxExternalFiles(data []byte) ([]string, error) {
+	var graph []byte
+	err := walkFields(data, func(num protowire.Number, typ protowire.Type, v []byte) error {
+		if num == modelGraphField && typ == protowire.BytesType {
+			graph = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var files []string
+	err = walkFields(graph, func(num protowire.Number, typ protowire.Type, v []byte) error {
+		if num != graphInitializerField || typ != protowire.BytesType {
+			return nil
+		}
+		return walkFields(v, func(num protowire.Number, typ protowire.Type, v []byte) error {
+			if num != tensorExternalField || typ != protowire.BytesType {
+				return nil
+			}
+			var key, value string
+			if err := walkFields(v, func(num protowire.Number, typ protowire.Type, v []byte) error {
+				switch {
+				case num == stringEntryKeyField && typ == protowire.BytesType:
+					key = string(v)
+				case num == stringEntryValueField && typ == protowire.BytesType:
+					value = string(v)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			if key == "location" && value != "" && !seen[value] {
+				seen[value] = true
+				files = append(files, value)
+			}
+			return nil
+		})
+	})
+	return files, err
+}
 
 var errNotONNX = errors.New("not an ONNX protobuf")
 

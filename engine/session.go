@@ -88,10 +88,11 @@ func optimizedPath(sc sessionConfig, hash, provider string) string {
 	return filepath.Join(sc.optimizedModelDir, fmt.Sprintf("%s-ort%s-%s.onnx", hash[:16], ver, provider))
 }
 
-// createSession creates a session for the model bytes on provider. With an
-// optimized-model folder, the optimized graph is written there on first load
-// and loaded from there afterwards.
-func createSession(sc sessionConfig, onnx []byte, hash, provider string, inputs []string) (*ort.DynamicAdvancedSession, error) {
+// createSession creates a session for the model on provider: from its file
+// when it has one on disk (so external weight files resolve), else from its
+// bytes. With an optimized-model folder, the optimized graph is written there
+// on first load and loaded from there afterwards.
+func createSession(sc sessionConfig, onnx []byte, path, hash, provider string, inputs []string) (*ort.DynamicAdvancedSession, error) {
 	opts, err := newSessionOptions(sc, provider)
 	if err != nil {
 		return nil, err
@@ -114,7 +115,7 @@ func createSession(sc sessionConfig, onnx []byte, hash, provider string, inputs 
 		if err := os.MkdirAll(sc.optimizedModelDir, 0o755); err == nil {
 			tmp := fmt.Sprintf("%s.tmp-%d", cached, os.Getpid())
 			if err := opts.SetOptimizedModelFilePath(tmp); err == nil {
-				s, err := ort.NewDynamicAdvancedSessionWithONNXData(onnx, inputs, outputs, opts)
+				s, err := newSession(onnx, path, inputs, outputs, opts)
 				if err != nil {
 					_ = os.Remove(tmp)
 					return nil, err
@@ -125,6 +126,13 @@ func createSession(sc sessionConfig, onnx []byte, hash, provider string, inputs 
 				return s, nil
 			}
 		}
+	}
+	return newSession(onnx, path, inputs, outputs, opts)
+}
+
+func newSession(onnx []byte, path string, inputs, outputs []string, opts *ort.SessionOptions) (*ort.DynamicAdvancedSession, error) {
+	if path != "" {
+		return ort.NewDynamicAdvancedSession(path, inputs, outputs, opts)
 	}
 	return ort.NewDynamicAdvancedSessionWithONNXData(onnx, inputs, outputs, opts)
 }

@@ -16,6 +16,7 @@ chosen by hand, so tests can assert labels:
               splits into Wash ##ing ##ton with disagreeing labels so the
               first/average/max aggregations differ. max_position_embeddings
               is 16, so longer texts are split into windows.
+  external/   the sentiment model with its weights in model.onnx_data.
   bad_*/      broken models for the error paths.
 """
 import json
@@ -188,6 +189,11 @@ def main():
     write_folder("sentiment", sentiment_model(), SENT_VOCAB, True,
                  ["NEGATIVE", "POSITIVE"], 32)
     write_folder("ner", ner_model(), NER_VOCAB, False, NER_LABELS, 16)
+
+    # Weights in an external data file, as large Hugging Face exports are.
+    d = write_folder("external", None, SENT_VOCAB, True, ["NEGATIVE", "POSITIVE"], 32)
+    onnx.save(sentiment_model(), os.path.join(d, "model.onnx"), save_as_external_data=True,
+              all_tensors_to_one_file=True, location="model.onnx_data", size_threshold=100)
 
     # Broken models. Each one is wrong in exactly one way.
     d = write_folder("bad_no_tokenizer", sentiment_model(), None, True, ["NEGATIVE", "POSITIVE"], 32)
