@@ -100,9 +100,11 @@ describe('web shell', () => {
     const word = `zebrafish${Date.now() % 100000}`;
     const lines = Array.from({ length: 40 }, (_, i) => `Review ${i}: the ${word} service in Berlin was ${i % 2 ? 'wonderful' : 'terrible'}.`);
     const csv = 'id,review\n' + lines.slice(0, 10).map((l, i) => `${i},"${l}"`).join('\n') + '\n';
+    const jsonl = [`{"text": "Extra ${word} note from Madrid."}`, '{"text": broken', '{"body": "no text field"}', `{"text": "Last ${word} line."}`].join('\n') + '\n';
     await page.setInputFiles('[data-testid="file-input"]', [
       { name: 'reviews.txt', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n') + '\n\n') },
       { name: 'reviews.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) },
+      { name: 'notes.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(jsonl) },
     ]);
     await page.waitForSelector('[data-testid="csv-column"]');
     await page.selectOption('[data-testid="csv-column"]', 'review');
@@ -110,7 +112,12 @@ describe('web shell', () => {
     await page.waitForSelector('[data-testid="import-status"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="import-state"]')?.textContent?.trim() === 'done', null, { timeout: 60_000 });
     const done = Number((await page.textContent('[data-testid="import-done"]')).replace(/\D/g, ''));
-    assert.equal(done, 50, '40 lines + 10 CSV rows analysed');
+    assert.equal(done, 52, '40 lines + 10 CSV rows + 2 good JSONL lines analysed');
+    // The bad JSONL lines are listed with file and line number.
+    const errs = await page.$$eval('[data-testid="import-errors"] li', (els) => els.map((e) => e.textContent));
+    assert.equal(errs.length, 2, `errors: ${JSON.stringify(errs)}`);
+    assert.match(errs[0], /notes\.jsonl:2\b/);
+    assert.match(errs[1], /notes\.jsonl:3\b/);
     await page.waitForSelector('[data-testid="import-rows"] tbody tr');
     await shot('batches');
 
@@ -226,6 +233,25 @@ describe('web shell', () => {
     assert.match(hash, /^[0-9a-f]{64}$/);
     await page.waitForSelector('[data-testid="settings"]');
     await shot('models');
+
+    // Engine settings apply without restart and read back.
+    const batch = page.locator('[data-testid="settings"] input[type="number"]').first();
+    const before = Number(await batch.inputValue());
+    const next = before === 7 ? 9 : 7;
+    await batch.fill(String(next));
+    await page.click('[data-testid="settings"] button[type="submit"]');
+    await page.waitForSelector('[data-testid="settings"] [role="status"]');
+    const settings = await (await fetch(`${server.base}/v1/settings`)).json();
+    assert.equal(settings.max_batch_size, next);
+
+    // Switching the active model (to the embedded default again) reloads it.
+    const switched = page.waitForResponse((r) => r.url().endsWith('/v1/models/active') && r.request().method() === 'POST');
+    await page.selectOption('[data-testid="model-sentiment"] select', 'embedded:sentiment');
+    const res = await switched;
+    assert.equal(res.status(), 200, await res.text());
+    const info = await res.json();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="model-sentiment"] select')?.disabled);
+    assert.ok((await page.textContent('[data-testid="model-sentiment"]')).includes(info.id), `the panel shows ${info.id}`);
   });
 
   it('logged no errors in the browser console', () => {

@@ -1,0 +1,98 @@
+import { flushSync, mount, unmount } from 'svelte';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { MetricsSnapshot, Snapshot } from '../lib/api';
+
+// uPlot needs a real canvas; the charts are covered by the browser tests.
+vi.mock('uplot', () => ({
+  default: class {
+    static paths = {};
+    setData(): void {}
+    setSize(): void {}
+    destroy(): void {}
+  },
+}));
+
+// jsdom has no ResizeObserver (bind:clientWidth uses it).
+globalThis.ResizeObserver ??= class {
+  observe(): void {}
+  unobserve(): void {}
+  disconnect(): void {}
+} as unknown as typeof ResizeObserver;
+
+const { metrics } = await import('../lib/stores/metrics.svelte');
+const { default: Dashboard } = await import('./Dashboard.svelte');
+
+let cmp: ReturnType<typeof mount> | null = null;
+afterEach(() => {
+  if (cmp) unmount(cmp);
+  cmp = null;
+  document.body.innerHTML = '';
+});
+
+function snapshot(over: Partial<Snapshot>): MetricsSnapshot {
+  const pct = { count: 5, min_ns: 1e6, mean_ns: 2e6, p50_ns: 2e6, p90_ns: 3e6, p95_ns: 30e6, p99_ns: 40e6, p999_ns: 5e7, max_ns: 5e7 };
+  const snap = {
+    time: '2026-01-01T00:00:00Z',
+    uptime_s: 3,
+    ops: [
+      { name: 'sentiment', errors: 0, total: pct, windows: [{ window: '10s', per_second: 2, errors_per_second: 0, ...pct }] },
+      { name: 'http:POST /v1/analyze', errors: 1, total: pct, windows: [] },
+    ],
+    stages: [],
+    throughput: { requests_per_s_1s: 2, requests_per_s_10s: 2, requests_per_s_60s: 2, texts_per_s_1s: 2, texts_per_s_10s: 2, texts_per_s_60s: 2, requests: 10, texts: 10 },
+    queue_depth: 0,
+    batches: { total: 3, per_s_10s: 0.3, mean_size_60s: 2, efficiency_60s: 0.9, sizes: [{ le: 1, count: 1 }, { le: 4, count: 2 }, { le: 0, count: 0 }] },
+    cache: { hits: 1, misses: 3, hit_rate: 0.25, hit_rate_60s: 0.25 },
+    errors: {},
+    system: { sampled_at: '', cpu_percent: 80, cpu_per_core: [80, 80], mem_total_bytes: 8 << 30, mem_used_bytes: 4 << 30, mem_available_bytes: 4 << 30, mem_percent: 50, process_rss_bytes: 1 << 27, goroutines: 12, open_files: 9 },
+    gpu: { available: false, reason: 'NVML library not found' },
+    ...over,
+  } as Snapshot;
+  return { time: snap.time, engine: { queue_depth: {}, cache_hits: 1, cache_misses: 3, cache_size: 1 }, profiler: snap };
+}
+
+function render(m: MetricsSnapshot): HTMLElement {
+  metrics.push(m);
+  const target = document.createElement('div');
+  document.body.appendChild(target);
+  cmp = mount(Dashboard, { target });
+  flushSync();
+  return target;
+}
+
+describe('Dashboard', () => {
+  it('colours gauges by the DESIGN.md thresholds and says clearly when there is no GPU', () => {
+    const el = render(snapshot({}));
+    const cpu = el.querySelector('[data-testid="gauge-cpu"]');
+    const mem = el.querySelector('[data-testid="gauge-mem"]');
+    expect(cpu?.classList.contains('warn')).toBe(true); // 80 %: above the 70 % target, under the 85 % max
+    expect(cpu?.getAttribute('aria-valuetext')).toBe('80 %, above target');
+    expect(mem?.classList.contains('ok')).toBe(true);
+    expect(el.querySelector('[data-testid="no-gpu"]')?.textContent).toContain('NVML library not found');
+    expect(el.querySelector('[data-testid="gauge-gpu"]')).toBeNull();
+    // Engine operations are tiles (sentiment p95 30 ms: over the 25 ms acceptable, under the 100 ms max);
+    // HTTP routes go to their own table.
+    const tile = el.querySelector('[data-testid="op-sentiment"]');
+    expect(tile?.classList.contains('warn')).toBe(true);
+    expect(el.querySelector('[data-testid="op-http:POST /v1/analyze"]')).toBeNull();
+    expect(el.querySelector('[data-testid="http-routes"]')?.textContent).toContain('POST /v1/analyze');
+    expect(el.querySelector('[data-testid="batch-histogram"]')?.textContent).toContain('2–4');
+  });
+
+  it('shows a gauge per GPU, red above the 95 % max', () => {
+    const el = render(
+      snapshot({
+        gpu: {
+          available: true,
+          driver: '550.54',
+          devices: [{ index: 0, name: 'NVIDIA H100', utilization_percent: 97, memory_utilization_percent: 40, memory_used_bytes: 10 << 30, memory_total_bytes: 80 << 30, temperature_c: 61, power_watts: 300 }],
+        },
+      }),
+    );
+    const gpu = el.querySelectorAll('[data-testid="gauge-gpu"]');
+    expect(gpu).toHaveLength(1);
+    expect(gpu[0]?.classList.contains('bad')).toBe(true);
+    expect(gpu[0]?.textContent).toContain('NVIDIA H100');
+    expect(el.querySelector('[data-testid="no-gpu"]')).toBeNull();
+  });
+});
