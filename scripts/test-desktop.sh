@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export CGO_ENABLED=1
 export NLPSCOPE_ORT_LIB="${NLPSCOPE_ORT_LIB:-$PWD/third_party/onnxruntime/libonnxruntime.so.1}"
 
-for tool in xvfb-run import identify xdotool pkg-config; do
+for tool in xvfb-run import identify xdotool xwininfo pkg-config; do
   command -v "$tool" >/dev/null || { echo "test-desktop: $tool not found: run scripts/setup.sh" >&2; exit 1; }
 done
 if ! pkg-config --exists gtk+-3.0 webkit2gtk-4.1; then
@@ -73,6 +73,22 @@ if kill -0 "$pid" 2>/dev/null; then
 fi
 wait "$pid"
 echo "exit status $?" >"$out/exit"
+cp "$tmp/config/nlpscope/window.json" "$out/window.json" 2>/dev/null || true
+
+# Second start: the window opens with a remembered size and position.
+printf '{"width":1024,"height":700,"x":40,"y":30,"positioned":true}' >"$tmp/config/nlpscope/window.json"
+XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" "$bin" desktop >"$out/app2.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 60); do
+  grep -q "desktop UI connected" "$out/app2.log" && break
+  sleep 1
+done
+sleep 1
+xwininfo -root -tree | grep '"nlpscope":' | grep -v '10x10' >"$out/geometry2" || true
+kill -TERM "$pid"
+for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+wait "$pid"
+echo "exit status $?" >"$out/exit2"
 INNER
 chmod +x "$tmp/run.sh"
 
@@ -93,6 +109,19 @@ if ! awk -v s="$sd" 'BEGIN { exit !(s > 0.02) }'; then
   echo "test-desktop: the screenshot is blank (standard deviation $sd)" >&2
   exit 1
 fi
+# The window remembers its size and position for the next start.
+if ! grep -q '"width":1280,"height":800' "$out/window.json" 2>/dev/null; then
+  echo "test-desktop: the window state was not saved on quit (want 1280×800 in window.json): $(cat "$out/window.json" 2>&1)" >&2
+  exit 1
+fi
+if ! grep -q '1024x700+40+30' "$out/geometry2"; then
+  echo "test-desktop: the second start did not restore 1024x700+40+30: $(cat "$out/geometry2")" >&2
+  exit 1
+fi
+if [ "$(cat "$out/exit2")" != "exit status 0" ]; then
+  echo "test-desktop: the second start did not quit cleanly: $(cat "$out/exit2")" >&2
+  exit 1
+fi
 sd2=$(identify -format '%[fx:standard_deviation]' "$out/dashboard.png")
 if ! awk -v s="$sd2" 'BEGIN { exit !(s > 0.02) }'; then
   echo "test-desktop: the dashboard screenshot is blank (standard deviation $sd2)" >&2
@@ -100,4 +129,4 @@ if ! awk -v s="$sd2" 'BEGIN { exit !(s > 0.02) }'; then
 fi
 cp "$out/window.png" test-output/screenshots/desktop.png
 cp "$out/dashboard.png" test-output/screenshots/desktop-dashboard.png
-echo "test-desktop: ok (window rendered, pixel standard deviation $sd; dashboard live over Wails events; clean exit); screenshots test-output/screenshots/desktop.png, desktop-dashboard.png" >&2
+echo "test-desktop: ok (window rendered, pixel standard deviation $sd; dashboard live over Wails events; window state restored; clean exits); screenshots test-output/screenshots/desktop.png, desktop-dashboard.png" >&2
