@@ -64,6 +64,15 @@ func (d *Desktop) Health() Health {
 // Analyze runs and stores an analysis (POST /v1/analyze).
 func (d *Desktop) Analyze(req AnalyzeRequest) (AnalyzeResponse, error) {
 	res, err := d.svc.AnalyzeText(d.ctx, req)
+	if err == nil {
+		n := 0
+		for _, r := range res.Results {
+			if r.Entities != nil {
+				n += len(r.Entities.Entities)
+			}
+		}
+		d.log.Debug("desktop analyze", slog.Int("texts", len(res.Results)), slog.Int("entities", n))
+	}
 	return res, desktopError(err)
 }
 

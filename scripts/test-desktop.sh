@@ -28,7 +28,7 @@ cat >"$tmp/run.sh" <<'INNER'
 # Runs inside xvfb-run. $1 binary, $2 output dir, $3 temp dir.
 set -u
 bin=$1 out=$2 tmp=$3
-XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" "$bin" desktop >"$out/app.log" 2>&1 &
+XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" "$bin" desktop -v >"$out/app.log" 2>&1 &
 pid=$!
 ok=""
 for _ in $(seq 1 60); do
@@ -49,6 +49,24 @@ for _ in $(seq 1 60); do
 done
 sleep 3
 import -window root "$out/window.png"
+# Type a text into Analyze and press Ctrl+Enter: the UI calls the Analyze binding.
+xdotool search --sync --name '^nlpscope$' windowactivate --sync 2>/dev/null || true
+xdotool key --clearmodifiers alt+1
+sleep 0.5
+xdotool key Tab
+xdotool type --delay 5 'Angela Merkel met Emmanuel Macron in Paris and Berlin.'
+xdotool key ctrl+Return
+for _ in $(seq 1 20); do
+  grep -q 'desktop analyze.*entities=[1-9]' "$out/app.log" && break
+  sleep 0.5
+done
+if ! grep -q 'desktop analyze.*entities=[1-9]' "$out/app.log"; then
+  echo "the Analyze view did not analyse the typed text through the bindings" >&2
+  kill -KILL "$pid"
+  exit 1
+fi
+sleep 1
+import -window root "$out/analyze.png"
 # Keyboard navigation to the dashboard (Alt+4): its live charts come through
 # the Service's emitter and Wails' EventsEmit.
 xdotool search --sync --name '^nlpscope$' windowactivate --sync 2>/dev/null || true
@@ -128,5 +146,6 @@ if ! awk -v s="$sd2" 'BEGIN { exit !(s > 0.02) }'; then
   exit 1
 fi
 cp "$out/window.png" test-output/screenshots/desktop.png
+cp "$out/analyze.png" test-output/screenshots/desktop-analyze.png
 cp "$out/dashboard.png" test-output/screenshots/desktop-dashboard.png
-echo "test-desktop: ok (window rendered, pixel standard deviation $sd; dashboard live over Wails events; window state restored; clean exits); screenshots test-output/screenshots/desktop.png, desktop-dashboard.png" >&2
+echo "test-desktop: ok (window rendered, pixel standard deviation $sd; typed text analysed through the bindings; dashboard live over Wails events; window state restored; clean exits); screenshots test-output/screenshots/desktop.png, desktop-analyze.png, desktop-dashboard.png" >&2
