@@ -126,7 +126,7 @@ func (g *gen) typeRef(t reflect.Type) string {
 		return "unknown"
 	case reflect.Struct:
 		if t.Name() == "" {
-			return g.structBody(t, "")
+			return g.inlineStruct(t)
 		}
 		n := g.name(t)
 		if _, ok := g.decls[n]; !ok {
@@ -160,18 +160,25 @@ func (g *gen) structBody(t reflect.Type, indent string) string {
 	return b.String()
 }
 
+// inlineStruct writes an anonymous struct on one line: { a: T; b: U }.
+func (g *gen) inlineStruct(t reflect.Type) string {
+	var b strings.Builder
+	g.fields(&b, t, "")
+	body := strings.TrimSpace(strings.ReplaceAll(b.String(), "\n", " "))
+	return "{ " + body + " }"
+}
+
 func (g *gen) fields(b *strings.Builder, t reflect.Type, indent string) {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
 		tag := f.Tag.Get("json")
 		if tag == "-" {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
 		ft := f.Type
+		// Fields of embedded structs are promoted, as encoding/json does,
+		// also when the embedded type itself is unexported.
 		if f.Anonymous && name == "" {
 			if ft.Kind() == reflect.Pointer {
 				ft = ft.Elem()
@@ -180,6 +187,9 @@ func (g *gen) fields(b *strings.Builder, t reflect.Type, indent string) {
 				g.fields(b, ft, indent)
 				continue
 			}
+		}
+		if !f.IsExported() {
+			continue
 		}
 		if name == "" {
 			name = f.Name
