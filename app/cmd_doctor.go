@@ -8,10 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/profiler"
 )
 
 // DoctorReport is what `nlpscope doctor` checks.
@@ -51,7 +53,10 @@ type DoctorGPU struct {
 	Devices  []string `json:"devices,omitempty"` // /dev/nvidia* nodes
 	Names    []string `json:"names,omitempty"`   // from /proc/driver/nvidia
 	NVMLPath string   `json:"nvml_path,omitempty"`
-	Note     string   `json:"note,omitempty"`
+	// NVML is what the NVIDIA management library reports (driver, devices,
+	// memory); its Reason says why when it cannot be read.
+	NVML profiler.GPUStats `json:"nvml"`
+	Note string            `json:"note,omitempty"`
 }
 
 // cmdDoctor checks ONNX Runtime, execution providers, models and the GPU.
@@ -176,7 +181,18 @@ func detectGPU() DoctorGPU {
 			break
 		}
 	}
-	g.Present = len(g.Devices) > 0 || len(g.Names) > 0
+	if src, err := profiler.OpenNVML(); err != nil {
+		g.NVML = profiler.GPUStats{Reason: err.Error()}
+	} else {
+		g.NVML = profiler.ReadGPU(src)
+		src.Close()
+		for _, d := range g.NVML.Devices {
+			if !slices.Contains(g.Names, d.Name) {
+				g.Names = append(g.Names, d.Name)
+			}
+		}
+	}
+	g.Present = len(g.Devices) > 0 || len(g.Names) > 0 || g.NVML.Available
 	switch {
 	case !g.Present:
 		g.Note = "no NVIDIA GPU found"
@@ -236,6 +252,14 @@ func printDoctor(std Stdio, r DoctorReport) {
 	}
 	if r.GPU.NVMLPath != "" {
 		fmt.Fprintf(w, "  nvml         %s\n", r.GPU.NVMLPath)
+	}
+	if r.GPU.NVML.Available {
+		fmt.Fprintf(w, "  driver       %s\n", r.GPU.NVML.Driver)
+		for _, d := range r.GPU.NVML.Devices {
+			fmt.Fprintf(w, "  gpu %d        %s, %.1f GiB, %.0f%% busy\n", d.Index, d.Name, float64(d.MemoryTotalBytes)/(1<<30), d.UtilizationPercent)
+		}
+	} else if r.GPU.Present && r.GPU.NVML.Reason != "" {
+		fmt.Fprintf(w, "  nvml         unavailable: %s\n", r.GPU.NVML.Reason)
 	}
 	if r.GPU.Note != "" {
 		fmt.Fprintf(w, "  note         %s\n", r.GPU.Note)

@@ -51,6 +51,9 @@ func TestDoctor(t *testing.T) {
 	if r.GPU.Present != gpu {
 		t.Errorf("gpu present %v, /dev/nvidia* says %v", r.GPU.Present, gpu)
 	}
+	if !gpu && (r.GPU.NVML.Available || r.GPU.NVML.Reason == "") {
+		t.Errorf("no GPU here but NVML says %+v", r.GPU.NVML)
+	}
 
 	// Only good models: exit 0, human-readable report.
 	good := t.TempDir()
