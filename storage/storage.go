@@ -284,7 +284,14 @@ func (db *DB) openWriter(ctx context.Context) error {
 		db.wdb.Close()
 		return ErrNoFTS5
 	}
-	pragmas := []string{"PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 16384"}
+	pragmas := []string{
+		"PRAGMA temp_store = MEMORY",
+		"PRAGMA cache_size = -65536", // KiB: 64 MiB of page cache for the writer
+		// Checkpoint every 64 MiB of WAL rather than 4 MiB: fewer fsyncs
+		// while importing; the file is cut back to 64 MiB afterwards.
+		"PRAGMA wal_autocheckpoint = 16384",
+		"PRAGMA journal_size_limit = 67108864",
+	}
 	if db.cfg.MaxPageCount > 0 {
 		pragmas = append(pragmas, fmt.Sprintf("PRAGMA max_page_count = %d", db.cfg.MaxPageCount))
 	}
