@@ -79,6 +79,10 @@ describe('web shell', () => {
     for (const s of spans) assert.equal(cp(text, s.start, s.end), s.text, 'API offsets are code points');
     await page.waitForSelector('[data-testid="waterfall"]');
     await shot('analyze');
+    await page.click('[data-testid="theme"]');
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await shot('analyze-dark');
+    await page.click('[data-testid="theme"]');
 
     // Legend filter hides a label's highlights.
     const first = spans[0].label;
