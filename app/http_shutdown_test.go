@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ import (
 // fakeEngine is an inferer whose answers tests control: sentiment blocks
 // until release is closed (when set) and fails with err (when set).
 type fakeEngine struct {
-	started chan struct{} // receives one value per Sentiment call
+	started chan struct{} // receives a value per Sentiment call while it has room
 	release chan struct{}
 	err     error
 }
@@ -37,7 +38,10 @@ func (f *fakeEngine) Tuning() engine.Tuning           { return engine.Tuning{Max
 func (f *fakeEngine) SetTuning(t engine.Tuning) error { return nil }
 func (f *fakeEngine) Sentiment(ctx context.Context, text string, opts engine.Options) (engine.Sentiment, error) {
 	if f.started != nil {
-		f.started <- struct{}{}
+		select {
+		case f.started <- struct{}{}:
+		default:
+		}
 	}
 	if f.release != nil {
 		select {
@@ -186,5 +190,31 @@ func TestHTTPGracefulShutdown(t *testing.T) {
 	}
 	if err := <-served; err != nil {
 		t.Fatalf("Serve: %v", err)
+	}
+}
+
+func TestImportCancel(t *testing.T) {
+	eng := &fakeEngine{started: make(chan struct{}, 100), release: make(chan struct{})}
+	svc := newFakeService(t, eng)
+	dir := t.TempDir()
+	path := dir + "/a.txt"
+	if err := os.WriteFile(path, []byte(strings.Repeat("some text\n", 500)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := svc.ImportFiles(ctx, []ImportFile{{Path: path}}, ImportOptions{Tasks: []engine.Task{engine.TaskSentiment}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-eng.started // a chunk is inside the engine
+	st, err = svc.CancelImport(ctx, st.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != StateCancelled || st.Finished == nil || st.Done != 0 || st.Failed != 0 {
+		t.Fatalf("after cancel: %+v", st)
+	}
+	if _, err := svc.CancelImport(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("cancel unknown import: %v", err)
 	}
 }

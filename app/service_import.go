@@ -340,6 +340,10 @@ func (s *Service) analyzeRecords(ctx context.Context, base request, recs []Recor
 		return results, errs
 	}
 	for _, i := range idx {
+		if ctx.Err() != nil { // cancelled: no retries
+			errs[i] = err
+			continue
+		}
 		one := base
 		one.source, one.texts, one.lines = recs[i].Source, []string{recs[i].Text}, []int{recs[i].Line}
 		res, err := s.analyze(ctx, one)
