@@ -1,0 +1,214 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nlpscope/nlpscope/engine/tokenize"
+)
+
+// cpuTime is the CPU time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// readRSS is this process's resident set size in bytes (0 when unknown).
+func readRSS() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// tokenizerContender encodes texts round-robin on one goroutine for d and
+// counts tokens.
+func tokenizerContender(tk *tokenize.Tokenizer, texts []string) contender {
+	i := 0
+	return func(ctx context.Context, d time.Duration) (slice, error) {
+		start := time.Now()
+		var s slice
+		for time.Since(start) < d {
+			for range 64 {
+				e, err := tk.Encode(texts[i%len(texts)], true)
+				if err != nil {
+					return s, err
+				}
+				s.Ops += float64(len(e.IDs))
+				i++
+			}
+		}
+		s.Elapsed = time.Since(start)
+		return s, nil
+	}
+}
+
+// tokenizerSpeed measures our tokenizer alone: tokens/s on one goroutine
+// and tokens per CPU-second.
+func (b *benchRun) tokenizerSpeed(ctx context.Context, tk *tokenize.Tokenizer) {
+	run := tokenizerContender(tk, benchSentences)
+	run(ctx, 200*time.Millisecond)
+	c0 := cpuTime()
+	s, err := run(ctx, 2*b.slice)
+	cpu := cpuTime() - c0
+	if err != nil {
+		b.note("tokenizer: %v", err)
+		return
+	}
+	b.report.Resources.TokensPerS = s.rate()
+	if cpu > 0 {
+		b.report.Resources.TokensPerCPUS = s.Ops / cpu.Seconds()
+	}
+	b.report.Key.TokenizerTokensPerS = f64(s.rate())
+}
+
+// benchLine matches one result line of `go test -bench`.
+var benchLine = regexp.MustCompile(`^BenchmarkCompare/(nlpscope|sugarme)/sentence\S*\s+\d+\s.*?([\d.]+) tokens/cpu-s`)
+
+// sugarme runs the separate comparison module under engine/tokenize/benchcmp
+// (it needs the Go toolchain and the source tree): Go runs its sub-benchmarks
+// in order nlpscope, sugarme, and -count repeats them, so the slices
+// alternate in one process. The ratio is on tokens per CPU-second.
+func (b *benchRun) sugarme(ctx context.Context) (Comparison, error) {
+	c := Comparison{Name: "tokenizer vs sugarme/tokenizer (bert-base-uncased, sentences, 1 core)", A: "nlpscope tokenize", B: "sugarme/tokenizer", Unit: "tokens/CPU-s", SliceMs: b.slice.Milliseconds()}
+	dir := filepath.Join(b.root, "engine", "tokenize", "benchcmp")
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		return c, fmt.Errorf("sugarme comparison needs the source tree (%s): %w", dir, err)
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return c, fmt.Errorf("sugarme comparison needs the Go toolchain: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gobin, "test", "-run", "^$", "-bench", "^BenchmarkCompare$/sentence", "-cpu", "1",
+		"-benchtime", b.slice.String(), "-count", strconv.Itoa(b.pairs))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return c, fmt.Errorf("go test in %s: %w: %s", dir, err, lastLines(string(out), 5))
+	}
+	var as, bs []slice
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	for sc.Scan() {
+		line := sc.Text()
+		m := benchLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		v, _ := strconv.ParseFloat(m[2], 64)
+		s := slice{Ops: v, Elapsed: time.Second}
+		if m[1] == "nlpscope" {
+			as = append(as, s)
+		} else {
+			bs = append(bs, s)
+		}
+	}
+	if len(as) == 0 || len(bs) == 0 {
+		return c, fmt.Errorf("no tokens/cpu-s in the benchmark output: %s", lastLines(string(out), 5))
+	}
+	c.fill(as, bs)
+	return c, nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], " | ")
+}
+
+// coldStart runs `nlpscope analyze` on one text in a new process, with the
+// embedded models and a fresh database, and times it until the first result
+// line arrives.
+func (b *benchRun) coldStart(ctx context.Context, runs int) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "nlpscope-bench-cold-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	var times []float64
+	for i := range runs {
+		cctx, cancel := context.WithTimeout(ctx, time.Minute)
+		args := []string{"analyze", "--task", "all", "--progress=false", "--db", filepath.Join(dir, fmt.Sprintf("cold%d.db", i)), "-"}
+		if b.ortLib != "" {
+			args = append([]string{args[0], "--ort-lib", b.ortLib}, args[1:]...)
+		}
+		cmd := exec.CommandContext(cctx, exe, args...)
+		cmd.Stdin = strings.NewReader(benchSentences[i%len(benchSentences)] + "\n")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			cancel()
+			return err
+		}
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			cancel()
+			return err
+		}
+		line, rerr := bufio.NewReader(stdout).ReadString('\n')
+		took := time.Since(start)
+		werr := cmd.Wait()
+		cancel()
+		if rerr != nil || !strings.Contains(line, "sentiment") {
+			return fmt.Errorf("analyze: no result line (%v, %v): %q", rerr, werr, line)
+		}
+		times = append(times, ms(took))
+	}
+	b.report.Resources.ColdStartRuns = times
+	s := slices.Clone(times)
+	slices.Sort(s)
+	b.report.Resources.ColdStartMs = s[len(s)/2]
+	return nil
+}
+
+// gitCommit is the commit the binary was built from, or the checkout's HEAD.
+func gitCommit(root string) string {
+	if c := buildCommit(); c != "" {
+		return c
+	}
+	out, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	c := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		c += "+dirty"
+	}
+	return c
+}

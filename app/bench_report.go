@@ -1,0 +1,283 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/nlpscope/nlpscope/profiler"
+)
+
+// BenchReport is everything `nlpscope bench` measured; it is written as
+// JSON next to its Markdown rendering.
+type BenchReport struct {
+	Mode      string        `json:"mode"` // "quick" or "full"
+	StartedAt time.Time     `json:"started_at"`
+	Duration  time.Duration `json:"duration_ns"`
+	SliceMs   int64         `json:"slice_ms"`
+	Pairs     int           `json:"pairs"`
+	Env       BenchEnv      `json:"env"`
+	Key       KeyRatios     `json:"key"`
+
+	Targets    []TargetSet  `json:"targets"`
+	Efficiency []Comparison `json:"efficiency"`
+	Batching   []Comparison `json:"batching"`
+	Peer       PeerSection  `json:"peer"`
+	Resources  Resources    `json:"resources"`
+	Notes      []string     `json:"notes,omitempty"` // what could not be measured, and why
+}
+
+// KeyRatios are the headline numbers of `bench --quick --json`; null when
+// not measured.
+type KeyRatios struct {
+	EngineVsRaw              *float64 `json:"engine_vs_raw"` // worst over concurrencies
+	LengthBatchingVsPadded   *float64 `json:"length_batching_vs_padded"`
+	DefaultModelBatchingGain *float64 `json:"default_model_batching_gain"`
+	PeerRatioFP32            *float64 `json:"peer_ratio_fp32"`
+	PeerRatioINT8            *float64 `json:"peer_ratio_int8"`
+	TokenizerTokensPerS      *float64 `json:"tokenizer_tokens_per_s"`
+}
+
+// BenchEnv describes the machine and software a report was measured on.
+type BenchEnv struct {
+	Hardware    profiler.Hardware `json:"hardware"`
+	ORTVersion  string            `json:"ort_version"`
+	ORTLib      string            `json:"ort_lib"`
+	Provider    string            `json:"provider"`
+	Threads     int               `json:"intra_op_threads"`
+	GitCommit   string            `json:"git_commit"`
+	Date        string            `json:"date"`
+	LoadAvg     string            `json:"load_avg_start"`
+	LoadAvgEnd  string            `json:"load_avg_end"`
+	BenchModels string            `json:"bench_models_dir,omitempty"`
+}
+
+// TargetSet is the DESIGN.md targets table for one set of models.
+type TargetSet struct {
+	Name       string          `json:"name"`
+	Sentiment  string          `json:"sentiment_model"`
+	Entities   string          `json:"entities_model"`
+	Ops        []TargetRow     `json:"ops"`
+	Throughput []ThroughputRow `json:"throughput"`
+	Error      string          `json:"error,omitempty"`
+}
+
+// TargetRow is one latency target: milliseconds, judged on p95.
+type TargetRow struct {
+	Op         string  `json:"op"`
+	Target     float64 `json:"target_ms"`
+	Acceptable float64 `json:"acceptable_ms"`
+	Max        float64 `json:"max_ms"`
+	N          int     `json:"n"`
+	P50        float64 `json:"p50_ms"`
+	P95        float64 `json:"p95_ms"`
+	P99        float64 `json:"p99_ms"`
+	Verdict    string  `json:"verdict"` // target, acceptable, max, fail
+	Error      string  `json:"error,omitempty"`
+}
+
+// ThroughputRow is one throughput target (requests or texts per second), or
+// the concurrent-users run.
+type ThroughputRow struct {
+	Name    string  `json:"name"`
+	Target  float64 `json:"target"`
+	Minimum float64 `json:"minimum"`
+	Unit    string  `json:"unit"`
+	Value   float64 `json:"value"`
+	P50     float64 `json:"p50_ms,omitempty"`
+	P95     float64 `json:"p95_ms,omitempty"`
+	P99     float64 `json:"p99_ms,omitempty"`
+	Errors  uint64  `json:"errors,omitempty"`
+	Verdict string  `json:"verdict"` // target, minimum, fail
+	Note    string  `json:"note,omitempty"`
+}
+
+// PeerSection compares nlpscope with transformers.js.
+type PeerSection struct {
+	Available    bool         `json:"available"`
+	Why          string       `json:"why,omitempty"` // when not available
+	Version      string       `json:"version,omitempty"`
+	ORTNode      string       `json:"onnxruntime_node,omitempty"`
+	Comparisons  []Comparison `json:"comparisons,omitempty"`
+	Disagreement *float64     `json:"int8_label_disagreement,omitempty"` // our INT8 vs the peer's fp32 labels, 0..1
+	DisagreeN    int          `json:"int8_label_texts,omitempty"`
+}
+
+// Resources holds the tokenizer, cache, storage, memory and start-up
+// measurements.
+type Resources struct {
+	Tokenizer     []Comparison `json:"tokenizer,omitempty"`
+	TokensPerS    float64      `json:"tokens_per_s"`     // one goroutine, wall clock
+	TokensPerCPUS float64      `json:"tokens_per_cpu_s"` // per CPU-second of the process
+	CacheHitP50   float64      `json:"cache_hit_p50_us"` // microseconds
+	CacheHitP99   float64      `json:"cache_hit_p99_us"`
+	StoredPerS    float64      `json:"stored_results_per_s"` // SQLite, committed
+	StoredCached  float64      `json:"stored_results_per_s_cached"`
+	IdleRSS       uint64       `json:"idle_rss_bytes"`
+	LoadedRSS     uint64       `json:"rss_after_load_bytes"`
+	LoadedRSS2    uint64       `json:"rss_after_second_load_bytes"`
+	LoadFor       string       `json:"load_for"`
+	ColdStartMs   float64      `json:"cold_start_ms"`
+	ColdStartRuns []float64    `json:"cold_start_runs_ms,omitempty"`
+}
+
+func f64(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func fmtRatio(c Comparison) string {
+	if math.IsNaN(c.Ratio) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f× (%.2f–%.2f)", c.Ratio, c.Min, c.Max)
+}
+
+func fmtPtr(p *float64, format string) string {
+	if p == nil {
+		return "not measured"
+	}
+	return fmt.Sprintf(format, *p)
+}
+
+func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+func passMark(c Comparison) string {
+	switch {
+	case c.Pass == nil:
+		return ""
+	case *c.Pass:
+		return "✅ pass"
+	default:
+		return "❌ fail"
+	}
+}
+
+var verdictMark = map[string]string{
+	"target": "✅ target", "acceptable": "🟡 acceptable", "max": "🟠 within max",
+	"minimum": "🟡 minimum", "fail": "❌ fail", "": "–",
+}
+
+// writeMarkdown renders the report.
+func (r *BenchReport) writeMarkdown(w io.Writer) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	p("# nlpscope benchmark report (%s)\n\n", r.Mode)
+	p("%s, %s on %s. Every ratio below comes from alternating slices of the two contenders in the same process (A, B, A, B, …; %d pairs of %d ms after one warm-up slice each): median ratio, then the range over the pairs in parentheses.\n\n",
+		r.StartedAt.UTC().Format("2006-01-02 15:04 UTC"), r.Duration.Round(time.Second), r.Env.Hardware.CPUModel, r.Pairs, r.SliceMs)
+
+	p("## Key ratios\n\n| ratio | measured | goal |\n|---|---|---|\n")
+	p("| engine vs raw ORT (worst over 1/16/64/256 clients) | %s | ≥ 0.95 |\n", fmtPtr(r.Key.EngineVsRaw, "%.2f×"))
+	p("| length-aware batching vs raw padded batches of 32 | %s | ≥ 1.3 |\n", fmtPtr(r.Key.LengthBatchingVsPadded, "%.2f×"))
+	p("| default models: batching on vs off, 64 clients | %s | ≥ 3 |\n", fmtPtr(r.Key.DefaultModelBatchingGain, "%.2f×"))
+	p("| vs transformers.js, fp32, 64 concurrent | %s | ≥ 1.1 |\n", fmtPtr(r.Key.PeerRatioFP32, "%.2f×"))
+	p("| our INT8 vs transformers.js fp32, 64 concurrent | %s | ≥ 2 |\n", fmtPtr(r.Key.PeerRatioINT8, "%.2f×"))
+	p("| tokenizer tokens/s (one goroutine) | %s | ≥ 2,000,000/core |\n\n", fmtPtr(r.Key.TokenizerTokensPerS, "%.0f"))
+
+	p("## 1. Latency and throughput targets (DESIGN.md)\n\n")
+	p("Latency is measured over HTTP against an in-process `serve` on loopback, one call at a time, and judged on p95. Throughput is in process. Concurrent users: a closed-loop load test with 1000 users (profiler load generator), in process and over HTTP.\n\n")
+	for _, ts := range r.Targets {
+		p("### %s\n\nsentiment model `%s`, entities model `%s`\n\n", ts.Name, ts.Sentiment, ts.Entities)
+		if ts.Error != "" {
+			p("Not measured: %s\n\n", ts.Error)
+			continue
+		}
+		p("| operation | target | acceptable | max | n | p50 | p95 | p99 | verdict |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, o := range ts.Ops {
+			if o.Error != "" {
+				p("| %s | %g | %g | %g | – | – | – | – | ❌ %s |\n", o.Op, o.Target, o.Acceptable, o.Max, o.Error)
+				continue
+			}
+			p("| %s | %g ms | %g ms | %g ms | %d | %.1f ms | %.1f ms | %.1f ms | %s |\n", o.Op, o.Target, o.Acceptable, o.Max, o.N, o.P50, o.P95, o.P99, verdictMark[o.Verdict])
+		}
+		p("\n| throughput | target | minimum | measured | p50 | p95 | p99 | verdict | note |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, t := range ts.Throughput {
+			p("| %s | %g %s | %g %s | %.1f %s | %.0f ms | %.0f ms | %.0f ms | %s | %s |\n", t.Name, t.Target, t.Unit, t.Minimum, t.Unit, t.Value, t.Unit, t.P50, t.P95, t.P99, verdictMark[t.Verdict], t.Note)
+		}
+		p("\n")
+	}
+
+	table := func(cs []Comparison) {
+		p("| comparison | A | B | A/B | A rate | B rate | A p50/p99 | B p50/p99 | goal | |\n|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, c := range cs {
+			goal := ""
+			if c.Goal > 0 {
+				goal = fmt.Sprintf("≥ %g", c.Goal)
+			}
+			lat := func(p50, p99 float64) string {
+				if p50 == 0 {
+					return "–"
+				}
+				return fmt.Sprintf("%.1f / %.1f ms", p50, p99)
+			}
+			p("| %s | %s | %s | %s | %.1f %s | %.1f %s | %s | %s | %s | %s |\n", c.Name, c.A, c.B, fmtRatio(c), c.RateA, c.Unit, c.RateB, c.Unit, lat(c.P50A, c.P99A), lat(c.P50B, c.P99B), goal, passMark(c))
+		}
+		for _, c := range cs {
+			if c.Note != "" {
+				p("\n- %s: %s", c.Name, c.Note)
+			}
+		}
+		p("\n\n")
+	}
+	p("## 2. Engine efficiency: nlpscope end to end vs raw ONNX Runtime\n\n")
+	p("A: concurrent single-text clients through the engine (tokenize, queue, batch, infer, post-process; cache off). B: the best raw ORT configuration on pre-tokenized, pre-allocated tensors (same model file, threads and graph optimizations), running back to back.\n\n")
+	table(r.Efficiency)
+	p("## 3. Batching\n\n")
+	table(r.Batching)
+	p("## 4. Peer: transformers.js\n\n")
+	if !r.Peer.Available {
+		p("**The peer was not measured: %s**\n\n", r.Peer.Why)
+	} else {
+		p("`@huggingface/transformers` %s on `onnxruntime-node` %s (its own bundled ONNX Runtime), local files only (`env.allowRemoteModels = false`), same model folder, same texts, same intra-op threads, driven over stdin/stdout by `bench/peer/driver.mjs`; the peer times its own calls inside Node.\n\n", r.Peer.Version, r.Peer.ORTNode)
+		table(r.Peer.Comparisons)
+		if r.Peer.Disagreement != nil {
+			p("Label disagreement of our INT8 model with the peer's fp32 on %d texts: %.2f %% (goal ≤ 1 %%).\n\n", r.Peer.DisagreeN, 100**r.Peer.Disagreement)
+		}
+	}
+	p("## 5. Tokenizer, cache, storage, memory, start-up\n\n")
+	rs := r.Resources
+	if len(rs.Tokenizer) > 0 {
+		table(rs.Tokenizer)
+	}
+	p("| measure | value |\n|---|---|\n")
+	p("| tokenizer (bert-base-uncased WordPiece, sentences), one goroutine | %.0f tokens/s, %.0f tokens/CPU-s |\n", rs.TokensPerS, rs.TokensPerCPUS)
+	p("| cache hit latency p50 / p99 | %.1f / %.1f µs |\n", rs.CacheHitP50, rs.CacheHitP99)
+	p("| SQLite persisted results/s (default models, 16 clients, every text new) | %.0f |\n", rs.StoredPerS)
+	p("| SQLite persisted results/s (cache hits: storage-bound) | %.0f |\n", rs.StoredCached)
+	p("| RSS idle (default models loaded) | %s |\n", mib(rs.IdleRSS))
+	p("| RSS after load (%s) | %s |\n", rs.LoadFor, mib(rs.LoadedRSS))
+	p("| RSS after the same load again (growth check) | %s |\n", mib(rs.LoadedRSS2))
+	p("| cold start to first result (`nlpscope analyze`, new process, embedded models) | %.0f ms (median of %d) |\n\n", rs.ColdStartMs, len(rs.ColdStartRuns))
+
+	p("## 6. Environment\n\n| | |\n|---|---|\n")
+	h := r.Env.Hardware
+	p("| CPU | %s (%d logical / %d physical cores) |\n", h.CPUModel, h.LogicalCores, h.PhysicalCores)
+	p("| memory | %s |\n", mib(h.MemoryTotalBytes))
+	p("| OS | %s %s %s %s |\n", h.OS, h.Platform, h.Kernel, h.Arch)
+	p("| Go | %s |\n", h.GoVersion)
+	p("| ONNX Runtime | %s (%s), provider %s, %d intra-op threads |\n", r.Env.ORTVersion, r.Env.ORTLib, r.Env.Provider, r.Env.Threads)
+	gpu := h.GPUNote
+	if len(h.GPUs) > 0 {
+		gpu = h.GPUs[0].Name
+	}
+	p("| GPU | %s |\n", orDash(gpu))
+	p("| git commit | %s |\n", orDash(r.Env.GitCommit))
+	p("| date | %s |\n", r.Env.Date)
+	p("| load average (start → end) | %s → %s |\n", r.Env.LoadAvg, r.Env.LoadAvgEnd)
+	if len(r.Notes) > 0 {
+		p("\n## Notes\n\n")
+		for _, n := range r.Notes {
+			p("- %s\n", strings.TrimSpace(n))
+		}
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
