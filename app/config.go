@@ -4,17 +4,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/storage"
 )
 
 // Config configures a Service. Zero values take the defaults noted; New
 // validates it.
 type Config struct {
-	DBPath string // SQLite database; "" = DefaultDBPath(); see NoDB
+	DBPath string // SQLite database; "" = storage.DefaultPath(); see NoDB
 	NoDB   bool   // run without a database: nothing is stored, history is unavailable
 
 	ORTLib         string // ONNX Runtime library; "" = engine lookup order
@@ -67,27 +66,13 @@ func (c *Config) setDefaults() error {
 		return errors.New("thread counts must not be negative")
 	}
 	if !c.NoDB && c.DBPath == "" {
-		p, err := DefaultDBPath()
+		p, err := storage.DefaultPath()
 		if err != nil {
-			return err
+			return fmt.Errorf("default database path: %w (use --db)", err)
 		}
 		c.DBPath = p
 	}
 	return nil
-}
-
-// DefaultDBPath is $XDG_DATA_HOME/nlpscope/nlpscope.db (~/.local/share/… when
-// XDG_DATA_HOME is unset).
-func DefaultDBPath() (string, error) {
-	dir := os.Getenv("XDG_DATA_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("default database path: %w (use --db)", err)
-		}
-		dir = filepath.Join(home, ".local", "share")
-	}
-	return filepath.Join(dir, "nlpscope", "nlpscope.db"), nil
 }
 
 // engineFlags registers the flags shared by every command that builds a
