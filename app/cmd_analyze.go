@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +18,6 @@ import (
 	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
-	"golang.org/x/term"
 )
 
 // Concurrency of `analyze`: texts per engine call and calls in flight. Many
@@ -143,10 +143,8 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 		svc: svc, std: std, tasks: tasks, in: in,
 		base: request{tasks: tasks, opts: engine.Options{Aggregation: *agg}, store: !cfg.NoDB},
 	}
-	if *progress {
-		if f, ok := std.Err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			a.bar = newProgressBar(f, files)
-		}
+	if *progress && isTerminal(std.Err) {
+		a.bar = newProgressBar(std.Err, files)
 	}
 	var enc resultEncoder
 	bw := bufio.NewWriterSize(w, 64<<10)
@@ -398,7 +396,7 @@ type csvResultEncoder struct {
 func newCSVResultEncoder(w io.Writer, tasks []engine.Task, models []engine.ModelInfo) *csvResultEncoder {
 	c := &csvResultEncoder{w: csv.NewWriter(w), tasks: tasks}
 	header := []string{"source", "line", "id", "text"}
-	if hasTask(tasks, engine.TaskSentiment) {
+	if slices.Contains(tasks, engine.TaskSentiment) {
 		for _, m := range models {
 			if m.Task == engine.TaskSentiment {
 				c.labels = m.Labels
@@ -409,7 +407,7 @@ func newCSVResultEncoder(w io.Writer, tasks []engine.Task, models []engine.Model
 			header = append(header, "score_"+l)
 		}
 	}
-	if hasTask(tasks, engine.TaskEntities) {
+	if slices.Contains(tasks, engine.TaskEntities) {
 		header = append(header, "entities")
 	}
 	header = append(header, "error")
@@ -417,18 +415,9 @@ func newCSVResultEncoder(w io.Writer, tasks []engine.Task, models []engine.Model
 	return c
 }
 
-func hasTask(tasks []engine.Task, t engine.Task) bool {
-	for _, x := range tasks {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
-
 func (c *csvResultEncoder) Result(rec Record, r DocumentResult) error {
 	row := append(c.row[:0], rec.Source, strconv.Itoa(rec.Line), idString(r.ID), rec.Text)
-	if hasTask(c.tasks, engine.TaskSentiment) {
+	if slices.Contains(c.tasks, engine.TaskSentiment) {
 		s := r.Sentiment
 		row = append(row, s.Label, fmtScore(s.Score))
 		for _, l := range c.labels {
@@ -441,7 +430,7 @@ func (c *csvResultEncoder) Result(rec Record, r DocumentResult) error {
 			row = append(row, v)
 		}
 	}
-	if hasTask(c.tasks, engine.TaskEntities) {
+	if slices.Contains(c.tasks, engine.TaskEntities) {
 		b, err := json.Marshal(r.Entities.Entities)
 		if err != nil {
 			return err
@@ -455,13 +444,13 @@ func (c *csvResultEncoder) Result(rec Record, r DocumentResult) error {
 
 func (c *csvResultEncoder) Error(rec Record, err error) error {
 	row := append(c.row[:0], rec.Source, strconv.Itoa(rec.Line), "", "")
-	if hasTask(c.tasks, engine.TaskSentiment) {
+	if slices.Contains(c.tasks, engine.TaskSentiment) {
 		row = append(row, "", "")
 		for range c.labels {
 			row = append(row, "")
 		}
 	}
-	if hasTask(c.tasks, engine.TaskEntities) {
+	if slices.Contains(c.tasks, engine.TaskEntities) {
 		row = append(row, "")
 	}
 	row = append(row, err.Error())
