@@ -69,19 +69,20 @@ func (e wailsEmitter) Emit(event string, payload any) { wruntime.EventsEmit(e.ct
 // wailsDialogs are the native dialogs of the window.
 type wailsDialogs struct{}
 
-func (wailsDialogs) OpenFiles(ctx context.Context, title, patterns string) ([]string, error) {
+func (wailsDialogs) OpenFiles(ctx context.Context, title, dir, patterns string) ([]string, error) {
 	return wruntime.OpenMultipleFilesDialog(ctx, wruntime.OpenDialogOptions{
-		Title:   title,
-		Filters: []wruntime.FileFilter{{DisplayName: "Texts (.txt, .csv, .jsonl)", Pattern: patterns}},
+		Title:            title,
+		DefaultDirectory: dir,
+		Filters:          []wruntime.FileFilter{{DisplayName: "Texts (.txt, .csv, .jsonl)", Pattern: patterns}},
 	})
 }
 
-func (wailsDialogs) OpenFolder(ctx context.Context, title string) (string, error) {
-	return wruntime.OpenDirectoryDialog(ctx, wruntime.OpenDialogOptions{Title: title})
+func (wailsDialogs) OpenFolder(ctx context.Context, title, dir string) (string, error) {
+	return wruntime.OpenDirectoryDialog(ctx, wruntime.OpenDialogOptions{Title: title, DefaultDirectory: dir})
 }
 
-func (wailsDialogs) SaveFile(ctx context.Context, title, name string) (string, error) {
-	return wruntime.SaveFileDialog(ctx, wruntime.SaveDialogOptions{Title: title, DefaultFilename: name})
+func (wailsDialogs) SaveFile(ctx context.Context, title, dir, name string) (string, error) {
+	return wruntime.SaveFileDialog(ctx, wruntime.SaveDialogOptions{Title: title, DefaultDirectory: dir, DefaultFilename: name})
 }
 
 var _ desktopDialogs = wailsDialogs{}
@@ -97,6 +98,7 @@ func runWindow(ctx context.Context, svc *Service, log *slog.Logger) error {
 		st = loadWindowState(statePath)
 	}
 	d := newDesktop(svc, log)
+	d.lastDir = st.LastDir
 
 	var (
 		mu      sync.Mutex
@@ -152,7 +154,7 @@ func runWindow(ctx context.Context, svc *Service, log *slog.Logger) error {
 		},
 		OnBeforeClose: func(c context.Context) bool {
 			if statePath != "" {
-				now := windowState{Maximised: wruntime.WindowIsMaximised(c)}
+				now := windowState{Maximised: wruntime.WindowIsMaximised(c), LastDir: d.lastDirectory()}
 				if now.Maximised {
 					now.Width, now.Height, now.X, now.Y, now.Positioned = st.Width, st.Height, st.X, st.Y, st.Positioned
 				} else {

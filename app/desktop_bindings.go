@@ -19,9 +19,9 @@ import (
 // desktopDialogs is what the bindings need from the window: native dialogs.
 // The Wails runtime implements it (desktop.go); tests use a fake.
 type desktopDialogs interface {
-	OpenFiles(ctx context.Context, title string, patterns string) ([]string, error)
-	OpenFolder(ctx context.Context, title string) (string, error)
-	SaveFile(ctx context.Context, title, defaultName string) (string, error)
+	OpenFiles(ctx context.Context, title, dir, patterns string) ([]string, error)
+	OpenFolder(ctx context.Context, title, dir string) (string, error)
+	SaveFile(ctx context.Context, title, dir, defaultName string) (string, error)
 }
 
 // Desktop is the object the Wails window binds: the frontend calls its
@@ -34,6 +34,30 @@ type Desktop struct {
 	dialogs   desktopDialogs
 	ctx       context.Context // the window's lifetime; set by the shell before any call
 	connected sync.Once
+
+	mu      sync.Mutex
+	lastDir string // where the next dialog opens; "" = the toolkit's default
+}
+
+// lastDirectory returns the folder of the last files picked in a dialog.
+func (d *Desktop) lastDirectory() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lastDir
+}
+
+// remember keeps the folder of a picked path for the next dialog.
+func (d *Desktop) remember(path string, isDir bool) {
+	if path == "" {
+		return
+	}
+	dir := path
+	if !isDir {
+		dir = filepath.Dir(path)
+	}
+	d.mu.Lock()
+	d.lastDir = dir
+	d.mu.Unlock()
 }
 
 // newDesktop binds svc; ctx and dialogs are set once the window exists.
@@ -79,6 +103,9 @@ func (d *Desktop) Analyze(req AnalyzeRequest) (AnalyzeResponse, error) {
 // Search returns one page of stored documents (GET /v1/results).
 func (d *Desktop) Search(q SearchQuery) (SearchPage, error) {
 	res, err := d.svc.Search(d.ctx, q)
+	if err == nil {
+		d.log.Debug("desktop search", slog.String("import_id", q.ImportID), slog.Int("items", len(res.Items)))
+	}
 	return res, desktopError(err)
 }
 
@@ -98,13 +125,14 @@ func (d *Desktop) ExportResults(format string, q SearchQuery) (string, error) {
 	if d.dialogs == nil {
 		return "", desktopError(fmt.Errorf("%w: no window for a save dialog", ErrBadRequest))
 	}
-	path, err := d.dialogs.SaveFile(d.ctx, "Export results", "nlpscope-results."+format)
+	path, err := d.dialogs.SaveFile(d.ctx, "Export results", d.lastDirectory(), "nlpscope-results."+format)
 	if err != nil {
 		return "", desktopError(err)
 	}
 	if path == "" {
 		return "export cancelled", nil
 	}
+	d.remember(path, false)
 	if err := d.exportTo(path, format, q); err != nil {
 		return "", desktopError(err)
 	}
@@ -157,6 +185,9 @@ func (d *Desktop) StartImport(paths []string, opts ImportOptions) (ImportStatus,
 		files[i] = ImportFile{Path: p, Name: filepath.Base(p)}
 	}
 	res, err := d.svc.ImportFiles(d.ctx, files, opts)
+	if err == nil {
+		d.log.Debug("desktop import started", slog.String("id", res.ID), slog.Int("files", len(files)))
+	}
 	return res, desktopError(err)
 }
 
@@ -209,7 +240,10 @@ func (d *Desktop) OpenFiles() ([]string, error) {
 	if d.dialogs == nil {
 		return nil, nil
 	}
-	paths, err := d.dialogs.OpenFiles(d.ctx, "Open texts", "*.txt;*.csv;*.jsonl")
+	paths, err := d.dialogs.OpenFiles(d.ctx, "Open texts", d.lastDirectory(), "*.txt;*.csv;*.jsonl")
+	if err == nil && len(paths) > 0 {
+		d.remember(paths[0], false)
+	}
 	return paths, desktopError(err)
 }
 
@@ -219,10 +253,11 @@ func (d *Desktop) OpenFolder() ([]string, error) {
 	if d.dialogs == nil {
 		return nil, nil
 	}
-	dir, err := d.dialogs.OpenFolder(d.ctx, "Open a folder of texts")
+	dir, err := d.dialogs.OpenFolder(d.ctx, "Open a folder of texts", d.lastDirectory())
 	if err != nil || dir == "" {
 		return nil, desktopError(err)
 	}
+	d.remember(dir, true)
 	return []string{dir}, nil
 }
 

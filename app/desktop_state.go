@@ -16,6 +16,9 @@ type windowState struct {
 	Y          int  `json:"y"`
 	Positioned bool `json:"positioned"` // X and Y were saved
 	Maximised  bool `json:"maximised"`
+	// LastDir is the folder of the last files picked in a native dialog;
+	// the next dialog opens there.
+	LastDir string `json:"last_dir,omitempty"`
 }
 
 // Window size limits in pixels: the UI is laid out for 1280×800 and stays
@@ -58,6 +61,9 @@ func loadWindowState(path string) windowState {
 		st.X, st.Y, st.Positioned = saved.X, saved.Y, true
 	}
 	st.Maximised = saved.Maximised
+	if saved.LastDir != "" && filepath.IsAbs(saved.LastDir) {
+		st.LastDir = saved.LastDir
+	}
 	return st
 }
 

@@ -45,6 +45,8 @@ func TestWindowStateRoundTripAndDefaults(t *testing.T) {
 	f(`{"width":1300,"height":900,"x":5,"y":6}`, windowState{Width: 1300, Height: 900}) // position not saved
 	f(`{"x":1e9,"y":0,"positioned":true}`, def)
 	f(`{"maximised":true}`, windowState{Width: defaultWindowWidth, Height: defaultWindowHeight, Maximised: true})
+	f(`{"last_dir":"/home/me/texts"}`, windowState{Width: defaultWindowWidth, Height: defaultWindowHeight, LastDir: "/home/me/texts"})
+	f(`{"last_dir":"relative/dir"}`, def)
 }
 
 func TestDesktopErrorCarriesTheAPICode(t *testing.T) {
@@ -94,24 +96,40 @@ func TestCSVColumns(t *testing.T) {
 }
 
 type fakeDialogs struct {
-	save  string
-	files []string
-	dir   string
+	save   string
+	files  []string
+	dir    string
+	opened []string // the folder each dialog opened in
 }
 
-func (f fakeDialogs) OpenFiles(context.Context, string, string) ([]string, error) { return f.files, nil }
-func (f fakeDialogs) OpenFolder(context.Context, string) (string, error)         { return f.dir, nil }
-func (f fakeDialogs) SaveFile(context.Context, string, string) (string, error)   { return f.save, nil }
+func (f *fakeDialogs) OpenFiles(_ context.Context, _, dir, _ string) ([]string, error) {
+	f.opened = append(f.opened, dir)
+	return f.files, nil
+}
+func (f *fakeDialogs) OpenFolder(_ context.Context, _, dir string) (string, error) {
+	f.opened = append(f.opened, dir)
+	return f.dir, nil
+}
+func (f *fakeDialogs) SaveFile(_ context.Context, _, dir, _ string) (string, error) {
+	f.opened = append(f.opened, dir)
+	return f.save, nil
+}
 
 func TestDesktopDialogs(t *testing.T) {
-	d := &Desktop{ctx: context.Background(), dialogs: fakeDialogs{files: []string{"/a.txt", "/b.csv"}, dir: "/data"}}
-	if got, err := d.OpenFiles(); err != nil || strings.Join(got, ",") != "/a.txt,/b.csv" {
+	fd := &fakeDialogs{files: []string{"/in/a.txt", "/in/b.csv"}, dir: "/data"}
+	d := &Desktop{ctx: context.Background(), dialogs: fd}
+	if got, err := d.OpenFiles(); err != nil || strings.Join(got, ",") != "/in/a.txt,/in/b.csv" {
 		t.Errorf("OpenFiles = %v, %v", got, err)
 	}
 	if got, err := d.OpenFolder(); err != nil || len(got) != 1 || got[0] != "/data" {
 		t.Errorf("OpenFolder = %v, %v", got, err)
 	}
-	d.dialogs = fakeDialogs{} // cancelled dialogs
+	d.OpenFiles()
+	// Each dialog opens where the last one picked something.
+	if strings.Join(fd.opened, ",") != ",/in,/data" {
+		t.Errorf("dialogs opened in %q", fd.opened)
+	}
+	d.dialogs = &fakeDialogs{} // cancelled dialogs
 	if got, err := d.OpenFolder(); err != nil || got != nil {
 		t.Errorf("cancelled OpenFolder = %v, %v", got, err)
 	}

@@ -28,6 +28,10 @@ cat >"$tmp/run.sh" <<'INNER'
 # Runs inside xvfb-run. $1 binary, $2 output dir, $3 temp dir.
 set -u
 bin=$1 out=$2 tmp=$3
+# A folder of texts; the first dialog opens in it (the remembered last folder).
+mkdir -p "$tmp/config/nlpscope" "$tmp/in"
+printf 'The hotel in Lisbon was wonderful.\nMaria Silva from Porto hated the food.\nACME Corp opened in Madrid.\n' >"$tmp/in/reviews.txt"
+printf '{"last_dir":"%s"}' "$tmp/in" >"$tmp/config/nlpscope/window.json"
 XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data" "$bin" desktop -v >"$out/app.log" 2>&1 &
 pid=$!
 ok=""
@@ -82,6 +86,40 @@ if ! grep -q "desktop live metrics.*on=true" "$out/app.log"; then
 fi
 sleep 4 # 16 snapshots at 4 Hz
 import -window root "$out/dashboard.png"
+# Batches → "Open files…" shows the native GTK dialog; Escape cancels it.
+xdotool key --clearmodifiers alt+2
+sleep 0.5
+xdotool key Tab Return
+for _ in $(seq 1 20); do
+  xwininfo -root -tree | grep -q '"Open texts"' && break
+  sleep 0.5
+done
+if ! xwininfo -root -tree | grep -q '"Open texts"'; then
+  echo "the native open dialog did not appear" >&2
+  kill -KILL "$pid"
+  exit 1
+fi
+sleep 1
+import -window root "$out/dialog.png"
+# The dialog lists the folder's one file: select it, open it, import it with Ctrl+Enter.
+xdotool key Down Return
+for _ in $(seq 1 20); do
+  xwininfo -root -tree | grep -q '"Open texts"' || break
+  sleep 0.5
+done
+sleep 1
+xdotool key ctrl+Return
+for _ in $(seq 1 40); do
+  grep -q 'desktop search.*import_id=[^ ]\+ items=3' "$out/app.log" && break
+  sleep 0.5
+done
+if ! grep -q 'desktop import started.*files=1' "$out/app.log" || ! grep -q 'desktop search.*import_id=[^ ]\+ items=3' "$out/app.log"; then
+  echo "the file picked in the native dialog was not imported (want 3 stored rows)" >&2
+  kill -KILL "$pid"
+  exit 1
+fi
+sleep 1
+import -window root "$out/batches.png"
 kill -TERM "$pid"
 for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
 if kill -0 "$pid" 2>/dev/null; then
@@ -147,5 +185,7 @@ if ! awk -v s="$sd2" 'BEGIN { exit !(s > 0.02) }'; then
 fi
 cp "$out/window.png" test-output/screenshots/desktop.png
 cp "$out/analyze.png" test-output/screenshots/desktop-analyze.png
+cp "$out/dialog.png" test-output/screenshots/desktop-dialog.png
+cp "$out/batches.png" test-output/screenshots/desktop-batches.png
 cp "$out/dashboard.png" test-output/screenshots/desktop-dashboard.png
-echo "test-desktop: ok (window rendered, pixel standard deviation $sd; typed text analysed through the bindings; dashboard live over Wails events; window state restored; clean exits); screenshots test-output/screenshots/desktop.png, desktop-analyze.png, desktop-dashboard.png" >&2
+echo "test-desktop: ok (window rendered, pixel standard deviation $sd; typed text analysed through the bindings; dashboard live over Wails events; file picked in the native dialog imported by path; window state restored; clean exits); screenshots test-output/screenshots/desktop.png, desktop-analyze.png, desktop-dashboard.png, desktop-dialog.png, desktop-batches.png" >&2
