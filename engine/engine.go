@@ -20,6 +20,7 @@ type Config struct {
 	IntraOpThreads    int              // 0 = number of CPUs
 	InterOpThreads    int              // 0 = 1
 	OptimizedModelDir string           // where optimized graphs are cached; "" = no cache
+	Spin              bool             // let idle ORT threads spin-wait (lower latency on an otherwise idle machine)
 	MaxTextBytes      int              // 0 = 1 MiB
 	QueueSize         int              // sequences per model queue; 0 = 4096
 	Tuning            Tuning           // batching and cache
@@ -164,7 +165,7 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 		sc: sessionConfig{
 			provider: cfg.Provider, allowCPUFallback: cfg.AllowCPUFallback,
 			intraOpThreads: cfg.IntraOpThreads, interOpThreads: cfg.InterOpThreads,
-			optimizedModelDir: cfg.OptimizedModelDir, ortVersion: version, ortLib: lib,
+			optimizedModelDir: cfg.OptimizedModelDir, ortVersion: version, ortLib: lib, spin: cfg.Spin,
 		},
 		runtime: RuntimeInfo{LibPath: lib, ORTVersion: version, Provider: cfg.Provider, Providers: availableProviders(lib)},
 	}

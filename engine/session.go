@@ -19,6 +19,7 @@ type sessionConfig struct {
 	optimizedModelDir string
 	ortVersion        string
 	ortLib            string
+	spin              bool
 }
 
 // newSessionOptions builds options for provider ("cpu" or "cuda").
@@ -47,6 +48,15 @@ func newSessionOptions(sc sessionConfig, provider string) (*ort.SessionOptions, 
 	}
 	if err := opts.SetInterOpNumThreads(inter); err != nil {
 		return fail(fmt.Errorf("inter-op threads: %w", err))
+	}
+	if !sc.spin {
+		// Idle ORT threads sleep instead of spinning: they share the cores
+		// with the Go side (tokenizing, HTTP, SQLite) and other processes.
+		for _, key := range []string{"session.intra_op.allow_spinning", "session.inter_op.allow_spinning"} {
+			if err := opts.AddSessionConfigEntry(key, "0"); err != nil {
+				return fail(fmt.Errorf("%s: %w", key, err))
+			}
+		}
 	}
 	if provider == "cuda" {
 		if sc.ortLib != "" {
