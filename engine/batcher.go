@@ -46,7 +46,6 @@ type batcher struct {
 	cost     costModel
 	arrivals arrivalStats // worker goroutine only
 	inflight atomic.Int64 // submitted sequences not yet answered
-	batches  atomic.Uint64
 }
 
 func newBatcher(task Task, be backend, padID int64, queueSize int, tuning *atomic.Pointer[Tuning], obs Observer, now func() time.Time, hasTypes bool) *batcher {
@@ -59,7 +58,6 @@ func newBatcher(task Task, be backend, padID int64, queueSize int, tuning *atomi
 	if hasTypes {
 		b.in.types = []int64{}
 	}
-	b.cost.init()
 	go b.loop()
 	return b
 }
@@ -250,7 +248,6 @@ func (b *batcher) runBatch(part []*seqRequest, flushStart time.Time) {
 	start := b.now()
 	logits, err := b.be.run(&b.in)
 	inference := b.now().Sub(start)
-	b.batches.Add(1)
 	if err == nil {
 		b.cost.observe(size, inference)
 	}
@@ -312,8 +309,7 @@ func splitBatches(sorted []*seqRequest, overhead float64) [][]*seqRequest {
 // batches run so far (exponentially weighted least squares), so the batcher
 // can tell what one more run costs in padded tokens.
 type costModel struct {
-	mu                  sync.Mutex
-	n, sx, sy, sxx, sxy float64
+	n, sx, sy, sxx, sxy float64 // worker goroutine only
 }
 
 const (
@@ -321,11 +317,7 @@ const (
 	defaultOverheadToks = 32.0
 )
 
-func (c *costModel) init() {}
-
 func (c *costModel) observe(tokens int, d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	x, y := float64(tokens), float64(d)
 	c.n = c.n*costDecay + 1
 	c.sx = c.sx*costDecay + x
@@ -340,8 +332,6 @@ func (c *costModel) overheadTokens(t Tuning) float64 {
 	if t.SplitOverheadTokens != 0 {
 		return float64(t.SplitOverheadTokens)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.n < 8 {
 		return defaultOverheadToks
 	}
