@@ -101,7 +101,7 @@ matters (RoBERTa-base reaches 71.3 TweetEval macro recall on the test set).
 
 ## Training
 `make models` (or `make -C training sentiment`): CPU, seeded, deterministic for a given
-thread count (`NLPSCOPE_THREADS`, default 2); Adam (lr 1e-3) + SparseAdam on the
+thread count (`NLPSCOPE_THREADS`, default 1); Adam (lr 1e-3) + SparseAdam on the
 embeddings (lr 5e-4), batch 64, {m.get("epochs", 8)} epochs, cross-entropy with class
 weights (inverse frequency)^0.5; the epoch with the best selection score (tweet
 selection macro recall + SST-2 selection accuracy) is exported (epoch {m["selected_epoch"]}).
@@ -197,7 +197,7 @@ many misses on text unlike the training data (see limitations).
 
 ## Training
 `make models` (or `make -C training ner`): CPU, seeded, deterministic for a given
-thread count (`NLPSCOPE_THREADS`, default 2); Adam (lr 1e-3), batch 32, {m.get("epochs", 10)} epochs,
+thread count (`NLPSCOPE_THREADS`, default 1); Adam (lr 1e-3), batch 32, {m.get("epochs", 10)} epochs,
 token cross-entropy; the epoch with the best summed micro F1 on the first half of
 each held-out set is exported (epoch {m["selected_epoch"]}); the metrics below are on the other half.
 

@@ -15,7 +15,7 @@ def seed_all(seed):
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(int(os.environ.get("NLPSCOPE_THREADS", "2")))
+    torch.set_num_threads(int(os.environ.get("NLPSCOPE_THREADS", "1")))
 
 
 def glove_matrix(vocab_list, glove_words, glove_vecs, key=lambda w: w, seed=0):
