@@ -233,39 +233,51 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 		}
 		jobs = append(jobs, &job{i: i, key: key, encs: encs, timings: Timings{Tokenize: e.now().Sub(start)}})
 	}
-	for _, j := range jobs {
-		j.res = make(chan seqResult, len(j.encs))
-		for w := range j.encs {
-			if err := p.batcher.submit(&seqRequest{ctx: ctx, enc: &j.encs[w], idx: w, res: j.res}); err != nil {
-				return err
-			}
+	// A call larger than the queue goes in waves of half the queue, so a big
+	// batch is never refused for its own size; concurrent callers that fill
+	// the queue still fail fast with ErrOverloaded.
+	wave := max(1, e.cfg.QueueSize/2)
+	for start := 0; start < len(jobs); {
+		end, n := start, 0
+		for end < len(jobs) && (end == start || n+len(jobs[end].encs) <= wave) {
+			n += len(jobs[end].encs)
+			end++
 		}
-	}
-	for _, j := range jobs {
-		res := make([]seqResult, len(j.encs))
-		for range j.encs {
-			select {
-			case r := <-j.res:
-				if r.err != nil {
-					return r.err
+		for _, j := range jobs[start:end] {
+			j.res = make(chan seqResult, len(j.encs))
+			for w := range j.encs {
+				if err := p.batcher.submit(&seqRequest{ctx: ctx, enc: &j.encs[w], idx: w, res: j.res}); err != nil {
+					return err
 				}
-				res[r.idx] = r
-				j.timings.QueueWait = max(j.timings.QueueWait, r.queueWait)
-				j.timings.Inference = max(j.timings.Inference, r.inference)
-			case <-ctx.Done():
-				return ctx.Err()
 			}
 		}
-		start := e.now()
-		post(p, j.i, j.encs, res)
-		j.timings.Postprocess = e.now().Sub(start)
-		setTimings(j.i, j.timings, false)
-		if j.key != "" {
-			e.cache.put(j.key, toCache(j.i))
+		for _, j := range jobs[start:end] {
+			res := make([]seqResult, len(j.encs))
+			for range j.encs {
+				select {
+				case r := <-j.res:
+					if r.err != nil {
+						return r.err
+					}
+					res[r.idx] = r
+					j.timings.QueueWait = max(j.timings.QueueWait, r.queueWait)
+					j.timings.Inference = max(j.timings.Inference, r.inference)
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			t0 := e.now()
+			post(p, j.i, j.encs, res)
+			j.timings.Postprocess = e.now().Sub(t0)
+			setTimings(j.i, j.timings, false)
+			if j.key != "" {
+				e.cache.put(j.key, toCache(j.i))
+			}
+			if obs != nil {
+				obs.ObserveRequest(task, j.timings, false, nil)
+			}
 		}
-		if obs != nil {
-			obs.ObserveRequest(task, j.timings, false, nil)
-		}
+		start = end
 	}
 	return nil
 }

@@ -778,3 +778,27 @@ func TestExternalDataModel(t *testing.T) {
 		t.Errorf("missing data file: %v", err)
 	}
 }
+
+func TestBatchLargerThanQueue(t *testing.T) {
+	e := newEngine(t, engine.Config{QueueSize: 8, Tuning: engine.Tuning{CacheEntries: -1}})
+	texts := make([]string, 100)
+	for i := range texts {
+		texts[i] = "good film"
+		if i%3 == 0 {
+			texts[i] = "awful film"
+		}
+	}
+	out, err := e.SentimentBatch(context.Background(), texts, engine.Options{})
+	if err != nil {
+		t.Fatalf("100 texts through a queue of 8: %v", err)
+	}
+	for i, s := range out {
+		want := "POSITIVE"
+		if i%3 == 0 {
+			want = "NEGATIVE"
+		}
+		if s.Label != want {
+			t.Errorf("text %d: %s", i, s.Label)
+		}
+	}
+}
