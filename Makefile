@@ -47,7 +47,14 @@ test-e2e:
 test-desktop:
 	scripts/test-desktop.sh
 
+# make bench: the benchmark models (make bench-models) and the transformers.js
+# peer (npm, install scripts off) are set up when missing; the report goes to
+# bench/out/ and BENCHMARKS.md.
 bench: build
+	@test -f .cache/bench-models/distilbert-random-sequence/model.onnx && test -f .cache/bench-models/distilbert-random-token/model.onnx || $(MAKE) bench-models
+	@test -f bench/peer/node_modules/@huggingface/transformers/package.json || \
+		(cd bench/peer && ONNXRUNTIME_NODE_INSTALL=skip npm ci --ignore-scripts --no-audit --no-fund) || \
+		echo "bench: transformers.js could not be installed; the report says so"
 	bin/nlpscope bench
 
 models:

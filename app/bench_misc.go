@@ -95,15 +95,18 @@ func (b *benchRun) tokenizerSpeed(ctx context.Context, tk *tokenize.Tokenizer) {
 }
 
 // benchLine matches one result line of `go test -bench`.
-var benchLine = regexp.MustCompile(`^BenchmarkCompare/(nlpscope|sugarme)/sentence\S*\s+\d+\s.*?([\d.]+) tokens/cpu-s`)
+var benchLine = regexp.MustCompile(`^BenchmarkCompare/(nlpscope|sugarme)/sentence\S*\s.*\s([\d.]+) tokens/cpu-s`)
 
 // sugarme runs the separate comparison module under engine/tokenize/benchcmp
-// (it needs the Go toolchain and the source tree): Go runs its sub-benchmarks
-// in order nlpscope, sugarme, and -count repeats them, so the slices
-// alternate in one process. The ratio is on tokens per CPU-second.
+// (it needs the Go toolchain and the source tree). Its test binary is built
+// once and run pairs times; each run measures nlpscope, then sugarme, so the
+// slices alternate. The ratio is on tokens per CPU-second.
 func (b *benchRun) sugarme(ctx context.Context) (Comparison, error) {
 	c := Comparison{Name: "tokenizer vs sugarme/tokenizer (bert-base-uncased, sentences, 1 core)", A: "nlpscope tokenize", B: "sugarme/tokenizer", Unit: "tokens/CPU-s", SliceMs: b.slice.Milliseconds()}
-	dir := filepath.Join(b.root, "engine", "tokenize", "benchcmp")
+	dir, err := filepath.Abs(filepath.Join(b.root, "engine", "tokenize", "benchcmp"))
+	if err != nil {
+		return c, err
+	}
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
 		return c, fmt.Errorf("sugarme comparison needs the source tree (%s): %w", dir, err)
 	}
@@ -111,34 +114,50 @@ func (b *benchRun) sugarme(ctx context.Context) (Comparison, error) {
 	if err != nil {
 		return c, fmt.Errorf("sugarme comparison needs the Go toolchain: %w", err)
 	}
+	tmp, err := os.MkdirTemp("", "nlpscope-bench-sugarme-")
+	if err != nil {
+		return c, err
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, "benchcmp.test")
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, gobin, "test", "-run", "^$", "-bench", "^BenchmarkCompare$/sentence", "-cpu", "1",
-		"-benchtime", b.slice.String(), "-count", strconv.Itoa(b.pairs))
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return c, fmt.Errorf("go test in %s: %w: %s", dir, err, lastLines(string(out), 5))
+	build := exec.CommandContext(ctx, gobin, "test", "-c", "-o", bin, ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		return c, fmt.Errorf("go test -c in %s: %w: %s", dir, err, lastLines(string(out), 5))
 	}
 	var as, bs []slice
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	for sc.Scan() {
-		line := sc.Text()
-		m := benchLine.FindStringSubmatch(line)
-		if m == nil {
+	for run := range b.pairs + 1 { // run 0 is the warm-up
+		cmd := exec.CommandContext(ctx, bin, "-test.run", "^$", "-test.bench", "^BenchmarkCompare$//^sentence$", "-test.cpu", "1",
+			"-test.benchtime", b.slice.String())
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return c, fmt.Errorf("%s: %w: %s", bin, err, lastLines(string(out), 5))
+		}
+		var a, s []slice
+		sc := bufio.NewScanner(strings.NewReader(string(out)))
+		for sc.Scan() {
+			m := benchLine.FindStringSubmatch(sc.Text())
+			if m == nil {
+				continue
+			}
+			v, _ := strconv.ParseFloat(m[2], 64)
+			if m[1] == "nlpscope" {
+				a = append(a, slice{Ops: v, Elapsed: time.Second})
+			} else {
+				s = append(s, slice{Ops: v, Elapsed: time.Second})
+			}
+		}
+		if len(a) != 1 || len(s) != 1 {
+			return c, fmt.Errorf("no tokens/cpu-s pair in the benchmark output: %s", lastLines(string(out), 5))
+		}
+		if run == 0 {
 			continue
 		}
-		v, _ := strconv.ParseFloat(m[2], 64)
-		s := slice{Ops: v, Elapsed: time.Second}
-		if m[1] == "nlpscope" {
-			as = append(as, s)
-		} else {
-			bs = append(bs, s)
-		}
-	}
-	if len(as) == 0 || len(bs) == 0 {
-		return c, fmt.Errorf("no tokens/cpu-s in the benchmark output: %s", lastLines(string(out), 5))
+		as, bs = append(as, a...), append(bs, s...)
 	}
 	c.fill(as, bs)
 	return c, nil

@@ -36,7 +36,9 @@ type rawBatch struct {
 	padded int // longest × texts
 }
 
-func newRawORT(dir, onnxFile string, threads, labels int) (*rawORT, error) {
+// newRawORT opens the session; spin false turns off the spin-waiting of
+// idle ORT threads (session.intra_op/inter_op.allow_spinning = 0).
+func newRawORT(dir, onnxFile string, threads, labels int, spin bool, provider string) (*rawORT, error) {
 	if onnxFile == "" {
 		onnxFile = "model.onnx"
 	}
@@ -62,6 +64,24 @@ func newRawORT(dir, onnxFile string, threads, labels int) (*rawORT, error) {
 	}
 	if err := opts.SetInterOpNumThreads(1); err != nil {
 		return nil, err
+	}
+	if !spin {
+		for _, key := range []string{"session.intra_op.allow_spinning", "session.inter_op.allow_spinning"} {
+			if err := opts.AddSessionConfigEntry(key, "0"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if provider == "cuda" {
+		// The engine that holds ORT has preloaded the CUDA libraries.
+		cuda, err := ort.NewCUDAProviderOptions()
+		if err != nil {
+			return nil, fmt.Errorf("raw ort: cuda: %w", err)
+		}
+		defer cuda.Destroy()
+		if err := opts.AppendExecutionProviderCUDA(cuda); err != nil {
+			return nil, fmt.Errorf("raw ort: cuda: %w", err)
+		}
 	}
 	sess, err := ort.NewDynamicAdvancedSession(path, names, []string{"logits"}, opts)
 	if err != nil {

@@ -190,13 +190,17 @@ func (b *benchRun) peerSection(ctx context.Context, fp32Dir, int8Dir string) err
 		b.progress("peer %s: %s", c.Name, fmtRatio(c))
 		return nil
 	}
-	if err := add(compare(ctx, "single calls, 1 client (fp32)", "nlpscope", "transformers.js", "texts/s", b.pairs, b.slice,
-		engineSingle(fp32, engine.TaskSentiment, 1, texts), p.contender(map[string]any{"op": "run", "mode": "concurrent", "concurrency": 1}, true, 2))); err != nil {
-		return err
-	}
-	if err := add(compare(ctx, "batches of 32 (fp32)", "nlpscope SentimentBatch", "transformers.js pipeline(texts)", "texts/s", b.pairs, 2*b.slice,
-		engineBatches(fp32, 1, 32, texts), p.contender(map[string]any{"op": "run", "mode": "batch", "batch": 32}, true, 2))); err != nil {
-		return err
+	if !b.quick {
+		if err := add(compare(ctx, "single calls, 1 client (fp32)", "nlpscope", "transformers.js", "texts/s", b.pairs, b.slice,
+			engineSingle(fp32, engine.TaskSentiment, 1, texts), p.contender(map[string]any{"op": "run", "mode": "concurrent", "concurrency": 1}, true, 2))); err != nil {
+			return err
+		}
+		if err := add(compare(ctx, "batches of 32 (fp32)", "nlpscope SentimentBatch", "transformers.js pipeline(texts)", "texts/s", b.pairs, 2*b.slice,
+			engineBatches(fp32, 1, 32, texts), p.contender(map[string]any{"op": "run", "mode": "batch", "batch": 32}, true, 2))); err != nil {
+			return err
+		}
+	} else {
+		b.note("quick run: the peer's single-call and batch-32 comparisons run in the full run only")
 	}
 	c64, err := compare(ctx, "64 concurrent callers (fp32)", "nlpscope", "transformers.js", "texts/s", b.pairs, b.slice,
 		engineSingle(fp32, engine.TaskSentiment, 64, texts), p.contender(map[string]any{"op": "run", "mode": "concurrent", "concurrency": 64}, true, 128))

@@ -67,7 +67,7 @@ func throughputVerdict(v, target, minimum float64) string {
 // loopback port; stop cancels the server and closes the Service.
 func (b *benchRun) benchService(ctx context.Context, ms benchModelSet, tuning engine.Tuning, dbPath string) (*Service, string, func(), error) {
 	cfg := Config{
-		NoDB: dbPath == "", DBPath: dbPath, ORTLib: b.ortLib, IntraOpThreads: b.threads,
+		NoDB: dbPath == "", DBPath: dbPath, ORTLib: b.ortLib, Provider: b.provider, IntraOpThreads: b.threads,
 		ModelSentiment: ms.sentiment, ModelNER: ms.entities, Tuning: tuning,
 	}
 	svc, err := New(ctx, cfg, b.log)
@@ -254,7 +254,12 @@ func orDefault(dir string) string {
 
 // engineFor starts an Engine with one model loaded.
 func (b *benchRun) engineFor(ctx context.Context, task engine.Task, dir string, tuning engine.Tuning) (*engine.Engine, error) {
-	eng, err := engine.New(engine.Config{ORTLibPath: b.ortLib, IntraOpThreads: b.threads, Tuning: tuning}, b.log)
+	return b.engineThreads(ctx, task, dir, tuning, b.threads)
+}
+
+// engineThreads is engineFor with threads intra-op threads.
+func (b *benchRun) engineThreads(ctx context.Context, task engine.Task, dir string, tuning engine.Tuning, threads int) (*engine.Engine, error) {
+	eng, err := engine.New(engine.Config{ORTLibPath: b.ortLib, Provider: b.provider, IntraOpThreads: threads, Tuning: tuning}, b.log)
 	if err != nil {
 		return nil, err
 	}
@@ -278,23 +283,39 @@ func (b *benchRun) efficiency(ctx context.Context, dir string) error {
 		return err
 	}
 	defer eng.Close()
-	raw, err := newRawORT(dir, "", b.threads, 2)
+	// The best raw configuration: idle threads spinning or not, then batch 1
+	// or padded batches of 8 for many clients; each choice by alternating
+	// slices.
+	var raws [2]*rawORT
+	for i, spin := range []bool{true, false} {
+		r, err := newRawORT(dir, "", b.threads, 2, spin, b.provider)
+		if err != nil {
+			return err
+		}
+		defer r.close()
+		raws[i] = r
+	}
+	texts := benchTexts(len(benchSentences))
+	mixed := mixedTexts(256)
+	for _, r := range raws {
+		for _, p := range []struct {
+			key   string
+			texts []string
+			batch int
+		}{{"b1", texts, 1}, {"b8", benchTexts(64), 8}, {"pad32", mixed, 32}} {
+			if err := r.prepare(p.key, p.texts, p.batch, 512); err != nil {
+				return err
+			}
+		}
+	}
+	spinCal, err := compare(ctx, "raw ORT spinning off vs on", "spin off", "spin on", "texts/s", 1, b.slice, raws[1].run("b1"), raws[0].run("b1"))
 	if err != nil {
 		return err
 	}
-	defer raw.close()
-	texts := benchTexts(len(benchSentences))
-	mixed := mixedTexts(256)
-	for _, p := range []struct {
-		key   string
-		texts []string
-		batch int
-	}{{"b1", texts, 1}, {"b8", benchTexts(64), 8}, {"pad32", mixed, 32}} {
-		if err := raw.prepare(p.key, p.texts, p.batch, 512); err != nil {
-			return err
-		}
+	raw, spinNote := raws[0], "idle threads spinning (ORT default)"
+	if spinCal.Ratio > 1 {
+		raw, spinNote = raws[1], "idle threads not spinning"
 	}
-	// The best raw configuration for many clients: batch 1 or padded batch 8.
 	cal, err := compare(ctx, "raw ORT batch 8 vs batch 1", "raw batch 8", "raw batch 1", "texts/s", 1, b.slice, raw.run("b8"), raw.run("b1"))
 	if err != nil {
 		return err
@@ -303,6 +324,8 @@ func (b *benchRun) efficiency(ctx context.Context, dir string) error {
 	if cal.Ratio > 1 {
 		best = "b8"
 	}
+	calNote := fmt.Sprintf("raw config chosen by alternating calibration: %s (spin off/on %.2f×), batch 8/batch 1 %.2f×", spinNote, spinCal.Ratio, cal.Ratio)
+	b.progress("efficiency: %s", calNote)
 	worst := 0.0
 	for i, c := range b.concurrencies {
 		key := best
@@ -316,8 +339,8 @@ func (b *benchRun) efficiency(ctx context.Context, dir string) error {
 			return err
 		}
 		cmp = cmp.withGoal(0.95)
-		if key == "b8" {
-			cmp.Note = fmt.Sprintf("raw batch 8 was %.2f× raw batch 1 in calibration", cal.Ratio)
+		if i == 0 {
+			cmp.Note = calNote
 		}
 		b.report.Efficiency = append(b.report.Efficiency, cmp)
 		if i == 0 || cmp.Ratio < worst {
@@ -326,6 +349,23 @@ func (b *benchRun) efficiency(ctx context.Context, dir string) error {
 		b.progress("efficiency %s: %s", name, fmtRatio(cmp))
 	}
 	b.report.Key.EngineVsRaw = f64(worst)
+
+	// Tuning data: the largest batch for this model at 256 clients.
+	if !b.quick {
+		small, err := b.engineFor(ctx, engine.TaskSentiment, dir, engine.Tuning{CacheEntries: -1, MaxBatchSize: 8})
+		if err != nil {
+			return err
+		}
+		cmp, err := compare(ctx, "DistilBERT, 256 clients: max batch 8 vs 32", "max batch 8", "max batch 32 (default)", "texts/s", b.pairs, b.slice,
+			engineSingle(small, engine.TaskSentiment, 256, texts), engineSingle(eng, engine.TaskSentiment, 256, texts))
+		small.Close()
+		if err != nil {
+			return err
+		}
+		cmp.Note = "tuning data for --max-batch on transformer-sized models"
+		b.report.Efficiency = append(b.report.Efficiency, cmp)
+		b.progress("efficiency %s: %s", cmp.Name, fmtRatio(cmp))
+	}
 
 	cmp, err := compare(ctx, "length-aware batching vs padded batches of 32 (mixed lengths, DistilBERT)", "nlpscope SentimentBatch(32)", "raw ORT padded batch 32", "texts/s", b.pairs, 2*b.slice,
 		engineBatches(eng, 1, 32, mixed), raw.run("pad32"))
@@ -377,6 +417,29 @@ func (b *benchRun) defaultBatching(ctx context.Context) error {
 		}
 		b.progress("batching default %s: %s %s", task, fmtRatio(cmp), cmp.Note)
 	}
+	if b.threads == 1 || b.quick {
+		return nil
+	}
+	// Tuning data: one intra-op thread against b.threads for the small
+	// default model under load (batching on in both).
+	one, err := b.engineThreads(ctx, engine.TaskSentiment, "", engine.Tuning{CacheEntries: -1}, 1)
+	if err != nil {
+		return err
+	}
+	defer one.Close()
+	all, err := b.engineFor(ctx, engine.TaskSentiment, "", engine.Tuning{CacheEntries: -1})
+	if err != nil {
+		return err
+	}
+	defer all.Close()
+	cmp, err := compare(ctx, "default sentiment model: 1 intra-op thread vs "+fmt.Sprint(b.threads)+", 64 clients", "1 thread", fmt.Sprintf("%d threads", b.threads), "texts/s", b.pairs, b.slice,
+		engineSingle(one, engine.TaskSentiment, 64, texts), engineSingle(all, engine.TaskSentiment, 64, texts))
+	if err != nil {
+		return err
+	}
+	cmp.Note = "tuning data: above 1 the default models need fewer threads than cores on this machine"
+	b.report.Batching = append(b.report.Batching, cmp)
+	b.progress("threads default sentiment: %s", fmtRatio(cmp))
 	return nil
 }
 
@@ -402,7 +465,7 @@ func (b *benchRun) rawBatchGain(ctx context.Context, task engine.Task, texts []s
 	if data, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
 		json.Unmarshal(data, &cfg)
 	}
-	raw, err := newRawORT(dir, "", b.threads, len(cfg.ID2Label))
+	raw, err := newRawORT(dir, "", b.threads, len(cfg.ID2Label), false, b.provider)
 	if err != nil {
 		return Comparison{}, err
 	}

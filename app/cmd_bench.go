@@ -24,15 +24,16 @@ import (
 
 // benchRun holds one `nlpscope bench` run's settings and its report.
 type benchRun struct {
-	std     Stdio
-	log     *slog.Logger
-	report  *BenchReport
-	quiet   bool
-	root    string // source tree (for the sugarme module); "." by default
-	out     string
-	peerDir string
-	ortLib  string
-	threads int
+	std      Stdio
+	log      *slog.Logger
+	report   *BenchReport
+	quiet    bool
+	root     string // source tree (for the sugarme module); "." by default
+	out      string
+	peerDir  string
+	ortLib   string
+	provider string
+	threads  int
 
 	slice         time.Duration // one contender's slice in a comparison
 	pairs         int
@@ -43,6 +44,7 @@ type benchRun struct {
 	disagreeN     int
 	coldRuns      int
 	only          map[string]bool // steps to run; nil = all
+	quick         bool
 }
 
 func (b *benchRun) progress(format string, a ...any) {
@@ -68,11 +70,12 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 	peerOn := fs.Bool("peer", true, "compare with transformers.js (bench/peer)")
 	noPeer := fs.Bool("no-peer", false, "skip the transformers.js comparison")
 	peerDir := fs.String("peer-dir", filepath.Join("bench", "peer"), "`dir` holding driver.mjs and node_modules")
-	update := fs.String("update", "", "Markdown `file` to replace with the report (default: BENCHMARKS.md for a full run, none for --quick)")
+	update := fs.String("update", "", "Markdown `file` to replace with the report (default: BENCHMARKS.md for a full run, none for --quick; none = do not update)")
 	threads := fs.Int("threads", 0, "intra-op threads for every session, ours and the peers' (0 = number of CPUs)")
 	ortLib := fs.String("ort-lib", "", "ONNX Runtime shared library `path`")
+	provider := fs.String("provider", "cpu", "execution provider for every session, ours and raw ORT's: cpu or cuda (the peer stays on CPU)")
 	slice := fs.Duration("slice", 0, "length of one slice in a comparison (0 = 1s quick, 3s full)")
-	pairs := fs.Int("pairs", 0, "alternating pairs per comparison (0 = 2 quick, 7 full)")
+	pairs := fs.Int("pairs", 0, "alternating pairs per comparison (0 = 2 quick, 5 full)")
 	sugar := fs.Bool("sugarme", false, "with --quick: also run the sugarme/tokenizer comparison (always in a full run)")
 	root := fs.String("root", ".", "source tree `dir` (for the sugarme comparison module)")
 	verbose := fs.Bool("v", false, "log the engine's messages")
@@ -94,13 +97,20 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 	}
 	b := &benchRun{std: std, log: benchLogger(std, *verbose), root: *root, out: *out, peerDir: *peerDir, ortLib: *ortLib, threads: *threads,
 		report: &BenchReport{Mode: "full", StartedAt: time.Now()}}
+	switch *provider {
+	case "cpu", "cuda":
+		b.provider = *provider
+	default:
+		fmt.Fprintf(std.Err, "nlpscope bench: provider %q: want cpu or cuda\n", *provider)
+		return 2
+	}
 	if b.threads <= 0 {
 		b.threads = runtime.NumCPU()
 	}
-	b.slice, b.pairs, b.opDur, b.minCalls, b.usersDur, b.disagreeN, b.coldRuns = 3*time.Second, 7, 4*time.Second, 20, 15*time.Second, 400, 5
+	b.slice, b.pairs, b.opDur, b.minCalls, b.usersDur, b.disagreeN, b.coldRuns = 3*time.Second, 5, 4*time.Second, 20, 15*time.Second, 400, 5
 	b.concurrencies = []int{1, 16, 64, 256}
 	if *quick {
-		b.report.Mode = "quick"
+		b.report.Mode, b.quick = "quick", true
 		b.slice, b.pairs, b.opDur, b.minCalls, b.usersDur, b.disagreeN, b.coldRuns = time.Second, 2, time.Second, 5, 4*time.Second, 100, 3
 	}
 	if *slice > 0 {
@@ -109,8 +119,11 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 	if *pairs > 0 {
 		b.pairs = *pairs
 	}
-	if *update == "" && !*quick {
+	switch {
+	case *update == "" && !*quick:
 		*update = "BENCHMARKS.md"
+	case *update == "none":
+		*update = ""
 	}
 	b.report.SliceMs, b.report.Pairs = b.slice.Milliseconds(), b.pairs
 	if err := os.MkdirAll(b.out, 0o755); err != nil {
@@ -164,7 +177,7 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 func (b *benchRun) run(ctx context.Context, modelsDir string, withPeer, withSugarme, quick bool) error {
 	r := b.report
 	// The environment, from an engine that holds ORT for the whole run.
-	anchor, err := engine.New(engine.Config{ORTLibPath: b.ortLib, IntraOpThreads: b.threads}, b.log)
+	anchor, err := engine.New(engine.Config{ORTLibPath: b.ortLib, Provider: b.provider, IntraOpThreads: b.threads}, b.log)
 	if err != nil {
 		return err
 	}

@@ -12,20 +12,20 @@
 //   {"op":"tokenize","duration_ms":T}               -> {"ops":TOKENS,"elapsed_ms":E}
 //   {"op":"labels","texts":[...]}                   -> {"labels":[...]}
 import { createInterface } from 'node:readline';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 
 env.allowRemoteModels = false;
 env.allowLocalModels = true;
 
-const require = createRequire(import.meta.url);
 let classifier = null;
 let texts = [];
 
 function version(pkg) {
   try {
-    return require(`${pkg}/package.json`).version;
+    const file = new URL(`./node_modules/${pkg}/package.json`, import.meta.url);
+    return JSON.parse(readFileSync(file, 'utf8')).version;
   } catch {
     return '';
   }
