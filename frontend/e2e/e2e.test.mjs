@@ -136,6 +136,19 @@ describe('web shell', () => {
     const docText = await page.textContent('[data-testid="history-doc"] [data-testid="entity-text"]');
     assert.ok(docText.includes(word));
     await shot('history');
+    // Export downloads the matching documents as CSV.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export CSV')]);
+    const csvOut = await new Promise((resolve, reject) => {
+      download.createReadStream().then((st) => {
+        const chunks = [];
+        st.on('data', (c) => chunks.push(c));
+        st.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        st.on('error', reject);
+      }, reject);
+    });
+    const csvLines = csvOut.trim().split('\n');
+    assert.equal(csvLines.length, 1 + 52, 'a header and one line per matching document');
+    assert.ok(csvLines.slice(1).every((l) => l.includes(word)));
     // Keyset paging: the next page holds other documents.
     const firstIds = await page.$$eval('[data-testid="history-item"]', (els) => els.map((e) => e.getAttribute('aria-label')));
     if (!(await page.isDisabled('[data-testid="history-next"]'))) {
@@ -145,6 +158,21 @@ describe('web shell', () => {
         return now.length > 0 && !now.some((x) => ids.includes(x));
       }, firstIds);
     }
+  });
+
+  it('takes files dropped onto the drop zone and skips unsupported ones', async () => {
+    await open('batches');
+    await page.click('text=Clear').catch(() => {});
+    const dt = await page.evaluateHandle(() => {
+      const d = new DataTransfer();
+      d.items.add(new File(['{"text":"dropped"}\n'], 'dropped.jsonl', { type: 'application/x-ndjson' }));
+      d.items.add(new File(['%PDF'], 'paper.pdf', { type: 'application/pdf' }));
+      return d;
+    });
+    await page.dispatchEvent('[data-testid="dropzone"]', 'dragover', { dataTransfer: dt });
+    await page.dispatchEvent('[data-testid="dropzone"]', 'drop', { dataTransfer: dt });
+    await page.waitForSelector('text=dropped.jsonl');
+    assert.match(await page.textContent('main'), /Skipped \(not \.txt, \.csv or \.jsonl\): paper\.pdf/);
   });
 
   it('updates the dashboard charts live', async () => {
