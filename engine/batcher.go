@@ -309,12 +309,17 @@ func splitBatches(sorted []*seqRequest, overhead float64) [][]*seqRequest {
 // batches run so far (exponentially weighted least squares), so the batcher
 // can tell what one more run costs in padded tokens.
 type costModel struct {
-	n, sx, sy, sxx, sxy float64 // worker goroutine only
+	n, sx, sy, sxx, sxy, syy float64 // worker goroutine only
 }
 
 const (
 	costDecay           = 0.98
 	defaultOverheadToks = 32.0
+	// minCostFit is the least share of the variance in run time that padded
+	// tokens must explain before the fit is trusted: below it, time hardly
+	// depends on tokens (per-run overhead and noise dominate) and splitting
+	// a flush would only add runs.
+	minCostFit = 0.3
 )
 
 func (c *costModel) observe(tokens int, d time.Duration) {
@@ -324,6 +329,7 @@ func (c *costModel) observe(tokens int, d time.Duration) {
 	c.sy = c.sy*costDecay + y
 	c.sxx = c.sxx*costDecay + x*x
 	c.sxy = c.sxy*costDecay + x*y
+	c.syy = c.syy*costDecay + y*y
 }
 
 // overheadTokens is the fixed per-run cost in padded-token equivalents.
@@ -339,10 +345,14 @@ func (c *costModel) overheadTokens(t Tuning) float64 {
 	if den <= 0 {
 		return defaultOverheadToks
 	}
-	slope := (c.n*c.sxy - c.sx*c.sy) / den
+	cov := c.n*c.sxy - c.sx*c.sy
+	slope := cov / den
 	intercept := (c.sy - slope*c.sx) / c.n
 	if slope <= 0 {
 		return math.Inf(1) // time does not grow with tokens: never split
+	}
+	if vy := c.n*c.syy - c.sy*c.sy; vy > 0 && cov*cov/(den*vy) < minCostFit {
+		return math.Inf(1)
 	}
 	return min(max(intercept/slope, 0), 1<<16)
 }

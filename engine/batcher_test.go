@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -339,6 +340,14 @@ func TestCostModel(t *testing.T) {
 	}
 	if got := c.overheadTokens(Tuning{}); got < 90 || got > 110 {
 		t.Errorf("overhead %v tokens, want ≈100", got)
+	}
+	// Run time unrelated to tokens (overhead and noise): never split.
+	var flat costModel
+	for i := 1; i <= 50; i++ {
+		flat.observe(i*100, time.Duration(1000+(i*7919)%500))
+	}
+	if got := flat.overheadTokens(Tuning{}); !math.IsInf(got, 1) {
+		t.Errorf("flat cost: overhead %v, want +Inf", got)
 	}
 	if got := c.overheadTokens(Tuning{SplitOverheadTokens: 7}); got != 7 {
 		t.Errorf("override: %v", got)
