@@ -3,7 +3,9 @@ package app
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/nlpscope/nlpscope/engine/tokenize"
+	"github.com/nlpscope/nlpscope/profiler"
 )
 
 // cpuTime is the CPU time of this process so far.
@@ -24,21 +27,6 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// readRSS is this process's resident set size in bytes (0 when unknown).
-func readRSS() uint64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 func loadAvg() string {
@@ -230,4 +218,111 @@ func gitCommit(root string) string {
 		c += "+dirty"
 	}
 	return c
+}
+
+// procRSS is the resident set size of process pid in bytes (0 when unknown).
+func procRSS(pid int) uint64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+var urlRe = regexp.MustCompile(`http://[0-9.]+:[0-9]+`)
+
+// serverMemory starts `nlpscope serve` (embedded models, a fresh database)
+// in a new process and reads its RSS when idle and ready, after a load of
+// loadFor (64 HTTP clients, /v1/analyze, every text new, results stored),
+// and after the same load again: memory must not keep growing.
+func (b *benchRun) serverMemory(ctx context.Context, loadFor time.Duration) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "nlpscope-bench-rss-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "rss.db"), "--threads", strconv.Itoa(b.threads)}
+	if b.ortLib != "" {
+		args = append(args, "--ort-lib", b.ortLib)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := exec.CommandContext(sctx, exe, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { cancel(); cmd.Wait() }()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	base := urlRe.FindString(line)
+	if err != nil || base == "" {
+		return fmt.Errorf("serve: no URL on stdout (%v): %q", err, line)
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	ready := func() bool {
+		resp, err := client.Get(base + "/health")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var h Health
+		return json.NewDecoder(resp.Body).Decode(&h) == nil && h.Status == "ok"
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.NewTimer(2 * time.Minute)
+	defer deadline.Stop()
+	for !ready() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return fmt.Errorf("serve: not ready after 2 minutes")
+		case <-tick.C:
+		}
+	}
+	rs := &b.report.Resources
+	rs.IdleRSS = procRSS(cmd.Process.Pid)
+	load := func() error {
+		ht, err := profiler.NewHTTPTarget(profiler.HTTPTargetConfig{URL: base + "/v1/analyze", Body: `{"text":"{{text}} ({{seq}})"}`, Texts: benchSentences})
+		if err != nil {
+			return err
+		}
+		defer ht.Close()
+		lt, err := profiler.NewLoadTest(profiler.LoadConfig{Target: base, Task: "analyze", Users: 64, Duration: loadFor, NoFingerprint: true}, b.log)
+		if err != nil {
+			return err
+		}
+		rep, err := lt.Run(ctx, ht.Do)
+		if err == nil && (rep.Errors > 0 || rep.Succeeded == 0) {
+			err = fmt.Errorf("load: %d ok, %d errors %v", rep.Succeeded, rep.Errors, rep.ErrorSamples)
+		}
+		b.progress("memory: load of %v: %d stored results, %.0f req/s", loadFor, rep.Succeeded, rep.Throughput)
+		return err
+	}
+	if err := load(); err != nil {
+		return err
+	}
+	rs.LoadedRSS = procRSS(cmd.Process.Pid)
+	if err := load(); err != nil {
+		return err
+	}
+	rs.LoadedRSS2 = procRSS(cmd.Process.Pid)
+	rs.LoadFor = fmt.Sprintf("%v of 64 HTTP clients on /v1/analyze, every text new and stored", loadFor)
+	return nil
 }

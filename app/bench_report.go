@@ -247,9 +247,9 @@ func (r *BenchReport) writeMarkdown(w io.Writer) {
 	p("| cache hit latency p50 / p99 | %.1f / %.1f µs |\n", rs.CacheHitP50, rs.CacheHitP99)
 	p("| SQLite persisted results/s (default models, 16 clients, every text new) | %.0f |\n", rs.StoredPerS)
 	p("| SQLite persisted results/s (cache hits: storage-bound) | %.0f |\n", rs.StoredCached)
-	p("| RSS idle (default models loaded) | %s |\n", mib(rs.IdleRSS))
-	p("| RSS after load (%s) | %s |\n", rs.LoadFor, mib(rs.LoadedRSS))
-	p("| RSS after the same load again (growth check) | %s |\n", mib(rs.LoadedRSS2))
+	p("| `nlpscope serve` RSS, idle (embedded models loaded, ready) | %s |\n", mib(rs.IdleRSS))
+	p("| `nlpscope serve` RSS after load (%s) | %s |\n", orDash(rs.LoadFor), mib(rs.LoadedRSS))
+	p("| `nlpscope serve` RSS after the same load again (growth check) | %s |\n", mib(rs.LoadedRSS2))
 	p("| cold start to first result (`nlpscope analyze`, new process, embedded models) | %.0f ms (median of %d) |\n\n", rs.ColdStartMs, len(rs.ColdStartRuns))
 
 	p("## 6. Environment\n\n| | |\n|---|---|\n")

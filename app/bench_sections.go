@@ -138,9 +138,6 @@ func (b *benchRun) targets(ctx context.Context, set benchModelSet) TargetSet {
 		return ts
 	}
 	defer stop()
-	if set.sentiment == "" && b.report.Resources.IdleRSS == 0 {
-		b.report.Resources.IdleRSS = readRSS()
-	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	defer client.CloseIdleConnections()
 	texts := benchTexts(64)
@@ -237,10 +234,6 @@ func (b *benchRun) targets(ctx context.Context, set benchModelSet) TargetSet {
 		}
 		ts.Throughput = append(ts.Throughput, row)
 		b.progress("targets %s: %s: %s", set.name, row.Name, row.Note)
-	}
-	if set.sentiment == "" {
-		b.report.Resources.LoadedRSS = readRSS()
-		b.report.Resources.LoadFor = fmt.Sprintf("the targets runs: %s", b.usersDur*2+b.opDur*10)
 	}
 	return ts
 }

@@ -45,6 +45,7 @@ type benchRun struct {
 	coldRuns      int
 	only          map[string]bool // steps to run; nil = all
 	quick         bool
+	memLoad       time.Duration // each of the two loads of the memory check
 }
 
 func (b *benchRun) progress(format string, a ...any) {
@@ -80,7 +81,7 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 	root := fs.String("root", ".", "source tree `dir` (for the sugarme comparison module)")
 	verbose := fs.Bool("v", false, "log the engine's messages")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `file` (for tuning)")
-	only := fs.String("only", "", "run only these comma-separated steps: efficiency, batching, peer, tokenizer, sugarme, targets, storage, coldstart (for tuning)")
+	only := fs.String("only", "", "run only these comma-separated steps: efficiency, batching, peer, tokenizer, sugarme, targets, storage, coldstart, memory (for tuning)")
 	fs.Usage = func() {
 		fmt.Fprintln(std.Err, "usage: nlpscope bench [--quick] [--json] [--out DIR] [--models-dir DIR] [--peer|--no-peer] [flags]")
 		fs.PrintDefaults()
@@ -109,8 +110,9 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 	}
 	b.slice, b.pairs, b.opDur, b.minCalls, b.usersDur, b.disagreeN, b.coldRuns = 3*time.Second, 5, 4*time.Second, 20, 15*time.Second, 400, 5
 	b.concurrencies = []int{1, 16, 64, 256}
+	b.memLoad = 30 * time.Second
 	if *quick {
-		b.report.Mode, b.quick = "quick", true
+		b.report.Mode, b.quick, b.memLoad = "quick", true, 5*time.Second
 		b.slice, b.pairs, b.opDur, b.minCalls, b.usersDur, b.disagreeN, b.coldRuns = time.Second, 2, time.Second, 5, 4*time.Second, 100, 3
 	}
 	if *slice > 0 {
@@ -270,6 +272,7 @@ func (b *benchRun) run(ctx context.Context, modelsDir string, withPeer, withSuga
 		}},
 		{"storage", "cache and storage", true, func() error { return b.cacheAndStorage(ctx) }},
 		{"coldstart", "cold start", true, func() error { return b.coldStart(ctx, b.coldRuns) }},
+		{"memory", "memory (nlpscope serve in a new process)", true, func() error { return b.serverMemory(ctx, b.memLoad) }},
 	}
 	for _, s := range steps {
 		if !s.on || (b.only != nil && !b.only[s.key]) {
@@ -291,7 +294,6 @@ func (b *benchRun) run(ctx context.Context, modelsDir string, withPeer, withSuga
 			b.note("quick run: the sugarme/tokenizer comparison runs in the full run only (or with --sugarme)")
 		}
 	}
-	r.Resources.LoadedRSS2 = readRSS()
 	r.Env.LoadAvgEnd = loadAvg()
 	r.Duration = time.Since(r.StartedAt)
 	return nil
