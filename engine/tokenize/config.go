@@ -53,6 +53,22 @@ func parseBehavior(s string) (behavior, error) {
 	return 0, fmt.Errorf("%w: split behavior %q", ErrInvalid, s)
 }
 
+// parseSequence parses the components of a Sequence in order with parse,
+// leaving out those that parse to nil (null entries, an empty Precompiled map).
+func parseSequence[T any](raws []json.RawMessage, parse func(json.RawMessage) (T, error)) ([]T, error) {
+	var seq []T
+	for _, r := range raws {
+		x, err := parse(r)
+		if err != nil {
+			return nil, err
+		}
+		if any(x) != nil {
+			seq = append(seq, x)
+		}
+	}
+	return seq, nil
+}
+
 type patternJSON struct {
 	String *string `json:"String"`
 	Regex  *string `json:"Regex"`
@@ -158,17 +174,11 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("%w: Sequence: %v", ErrInvalid, err)
 		}
-		var seq normalizerSeq
-		for _, r := range c.Normalizers {
-			n, err := parseNormalizer(r)
-			if err != nil {
-				return nil, err
-			}
-			if n != nil {
-				seq = append(seq, n)
-			}
+		seq, err := parseSequence(c.Normalizers, parseNormalizer)
+		if err != nil {
+			return nil, err
 		}
-		return seq, nil
+		return normalizerSeq(seq), nil
 	}
 	return nil, fmt.Errorf("%w: normalizer %q", ErrUnsupported, typ)
 }
@@ -288,17 +298,11 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("%w: Sequence: %v", ErrInvalid, err)
 		}
-		var seq preTokenizerSeq
-		for _, r := range c.PreTokenizers {
-			p, err := parsePreTokenizer(r)
-			if err != nil {
-				return nil, err
-			}
-			if p != nil {
-				seq = append(seq, p)
-			}
+		seq, err := parseSequence(c.PreTokenizers, parsePreTokenizer)
+		if err != nil {
+			return nil, err
 		}
-		return seq, nil
+		return preTokenizerSeq(seq), nil
 	}
 	return nil, fmt.Errorf("%w: pre-tokenizer %q", ErrUnsupported, typ)
 }
@@ -574,17 +578,11 @@ func parsePostProcessor(raw json.RawMessage) (postProcessor, error) {
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("%w: Sequence: %v", ErrInvalid, err)
 		}
-		var seq sequenceProcessor
-		for _, r := range c.Processors {
-			p, err := parsePostProcessor(r)
-			if err != nil {
-				return nil, err
-			}
-			if p != nil {
-				seq = append(seq, p)
-			}
+		seq, err := parseSequence(c.Processors, parsePostProcessor)
+		if err != nil {
+			return nil, err
 		}
-		return seq, nil
+		return sequenceProcessor(seq), nil
 	}
 	return nil, fmt.Errorf("%w: post-processor %q", ErrUnsupported, typ)
 }
