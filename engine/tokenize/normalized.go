@@ -208,7 +208,7 @@ func charMatches(s []byte, pred func(rune) bool, out []match) []match {
 	return out
 }
 
-// applyBehavior turns pattern matches into the ranges to keep, as Hugging
+// splitPieces turns pattern matches into the ranges to keep, as Hugging
 // Face's NormalizedString::split does, and appends the resulting non-empty
 // pieces of n to out.
 func splitPieces(n nstr, ms []match, behavior behavior, out []nstr) []nstr {
@@ -228,11 +228,24 @@ func splitPieces(n nstr, ms []match, behavior behavior, out []nstr) []nstr {
 		for _, m := range ms {
 			emit(m.start, m.end)
 		}
-	case contiguous:
+	case contiguous, mergedWithPrevious, mergedWithNext:
+		// walk forwards, growing the current piece while the next range
+		// joins it: contiguous joins runs of the same kind,
+		// mergedWithPrevious a match to the piece before it, and
+		// mergedWithNext a match to the piece after it
 		prev := false
 		curA, curB, have := 0, 0, false
 		for _, m := range ms {
-			if m.isMatch == prev && have {
+			var join bool
+			switch behavior {
+			case contiguous:
+				join = m.isMatch == prev
+			case mergedWithPrevious:
+				join = m.isMatch && !prev
+			default:
+				join = prev && !m.isMatch
+			}
+			if join && have {
 				curB = m.end
 			} else {
 				if have {
@@ -244,40 +257,6 @@ func splitPieces(n nstr, ms []match, behavior behavior, out []nstr) []nstr {
 		}
 		if have {
 			emit(curA, curB)
-		}
-	case mergedWithPrevious:
-		prev := false
-		curA, curB, have := 0, 0, false
-		for _, m := range ms {
-			if m.isMatch && !prev && have {
-				curB = m.end
-			} else {
-				if have {
-					emit(curA, curB)
-				}
-				curA, curB, have = m.start, m.end, true
-			}
-			prev = m.isMatch
-		}
-		if have {
-			emit(curA, curB)
-		}
-	case mergedWithNext:
-		// walk backwards, merging a match into the piece after it
-		type rng struct{ a, b int }
-		var acc []rng
-		prev := false
-		for i := len(ms) - 1; i >= 0; i-- {
-			m := ms[i]
-			if m.isMatch && !prev && len(acc) > 0 {
-				acc[len(acc)-1].a = m.start
-			} else {
-				acc = append(acc, rng{m.start, m.end})
-			}
-			prev = m.isMatch
-		}
-		for i := len(acc) - 1; i >= 0; i-- {
-			emit(acc[i].a, acc[i].b)
 		}
 	}
 	return out
