@@ -175,9 +175,7 @@ func Dynamic(in []byte, opts Options) ([]byte, Report, error) {
 	}
 
 	q := newRewriter(m.Graph, opts)
-	if err := q.run(&rep); err != nil {
-		return nil, rep, err
-	}
+	q.run(&rep)
 	if len(rep.Quantized) == 0 {
 		return nil, rep, fmt.Errorf("%w (%d MatMul/Gemm nodes skipped)", ErrNothingToQuantize, len(rep.Skipped))
 	}
@@ -354,36 +352,25 @@ func (r *rewriter) fresh(base string) string {
 	return name
 }
 
-func (r *rewriter) run(rep *Report) error {
+func (r *rewriter) run(rep *Report) {
 	for _, n := range r.g.GetNode() {
 		op := n.GetOpType()
-		if op == "Gather" && r.opts.Embeddings && (n.GetDomain() == "" || n.GetDomain() == "ai.onnx") {
-			if t, isInit := r.inits[n.GetInput()[0]]; isInit && len(n.GetInput()) == 2 && len(t.GetDims()) == 2 {
-				w, reason := r.rewriteGather(n)
-				if reason != "" {
-					rep.Skipped = append(rep.Skipped, Skipped{Node: n.GetName(), Op: op, Reason: reason})
-					r.nodes = append(r.nodes, n)
-				} else {
-					rep.Quantized = append(rep.Quantized, w)
-				}
-				continue
-			}
-		}
-		if op == "Conv" && r.opts.Conv && (n.GetDomain() == "" || n.GetDomain() == "ai.onnx") {
-			w, reason := r.rewriteConv(n)
-			if reason != "" {
-				rep.Skipped = append(rep.Skipped, Skipped{Node: n.GetName(), Op: op, Reason: reason})
-				r.nodes = append(r.nodes, n)
-			} else {
-				rep.Quantized = append(rep.Quantized, w)
-			}
+		var w Weight
+		var reason string
+		switch d := n.GetDomain(); {
+		case d != "" && d != "ai.onnx":
+			r.nodes = append(r.nodes, n)
 			continue
-		}
-		if (op != "MatMul" && op != "Gemm") || (n.GetDomain() != "" && n.GetDomain() != "ai.onnx") {
+		case op == "Gather" && r.opts.Embeddings && r.isTable(n):
+			w, reason = r.rewriteGather(n)
+		case op == "Conv" && r.opts.Conv:
+			w, reason = r.rewriteConv(n)
+		case op == "MatMul" || op == "Gemm":
+			w, reason = r.rewrite(n)
+		default:
 			r.nodes = append(r.nodes, n)
 			continue
 		}
-		w, reason := r.rewrite(n, rep)
 		if reason != "" {
 			rep.Skipped = append(rep.Skipped, Skipped{Node: n.GetName(), Op: op, Reason: reason})
 			r.nodes = append(r.nodes, n)
@@ -420,11 +407,10 @@ func (r *rewriter) run(rep *Report) error {
 		inputs = append(inputs, v)
 	}
 	r.g.Input = inputs
-	return nil
 }
 
 // rewrite emits the quantized form of n, or returns why n stays fp32.
-func (r *rewriter) rewrite(n *onnxpb.NodeProto, rep *Report) (Weight, string) {
+func (r *rewriter) rewrite(n *onnxpb.NodeProto) (Weight, string) {
 	op := n.GetOpType()
 	in := n.GetInput()
 	if r.exclude[n.GetName()] {
@@ -603,6 +589,16 @@ func (r *rewriter) scaledC(base, c string, beta float32) string {
 	out := r.fresh(c + "_beta_out")
 	r.nodes = append(r.nodes, node("Mul", r.fresh(base+"_beta_mul"), []string{c, bname}, []string{out}))
 	return out
+}
+
+// isTable reports whether Gather node n reads rows of a constant rank-2
+// initializer: the embedding tables rewriteGather quantizes.
+func (r *rewriter) isTable(n *onnxpb.NodeProto) bool {
+	if len(n.GetInput()) != 2 {
+		return false
+	}
+	t, isInit := r.inits[n.GetInput()[0]]
+	return isInit && len(t.GetDims()) == 2
 }
 
 // rewriteGather quantizes a constant embedding table read by Gather: INT8
