@@ -15,9 +15,7 @@ import (
 
 func runDB(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code = app.Main(context.Background(), append([]string{"db"}, args...), app.Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
-	return code, out.String(), errb.String()
+	return runCLI(t, "", append([]string{"db"}, args...)...)
 }
 
 func TestCmdDB(t *testing.T) {

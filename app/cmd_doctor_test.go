@@ -1,8 +1,6 @@
 package app_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,19 +10,12 @@ import (
 	"github.com/nlpscope/nlpscope/app"
 )
 
-func doctorCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code := app.Main(context.Background(), args, app.Stdio{In: strings.NewReader(""), Out: &out, Err: &errOut})
-	return code, out.String(), errOut.String()
-}
-
 func TestDoctor(t *testing.T) {
 	if os.Getenv("NLPSCOPE_ORT_LIB") == "" {
 		t.Fatal("NLPSCOPE_ORT_LIB must point at libonnxruntime.so.1 (make setup)")
 	}
 	models := filepath.Join("..", "engine", "testdata")
-	code, out, errOut := doctorCLI(t, "doctor", "--models-dir", models, "--json")
+	code, out, errOut := runCLI(t, "", "doctor", "--models-dir", models, "--json")
 	// engine/testdata holds deliberately broken models, so doctor fails on
 	// them while reporting the good ones.
 	if code != app.ExitFailure {
@@ -60,13 +51,13 @@ func TestDoctor(t *testing.T) {
 	for _, name := range []string{"sentiment", "ner"} {
 		doctorCopyDir(t, filepath.Join(models, name), filepath.Join(good, name))
 	}
-	code, out, _ = doctorCLI(t, "doctor", "--models-dir", good)
+	code, out, _ = runCLI(t, "", "doctor", "--models-dir", good)
 	if code != app.ExitOK || !strings.Contains(out, "version      1.24.1") || !strings.Contains(out, "sentiment    ok") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 
 	// CUDA on a CPU-only library: reported, falls back, still exit 0.
-	code, out, _ = doctorCLI(t, "doctor", "--provider", "cuda", "--json")
+	code, out, _ = runCLI(t, "", "doctor", "--provider", "cuda", "--json")
 	r = app.DoctorReport{}
 	json.Unmarshal([]byte(out), &r)
 	if code != app.ExitOK || r.ORT.Active != "cpu" || !strings.Contains(r.ORT.Note, "CUDA") {
@@ -75,11 +66,11 @@ func TestDoctor(t *testing.T) {
 }
 
 func TestDoctorWithoutORT(t *testing.T) {
-	code, out, _ := doctorCLI(t, "doctor", "--ort-lib", "/nonexistent/libonnxruntime.so.1")
+	code, out, _ := runCLI(t, "", "doctor", "--ort-lib", "/nonexistent/libonnxruntime.so.1")
 	if code != app.ExitFailure || !strings.Contains(out, "ONNX Runtime   FAIL") || !strings.Contains(out, "make setup") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
-	if code, _, _ := doctorCLI(t, "doctor", "--provider", "tpu"); code != app.ExitUsage {
+	if code, _, _ := runCLI(t, "", "doctor", "--provider", "tpu"); code != app.ExitUsage {
 		t.Errorf("bad provider: exit %d", code)
 	}
 }

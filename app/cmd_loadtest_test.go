@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -19,9 +18,7 @@ import (
 
 func loadtestCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	code := app.Main(context.Background(), append([]string{"loadtest"}, args...), app.Stdio{In: strings.NewReader(""), Out: &out, Err: &errOut})
-	return code, out.String(), errOut.String()
+	return runCLI(t, "", append([]string{"loadtest"}, args...)...)
 }
 
 func decodeReport(t *testing.T, out string) profiler.Report {

@@ -148,7 +148,7 @@ func TestModelsListInfoPullRemove(t *testing.T) {
 	})
 
 	// pull: downloaded, verified, validated through the engine.
-	code, out, errOut := doctorCLI(t, "models", "pull", "acme/good")
+	code, out, errOut := runCLI(t, "", "models", "pull", "acme/good")
 	if code != app.ExitOK {
 		t.Fatalf("pull: %d\n%s%s", code, out, errOut)
 	}
@@ -165,7 +165,7 @@ func TestModelsListInfoPullRemove(t *testing.T) {
 		"acme/no-tokenizer":  "tokenizer.json",
 		"acme/missing":       "not found",
 	} {
-		code, _, errOut := doctorCLI(t, "models", "pull", repo)
+		code, _, errOut := runCLI(t, "", "models", "pull", repo)
 		if code != app.ExitFailure || !strings.Contains(errOut, want) || !strings.Contains(errOut, "nothing was installed") {
 			t.Errorf("pull %s: code %d, stderr %q, want it to mention %q", repo, code, errOut, want)
 		}
@@ -178,16 +178,16 @@ func TestModelsListInfoPullRemove(t *testing.T) {
 	}
 
 	// list: embedded defaults, the models dir (broken one flagged), the cache.
-	code, out, _ = doctorCLI(t, "models", "list")
+	code, out, _ = runCLI(t, "", "models", "list")
 	for _, want := range []string{"NAME", "my-sentiment", "BROKEN", "acme/good@main", "hf-cache", "models folder: " + modelsDir, "provider: cpu"} {
 		if code != app.ExitOK || !strings.Contains(out, want) {
 			t.Errorf("list (text) lacks %q: %d\n%s", want, code, out)
 		}
 	}
-	if code, out, _ := doctorCLI(t, "models", "list", "--provider", "cuda"); code != app.ExitOK || !strings.Contains(out, "cuda unavailable: CUDA libraries missing") {
+	if code, out, _ := runCLI(t, "", "models", "list", "--provider", "cuda"); code != app.ExitOK || !strings.Contains(out, "cuda unavailable: CUDA libraries missing") {
 		t.Errorf("list --provider cuda on a machine without CUDA: %d\n%s", code, out)
 	}
-	code, out, errOut = doctorCLI(t, "models", "list", "--json")
+	code, out, errOut = runCLI(t, "", "models", "list", "--json")
 	if code != app.ExitOK {
 		t.Fatalf("list: %d %s", code, errOut)
 	}
@@ -217,44 +217,44 @@ func TestModelsListInfoPullRemove(t *testing.T) {
 	}
 
 	// info by ORG/NAME from the cache, and of a broken folder.
-	code, out, _ = doctorCLI(t, "models", "info", "acme/good")
+	code, out, _ = runCLI(t, "", "models", "info", "acme/good")
 	if code != app.ExitOK || !strings.Contains(out, "input_ids int64 [-1 -1]") || !strings.Contains(out, "sha256     "+sha(good["model.onnx"])) {
 		t.Errorf("info acme/good: %d\n%s", code, out)
 	}
-	code, out, _ = doctorCLI(t, "models", "info", "broken")
+	code, out, _ = runCLI(t, "", "models", "info", "broken")
 	if code != app.ExitFailure || !strings.Contains(out, "ERROR") {
 		t.Errorf("info broken: %d\n%s", code, out)
 	}
-	if code, _, errOut := doctorCLI(t, "models", "info", "nope/nothing"); code != app.ExitFailure || !strings.Contains(errOut, "models pull nope/nothing") {
+	if code, _, errOut := runCLI(t, "", "models", "info", "nope/nothing"); code != app.ExitFailure || !strings.Contains(errOut, "models pull nope/nothing") {
 		t.Errorf("info of an unknown model: %d %s", code, errOut)
 	}
 
 	// Offline: the cached model is found, an uncached one is refused.
 	t.Setenv("HF_HUB_OFFLINE", "1")
-	if code, _, errOut := doctorCLI(t, "models", "pull", "acme/good"); code != app.ExitOK {
+	if code, _, errOut := runCLI(t, "", "models", "pull", "acme/good"); code != app.ExitOK {
 		t.Errorf("offline pull of a cached model: %d %s", code, errOut)
 	}
-	if code, _, errOut := doctorCLI(t, "models", "pull", "acme/other"); code != app.ExitFailure || !strings.Contains(errOut, "offline") {
+	if code, _, errOut := runCLI(t, "", "models", "pull", "acme/other"); code != app.ExitFailure || !strings.Contains(errOut, "offline") {
 		t.Errorf("offline pull of an uncached model: %d %s", code, errOut)
 	}
 
 	// rm: a cached repo, a models-dir folder; never an embedded model.
-	if code, _, errOut := doctorCLI(t, "models", "rm", "acme/good"); code != app.ExitOK {
+	if code, _, errOut := runCLI(t, "", "models", "rm", "acme/good"); code != app.ExitOK {
 		t.Errorf("rm acme/good: %d %s", code, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(hfCache, "models--acme--good")); !os.IsNotExist(err) {
 		t.Errorf("cache folder left: %v", err)
 	}
-	if code, _, _ := doctorCLI(t, "models", "rm", "broken"); code != app.ExitOK {
+	if code, _, _ := runCLI(t, "", "models", "rm", "broken"); code != app.ExitOK {
 		t.Errorf("rm broken: %d", code)
 	}
 	if _, err := os.Stat(filepath.Join(modelsDir, "broken")); !os.IsNotExist(err) {
 		t.Errorf("broken folder left: %v", err)
 	}
-	if code, _, errOut := doctorCLI(t, "models", "rm", "sentiment"); code != app.ExitFailure || !strings.Contains(errOut, "embedded") {
+	if code, _, errOut := runCLI(t, "", "models", "rm", "sentiment"); code != app.ExitFailure || !strings.Contains(errOut, "embedded") {
 		t.Errorf("rm embedded: %d %s", code, errOut)
 	}
-	if code, _, _ := doctorCLI(t, "models", "frobnicate"); code != app.ExitUsage {
+	if code, _, _ := runCLI(t, "", "models", "frobnicate"); code != app.ExitUsage {
 		t.Errorf("unknown sub-command: %d", code)
 	}
 }
@@ -289,7 +289,7 @@ type quantizeResult struct {
 func TestModelsQuantizeDefaultModel(t *testing.T) {
 	modelsDir, _ := modelsEnv(t)
 	eval := filepath.Join("..", "models", "testdata", "ner_heldout.jsonl")
-	code, out, errOut := doctorCLI(t, "models", "quantize", "ner", "--embeddings", "--eval", eval, "--rounds", "1", "--json")
+	code, out, errOut := runCLI(t, "", "models", "quantize", "ner", "--embeddings", "--eval", eval, "--rounds", "1", "--json")
 	if code != app.ExitOK {
 		t.Fatalf("quantize ner: %d\n%s%s", code, out, errOut)
 	}
@@ -306,11 +306,11 @@ func TestModelsQuantizeDefaultModel(t *testing.T) {
 		t.Errorf("compare = %+v", c)
 	}
 	// Both files now list side by side.
-	code, out, _ = doctorCLI(t, "models", "info", "ner", "--models-dir", modelsDir)
+	code, out, _ = runCLI(t, "", "models", "info", "ner", "--models-dir", modelsDir)
 	if code != app.ExitOK || !strings.Contains(out, "quantized  yes: dynamic int8 per-tensor symmetric +embeddings") || !strings.Contains(out, "quantized  no") {
 		t.Errorf("info after quantize: %d\n%s", code, out)
 	}
-	code, out, _ = doctorCLI(t, "models", "compare", filepath.Join(modelsDir, "ner"), "--rounds", "1")
+	code, out, _ = runCLI(t, "", "models", "compare", filepath.Join(modelsDir, "ner"), "--rounds", "1")
 	if code != app.ExitOK || !strings.Contains(out, "model_int8.onnx") || !strings.Contains(out, "same entities") {
 		t.Errorf("compare: %d\n%s", code, out)
 	}
@@ -321,7 +321,7 @@ func TestModelsQuantizeRefusesAndChangesNothing(t *testing.T) {
 	// The fixture's only MatMul is 2×2: nothing qualifies.
 	dir := filepath.Join(modelsDir, "tiny")
 	copyFixture(t, "sentiment", dir)
-	code, _, errOut := doctorCLI(t, "models", "quantize", "tiny")
+	code, _, errOut := runCLI(t, "", "models", "quantize", "tiny")
 	if code != app.ExitFailure || !strings.Contains(errOut, "no MatMul/Gemm weight") {
 		t.Errorf("quantize tiny: %d %s", code, errOut)
 	}
@@ -336,14 +336,14 @@ func TestModelsQuantizeRefusesAndChangesNothing(t *testing.T) {
 {"text": "i love this movie", "label": "POSITIVE"}
 {"text": "boring and terrible service", "label": "POSITIVE"}
 `), 0o644)
-	code, out, errOut := doctorCLI(t, "models", "compare", "tiny", "--b", "model.onnx", "--eval", evalFile, "--rounds", "1")
+	code, out, errOut := runCLI(t, "", "models", "compare", "tiny", "--b", "model.onnx", "--eval", evalFile, "--rounds", "1")
 	if code != app.ExitOK || !strings.Contains(out, "agreement: 4/4 same label (100.0%), max score difference 0.0000") ||
 		!strings.Contains(out, "accuracy on the labelled texts: a 0.7500, b 0.7500") {
 		t.Errorf("compare --eval: %d\n%s%s", code, out, errOut)
 	}
 	textFile := filepath.Join(t.TempDir(), "texts.txt")
 	os.WriteFile(textFile, []byte("good movie\n\nbad film\n"), 0o644)
-	code, out, errOut = doctorCLI(t, "models", "compare", "tiny", "--b", "model.onnx", "--texts", textFile, "--rounds", "1", "--json")
+	code, out, errOut = runCLI(t, "", "models", "compare", "tiny", "--b", "model.onnx", "--texts", textFile, "--rounds", "1", "--json")
 	var cr struct {
 		Texts int `json:"texts"`
 		Agree int `json:"agree"`
@@ -352,13 +352,13 @@ func TestModelsQuantizeRefusesAndChangesNothing(t *testing.T) {
 		t.Errorf("compare --texts: %d %+v\n%s%s", code, cr, out, errOut)
 	}
 	os.WriteFile(evalFile, []byte("{not json\n"), 0o644)
-	if code, _, errOut := doctorCLI(t, "models", "compare", "tiny", "--b", "model.onnx", "--eval", evalFile); code != app.ExitFailure || !strings.Contains(errOut, "eval.jsonl:1") {
+	if code, _, errOut := runCLI(t, "", "models", "compare", "tiny", "--b", "model.onnx", "--eval", evalFile); code != app.ExitFailure || !strings.Contains(errOut, "eval.jsonl:1") {
 		t.Errorf("bad eval file: %d %s", code, errOut)
 	}
 
 	// A broken model is refused before anything is written.
 	copyFixture(t, "bad_not_onnx", filepath.Join(modelsDir, "broken"))
-	code, _, errOut = doctorCLI(t, "models", "quantize", "broken")
+	code, _, errOut = runCLI(t, "", "models", "quantize", "broken")
 	if code != app.ExitFailure || !strings.Contains(errOut, "ONNX") {
 		t.Errorf("quantize broken: %d %s", code, errOut)
 	}

@@ -1,8 +1,6 @@
 package app_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -22,10 +20,9 @@ type tokenizeLine struct {
 
 func runTokenize(t *testing.T, stdin string, args ...string) (int, []tokenizeLine, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code := app.Main(context.Background(), append([]string{"tokenize"}, args...), app.Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	code, out, errs := runCLI(t, stdin, append([]string{"tokenize"}, args...)...)
 	var lines []tokenizeLine
-	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		if l == "" {
 			continue
 		}
@@ -35,7 +32,7 @@ func runTokenize(t *testing.T, stdin string, args ...string) (int, []tokenizeLin
 		}
 		lines = append(lines, tl)
 	}
-	return code, lines, errb.String()
+	return code, lines, errs
 }
 
 // wordLevelModel copies the crafted WordLevel tokenizer (padding Fixed 16,
