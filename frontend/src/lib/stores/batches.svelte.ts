@@ -1,6 +1,7 @@
 // State of the Batches view: the files picked, the running import and its rows.
 import { api, type DocumentSummary, type ImportStatus, type Transport } from '../api';
 import { errorMessage } from '../api/errors';
+import { follow } from './follow';
 
 export const importExts = ['.txt', '.csv', '.jsonl'] as const;
 
@@ -25,8 +26,7 @@ export class BatchesStore {
   rows = $state<DocumentSummary[]>([]);
   error = $state('');
   starting = $state(false);
-  private off: (() => void) | null = null;
-  private poll: ReturnType<typeof setInterval> | null = null;
+  private stop: (() => void) | null = null;
   private readonly transport: Transport;
 
   constructor(transport: Transport = api) {
@@ -135,18 +135,12 @@ export class BatchesStore {
   }
 
   private watch(id: string): void {
-    this.off = this.transport.subscribe('import', (st) => this.update(st));
-    // Events are the fast path; a slow poll covers a dropped event.
-    this.poll = setInterval(() => {
-      this.transport.importStatus(id).then((st) => this.update(st), () => {});
-    }, 1000);
+    this.stop = follow(this.transport, 'import', () => this.transport.importStatus(id), (st) => this.update(st));
   }
 
   private stopWatching(): void {
-    this.off?.();
-    this.off = null;
-    if (this.poll) clearInterval(this.poll);
-    this.poll = null;
+    this.stop?.();
+    this.stop = null;
   }
 
   async cancel(): Promise<void> {

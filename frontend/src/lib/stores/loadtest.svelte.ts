@@ -2,6 +2,7 @@
 // the final report, the saved runs and a comparison of two of them.
 import { api, type LoadTestConfig, type LoadTestRun, type LoadTestStatus, type LoadTestSummary, type Transport } from '../api';
 import { errorMessage } from '../api/errors';
+import { follow } from './follow';
 
 /** Default thresholds per task from DESIGN.md (single-text "acceptable" targets). */
 export const defaultThresholds: Record<string, string[]> = {
@@ -39,8 +40,7 @@ export class LoadTestStore {
   compare = $state<string[]>([]);
   compared = $state<LoadTestRun[]>([]);
   error = $state('');
-  private off: (() => void) | null = null;
-  private poll: ReturnType<typeof setInterval> | null = null;
+  private stop: (() => void) | null = null;
   private readonly transport: Transport;
 
   constructor(transport: Transport = api) {
@@ -139,24 +139,19 @@ export class LoadTestStore {
   }
 
   private watch(): void {
-    this.off = this.transport.subscribe('loadtest', (st) => this.update(st));
-    this.poll = setInterval(() => {
-      this.transport.loadTestStatus().then((st) => this.update(st), () => {});
-    }, 1000);
+    this.stop = follow(this.transport, 'loadtest', () => this.transport.loadTestStatus(), (st) => this.update(st));
   }
 
   private stopWatching(): void {
-    this.off?.();
-    this.off = null;
-    if (this.poll) clearInterval(this.poll);
-    this.poll = null;
+    this.stop?.();
+    this.stop = null;
   }
 
   /** resume re-attaches to a test that is already running (after a view switch or reload). */
   async resume(): Promise<void> {
     try {
       const st = await this.transport.loadTestStatus();
-      if (st && st.state === 'running' && !this.poll) {
+      if (st && st.state === 'running' && !this.stop) {
         this.status = st;
         this.watch();
       }
