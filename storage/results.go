@@ -136,11 +136,11 @@ func (r *Result) validate() error {
 }
 
 type writerStmts struct {
-	doc, analysis, entity *sql.Stmt
+	doc, analysis, entity, fts *sql.Stmt
 }
 
 func (s *writerStmts) close() {
-	for _, st := range []*sql.Stmt{s.doc, s.analysis, s.entity} {
+	for _, st := range []*sql.Stmt{s.doc, s.analysis, s.entity, s.fts} {
 		if st != nil {
 			st.Close()
 		}
@@ -163,6 +163,10 @@ func (db *DB) prepare(ctx context.Context) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	db.stmt.entity = prep(`INSERT INTO entities(analysis_id, document_id, label, text, start_pos, end_pos, score)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	// Documents of one write group get consecutive ids above every older
+	// one (a single writer; rowids are max+1), so "id >= first" is exactly
+	// the group's documents.
+	db.stmt.fts = prep(`INSERT INTO documents_fts(rowid, text) SELECT id, text FROM documents WHERE id >= ?`)
 	if err != nil {
 		db.stmt.close()
 		return fmt.Errorf("prepare: %w", err)
@@ -177,14 +181,39 @@ func nullID(id int64) any {
 	return id
 }
 
+// prepared is what StoreBatch computes for one result before handing it to
+// the writer, so that the writer goroutine spends its time in SQLite only.
+type prepared struct {
+	sum    string   // TextHash of the text
+	scores [][]byte // JSON scores per analysis
+	keys   []int64  // cacheKey per analysis
+}
+
+func prepareResult(r *Result) (prepared, error) {
+	p := prepared{sum: TextHash(r.Text)}
+	var err error
+	if p.scores, err = marshalScores(r); err != nil {
+		return p, err
+	}
+	p.keys = make([]int64, len(r.Analyses))
+	for i := range r.Analyses {
+		a := &r.Analyses[i]
+		p.keys[i] = cacheKey(a.ModelHash, a.Task, a.Options, p.sum)
+	}
+	return p, nil
+}
+
 // insertResult writes one result inside the writer's open transaction.
-func (db *DB) insertResult(ctx context.Context, r *Result, scores [][]byte, now int64) (DocID, error) {
-	sum := TextHash(r.Text)
+func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int64) (DocID, error) {
+	sum := p.sum
 	res, err := db.stmt.doc.ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, now)
 	if err != nil {
 		return 0, fmt.Errorf("insert document: %w", err)
 	}
 	docID, _ := res.LastInsertId()
+	if db.groupFirstDoc == 0 {
+		db.groupFirstDoc = docID
+	}
 	if len(r.Analyses) == 0 {
 		return DocID(docID), nil
 	}
@@ -192,8 +221,8 @@ func (db *DB) insertResult(ctx context.Context, r *Result, scores [][]byte, now 
 	est := db.stmt.entity
 	for i := range r.Analyses {
 		a := &r.Analyses[i]
-		res, err := ast.ExecContext(ctx, docID, a.Task, a.ModelID, a.ModelHash, a.Options, sum, cacheKey(a.ModelHash, a.Task, a.Options, sum),
-			a.Label, a.Score, scores[i],
+		res, err := ast.ExecContext(ctx, docID, a.Task, a.ModelID, a.ModelHash, a.Options, sum, p.keys[i],
+			a.Label, a.Score, p.scores[i],
 			int64(a.Timings.QueueWait), int64(a.Timings.Tokenize), int64(a.Timings.Inference), int64(a.Timings.Postprocess), now)
 		if err != nil {
 			return 0, fmt.Errorf("insert analysis: %w", err)
@@ -243,22 +272,22 @@ func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	scores := make([][][]byte, len(rs))
+	preps := make([]prepared, len(rs))
 	for i := range rs {
 		if err := rs[i].validate(); err != nil {
 			return nil, fmt.Errorf("result %d: %w", i, err)
 		}
-		s, err := marshalScores(&rs[i])
+		p, err := prepareResult(&rs[i])
 		if err != nil {
 			return nil, fmt.Errorf("result %d: %w", i, err)
 		}
-		scores[i] = s
+		preps[i] = p
 	}
 	ids := make([]DocID, len(rs))
-	err := db.write(ctx, len(rs), func(ctx context.Context, tx *sql.Conn) error {
+	err := db.writeDocs(ctx, len(rs), func(ctx context.Context, tx *sql.Conn) error {
 		now := nanos(db.cfg.Now())
 		for i := range rs {
-			id, err := db.insertResult(ctx, &rs[i], scores[i], now)
+			id, err := db.insertResult(ctx, &rs[i], &preps[i], now)
 			if err != nil {
 				return err
 			}

@@ -96,6 +96,9 @@ type DB struct {
 	wc   *sql.Conn // that connection
 	rdb  *sql.DB   // read-only pool
 	stmt writerStmts
+	// groupFirstDoc is the id of the first document inserted by the open
+	// write group, 0 when none; only the writer goroutine touches it.
+	groupFirstDoc int64
 
 	mu      sync.RWMutex // guards closed and sends on writes
 	closed  bool

@@ -16,6 +16,12 @@ type writeReq struct {
 	fn   func(ctx context.Context, tx *sql.Conn) error
 	raw  func(ctx context.Context, c *sql.Conn) error
 	size int // results it carries, for GroupCommitSize
+	// docs marks fn as one that only inserts documents (StoreBatch): their
+	// full-text entries may wait for the end of the group. Before any other
+	// request runs, the pending entries are written, so that its deletes
+	// (whose triggers remove full-text entries) see an index that holds
+	// every document of the transaction.
+	docs bool
 	err  error
 	done chan error
 }
@@ -24,6 +30,26 @@ type writeReq struct {
 // first, write returns ctx.Err() and the work may or may not be committed.
 func (db *DB) write(ctx context.Context, size int, fn func(ctx context.Context, tx *sql.Conn) error) error {
 	return db.submit(ctx, &writeReq{ctx: ctx, fn: fn, size: max(size, 1), done: make(chan error, 1)})
+}
+
+// writeDocs is write for work that only inserts documents (see writeReq.docs).
+func (db *DB) writeDocs(ctx context.Context, size int, fn func(ctx context.Context, tx *sql.Conn) error) error {
+	return db.submit(ctx, &writeReq{ctx: ctx, fn: fn, size: max(size, 1), docs: true, done: make(chan error, 1)})
+}
+
+// indexPending adds the documents inserted since the last call of the open
+// transaction to the full-text index with one statement (see
+// migrations/0002_fts_group_insert.sql).
+func (db *DB) indexPending(ctx context.Context) error {
+	first := db.groupFirstDoc
+	if first == 0 {
+		return nil
+	}
+	db.groupFirstDoc = 0
+	if _, err := db.stmt.fts.ExecContext(ctx, first); err != nil {
+		return fmt.Errorf("full-text index: %w", err)
+	}
+	return nil
 }
 
 func (db *DB) writeRaw(ctx context.Context, raw func(ctx context.Context, c *sql.Conn) error) error {
@@ -170,8 +196,9 @@ func (db *DB) commitGroup(group []*writeReq) {
 
 // tryGroup runs live in one transaction. It returns (nil, nil) on commit;
 // (culprit, err) when culprit failed — the transaction is then rolled back
-// and the others are to be retried without it; (nil, err) when BEGIN or
-// COMMIT failed for everyone.
+// and the others are to be retried without it; (nil, err) when BEGIN,
+// the full-text indexing of the group's documents or COMMIT failed for
+// everyone.
 //
 // Requests run without savepoints: a savepoint per request keeps a
 // sub-journal of every page the group touches, which costs more than the
@@ -187,13 +214,30 @@ func (db *DB) tryGroup(ctx context.Context, live []*writeReq) (*writeReq, error)
 	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return nil, fmt.Errorf("begin: %w", mapErr(err))
 	}
+	db.groupFirstDoc = 0
 	for _, r := range live {
 		r.err = nil
+		if !r.docs {
+			if err := db.indexPending(ctx); err != nil {
+				rollback()
+				err = mapErr(err)
+				db.log.Warn("storage group commit failed", "error", err, "requests", len(live))
+				return nil, err
+			}
+		}
 		if ferr := r.fn(ctx, c); ferr != nil {
 			r.err = mapErr(ferr)
 			rollback()
 			return r, r.err
 		}
+	}
+	// Index the group's new documents with one statement. A failure here
+	// (a full disk) fails the whole group: nothing of it is committed.
+	if err := db.indexPending(ctx); err != nil {
+		rollback()
+		err = mapErr(err)
+		db.log.Warn("storage group commit failed", "error", err, "requests", len(live))
+		return nil, err
 	}
 	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
 		rollback()
