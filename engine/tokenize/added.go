@@ -33,7 +33,7 @@ func (a *addedToken) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
-	a.Normalized = aux.Normalized == nil || *aux.Normalized
+	a.Normalized = orDefault(aux.Normalized, true)
 	return nil
 }
 

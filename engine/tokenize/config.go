@@ -32,6 +32,14 @@ func typeOf(raw json.RawMessage) (string, error) {
 	return t.Type, nil
 }
 
+// orDefault is *p, or d when the field was absent (nil).
+func orDefault[T any](p *T, d T) T {
+	if p == nil {
+		return d
+	}
+	return *p
+}
+
 func isNull(raw json.RawMessage) bool {
 	s := strings.TrimSpace(string(raw))
 	return s == "" || s == "null"
@@ -103,14 +111,8 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("%w: BertNormalizer: %v", ErrInvalid, err)
 		}
-		def := func(p *bool, d bool) bool {
-			if p == nil {
-				return d
-			}
-			return *p
-		}
-		bn := &bertNormalizer{cleanText: def(c.CleanText, true), chinese: def(c.Chinese, true), lowercase: def(c.Lowercase, true)}
-		bn.stripAccents = def(c.StripAccents, bn.lowercase)
+		bn := &bertNormalizer{cleanText: orDefault(c.CleanText, true), chinese: orDefault(c.Chinese, true), lowercase: orDefault(c.Lowercase, true)}
+		bn.stripAccents = orDefault(c.StripAccents, bn.lowercase)
 		return bn, nil
 	case "Lowercase":
 		return lowercaseNormalizer{}, nil
@@ -239,7 +241,7 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("%w: ByteLevel: %v", ErrInvalid, err)
 		}
-		return byteLevelPreTokenizer{addPrefixSpace: c.AddPrefixSpace, useRegex: c.UseRegex == nil || *c.UseRegex}, nil
+		return byteLevelPreTokenizer{addPrefixSpace: c.AddPrefixSpace, useRegex: orDefault(c.UseRegex, true)}, nil
 	case "Split":
 		var c struct {
 			Pattern  patternJSON `json:"pattern"`
@@ -290,7 +292,7 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 				scheme = "never"
 			}
 		}
-		return metaspacePreTokenizer{replacement: rs[0], scheme: scheme, split: c.Split == nil || *c.Split}, nil
+		return metaspacePreTokenizer{replacement: rs[0], scheme: scheme, split: orDefault(c.Split, true)}, nil
 	case "Sequence":
 		var c struct {
 			PreTokenizers []json.RawMessage `json:"pretokenizers"`
@@ -346,12 +348,6 @@ func parseModel(raw json.RawMessage) (model, error) {
 			typ = "WordLevel"
 		}
 	}
-	str := func(p *string, d string) string {
-		if p == nil {
-			return d
-		}
-		return *p
-	}
 	switch typ {
 	case "WordPiece", "WordLevel", "BPE":
 	case "Unigram":
@@ -366,21 +362,19 @@ func parseModel(raw json.RawMessage) (model, error) {
 	v := newVocabulary(vm)
 	switch typ {
 	case "WordPiece":
-		wp := &wordPiece{v: v, unk: str(c.UnkToken, "[UNK]"), prefix: str(c.ContinuingSubwordPrefix, "##"), maxChars: 100}
-		if c.MaxInputCharsPerWord != nil {
-			wp.maxChars = *c.MaxInputCharsPerWord
-		}
+		wp := &wordPiece{v: v, unk: orDefault(c.UnkToken, "[UNK]"), prefix: orDefault(c.ContinuingSubwordPrefix, "##"),
+			maxChars: orDefault(c.MaxInputCharsPerWord, 100)}
 		wp.unkID = lookupOr(vm, wp.unk, -1)
 		return wp, nil
 	case "WordLevel":
-		wl := &wordLevel{v: v, unk: str(c.UnkToken, "<unk>")}
+		wl := &wordLevel{v: v, unk: orDefault(c.UnkToken, "<unk>")}
 		wl.unkID = lookupOr(vm, wl.unk, -1)
 		return wl, nil
 	}
 	if c.Dropout != nil && *c.Dropout > 0 {
 		return nil, fmt.Errorf("%w: BPE dropout", ErrUnsupported)
 	}
-	m := &bpe{v: v, prefix: str(c.ContinuingSubwordPrefix, ""), suffix: str(c.EndOfWordSuffix, ""),
+	m := &bpe{v: v, prefix: orDefault(c.ContinuingSubwordPrefix, ""), suffix: orDefault(c.EndOfWordSuffix, ""),
 		fuseUnk: c.FuseUnk, byteFallback: c.ByteFallback, ignoreMerges: c.IgnoreMerges}
 	if c.UnkToken != nil {
 		m.unk, m.hasUnk = *c.UnkToken, true
@@ -469,6 +463,17 @@ func (t *tokID) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(pair[1], &t.id)
 }
 
+// byteLevelJSON holds the options of the ByteLevel post-processor, which
+// RobertaProcessing has too; both default to true.
+type byteLevelJSON struct {
+	TrimOffsets    *bool `json:"trim_offsets"`
+	AddPrefixSpace *bool `json:"add_prefix_space"`
+}
+
+func (c byteLevelJSON) processor() byteLevelProcessor {
+	return byteLevelProcessor{trimOffsets: orDefault(c.TrimOffsets, true), addPrefixSpace: orDefault(c.AddPrefixSpace, true)}
+}
+
 func parsePostProcessor(raw json.RawMessage) (postProcessor, error) {
 	if isNull(raw) {
 		return nil, nil
@@ -495,28 +500,21 @@ func parsePostProcessor(raw json.RawMessage) (postProcessor, error) {
 		tp := clsSep(c.Cls, c.Sep)
 		return &tp, nil
 	case "RobertaProcessing":
-		c := struct {
-			Sep            tokID `json:"sep"`
-			Cls            tokID `json:"cls"`
-			TrimOffsets    *bool `json:"trim_offsets"`
-			AddPrefixSpace *bool `json:"add_prefix_space"`
-		}{}
+		var c struct {
+			Sep tokID `json:"sep"`
+			Cls tokID `json:"cls"`
+			byteLevelJSON
+		}
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("%w: RobertaProcessing: %v", ErrInvalid, err)
 		}
-		return &robertaProcessor{
-			bl:       byteLevelProcessor{trimOffsets: c.TrimOffsets == nil || *c.TrimOffsets, addPrefixSpace: c.AddPrefixSpace == nil || *c.AddPrefixSpace},
-			template: clsSep(c.Cls, c.Sep),
-		}, nil
+		return &robertaProcessor{bl: c.processor(), template: clsSep(c.Cls, c.Sep)}, nil
 	case "ByteLevel":
-		c := struct {
-			TrimOffsets    *bool `json:"trim_offsets"`
-			AddPrefixSpace *bool `json:"add_prefix_space"`
-		}{}
+		var c byteLevelJSON
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("%w: ByteLevel: %v", ErrInvalid, err)
 		}
-		return byteLevelProcessor{trimOffsets: c.TrimOffsets == nil || *c.TrimOffsets, addPrefixSpace: c.AddPrefixSpace == nil || *c.AddPrefixSpace}, nil
+		return c.processor(), nil
 	case "TemplateProcessing":
 		var c struct {
 			Single []struct {
