@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -107,6 +108,7 @@ func (db *DB) writer() {
 			timer = time.NewTimer(db.cfg.GroupCommitDelay)
 			deadline = timer.C
 		}
+		yielded := false
 	collect:
 		for n < db.cfg.GroupCommitSize {
 			var r *writeReq
@@ -115,6 +117,17 @@ func (db *DB) writer() {
 			case r, ok = <-db.writes:
 			default:
 				if deadline == nil {
+					// The queue is empty. Callers whose previous writes the
+					// last commit released are often runnable but not yet
+					// back: yield once so they can queue their next write
+					// into this group, and go on while yielding brings
+					// more. Without it, many concurrent callers commit in
+					// tiny groups, each paying for a whole commit.
+					if !yielded {
+						yielded = true
+						runtime.Gosched()
+						continue
+					}
 					break collect
 				}
 				select {
@@ -132,6 +145,7 @@ func (db *DB) writer() {
 			}
 			group = append(group, r)
 			n += r.size
+			yielded = false
 		}
 		if timer != nil {
 			timer.Stop()
