@@ -517,19 +517,39 @@ func node(op, name string, in, out []string, attrs ...*onnxpb.AttributeProto) *o
 	return &onnxpb.NodeProto{OpType: ptr(op), Name: ptr(name), Input: in, Output: out, Attribute: attrs}
 }
 
-// emitStandard writes DynamicQuantizeLinear (once per activation) →
-// MatMulInteger → Cast → Mul(scales) [→ Add(beta·C)].
-func (r *rewriter) emitStandard(n *onnxpb.NodeProto, a string, w [3]string, c string, beta float32) {
-	base := n.GetName()
-	if base == "" {
-		base = n.GetOutput()[0]
+// castToFloat is a Cast node from in to FLOAT out.
+func castToFloat(name, in, out string) *onnxpb.NodeProto {
+	return node("Cast", name, []string{in}, []string{out},
+		&onnxpb.AttributeProto{Name: ptr("to"), Type: ptr(onnxpb.AttributeProto_INT), I: ptr(int64(onnxpb.TensorProto_FLOAT))})
+}
+
+// baseName is what the nodes replacing n are named after: its name, or its
+// output when it has none.
+func baseName(n *onnxpb.NodeProto) string {
+	if base := n.GetName(); base != "" {
+		return base
 	}
+	return n.GetOutput()[0]
+}
+
+// quantizedActivation returns the uint8 form of activation a (value, scale,
+// zero point), adding its DynamicQuantizeLinear node the first time, so that
+// every consumer of a shares one.
+func (r *rewriter) quantizedActivation(a string) [3]string {
 	aq, ok := r.acts[a]
 	if !ok {
 		aq = [3]string{r.fresh(a + "_quantized"), r.fresh(a + "_scale"), r.fresh(a + "_zero_point")}
 		r.acts[a] = aq
 		r.nodes = append(r.nodes, node("DynamicQuantizeLinear", r.fresh(a+"_DynamicQuantizeLinear"), []string{a}, aq[:]))
 	}
+	return aq
+}
+
+// emitStandard writes DynamicQuantizeLinear (once per activation) →
+// MatMulInteger → Cast → Mul(scales) [→ Add(beta·C)].
+func (r *rewriter) emitStandard(n *onnxpb.NodeProto, a string, w [3]string, c string, beta float32) {
+	base := baseName(n)
+	aq := r.quantizedActivation(a)
 	y := n.GetOutput()[0]
 	mm := r.fresh(y + "_MatMulInteger_out")
 	cast := r.fresh(y + "_cast_out")
@@ -540,8 +560,7 @@ func (r *rewriter) emitStandard(n *onnxpb.NodeProto, a string, w [3]string, c st
 	}
 	r.nodes = append(r.nodes,
 		node("MatMulInteger", r.fresh(base+"_quant"), []string{aq[0], w[0], aq[2], w[2]}, []string{mm}),
-		node("Cast", r.fresh(base+"_cast"), []string{mm}, []string{cast},
-			&onnxpb.AttributeProto{Name: ptr("to"), Type: ptr(onnxpb.AttributeProto_INT), I: ptr(int64(onnxpb.TensorProto_FLOAT))}),
+		castToFloat(r.fresh(base+"_cast"), mm, cast),
 		node("Mul", r.fresh(base+"_scales_mul"), []string{aq[1], w[1]}, []string{scale}),
 		node("Mul", r.fresh(base+"_output_scale_mul"), []string{cast, scale}, []string{out}))
 	if c != "" {
@@ -551,10 +570,7 @@ func (r *rewriter) emitStandard(n *onnxpb.NodeProto, a string, w [3]string, c st
 
 // emitFused writes one com.microsoft DynamicQuantizeMatMul node [→ Add(beta·C)].
 func (r *rewriter) emitFused(n *onnxpb.NodeProto, a string, w [3]string, c string, beta float32) {
-	base := n.GetName()
-	if base == "" {
-		base = n.GetOutput()[0]
-	}
+	base := baseName(n)
 	y := n.GetOutput()[0]
 	out := y
 	if c != "" {
@@ -639,16 +655,12 @@ func (r *rewriter) rewriteGather(n *onnxpb.NodeProto) (Weight, string) {
 		r.weights["gather|"+data] = names
 	}
 	r.replaced[data] = true
-	base := n.GetName()
-	if base == "" {
-		base = n.GetOutput()[0]
-	}
+	base := baseName(n)
 	y := n.GetOutput()[0]
 	gq, gf, gs := r.fresh(y+"_quantized"), r.fresh(y+"_cast_out"), r.fresh(y+"_row_scale")
 	r.nodes = append(r.nodes,
 		node("Gather", r.fresh(base+"_quant"), []string{names[0], idx}, []string{gq}),
-		node("Cast", r.fresh(base+"_cast"), []string{gq}, []string{gf},
-			&onnxpb.AttributeProto{Name: ptr("to"), Type: ptr(onnxpb.AttributeProto_INT), I: ptr(int64(onnxpb.TensorProto_FLOAT))}),
+		castToFloat(r.fresh(base+"_cast"), gq, gf),
 		node("Gather", r.fresh(base+"_scale_gather"), []string{names[1], idx}, []string{gs}),
 		node("Mul", r.fresh(base+"_dequant"), []string{gf, gs}, []string{y}))
 	return Weight{Node: n.GetName(), Op: "Gather", Name: data, Shape: [2]int64{dims[0], dims[1]}}, ""
@@ -697,53 +709,25 @@ func (r *rewriter) rewriteConv(n *onnxpb.NodeProto) (Weight, string) {
 	if m*cols < int64(r.opts.MinElements) {
 		return Weight{}, fmt.Sprintf("small weight (%d values < %d)", m*cols, r.opts.MinElements)
 	}
-	// ONNX Runtime's ConvInteger takes per-tensor zero points only.
-	perChannel := false
-	// Per output channel would broadcast over [N, M, spatial...] as [M, 1, ...].
-	pdims := []int64(nil)
-	if perChannel {
-		pdims = append([]int64{m}, make([]int64, len(dims)-2)...)
-		for i := 1; i < len(pdims); i++ {
-			pdims[i] = 1
-		}
-	}
 	names, ok := r.weights["conv|"+wname]
 	if !ok {
 		w, err := floats(wt)
 		if err != nil {
 			return Weight{}, "weight " + err.Error()
 		}
-		// Rows of the [M, rest] view are output channels: per channel is the
-		// per-column quantization of its transpose.
-		q, p := QuantizeMatrix(transpose(w, int(m), int(cols)), int(cols), int(m), perChannel, !r.opts.Asymmetric, r.opts.ReduceRange)
-		qt := make([]int8, len(q))
-		for c := 0; c < int(m); c++ {
-			for k := 0; k < int(cols); k++ {
-				qt[c*int(cols)+k] = q[k*int(m)+c]
-			}
-		}
-		zpDims := []int64(nil)
-		if perChannel {
-			zpDims = []int64{m} // ConvInteger takes a 1-D per-channel zero point
-		}
+		// ONNX Runtime's ConvInteger takes per-tensor zero points only, so
+		// the weight is quantized per tensor whatever Options.PerChannel says.
+		q, p := QuantizeMatrix(w, int(m), int(cols), false, !r.opts.Asymmetric, r.opts.ReduceRange)
 		names = [3]string{r.fresh(wname + "_quantized"), r.fresh(wname + "_scale"), r.fresh(wname + "_zero_point")}
 		r.newInits = append(r.newInits,
-			int8Tensor(names[0], dims, qt),
-			floatTensor(names[1], pdims, p.Scales),
-			int8Tensor(names[2], zpDims, p.ZeroPoints))
+			int8Tensor(names[0], dims, q),
+			floatTensor(names[1], nil, p.Scales),
+			int8Tensor(names[2], nil, p.ZeroPoints))
 		r.weights["conv|"+wname] = names
 	}
 	r.replaced[wname] = true
-	base := n.GetName()
-	if base == "" {
-		base = n.GetOutput()[0]
-	}
-	aq, ok := r.acts[x]
-	if !ok {
-		aq = [3]string{r.fresh(x + "_quantized"), r.fresh(x + "_scale"), r.fresh(x + "_zero_point")}
-		r.acts[x] = aq
-		r.nodes = append(r.nodes, node("DynamicQuantizeLinear", r.fresh(x+"_DynamicQuantizeLinear"), []string{x}, aq[:]))
-	}
+	base := baseName(n)
+	aq := r.quantizedActivation(x)
 	y := n.GetOutput()[0]
 	ci, cast, scale := r.fresh(y+"_ConvInteger_out"), r.fresh(y+"_cast_out"), r.fresh(y+"_scale")
 	out := y
@@ -753,8 +737,7 @@ func (r *rewriter) rewriteConv(n *onnxpb.NodeProto) (Weight, string) {
 	conv := node("ConvInteger", r.fresh(base+"_quant"), []string{aq[0], names[0], aq[2], names[2]}, []string{ci})
 	conv.Attribute = n.GetAttribute()
 	r.nodes = append(r.nodes, conv,
-		node("Cast", r.fresh(base+"_cast"), []string{ci}, []string{cast},
-			&onnxpb.AttributeProto{Name: ptr("to"), Type: ptr(onnxpb.AttributeProto_INT), I: ptr(int64(onnxpb.TensorProto_FLOAT))}),
+		castToFloat(r.fresh(base+"_cast"), ci, cast),
 		node("Mul", r.fresh(base+"_scales_mul"), []string{aq[1], names[1]}, []string{scale}),
 		node("Mul", r.fresh(base+"_output_scale_mul"), []string{cast, scale}, []string{out}))
 	if bias != "" {
