@@ -2,8 +2,8 @@ package tokenize_test
 
 import (
 	"strings"
-	"time"
 	"testing"
+	"time"
 )
 
 // TestLongInputs encodes 256 KiB texts without spaces and of one repeated
