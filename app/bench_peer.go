@@ -157,7 +157,10 @@ func peerFolder(src, dst string) error {
 // sequence model: fp32 and our INT8 (section 4), and the tokenizers.
 func (b *benchRun) peerSection(ctx context.Context, fp32Dir, int8Dir string) error {
 	ps := &b.report.Peer
-	pdir := filepath.Join(b.out, "peer-models", filepath.Base(fp32Dir))
+	pdir, err := filepath.Abs(filepath.Join(b.out, "peer-models", filepath.Base(fp32Dir)))
+	if err != nil {
+		return err
+	}
 	if err := peerFolder(fp32Dir, pdir); err != nil {
 		return err
 	}

@@ -343,23 +343,6 @@ func (b *benchRun) efficiency(ctx context.Context, dir string) error {
 	}
 	b.report.Key.EngineVsRaw = f64(worst)
 
-	// Tuning data: the largest batch for this model at 256 clients.
-	if !b.quick {
-		small, err := b.engineFor(ctx, engine.TaskSentiment, dir, engine.Tuning{CacheEntries: -1, MaxBatchSize: 8})
-		if err != nil {
-			return err
-		}
-		cmp, err := compare(ctx, "DistilBERT, 256 clients: max batch 8 vs 32", "max batch 8", "max batch 32 (default)", "texts/s", b.pairs, b.slice,
-			engineSingle(small, engine.TaskSentiment, 256, texts), engineSingle(eng, engine.TaskSentiment, 256, texts))
-		small.Close()
-		if err != nil {
-			return err
-		}
-		cmp.Note = "tuning data for --max-batch on transformer-sized models"
-		b.report.Efficiency = append(b.report.Efficiency, cmp)
-		b.progress("efficiency %s: %s", cmp.Name, fmtRatio(cmp))
-	}
-
 	cmp, err := compare(ctx, "length-aware batching vs padded batches of 32 (mixed lengths, DistilBERT)", "nlpscope SentimentBatch(32)", "raw ORT padded batch 32", "texts/s", b.pairs, 2*b.slice,
 		engineBatches(eng, 1, 32, mixed), raw.run("pad32"))
 	if err != nil {
