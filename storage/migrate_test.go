@@ -111,3 +111,50 @@ func TestOpenUnwritablePath(t *testing.T) {
 		t.Errorf("Open with empty path: %v, want ErrInvalid", err)
 	}
 }
+
+// A database made by the first schema (full-text entries written by a row
+// trigger) upgrades in place: old documents stay searchable, new ones are
+// indexed by the writer, and the full-text index stays consistent.
+func TestMigrateFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	init, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := rawDB(t, path)
+	for _, q := range []string{
+		"PRAGMA journal_mode = WAL",
+		string(init),
+		"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+		"INSERT INTO schema_migrations VALUES (1, '0001_init', 0)",
+		"INSERT INTO documents(text, sha256, created_at) VALUES ('an old gammaword document', 'x', 1)",
+		"PRAGMA user_version = 1",
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	raw.Close()
+
+	ctx := context.Background()
+	db := openAt(t, path)
+	if got := mustStats(t, db).SchemaVersion; got != storage.SchemaVersion() {
+		t.Fatalf("schema version %d after upgrade, want %d", got, storage.SchemaVersion())
+	}
+	newID, err := db.Store(ctx, sentimentResult("a new gammaword document", "POSITIVE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.Search(ctx, storage.Query{Text: "gammaword", WithTotal: true})
+	if err != nil || p.Total != 2 || len(p.Hits) != 2 || p.Hits[0].ID != newID {
+		t.Fatalf("search after upgrade: %+v, %v", p, err)
+	}
+	if err := db.DeleteDocument(ctx, newID); err != nil {
+		t.Fatal(err)
+	}
+	p, err = db.Search(ctx, storage.Query{Text: "gammaword new", WithTotal: true})
+	if err != nil || p.Total != 0 {
+		t.Fatalf("deleted document found: %+v, %v", p, err)
+	}
+	mustCheck(t, db)
+}
