@@ -25,12 +25,12 @@ DATA_NER = """| data | use | licence / attribution |
 
 
 
-PROVENANCE = """The committed weights come from exactly these scripts and seeds, run on a 16-core
-CPU machine with PyTorch 2.11 and `NLPSCOPE_THREADS=7` (the 2-core development machine
-was shared by eight jobs at the time). `make models` runs the same procedure with
-Debian's PyTorch 1.13; it is deterministic for a given PyTorch version and thread count,
-but floating-point results differ across versions and thread counts, so a rebuild gives
-a model of the same quality, not byte-identical files."""
+PROVENANCE = """The committed files are the output of `make models` itself (Debian PyTorch 1.13.1
+with OpenBLAS, one thread, on the shared 2-core development machine; `sentiment` and
+`ner` ran in parallel and took about 21 and 23 minutes there). The run is deterministic
+for a given PyTorch version, BLAS and thread count; other versions or thread counts
+give a model of the same quality, not byte-identical files (a run with PyTorch 2.11 and
+7 threads scored within about 0.02 of these numbers)."""
 
 
 TUNING = """Architecture and hyperparameters (embedding fine-tuning or not, class-weight
@@ -38,15 +38,15 @@ power, widths, CNN vs BiLSTM) were picked among a handful of short runs whose he
 numbers were looked at, so the held-out figures above are slightly optimistic."""
 
 LATENCY = {
-    "sentiment": "0.54 ms",
-    "ner": "1.1 ms",
+    "sentiment": "0.25 ms",
+    "ner": "0.53 ms",
 }
 
 
 def latency(name):
     return (f"Latency through nlpscope's engine, one short text (~20 tokens) at a time, one ONNX "
             f"Runtime thread, no cache: about {LATENCY[name]} per text on the shared 2-core development "
-            f"machine (AMD EPYC, heavily loaded); `go test -run X -bench . ./models/` measures it.")
+            f"machine (AMD EPYC, lightly loaded); `go test -run X -bench . ./models/` measures it.")
 
 
 def fmt(x):
