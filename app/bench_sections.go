@@ -252,7 +252,14 @@ func (b *benchRun) engineFor(ctx context.Context, task engine.Task, dir string, 
 
 // engineThreads is engineFor with threads intra-op threads.
 func (b *benchRun) engineThreads(ctx context.Context, task engine.Task, dir string, tuning engine.Tuning, threads int) (*engine.Engine, error) {
-	eng, err := engine.New(engine.Config{ORTLibPath: b.ortLib, Provider: b.provider, IntraOpThreads: threads, Tuning: tuning}, b.log)
+	return b.engineWith(ctx, task, dir, engine.Config{IntraOpThreads: threads, Tuning: tuning})
+}
+
+// engineWith starts an Engine from cfg (ORT library and provider from the
+// run) with one model loaded.
+func (b *benchRun) engineWith(ctx context.Context, task engine.Task, dir string, cfg engine.Config) (*engine.Engine, error) {
+	cfg.ORTLibPath, cfg.Provider = b.ortLib, b.provider
+	eng, err := engine.New(cfg, b.log)
 	if err != nil {
 		return nil, err
 	}
@@ -342,6 +349,22 @@ func (b *benchRun) efficiency(ctx context.Context, dir string) error {
 		b.progress("efficiency %s: %s", name, fmtRatio(cmp))
 	}
 	b.report.Key.EngineVsRaw = f64(worst)
+
+	// Tuning data: the engine's idle ORT threads spinning (Config.Spin) or
+	// not (the default), for one client, where it matters most.
+	spinning, err := b.engineWith(ctx, engine.TaskSentiment, dir, engine.Config{IntraOpThreads: b.threads, Spin: true, Tuning: engine.Tuning{CacheEntries: -1}})
+	if err != nil {
+		return err
+	}
+	sc, err := compare(ctx, "engine, 1 client: Config.Spin on vs off (default)", "spin on", "spin off", "texts/s", b.pairs, b.slice,
+		engineSingle(spinning, engine.TaskSentiment, 1, texts), engineSingle(eng, engine.TaskSentiment, 1, texts))
+	spinning.Close()
+	if err != nil {
+		return err
+	}
+	sc.Note = "tuning data: spinning pays on an idle machine and costs on a loaded one; compare the raw calibration above"
+	b.report.Efficiency = append(b.report.Efficiency, sc)
+	b.progress("efficiency %s: %s", sc.Name, fmtRatio(sc))
 
 	cmp, err := compare(ctx, "length-aware batching vs padded batches of 32 (mixed lengths, DistilBERT)", "nlpscope SentimentBatch(32)", "raw ORT padded batch 32", "texts/s", b.pairs, 2*b.slice,
 		engineBatches(eng, 1, 32, mixed), raw.run("pad32"))
