@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 )
 
 // span is a token's byte offsets into the original text, end exclusive.
@@ -60,8 +59,4 @@ func windowBounds(n, size, stride int) [][2]int {
 		}
 		out = append(out, [2]int{start, end})
 	}
-}
-
-func errTokenizer(format string, args ...any) error {
-	return fmt.Errorf("%w: tokenizer.json: %s", ErrBadModel, fmt.Sprintf(format, args...))
 }
