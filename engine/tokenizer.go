@@ -1,7 +1,6 @@
 package engine
 
-import (
-)
+import ()
 
 // span is a token's byte offsets into the original text, end exclusive.
 type span struct{ start, end int }
