@@ -1,7 +1,5 @@
 package engine
 
-import ()
-
 // span is a token's byte offsets into the original text, end exclusive.
 type span struct{ start, end int }
 
