@@ -124,36 +124,31 @@ func (db *DB) ListImports(ctx context.Context) ([]Import, error) {
 // DeleteImport deletes an import with its documents, their analyses,
 // entities and full-text entries, in one transaction. ErrNotFound if absent.
 func (db *DB) DeleteImport(ctx context.Context, id ImportID) error {
-	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM imports WHERE id = ?", id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("import %d: %w", id, ErrNotFound)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("delete import: %w", err)
-	}
-	return nil
+	return db.deleteRow(ctx, "imports", "import", int64(id))
 }
 
 // DeleteDocument deletes one document with its analyses and entities.
 func (db *DB) DeleteDocument(ctx context.Context, id DocID) error {
+	return db.deleteRow(ctx, "documents", "document", int64(id))
+}
+
+// deleteRow deletes the row of table with the given id through the writer;
+// the schema's ON DELETE CASCADE (and the FTS delete trigger) remove what
+// belongs to it in the same transaction. ErrNotFound if there is no such row.
+// table is a constant from this package, never user input.
+func (db *DB) deleteRow(ctx context.Context, table, what string, id int64) error {
 	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM documents WHERE id = ?", id)
+		res, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE id = ?", id)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("document %d: %w", id, ErrNotFound)
+			return fmt.Errorf("%s %d: %w", what, id, ErrNotFound)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("delete document: %w", err)
+		return fmt.Errorf("delete %s: %w", what, err)
 	}
 	return nil
 }

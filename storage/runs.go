@@ -137,18 +137,5 @@ func (db *DB) GetRun(ctx context.Context, id RunID) (Run, error) {
 
 // DeleteRun deletes a run and everything stored with it. ErrNotFound if absent.
 func (db *DB) DeleteRun(ctx context.Context, id RunID) error {
-	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM runs WHERE id = ?", id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("run %d: %w", id, ErrNotFound)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("delete run: %w", err)
-	}
-	return nil
+	return db.deleteRow(ctx, "runs", "run", int64(id))
 }

@@ -35,7 +35,7 @@ func FuzzHandSplitters(f *testing.F) {
 			}
 			want, err := c.re.find([]byte(s), nil)
 			if err != nil {
-				t.Skip()
+				continue // the reference regex engine gave up (timeout): nothing to compare
 			}
 			got, _ := c.hand.find([]byte(s), nil)
 			if !reflect.DeepEqual(got, want) {
