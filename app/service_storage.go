@@ -69,17 +69,22 @@ func (s *Service) lookupStored(ctx context.Context, r request, out []DocumentRes
 		t engine.Task
 	}
 	hit := map[key]bool{}
+	hashes := make([]string, len(r.texts))
+	for i, text := range r.texts {
+		hashes[i] = storage.TextHash(text)
+	}
 	for _, task := range r.tasks {
 		m, ok := s.activeModel(task)
 		if !ok {
 			continue
 		}
 		opts := optionsKey(task, r.opts)
-		for i, text := range r.texts {
-			a, ok, err := s.db.Lookup(ctx, m.Hash, string(task), opts, storage.TextHash(text))
-			if err != nil {
-				return nil, fmt.Errorf("cache lookup: %w", err)
-			}
+		found, err := s.db.LookupMany(ctx, m.Hash, string(task), opts, hashes)
+		if err != nil {
+			return nil, fmt.Errorf("cache lookup: %w", err)
+		}
+		for i, h := range hashes {
+			a, ok := found[h]
 			if !ok {
 				continue
 			}

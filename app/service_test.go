@@ -112,13 +112,31 @@ func TestServiceAnalyzeStoresAndReuses(t *testing.T) {
 	if r := again.Results[0]; !r.Sentiment.Cached || r.Sentiment.Label != "POSITIVE" || r.ID == a.ID || r.Entities != nil {
 		t.Errorf("repeat = %+v (sentiment %+v): want a new stored document with a cached sentiment only", r, r.Sentiment)
 	}
-
 	page, err := svc.Search(ctx, app.SearchQuery{Q: "Paris"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(page.Items) != 1 || page.Items[0].ID != b.ID || page.Items[0].Snippet == "" {
 		t.Errorf("search Paris = %+v", page)
+	}
+
+	// A batch that mixes stored and new texts: one lookup per task answers
+	// the stored ones, each at its own position; the new one is computed.
+	mixed, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Texts: []string{"a brand new sentence about Berlin",
+		"Alice went to Paris and it was awful", "the movie was great"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m0, m1, m2 := mixed.Results[0], mixed.Results[1], mixed.Results[2]
+	if m0.Sentiment.Cached || m0.Entities.Cached {
+		t.Errorf("new text marked cached: %+v %+v", m0.Sentiment, m0.Entities)
+	}
+	if !m1.Sentiment.Cached || !m1.Entities.Cached || m1.Sentiment.Label != "NEGATIVE" || len(m1.Entities.Entities) != 2 ||
+		m1.Entities.Entities[0].Text != "Alice" || m1.Entities.Entities[1].Text != "Paris" {
+		t.Errorf("stored text = %+v %+v, want cached NEGATIVE with Alice and Paris", m1.Sentiment, m1.Entities)
+	}
+	if !m2.Sentiment.Cached || m2.Sentiment.Label != "POSITIVE" || !m2.Entities.Cached {
+		t.Errorf("stored text = %+v %+v, want cached POSITIVE and cached entities", m2.Sentiment, m2.Entities)
 	}
 }
 

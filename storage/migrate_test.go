@@ -127,7 +127,9 @@ func TestMigrateFromVersion1(t *testing.T) {
 		string(init),
 		"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
 		"INSERT INTO schema_migrations VALUES (1, '0001_init', 0)",
-		"INSERT INTO documents(text, sha256, created_at) VALUES ('an old gammaword document', 'x', 1)",
+		"INSERT INTO documents(text, sha256, created_at) VALUES ('an old gammaword document', '" + storage.TextHash("an old gammaword document") + "', 1)",
+		"INSERT INTO analyses(document_id, task, model_id, model_hash, text_sha256, cache_key, label, created_at) " +
+			"SELECT id, 'sentiment', 'sst2@abc', 'abc', sha256, 42, 'OLD', 1 FROM documents",
 		"PRAGMA user_version = 1",
 	} {
 		if _, err := raw.Exec(q); err != nil {
@@ -140,6 +142,10 @@ func TestMigrateFromVersion1(t *testing.T) {
 	db := openAt(t, path)
 	if got := mustStats(t, db).SchemaVersion; got != storage.SchemaVersion() {
 		t.Fatalf("schema version %d after upgrade, want %d", got, storage.SchemaVersion())
+	}
+	// The upgrade keeps old analyses reachable by the second-level cache.
+	if a, ok, err := db.Lookup(ctx, "abc", storage.TaskSentiment, "", storage.TextHash("an old gammaword document")); err != nil || !ok || a.Label != "OLD" {
+		t.Fatalf("cache lookup of an analysis stored before the upgrade: %+v, %v, %v", a, ok, err)
 	}
 	newID, err := db.Store(ctx, sentimentResult("a new gammaword document", "POSITIVE"))
 	if err != nil {

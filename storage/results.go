@@ -4,11 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -98,18 +98,6 @@ func TextHash(text string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// cacheKey condenses the second-level cache key into an int64 (the first 8
-// bytes of a sha256 over its parts).
-func cacheKey(modelHash, task, options, textHash string) int64 {
-	h := sha256.New()
-	for _, p := range []string{modelHash, task, options, textHash} {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-	}
-	var sum [sha256.Size]byte
-	return int64(binary.BigEndian.Uint64(h.Sum(sum[:0])))
-}
-
 func (r *Result) validate() error {
 	if r.Text == "" {
 		return fmt.Errorf("%w: empty text", ErrInvalid)
@@ -158,9 +146,9 @@ func (db *DB) prepare(ctx context.Context) error {
 		return st
 	}
 	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
-	db.stmt.analysis = prep(`INSERT INTO analyses(document_id, task, model_id, model_hash, options, text_sha256, cache_key,
+	db.stmt.analysis = prep(`INSERT INTO analyses(document_id, task, model_id, model_hash, options,
 		label, score, scores, queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	db.stmt.entity = prep(`INSERT INTO entities(analysis_id, document_id, label, text, start_pos, end_pos, score)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	// Documents of one write group get consecutive ids above every older
@@ -186,7 +174,6 @@ func nullID(id int64) any {
 type prepared struct {
 	sum    string   // TextHash of the text
 	scores [][]byte // JSON scores per analysis
-	keys   []int64  // cacheKey per analysis
 }
 
 func prepareResult(r *Result) (prepared, error) {
@@ -194,11 +181,6 @@ func prepareResult(r *Result) (prepared, error) {
 	var err error
 	if p.scores, err = marshalScores(r); err != nil {
 		return p, err
-	}
-	p.keys = make([]int64, len(r.Analyses))
-	for i := range r.Analyses {
-		a := &r.Analyses[i]
-		p.keys[i] = cacheKey(a.ModelHash, a.Task, a.Options, p.sum)
 	}
 	return p, nil
 }
@@ -221,7 +203,7 @@ func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int6
 	est := db.stmt.entity
 	for i := range r.Analyses {
 		a := &r.Analyses[i]
-		res, err := ast.ExecContext(ctx, docID, a.Task, a.ModelID, a.ModelHash, a.Options, sum, p.keys[i],
+		res, err := ast.ExecContext(ctx, docID, a.Task, a.ModelID, a.ModelHash, a.Options,
 			a.Label, a.Score, p.scores[i],
 			int64(a.Timings.QueueWait), int64(a.Timings.Tokenize), int64(a.Timings.Inference), int64(a.Timings.Postprocess), now)
 		if err != nil {
@@ -306,22 +288,159 @@ func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
 // cache. ok is false when there is none. Hits and misses are counted (see
 // CacheStats).
 func (db *DB) Lookup(ctx context.Context, modelHash, task, options, textHash string) (a Analysis, ok bool, err error) {
-	row := db.rdb.QueryRowContext(ctx, `SELECT `+analysisCols+` FROM analyses
-		WHERE cache_key = ? AND model_hash = ? AND task = ? AND options = ? AND text_sha256 = ?
-		ORDER BY id DESC LIMIT 1`, cacheKey(modelHash, task, options, textHash), modelHash, task, options, textHash)
-	a, err = scanAnalysis(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		db.cacheMisses.Add(1)
-		return Analysis{}, false, nil
-	}
+	got, err := db.LookupMany(ctx, modelHash, task, options, []string{textHash})
 	if err != nil {
-		return Analysis{}, false, fmt.Errorf("lookup: %w", err)
+		return Analysis{}, false, err
 	}
-	if a.Entities, err = loadEntities(ctx, db.rdb, a.ID); err != nil {
-		return Analysis{}, false, fmt.Errorf("lookup: %w", err)
+	a, ok = got[textHash]
+	return a, ok, nil
+}
+
+// lookupChunk bounds the text hashes of one LookupMany query (SQLite allows
+// 32766 parameters; smaller statements plan and run just as fast).
+const lookupChunk = 500
+
+// LookupMany is Lookup for many texts at once: it returns, for each text
+// hash that has one, the newest stored analysis made with the same model
+// hash, task and options, with its entities. It asks SQLite once per 500
+// distinct hashes (plus once for the entities of the hits), not once per
+// text. Every requested hash counts as one hit or one miss, duplicates
+// included.
+func (db *DB) LookupMany(ctx context.Context, modelHash, task, options string, textHashes []string) (map[string]Analysis, error) {
+	out := map[string]Analysis{}
+	if len(textHashes) == 0 {
+		return out, nil
 	}
-	db.cacheHits.Add(1)
-	return a, true, nil
+	uniq := make([]string, 0, len(textHashes))
+	seen := make(map[string]bool, len(textHashes))
+	for _, h := range textHashes {
+		if !seen[h] {
+			seen[h] = true
+			uniq = append(uniq, h)
+		}
+	}
+	// One read transaction: the analyses and their entities come from the
+	// same snapshot.
+	tx, err := db.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("lookup: %w", err)
+	}
+	defer tx.Rollback()
+	byID := map[AnalysisID]string{} // analysis id -> text hash, of the newest per hash
+	for start := 0; start < len(uniq); start += lookupChunk {
+		chunk := uniq[start:min(start+lookupChunk, len(uniq))]
+		if err := lookupAnalyses(ctx, tx, modelHash, task, options, chunk, out, byID); err != nil {
+			return nil, fmt.Errorf("lookup: %w", err)
+		}
+	}
+	if err := loadEntitiesOf(ctx, tx, byID, out); err != nil {
+		return nil, fmt.Errorf("lookup: %w", err)
+	}
+	for _, h := range textHashes {
+		if _, ok := out[h]; ok {
+			db.cacheHits.Add(1)
+		} else {
+			db.cacheMisses.Add(1)
+		}
+	}
+	return out, nil
+}
+
+// lookupAnalyses adds to out the newest matching analysis of each hash in
+// hashes. The documents_text index (migrations/0003_cache_by_text.sql) holds
+// a 12-digit prefix of the hash; the full hash is compared as well.
+func lookupAnalyses(ctx context.Context, tx *sql.Tx, modelHash, task, options string, hashes []string,
+	out map[string]Analysis, byID map[AnalysisID]string) error {
+	q, args := lookupQuery(modelHash, task, options, hashes)
+	want := make(map[string]bool, len(hashes))
+	for _, h := range hashes {
+		want[h] = true
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sum string
+		a, err := scanAnalysisWith(rows, &sum)
+		if err != nil {
+			return err
+		}
+		if !want[sum] {
+			continue // same prefix, other text
+		}
+		if old, ok := out[sum]; ok {
+			if old.ID > a.ID {
+				continue
+			}
+			delete(byID, old.ID)
+		}
+		out[sum] = a
+		byID[a.ID] = sum
+	}
+	return rows.Err()
+}
+
+// lookupQuery is the query of lookupAnalyses and its arguments.
+func lookupQuery(modelHash, task, options string, hashes []string) (string, []any) {
+	var q strings.Builder
+	q.WriteString(`SELECT d.sha256, ` + analysisColsOf("a") + ` FROM documents d JOIN analyses a ON a.document_id = d.id
+		WHERE substr(d.sha256, 1, 12) IN (`)
+	args := make([]any, 0, len(hashes)+3)
+	for i, h := range hashes {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("?")
+		args = append(args, prefix12(h))
+	}
+	q.WriteString(`) AND a.model_hash = ? AND a.task = ? AND a.options = ?`)
+	args = append(args, modelHash, task, options)
+	return q.String(), args
+}
+
+// prefix12 is the part of a text hash the documents_text index holds.
+func prefix12(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// loadEntitiesOf fills the entities of the analyses in byID (keyed by text
+// hash in out), in chunks of lookupChunk ids.
+func loadEntitiesOf(ctx context.Context, tx *sql.Tx, byID map[AnalysisID]string, out map[string]Analysis) error {
+	ids := make([]any, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, int64(id))
+	}
+	for start := 0; start < len(ids); start += lookupChunk {
+		chunk := ids[start:min(start+lookupChunk, len(ids))]
+		q := `SELECT analysis_id, label, text, start_pos, end_pos, score FROM entities
+			WHERE analysis_id IN (?` + strings.Repeat(", ?", len(chunk)-1) + `) ORDER BY analysis_id, start_pos, id`
+		rows, err := tx.QueryContext(ctx, q, chunk...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id AnalysisID
+			var e Entity
+			if err := rows.Scan(&id, &e.Label, &e.Text, &e.Start, &e.End, &e.Score); err != nil {
+				rows.Close()
+				return err
+			}
+			h := byID[id]
+			a := out[h]
+			a.Entities = append(a.Entities, e)
+			out[h] = a
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CacheStats reports Lookup hits and misses since Open.
@@ -332,14 +451,27 @@ func (db *DB) CacheStats() (hits, misses uint64) {
 const analysisCols = `id, task, model_id, model_hash, options, label, score, scores,
 	queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at`
 
+// analysisColsOf is analysisCols qualified with a table alias.
+func analysisColsOf(alias string) string {
+	cols := strings.Split(analysisCols, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
 type scanner interface{ Scan(dest ...any) error }
 
-func scanAnalysis(s scanner) (Analysis, error) {
+func scanAnalysis(s scanner) (Analysis, error) { return scanAnalysisWith(s) }
+
+// scanAnalysisWith scans extra leading columns into first, then analysisCols.
+func scanAnalysisWith(s scanner, first ...any) (Analysis, error) {
 	var a Analysis
 	var scores string
 	var q, t, i, p, created int64
-	if err := s.Scan(&a.ID, &a.Task, &a.ModelID, &a.ModelHash, &a.Options, &a.Label, &a.Score, &scores,
-		&q, &t, &i, &p, &created); err != nil {
+	dest := append(first, &a.ID, &a.Task, &a.ModelID, &a.ModelHash, &a.Options, &a.Label, &a.Score, &scores,
+		&q, &t, &i, &p, &created)
+	if err := s.Scan(dest...); err != nil {
 		return a, err
 	}
 	if err := json.Unmarshal([]byte(scores), &a.Scores); err != nil {
@@ -351,24 +483,6 @@ func scanAnalysis(s scanner) (Analysis, error) {
 	a.Timings = Timings{time.Duration(q), time.Duration(t), time.Duration(i), time.Duration(p)}
 	a.Created = fromNanos(created)
 	return a, nil
-}
-
-func loadEntities(ctx context.Context, q *sql.DB, id AnalysisID) ([]Entity, error) {
-	rows, err := q.QueryContext(ctx, `SELECT label, text, start_pos, end_pos, score FROM entities
-		WHERE analysis_id = ? ORDER BY start_pos, id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var es []Entity
-	for rows.Next() {
-		var e Entity
-		if err := rows.Scan(&e.Label, &e.Text, &e.Start, &e.End, &e.Score); err != nil {
-			return nil, err
-		}
-		es = append(es, e)
-	}
-	return es, rows.Err()
 }
 
 // Get returns a document with its analyses and entities, or ErrNotFound.

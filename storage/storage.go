@@ -253,6 +253,10 @@ func (db *DB) openWriter(ctx context.Context) error {
 	p.Set("_busy_timeout", fmt.Sprint(db.cfg.BusyTimeout.Milliseconds()))
 	p.Set("_foreign_keys", "1")
 	p.Set("_txlock", "immediate")
+	// The writer connection is only ever used by the writer goroutine (and
+	// Open/Close before and after it): SQLite need not lock its own mutexes
+	// around every call (multi-thread mode, SQLITE_OPEN_NOMUTEX).
+	p.Set("_mutex", "no")
 	var err error
 	db.wdb, err = sql.Open("sqlite3", dsn(db.path, p))
 	if err != nil {
