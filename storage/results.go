@@ -124,11 +124,11 @@ func (r *Result) validate() error {
 }
 
 type writerStmts struct {
-	doc, analysis, entity, fts *sql.Stmt
+	doc, analysis, entity, fts, merge, mergeUpto *sql.Stmt
 }
 
 func (s *writerStmts) close() {
-	for _, st := range []*sql.Stmt{s.doc, s.analysis, s.entity, s.fts} {
+	for _, st := range []*sql.Stmt{s.doc, s.analysis, s.entity, s.fts, s.merge, s.mergeUpto} {
 		if st != nil {
 			st.Close()
 		}
@@ -155,6 +155,11 @@ func (db *DB) prepare(ctx context.Context) error {
 	// one (a single writer; rowids are max+1), so "id >= first" is exactly
 	// the group's documents.
 	db.stmt.fts = prep(`INSERT INTO documents_fts(rowid, text) SELECT id, text FROM documents WHERE id >= ?`)
+	// See textindex.go. OR IGNORE: after deletes lowered upto, part of the
+	// range may be in the index already.
+	db.stmt.merge = prep(`INSERT OR IGNORE INTO text_index(key, doc_id)
+		SELECT substr(sha256, 1, 12), id FROM documents WHERE id > (SELECT upto FROM text_index_state) ORDER BY 1, 2`)
+	db.stmt.mergeUpto = prep(`UPDATE text_index_state SET upto = (SELECT coalesce(max(id), 0) FROM documents)`)
 	if err != nil {
 		db.stmt.close()
 		return fmt.Errorf("prepare: %w", err)
@@ -196,6 +201,7 @@ func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int6
 	if db.groupFirstDoc == 0 {
 		db.groupFirstDoc = docID
 	}
+	db.groupNewDocs = append(db.groupNewDocs, tailEntry{textKey(sum), docID})
 	if len(r.Analyses) == 0 {
 		return DocID(docID), nil
 	}
@@ -302,9 +308,9 @@ const lookupChunk = 500
 
 // LookupMany is Lookup for many texts at once: it returns, for each text
 // hash that has one, the newest stored analysis made with the same model
-// hash, task and options, with its entities. It asks SQLite once per 500
-// distinct hashes (plus once for the entities of the hits), not once per
-// text. Every requested hash counts as one hit or one miss, duplicates
+// hash, task and options, with its entities. It asks SQLite a few queries
+// per 500 distinct hashes (the text index, the newest documents, the
+// entities of the hits), not one per text. Every requested hash counts as one hit or one miss, duplicates
 // included.
 func (db *DB) LookupMany(ctx context.Context, modelHash, task, options string, textHashes []string) (map[string]Analysis, error) {
 	out := map[string]Analysis{}
@@ -319,6 +325,17 @@ func (db *DB) LookupMany(ctx context.Context, modelHash, task, options string, t
 			uniq = append(uniq, h)
 		}
 	}
+	byID := map[AnalysisID]string{} // analysis id -> text hash, of the newest per hash
+	want := make(map[string]bool, len(uniq))
+	keys := make([]string, len(uniq))
+	for i, h := range uniq {
+		want[h] = true
+		keys[i] = textKey(h)
+	}
+	// The tail is read before the snapshot starts: a merge committed in
+	// between then finds the documents still in the tail (their ids stay
+	// valid), not missing from both parts.
+	ids := db.tail.candidates(keys)
 	// One read transaction: the analyses and their entities come from the
 	// same snapshot.
 	tx, err := db.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -326,10 +343,17 @@ func (db *DB) LookupMany(ctx context.Context, modelHash, task, options string, t
 		return nil, fmt.Errorf("lookup: %w", err)
 	}
 	defer tx.Rollback()
-	byID := map[AnalysisID]string{} // analysis id -> text hash, of the newest per hash
-	for start := 0; start < len(uniq); start += lookupChunk {
-		chunk := uniq[start:min(start+lookupChunk, len(uniq))]
-		if err := lookupAnalyses(ctx, tx, modelHash, task, options, chunk, out, byID); err != nil {
+	// Merged documents through text_index, then the newest ones through the
+	// in-memory tail (textindex.go).
+	for start := 0; start < len(keys); start += lookupChunk {
+		q, args := lookupIndexedQuery(modelHash, task, options, keys[start:min(start+lookupChunk, len(keys))])
+		if err := lookupAnalyses(ctx, tx, q, args, want, out, byID); err != nil {
+			return nil, fmt.Errorf("lookup: %w", err)
+		}
+	}
+	for start := 0; start < len(ids); start += lookupChunk {
+		q, args := lookupIDsQuery(modelHash, task, options, ids[start:min(start+lookupChunk, len(ids))])
+		if err := lookupAnalyses(ctx, tx, q, args, want, out, byID); err != nil {
 			return nil, fmt.Errorf("lookup: %w", err)
 		}
 	}
@@ -346,16 +370,11 @@ func (db *DB) LookupMany(ctx context.Context, modelHash, task, options string, t
 	return out, nil
 }
 
-// lookupAnalyses adds to out the newest matching analysis of each hash in
-// hashes. The documents_text index (migrations/0003_cache_by_text.sql) holds
-// a 12-digit prefix of the hash; the full hash is compared as well.
-func lookupAnalyses(ctx context.Context, tx *sql.Tx, modelHash, task, options string, hashes []string,
+// lookupAnalyses runs a lookup query and keeps in out the newest analysis
+// of each wanted text hash (a key is a prefix of the hash: other texts may
+// share it).
+func lookupAnalyses(ctx context.Context, tx *sql.Tx, q string, args []any, want map[string]bool,
 	out map[string]Analysis, byID map[AnalysisID]string) error {
-	q, args := lookupQuery(modelHash, task, options, hashes)
-	want := make(map[string]bool, len(hashes))
-	for _, h := range hashes {
-		want[h] = true
-	}
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
@@ -368,10 +387,10 @@ func lookupAnalyses(ctx context.Context, tx *sql.Tx, modelHash, task, options st
 			return err
 		}
 		if !want[sum] {
-			continue // same prefix, other text
+			continue // same key, other text
 		}
 		if old, ok := out[sum]; ok {
-			if old.ID > a.ID {
+			if old.ID >= a.ID {
 				continue
 			}
 			delete(byID, old.ID)
@@ -382,30 +401,26 @@ func lookupAnalyses(ctx context.Context, tx *sql.Tx, modelHash, task, options st
 	return rows.Err()
 }
 
-// lookupQuery is the query of lookupAnalyses and its arguments.
-func lookupQuery(modelHash, task, options string, hashes []string) (string, []any) {
-	var q strings.Builder
-	q.WriteString(`SELECT d.sha256, ` + analysisColsOf("a") + ` FROM documents d JOIN analyses a ON a.document_id = d.id
-		WHERE substr(d.sha256, 1, 12) IN (`)
-	args := make([]any, 0, len(hashes)+3)
-	for i, h := range hashes {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("?")
-		args = append(args, prefix12(h))
-	}
-	q.WriteString(`) AND a.model_hash = ? AND a.task = ? AND a.options = ?`)
-	args = append(args, modelHash, task, options)
-	return q.String(), args
+// lookupIndexedQuery finds the analyses of documents in text_index whose key
+// is one of keys.
+func lookupIndexedQuery(modelHash, task, options string, keys []string) (string, []any) {
+	return lookupQuery(`text_index t JOIN documents d ON d.id = t.doc_id`, "t.key", modelHash, task, options, keys)
 }
 
-// prefix12 is the part of a text hash the documents_text index holds.
-func prefix12(h string) string {
-	if len(h) > 12 {
-		return h[:12]
+// lookupIDsQuery finds the analyses of the documents ids (from the tail).
+func lookupIDsQuery(modelHash, task, options string, ids []int64) (string, []any) {
+	return lookupQuery(`documents d`, "d.id", modelHash, task, options, ids)
+}
+
+func lookupQuery[T any](from, col, modelHash, task, options string, in []T) (string, []any) {
+	args := make([]any, 0, len(in)+3)
+	for _, v := range in {
+		args = append(args, v)
 	}
-	return h
+	args = append(args, modelHash, task, options)
+	q := `SELECT d.sha256, ` + analysisColsOf("a") + ` FROM ` + from + ` JOIN analyses a ON a.document_id = d.id
+		WHERE ` + col + ` IN (?` + strings.Repeat(", ?", len(in)-1) + `) AND a.model_hash = ? AND a.task = ? AND a.options = ?`
+	return q, args
 }
 
 // loadEntitiesOf fills the entities of the analyses in byID (keyed by text

@@ -62,6 +62,10 @@ type Config struct {
 	// MaxPageCount caps the database size in pages (PRAGMA max_page_count);
 	// 0 means no cap. Used to simulate a full disk.
 	MaxPageCount int64
+	// TextIndexBatch is how many new documents the cache's text index keeps
+	// in memory before the writer merges them into SQLite (default 65536,
+	// a few MiB; see textindex.go).
+	TextIndexBatch int
 }
 
 func (c *Config) setDefaults() error {
@@ -83,6 +87,9 @@ func (c *Config) setDefaults() error {
 	if c.ReadConns <= 0 {
 		c.ReadConns = 4
 	}
+	if c.TextIndexBatch <= 0 {
+		c.TextIndexBatch = 65536
+	}
 	return nil
 }
 
@@ -97,8 +104,11 @@ type DB struct {
 	rdb  *sql.DB   // read-only pool
 	stmt writerStmts
 	// groupFirstDoc is the id of the first document inserted by the open
-	// write group, 0 when none; only the writer goroutine touches it.
+	// write group, 0 when none; groupNewDocs are the group's documents for
+	// the text index tail. Only the writer goroutine touches them.
 	groupFirstDoc int64
+	groupNewDocs  []tailEntry
+	tail          textTail
 
 	mu      sync.RWMutex // guards closed and sends on writes
 	closed  bool
@@ -193,6 +203,10 @@ func open(ctx context.Context, cfg Config, log *slog.Logger, path string) (*DB, 
 	if err := db.prepare(ctx); err != nil {
 		db.wc.Close()
 		db.wdb.Close()
+		return nil, fmt.Errorf("open %q: %w", path, err)
+	}
+	if err := db.loadTextTail(ctx); err != nil {
+		db.closeWriterConn()
 		return nil, fmt.Errorf("open %q: %w", path, err)
 	}
 	rp := url.Values{}

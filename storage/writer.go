@@ -229,6 +229,17 @@ func (db *DB) tryGroup(ctx context.Context, live []*writeReq) (*writeReq, error)
 		return nil, fmt.Errorf("begin: %w", mapErr(err))
 	}
 	db.groupFirstDoc = 0
+	db.groupNewDocs = db.groupNewDocs[:0]
+	merged := false
+	if db.tail.size() >= db.cfg.TextIndexBatch {
+		if err := db.mergeTextIndex(ctx); err != nil {
+			rollback()
+			err = mapErr(err)
+			db.log.Warn("storage group commit failed", "error", err, "requests", len(live))
+			return nil, err
+		}
+		merged = true
+	}
 	for _, r := range live {
 		r.err = nil
 		if !r.docs {
@@ -259,5 +270,6 @@ func (db *DB) tryGroup(ctx context.Context, live []*writeReq) (*writeReq, error)
 		db.log.Warn("storage group commit failed", "error", err, "requests", len(live))
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	db.tail.committed(merged, db.groupNewDocs)
 	return nil, nil
 }
