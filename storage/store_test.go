@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"reflect"
 	"sync"
@@ -332,4 +333,47 @@ func TestCloseDuringWrites(t *testing.T) {
 		}
 	}
 	mustCheck(t, db2)
+}
+
+// Every document of a large batch reads back with exactly its own analyses
+// and entities, whatever their mix.
+func TestStoreBatchMixedRoundTrip(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 4))
+	var rs []storage.Result
+	for i := range 157 {
+		text := fmt.Sprintf("document %d with some words", i)
+		r := storage.Result{Text: text, Source: fmt.Sprintf("f%d.txt", i%3), Line: i + 1}
+		for k := range rng.IntN(4) {
+			a := storage.Analysis{Task: fmt.Sprintf("task%d", k), ModelID: "m@1", ModelHash: "h1",
+				Label: fmt.Sprintf("L%d.%d", i, k), Score: float64(k) / 10,
+				Timings: storage.Timings{Inference: time.Duration(i*10 + k)}}
+			for e := range rng.IntN(5) {
+				a.Entities = append(a.Entities, storage.Entity{Label: "PER", Text: "d", Start: e, End: e + 1, Score: float64(i)})
+			}
+			r.Analyses = append(r.Analyses, a)
+		}
+		rs = append(rs, r)
+	}
+	ids, err := db.StoreBatch(ctx, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		d, err := db.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := rs[i]
+		if d.Text != want.Text || d.Source != want.Source || d.Line != want.Line || len(d.Analyses) != len(want.Analyses) {
+			t.Fatalf("document %d (id %d) = %q %s:%d with %d analyses", i, id, d.Text, d.Source, d.Line, len(d.Analyses))
+		}
+		for k, a := range d.Analyses {
+			w := want.Analyses[k]
+			if a.Task != w.Task || a.Label != w.Label || a.Timings.Inference != w.Timings.Inference || !reflect.DeepEqual(a.Entities, w.Entities) {
+				t.Fatalf("document %d analysis %d = %+v, want %+v", i, k, a, w)
+			}
+		}
+	}
 }
