@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nlpscope/nlpscope/storage/storagebench"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files")
@@ -198,6 +200,13 @@ func syntheticReport() *BenchReport {
 	r.Peer = PeerSection{Available: true, Version: "4.3.1", ORTNode: "1.30.0", Disagreement: &dis, DisagreeN: 200,
 		Comparisons: []Comparison{{Name: "64 concurrent", A: "nlpscope", B: "transformers.js", Unit: "texts/s", Ratio: 1.2, Min: 1.1, Max: 1.4, Goal: 1.1, Pass: &yes}}}
 	r.Resources = Resources{TokensPerS: 1.5e6, TokensPerCPUS: 1.6e6, CacheHitP50: 2.5, CacheHitP99: 9, StoredPerS: 300, IdleRSS: 100 << 20, LoadedRSS: 150 << 20, LoadedRSS2: 151 << 20, LoadFor: "1m", ColdStartMs: 250, ColdStartRuns: []float64{240, 250, 260}}
+	r.Key.StorageAnalysesPerS = f64(61234)
+	r.Storage = StorageBench{SearchDocs: 1000, BuildSeconds: 2,
+		Store: []storagebench.StoreResult{{Name: storagebench.StoreBatchBoth, Docs: 100, Analyses: 200, DocsPerS: 30617, AnalysesPerS: 61234, CPUPerDocUS: 30},
+			{Name: storagebench.StoreBatchSentiment, Docs: 100, Analyses: 100, DocsPerS: 40000, AnalysesPerS: 40000, CPUPerDocUS: 24},
+			{Name: storagebench.StoreTxPerRow, Docs: 10, Analyses: 10, DocsPerS: 5000, AnalysesPerS: 5000, CPUPerDocUS: 150}},
+		Search: []storagebench.SearchResult{{Name: "recent", N: 10, P50: 0.25, P99: 0.75}},
+		Export: []storagebench.ExportResult{{Format: "csv", Rows: 1000, RowsPerS: 80000, MBPerS: 12.5}}}
 	r.Notes = []string{"quick run: something skipped"}
 	return r
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nlpscope/nlpscope/profiler"
+	"github.com/nlpscope/nlpscope/storage/storagebench"
 )
 
 // BenchReport is everything `nlpscope bench` measured; it is written as
@@ -26,6 +27,7 @@ type BenchReport struct {
 	Batching   []Comparison `json:"batching"`
 	Peer       PeerSection  `json:"peer"`
 	Resources  Resources    `json:"resources"`
+	Storage    StorageBench `json:"storage"`
 	Notes      []string     `json:"notes,omitempty"` // what could not be measured, and why
 }
 
@@ -38,6 +40,7 @@ type KeyRatios struct {
 	PeerRatioFP32            *float64 `json:"peer_ratio_fp32"`
 	PeerRatioINT8            *float64 `json:"peer_ratio_int8"`
 	TokenizerTokensPerS      *float64 `json:"tokenizer_tokens_per_s"`
+	StorageAnalysesPerS      *float64 `json:"storage_analyses_per_s"` // batch-512, sentiment+entities
 }
 
 // BenchEnv describes the machine and software a report was measured on.
@@ -123,6 +126,17 @@ type Resources struct {
 	ColdStartRuns []float64    `json:"cold_start_runs_ms,omitempty"`
 }
 
+// StorageBench is the SQLite storage section (storage/storagebench): writes
+// into new databases, then search and export on a database of SearchDocs
+// documents.
+type StorageBench struct {
+	Store        []storagebench.StoreResult  `json:"store,omitempty"`
+	SearchDocs   int                         `json:"search_docs,omitempty"`
+	BuildSeconds float64                     `json:"build_seconds,omitempty"` // writing the search database
+	Search       []storagebench.SearchResult `json:"search,omitempty"`
+	Export       []storagebench.ExportResult `json:"export,omitempty"`
+}
+
 func f64(v float64) *float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return nil
@@ -175,7 +189,8 @@ func (r *BenchReport) writeMarkdown(w io.Writer) {
 	p("| default models: batching on vs off, 64 clients | %s | ≥ 3 |\n", fmtPtr(r.Key.DefaultModelBatchingGain, "%.2f×"))
 	p("| vs transformers.js, fp32, 64 concurrent | %s | ≥ 1.1 |\n", fmtPtr(r.Key.PeerRatioFP32, "%.2f×"))
 	p("| our INT8 vs transformers.js fp32, 64 concurrent | %s | ≥ 2 |\n", fmtPtr(r.Key.PeerRatioINT8, "%.2f×"))
-	p("| tokenizer tokens/s (one goroutine) | %s | ≥ 2,000,000/core |\n\n", fmtPtr(r.Key.TokenizerTokensPerS, "%.0f"))
+	p("| tokenizer tokens/s (one goroutine) | %s | ≥ 2,000,000/core |\n", fmtPtr(r.Key.TokenizerTokensPerS, "%.0f"))
+	p("| SQLite persisted analyses/s (batches of 512, sentiment + entities) | %s | ≥ 50,000 |\n\n", fmtPtr(r.Key.StorageAnalysesPerS, "%.0f"))
 
 	p("## 1. Latency and throughput targets (DESIGN.md)\n\n")
 	p("Latency is measured over HTTP against an in-process `serve` on loopback, one call at a time, and judged on p95. Throughput is in process. Concurrent users: a closed-loop load test with 1000 users (profiler load generator), in process and over HTTP.\n\n")
@@ -252,7 +267,9 @@ func (r *BenchReport) writeMarkdown(w io.Writer) {
 	p("| `nlpscope serve` RSS after the same load again (growth check) | %s |\n", mib(rs.LoadedRSS2))
 	p("| cold start to first result (`nlpscope analyze`, new process, embedded models) | %.0f ms (median of %d) |\n\n", rs.ColdStartMs, len(rs.ColdStartRuns))
 
-	p("## 6. Environment\n\n| | |\n|---|---|\n")
+	r.Storage.writeMarkdown(p)
+
+	p("## 7. Environment\n\n| | |\n|---|---|\n")
 	h := r.Env.Hardware
 	p("| CPU | %s (%d logical / %d physical cores) |\n", h.CPUModel, h.LogicalCores, h.PhysicalCores)
 	p("| memory | %s |\n", mib(h.MemoryTotalBytes))
@@ -280,4 +297,52 @@ func orDash(s string) string {
 		return "–"
 	}
 	return s
+}
+
+func (s StorageBench) writeMarkdown(p func(string, ...any)) {
+	p("## 6. Storage (SQLite)\n\n")
+	if len(s.Store) == 0 && len(s.Search) == 0 {
+		p("Not measured (see the notes).\n\n")
+		return
+	}
+	p("Synthetic results like nlpscope's (12–31 words, full sha256 model hashes, 0–2 entities), written through `storage` into a new database each (WAL, synchronous=NORMAL, group commit), results built before the clock starts; committed rows only. The same cases run as Go benchmarks: `go test ./storage/ -run '^$' -bench .`.\n\n")
+	if len(s.Store) > 0 {
+		p("| way of writing | documents | docs/s | analyses/s | CPU µs/doc | goal |\n|---|---|---|---|---|---|\n")
+		var batch, perRow float64
+		for _, r := range s.Store {
+			goal := ""
+			switch r.Name {
+			case storagebench.StoreBatchBoth:
+				mark := "❌ fail"
+				if r.AnalysesPerS >= 50000 {
+					mark = "✅ pass"
+				}
+				goal = "≥ 50,000 analyses/s " + mark
+			case storagebench.StoreBatchSentiment:
+				batch = r.DocsPerS
+			case storagebench.StoreTxPerRow:
+				perRow = r.DocsPerS
+			}
+			p("| %s | %d | %.0f | %.0f | %.1f | %s |\n", r.Name, r.Docs, r.DocsPerS, r.AnalysesPerS, r.CPUPerDocUS, goal)
+		}
+		if batch > 0 && perRow > 0 {
+			p("\nBatches of 512 vs one transaction per row: %.1f× the documents per second.\n", batch/perRow)
+		}
+		p("\n")
+	}
+	if len(s.Search) > 0 {
+		p("Search on %d stored documents (written in %.0f s), one page of 50 hits per query:\n\n", s.SearchDocs, s.BuildSeconds)
+		p("| search | n | p50 | p99 |\n|---|---|---|---|\n")
+		for _, r := range s.Search {
+			p("| %s | %d | %.2f ms | %.2f ms |\n", r.Name, r.N, r.P50, r.P99)
+		}
+		p("\n")
+	}
+	if len(s.Export) > 0 {
+		p("| export of every document (streaming) | rows | rows/s | MB/s |\n|---|---|---|---|\n")
+		for _, r := range s.Export {
+			p("| %s | %d | %.0f | %.1f |\n", r.Format, r.Rows, r.RowsPerS, r.MBPerS)
+		}
+		p("\n")
+	}
 }

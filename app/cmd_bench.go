@@ -81,7 +81,7 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 	root := fs.String("root", ".", "source tree `dir` (for the sugarme comparison module)")
 	verbose := fs.Bool("v", false, "log the engine's messages")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `file` (for tuning)")
-	only := fs.String("only", "", "run only these comma-separated steps: efficiency, batching, peer, tokenizer, sugarme, targets, storage, coldstart, memory (for tuning)")
+	only := fs.String("only", "", "run only these comma-separated steps: efficiency, batching, peer, tokenizer, sugarme, targets, storage, sqlite, coldstart, memory (for tuning)")
 	fs.Usage = func() {
 		fmt.Fprintln(std.Err, "usage: nlpscope bench [--quick] [--json] [--out DIR] [--models-dir DIR] [--peer|--no-peer] [flags]")
 		fs.PrintDefaults()
@@ -271,6 +271,7 @@ func (b *benchRun) run(ctx context.Context, modelsDir string, withPeer, withSuga
 			return nil
 		}},
 		{"storage", "cache and storage", true, func() error { return b.cacheAndStorage(ctx) }},
+		{"sqlite", "SQLite storage speed", true, func() error { return b.storageSpeed(ctx, quick) }},
 		{"coldstart", "cold start", true, func() error { return b.coldStart(ctx, b.coldRuns) }},
 		{"memory", "memory (nlpscope serve in a new process)", true, func() error { return b.serverMemory(ctx, b.memLoad) }},
 	}
