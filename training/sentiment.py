@@ -1,5 +1,10 @@
 """Train the default 3-class sentiment model (negative/neutral/positive) and export it
-to ../models/sentiment/. Usage: python3 sentiment.py [--minutes M] [--out DIR]"""
+to ../models/sentiment/. Usage: python3 sentiment.py [--minutes M] [--out DIR]
+
+The exported model is an ensemble of --members CNNs that differ only in their seed
+(initialisation, dropout, batch order), averaged inside one ONNX graph; each member is
+its best epoch or the average of its last --swa epochs' weights, whichever scores best
+on the selection sets. Embedding tables are stored as int8 with a scale per row."""
 import argparse
 import json
 import os
@@ -73,6 +78,51 @@ class SentimentCNN(nn.Module):
         del self.fixed, self.slot, self.learned
 
 
+class QuantEmbedding(nn.Module):
+    """Embedding table stored as int8 with one float scale per row (symmetric): the
+    ONNX graph gathers int8 rows and their scales and multiplies (Gather -> Cast -> Mul),
+    a quarter of the float table's size."""
+
+    def __init__(self, weight):
+        super().__init__()
+        s = weight.abs().max(dim=1, keepdim=True).values / 127.0
+        s[s == 0] = 1.0
+        self.register_buffer("q", torch.round(weight / s).clamp(-127, 127).to(torch.int8))
+        self.register_buffer("scale", s.to(torch.float32))
+
+    def forward(self, ids):
+        flat = ids.reshape(-1)
+        e = torch.index_select(self.q, 0, flat).to(torch.float32) * torch.index_select(self.scale, 0, flat)
+        return e.reshape(ids.shape[0], ids.shape[1], self.q.shape[1])
+
+
+class OutputBias(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(n))
+
+
+class Ensemble(nn.Module):
+    """Mean of the members' logits plus one bias (`out.bias`, zero until calibrate.py
+    sets it). Every member is padding-invariant, so the ensemble is too."""
+
+    def __init__(self, members, n_labels=3):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.out = OutputBias(n_labels)
+
+    def forward(self, input_ids, attention_mask):
+        s = self.members[0](input_ids, attention_mask)
+        for m in self.members[1:]:
+            s = s + m(input_ids, attention_mask)
+        return s * (1.0 / len(self.members)) + self.out.bias
+
+
+def average_states(states):
+    return {k: (sum(s[k] for s in states) / len(states)) if states[0][k].is_floating_point() else states[-1][k].clone()
+            for k in states[0]}
+
+
 def build_vocab(texts, gwords, size):
     wl = tok.WordLevel({}, lowercase=True)
     cnt = Counter()
@@ -126,25 +176,120 @@ def predict(model, seqs, bs=256):
     return np.stack(res)
 
 
-def evaluate(model, sets):
+def set_logits(model, sets):
+    return {name: predict(model, seqs) for name, (seqs, _) in sets.items()}
+
+
+def metrics_from(lgs, sets):
     m = {}
-    lg = predict(model, sets["tweet_val"][0])
-    m["tweeteval_val_macro_recall"] = macro_recall(sets["tweet_val"][1], list(lg.argmax(1)))
-    m["tweeteval_val_accuracy"] = float((lg.argmax(1) == np.array(sets["tweet_val"][1])).mean())
+    lg, gold = lgs["tweet_val"], sets["tweet_val"][1]
+    m["tweeteval_val_macro_recall"] = macro_recall(gold, list(lg.argmax(1)))
+    m["tweeteval_val_accuracy"] = float((lg.argmax(1) == np.array(gold)).mean())
     for name in ("sst2_heldout", "reviews_heldout", "tweet_dev_binary"):
         if name not in sets:
             continue
-        seqs, gold = sets[name]
-        lg = predict(model, seqs)
+        lg, gold = lgs[name], sets[name][1]
         pred = (lg[:, 2] > lg[:, 0]).astype(int)
         m[f"{name}_binary_accuracy"] = float((pred == np.array(gold)).mean())
     if "tweet_dev" in sets:
-        lg = predict(model, sets["tweet_dev"][0])
-        m["tweet_dev_macro_recall"] = macro_recall(sets["tweet_dev"][1], list(lg.argmax(1)))
+        m["tweet_dev_macro_recall"] = macro_recall(sets["tweet_dev"][1], list(lgs["tweet_dev"].argmax(1)))
     if "sst2_dev" in sets:
-        lg = predict(model, sets["sst2_dev"][0])
+        lg = lgs["sst2_dev"]
         m["sst2_dev_binary_accuracy"] = float(((lg[:, 2] > lg[:, 0]).astype(int) == np.array(sets["sst2_dev"][1])).mean())
     return {k: round(float(v), 4) for k, v in m.items()}
+
+
+def evaluate(model, sets):
+    return metrics_from(set_logits(model, sets), sets)
+
+
+def selection_score(m):
+    return m["tweet_dev_macro_recall"] + m["sst2_dev_binary_accuracy"]
+
+
+GRID = np.round(np.arange(-1.0, 1.0001, 0.05), 2)
+
+
+def calibrated_selection_score(lgs, sets):
+    """The selection score after the best output-bias offsets (negative, neutral) on the
+    grid that calibrate.py searches: the exported model is calibrated, so candidates are
+    ranked by what they score after calibration, not by their raw class balance."""
+    lt, yt = lgs["tweet_dev"], np.array(sets["tweet_dev"][1])
+    ls, ys = lgs["sst2_dev"], np.array(sets["sst2_dev"][1])
+    a, b = np.meshgrid(GRID, GRID, indexing="ij")
+    d = np.stack([a.ravel(), b.ravel(), np.zeros(a.size)], axis=1)  # [G,3]
+    pred = (lt[None, :, :] + d[:, None, :]).argmax(2)  # [G,N]
+    rec = np.stack([((pred == c) & (yt == c)).sum(1) / max(1, (yt == c).sum()) for c in range(3)], 1).mean(1)
+    acc = (((ls[None, :, 2] + d[:, 2:3]) > (ls[None, :, 0] + d[:, 0:1])).astype(int) == ys).mean(1)
+    return float((rec + acc).max())
+
+
+def train_member(k, args, emb, has, X, Y, sets, t0, dump, rng0):
+    """Trains ensemble member k (k = 0 reproduces the single model's seeding) and
+    returns its selected state: the epoch, or the average of the last --swa epochs'
+    weights, with the best calibrated selection score."""
+    torch.manual_seed(SEED + 7919 * k)
+    rng = rng0 if k == 0 else random.Random(SEED + 7919 * k)
+    model = SentimentCNN(emb, has, channels=args.channels, finetune=args.finetune > 0)
+    counts = Counter(Y.tolist())
+    w = torch.tensor([len(Y) / (3 * counts[c]) for c in range(3)]) ** args.weight_power
+    dense = [p for n, p in model.named_parameters() if args.finetune <= 0 or not n.startswith("learned")]
+    opts = [torch.optim.Adam(dense, lr=args.lr)]
+    if args.finetune > 0:
+        opts.append(torch.optim.SparseAdam(list(model.learned.parameters()), lr=args.finetune))
+    lengths = [len(x) for x in X]
+    steps_per_epoch = (len(X) + 63) // 64
+    total = steps_per_epoch * args.epochs
+    if args.decay == "linear":
+        factor = lambda step: 1.0 - (1.0 - args.decay_to) * min(step, total) / total
+    elif args.decay == "cosine":
+        factor = lambda step: args.decay_to + (1.0 - args.decay_to) * 0.5 * (1.0 + np.cos(np.pi * min(step, total) / total))
+    else:
+        factor = lambda step: 1.0
+    scheds = [torch.optim.lr_scheduler.LambdaLR(o, factor) for o in opts]
+    best, best_state, best_ep = -1.0, None, -1
+    recent = []
+    for ep in range(args.epochs):
+        model.train()
+        tl, nb = 0.0, 0
+        for b in common.batches(len(X), 64, lengths, rng=rng):
+            ids, mask = common.pad([X[i] for i in b])
+            loss = F.cross_entropy(model(ids, mask), Y[b], weight=w, label_smoothing=args.smooth)
+            for o in opts:
+                o.zero_grad()
+            loss.backward()
+            for o in opts:
+                o.step()
+            for sc in scheds:
+                sc.step()
+            tl += loss.item()
+            nb += 1
+        lgs = set_logits(model, sets)
+        m = metrics_from(lgs, sets)
+        sel = calibrated_selection_score(lgs, sets)
+        print(f"member {k} epoch {ep} loss {tl / nb:.4f} sel {selection_score(m):.4f} calibrated {sel:.4f} {json.dumps(m)} {time.time() - t0:.0f}s", flush=True)
+        if dump is not None:
+            dump[f"m{k}_e{ep}"] = lgs
+        state = {kk: v.clone() for kk, v in model.state_dict().items()}
+        if args.swa > 1:
+            recent = (recent + [state])[-args.swa:]
+        if sel > best:
+            best, best_state, best_ep = sel, state, ep
+        if args.minutes > 0 and time.time() - t0 > args.minutes * 60:
+            break
+    if args.swa > 1 and len(recent) > 1:
+        model.load_state_dict(average_states(recent))
+        lgs = set_logits(model, sets)
+        m = metrics_from(lgs, sets)
+        sel = calibrated_selection_score(lgs, sets)
+        print(f"member {k} swa{len(recent)} sel {selection_score(m):.4f} calibrated {sel:.4f} {json.dumps(m)} {time.time() - t0:.0f}s", flush=True)
+        if dump is not None:
+            dump[f"m{k}_swa"] = lgs
+        if sel > best:
+            best, best_state, best_ep = sel, {kk: v.clone() for kk, v in model.state_dict().items()}, f"swa{len(recent)}"
+    model.load_state_dict(best_state)
+    model.merge()
+    return model, best_ep, ep + 1
 
 
 def main():
@@ -156,6 +301,16 @@ def main():
     ap.add_argument("--finetune", type=float, default=5e-4, help="embedding learning rate; 0 = GloVe rows fixed")
     ap.add_argument("--weight-power", type=float, default=0.5)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--members", type=int, default=3, help="ensemble size (members averaged inside one graph)")
+    ap.add_argument("--first-member", type=int, default=0, help="experiments: seed index of the first member")
+    ap.add_argument("--swa", type=int, default=3, help="also consider the average of the last N epochs' weights")
+    ap.add_argument("--smooth", type=float, default=0.0, help="label smoothing")
+    ap.add_argument("--decay", choices=["none", "linear", "cosine"], default="none")
+    ap.add_argument("--decay-to", type=float, default=0.1, help="final learning rate as a fraction of the first")
+    ap.add_argument("--float-embeddings", dest="quant", action="store_false",
+                    help="keep float embedding tables (default: int8 + per-row scale, needed to fit 3 members in 25 MB)")
+    ap.add_argument("--dump", default="", help="save per-epoch logits of every set here (.npy), for analysis")
+    ap.add_argument("--debug-limit", type=int, default=0, help="smoke tests: train on about N rows only")
     ap.add_argument("--out", default=os.path.join(common.HERE, "..", "models", "sentiment"))
     ap.add_argument("--testdata", default=os.path.join(common.HERE, "..", "models", "testdata"))
     args = ap.parse_args()
@@ -192,6 +347,8 @@ def main():
     print(f"vocab {len(vocab)}, glove coverage {has.mean():.3f}", flush=True)
 
     enc = lambda ts: [wl.encode(t, max_len=128) for t in ts]
+    if args.debug_limit:
+        train = train[:: max(1, len(train) // args.debug_limit)]
     X = enc([t for t, _ in train])
     Y = torch.tensor([l for _, l in train])
     sets = {
@@ -202,40 +359,27 @@ def main():
         "reviews_heldout": (enc([t for t, _, _ in rv_test]), [l for _, l, _ in rv_test]),
     }
 
-    model = SentimentCNN(emb, has, channels=args.channels, finetune=args.finetune > 0)
-    counts = Counter(Y.tolist())
-    w = torch.tensor([len(Y) / (3 * counts[c]) for c in range(3)]) ** args.weight_power
-    dense = [p for n, p in model.named_parameters() if args.finetune <= 0 or not n.startswith("learned")]
-    opts = [torch.optim.Adam(dense, lr=args.lr)]
-    if args.finetune > 0:
-        opts.append(torch.optim.SparseAdam(list(model.learned.parameters()), lr=args.finetune))
-    lengths = [len(x) for x in X]
-    best, best_state, best_ep = -1.0, None, -1
-    for ep in range(args.epochs):
-        model.train()
-        tl, nb = 0.0, 0
-        for b in common.batches(len(X), 64, lengths, rng=rng):
-            ids, mask = common.pad([X[i] for i in b])
-            loss = F.cross_entropy(model(ids, mask), Y[b], weight=w)
-            for o in opts:
-                o.zero_grad()
-            loss.backward()
-            for o in opts:
-                o.step()
-            tl += loss.item()
-            nb += 1
-        m = evaluate(model, sets)
-        sel = m["tweet_dev_macro_recall"] + m["sst2_dev_binary_accuracy"]
-        print(f"epoch {ep} loss {tl / nb:.4f} {json.dumps(m)} {time.time() - t0:.0f}s", flush=True)
-        if sel > best:
-            best, best_state, best_ep = sel, {k: v.clone() for k, v in model.state_dict().items()}, ep
-        if args.minutes > 0 and time.time() - t0 > args.minutes * 60:
-            break
-    model.load_state_dict(best_state)
-    model.merge()
+    dump = {} if args.dump else None
+    members, selected = [], []
+    for k in range(args.first_member, args.first_member + args.members):
+        mk, sel_ep, n_ep = train_member(k, args, emb, has, X, Y, sets, t0, dump, rng)
+        members.append(mk)
+        selected.append(sel_ep)
+    if args.quant:
+        for mk in members:
+            mk.emb = QuantEmbedding(mk.emb.weight.data)
+    model = members[0] if len(members) == 1 else Ensemble(members)
     metrics = evaluate(model, sets)
-    metrics["selected_epoch"] = best_ep
-    metrics["epochs"] = ep + 1
+    metrics["selected_epoch"] = selected[0] if len(selected) == 1 else selected
+    metrics["epochs"] = n_ep
+    metrics["members"] = len(members)
+    metrics["recipe"] = {"members": len(members), "epochs": args.epochs, "swa": args.swa, "lr": args.lr,
+                         "lr_decay": args.decay, "label_smoothing": args.smooth, "int8_embeddings": args.quant,
+                         "channels": args.channels}
+    if dump is not None:
+        dump["final"] = set_logits(model, sets)
+        dump["gold"] = {name: np.array(g) for name, (_, g) in sets.items()}
+        np.save(args.dump, dump, allow_pickle=True)
     print("final", json.dumps(metrics), flush=True)
 
     os.makedirs(args.out, exist_ok=True)
@@ -243,7 +387,7 @@ def main():
     tok.save(wl, os.path.join(args.out, "tokenizer.json"))
     labels = data.SENT_LABELS
     cfg = {
-        "architectures": ["SentimentCNN"],
+        "architectures": ["SentimentCNN" if len(members) == 1 else "SentimentCNNEnsemble"],
         "model_type": "nlpscope-cnn",
         "task": "sentiment",
         "id2label": {str(i): l for i, l in enumerate(labels)},
