@@ -142,7 +142,296 @@ def _fill(template, gaz, rng):
     return toks, tags
 
 
-def augment(train, gaz, rng, swap_frac=0.5, n_templates=3000):
+# ---------------------------------------------------------------- news / encyclopedic templates
+# Sports clubs named after places (the same string is ORG as a club and LOC as a place),
+# "X of Y" organisations and places, person names with Roman numerals and initials,
+# entities at sentence start, places followed by lower-case descriptors (O), capitalised
+# non-entities (O) and upper-case headlines / datelines as in Reuters news.
+CLUB_SUFFIX = ["FC", "United", "City", "Rovers", "Athletic", "Wanderers", "Town", "Albion", "County",
+               "Rangers", "SC", "SV", "CF", "Olympic", "Sport", "Stars", "Athletic Club", "Hotspur"]
+CLUB_PREFIX = ["Real", "Dinamo", "Dynamo", "Sporting", "Atletico", "Racing", "FC", "AC", "AS", "Olympique",
+               "Lokomotiv", "Spartak", "Sparta", "Slavia", "Hajduk", "Borussia", "Inter", "Union", "Rapid",
+               "Austria", "Red Star", "Vitesse", "Standard", "Olympia", "Dukla", "Torpedo", "Zenit", "Lech",
+               "Legia", "Wisla", "Fortuna", "Eintracht", "Hertha", "Bayer", "Deportivo", "Club", "Young Boys",
+               "Sheffield", "CSKA", "Shakhtar", "Dnipro", "Rot-Weiss", "Stade", "Girondins", "Grasshopper"]
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI"]
+TITLES = ["King", "Queen", "Pope", "Emperor", "Empress", "Tsar", "Prince", "Princess", "Duke", "Sultan",
+          "President", "Prime Minister", "General", "Bishop", "Saint", "Chancellor", "Sir", "Dr", "Mr", "Mrs"]
+OF_ORG = ["University", "Bank", "Ministry", "League", "Church", "Council", "Federation", "Institute",
+          "Academy", "Archdiocese", "Department", "Museum", "Court", "Society", "Chamber of Commerce",
+          "Royal Academy", "National Bank", "Central Bank", "Supreme Court", "High Court", "Diocese",
+          "Order", "Bank of", "College", "Parliament", "Assembly", "Association", "Union", "Port Authority"]
+OF_SUBJ = ["Finance", "Defence", "Defense", "Health", "Nations", "Science", "Technology", "Agriculture",
+           "Justice", "Education", "Foreign Affairs", "Arts", "Commerce", "Trade", "Labour", "Transport",
+           "Culture", "Medicine", "Engineers", "Physicians", "Saint John", "the Holy Sepulchre",
+           "Science and Technology", "Economics", "Music", "Natural History", "Fine Arts", "Mines"]
+OF_LOC = ["Gulf", "Bay", "Isle", "Strait", "Kingdom", "Republic", "Duchy", "County", "Province",
+          "Sea", "Cape", "Lake", "Mount", "Principality", "Free State", "Port"]
+LOC_DESC = ["river", "mountains", "valley", "region", "province", "basin", "delta", "area", "coast",
+            "district", "plateau", "peninsula", "estuary", "hills", "border", "lowlands"]
+CAP_O = ["Iron", "Bronze", "Stone", "Romans", "Roman", "Greek", "Greeks", "Victorian", "Gothic", "Baroque",
+         "Renaissance", "Meiji", "Tudor", "Catholic", "Protestant", "Muslim", "Christian", "Buddhist",
+         "Medieval", "Ancient", "Western", "Eastern", "Northern", "Southern", "Latin", "Arabic", "Norse",
+         "Soviet", "Imperial", "Communist", "Socialist", "Liberal", "Conservative", "Olympic", "Vikings",
+         "Normans", "Celts", "Saxons", "Moors", "Byzantine", "Ottoman", "Mughal", "Edwardian", "Georgian",
+         "Neolithic", "Jurassic", "Romanesque", "Crusaders", "Pilgrims", "Settlers", "Monks", "Traders",
+         "Engineers", "Farmers", "Officials", "Troops", "Rebels", "Fans", "Shares", "Prices", "Police",
+         "British", "French", "German", "Italian", "Spanish", "Dutch", "Russian", "Chinese", "Japanese",
+         "American", "English", "Scottish", "Irish", "Swiss", "Polish", "Turkish", "Arab", "Persian",
+         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
+         "March", "April", "June", "July", "September", "October", "November", "December"]
+PEOPLES = ["Romans", "Greeks", "Vikings", "Normans", "Celts", "Saxons", "Moors", "Mongols", "Franks", "Goths",
+           "Huns", "Aztecs", "Incas", "Persians", "Arabs", "Phoenicians", "Etruscans", "Visigoths"]
+CAP_O = [w for w in CAP_O if w not in PEOPLES and w not in ("British", "French", "German", "Italian", "Spanish",
+         "Dutch", "Russian", "Chinese", "Japanese", "American", "English", "Scottish", "Irish", "Swiss", "Polish",
+         "Turkish", "Arab", "Persian", "Roman", "Greek", "Byzantine", "Ottoman", "Norse", "Latin", "Arabic",
+         "Mughal", "Soviet")]
+
+
+def _city1(gaz, rng):
+    c = rng.choice(gaz["CITY"])
+    return _split(c)
+
+
+def _club(gaz, rng, city=None):
+    c = city or _city1(gaz, rng)
+    r = rng.random()
+    if r < 0.3:
+        return c
+    if r < 0.6:
+        return c + _split(rng.choice(CLUB_SUFFIX))
+    if r < 0.9:
+        return _split(rng.choice(CLUB_PREFIX)) + c
+    if r < 0.95:
+        return [rng.choice(gaz["PER"])]  # one-word foreign-looking club names
+    return _split(rng.choice(CLUB_PREFIX)) + [rng.choice(gaz["PER"])]
+
+
+def _per_x(gaz, rng):
+    first, last = rng.choice(gaz["PER"]), rng.choice(gaz["PER"])
+    ini = lambda: rng.choice("ABCDEFGHIJKLMNOPRSTW") + "."
+    r = rng.random()
+    if r < 0.25:
+        return [first, rng.choice(ROMAN)]
+    if r < 0.45:
+        return [first, ini(), last]
+    if r < 0.65:
+        return [ini() for _ in range(rng.choice([1, 2, 2, 3]))] + [last]
+    if r < 0.72:
+        return [first, last, rng.choice(["Jr.", "Jr", "Sr."])]
+    if r < 0.82:
+        return [first] + rng.choice(["von", "van", "de", "da", "di", "bin", "van der", "de la"]).split() + [last]
+    if r < 0.9:
+        return [first, rng.choice(gaz["PER"]), last]
+    return [last]
+
+
+def _org_of(gaz, rng):
+    head = rng.choice(OF_ORG)
+    if head.endswith(" of"):
+        head = head[:-3]
+    r = rng.random()
+    if r < 0.4:
+        tail = _split(rng.choice(gaz["CITY"] if rng.random() < 0.6 else gaz["COUNTRY"]))
+    elif r < 0.75:
+        tail = rng.choice(OF_SUBJ).split()
+    else:
+        tail = rng.choice(OF_SUBJ).split() + ["of"] + _split(rng.choice(gaz["COUNTRY"]))
+    name = head.split() + ["of"] + tail
+    r = rng.random()
+    if r < 0.15:
+        name = _split(rng.choice(gaz["CITY"])) + name  # Hanoi University of Science
+    elif r < 0.3:
+        name = _split(rng.choice(gaz["CITY"])) + [rng.choice(["University", "College", "Chamber of Commerce",
+                                                            "Symphony Orchestra", "Stock Exchange", "City Council",
+                                                            "Polytechnic", "Cathedral Chapter"])]
+        name = [w for x in name for w in x.split()]
+    elif r < 0.37:
+        name = name + ["Press"]
+    return name
+
+
+def _loc_of(gaz, rng):
+    return [rng.choice(OF_LOC), "of"] + _split(rng.choice(gaz["CITY"] if rng.random() < 0.5 else gaz["COUNTRY"]))
+
+
+def _desc_loc(gaz, rng):
+    return _split(rng.choice(gaz["CITY"]).split(" ")[0] if rng.random() < 0.5 else rng.choice(gaz["LOC"]))
+
+
+NEWS_MAKERS = {"CLUB": ("ORG", _club), "PERX": ("PER", _per_x), "ORGOF": ("ORG", _org_of),
+               "LOCOF": ("LOC", _loc_of), "DLOC": ("LOC", _desc_loc),
+               "COUNTRY": ("LOC", lambda g, r: _split(r.choice(g["COUNTRY"]))),
+               "CITY": ("LOC", lambda g, r: _split(r.choice(g["CITY"]))),
+               "PER": ("PER", _per), "ORG": ("ORG", _org), "LOC": ("LOC", _loc)}
+
+def _stadium(gaz, rng):
+    pre, post = rng.choice(STADIUM)
+    name = _split(rng.choice(gaz["PER"] if rng.random() < 0.5 else gaz["CITY"]))
+    return ([pre] if pre else []) + name + ([post] if post else [])
+
+
+NEWS_MAKERS["STADIUM"] = ("LOC", _stadium)
+
+NEWS_TEMPLATES = [
+    "{CLUB} beat {CLUB} {S} in {CITY} on {DAY} .",
+    "{CLUB} {N} {CLUB} {N}",
+    "{CLUB} {N} {CLUB} {N}",
+    "{CLUB} drew {S} with {CLUB} , while {CLUB} lost {S} at {CLUB} .",
+    "{CLUB} striker {PER} scored twice as his side won {S} at {CLUB} .",
+    "{CLUB} coach {PER} said his team deserved the draw against {CLUB} .",
+    "{CLUB} signed {PER} from {CLUB} on a three-year contract .",
+    "{CLUB} lead the championship by two points from {CLUB} , with {CLUB} third .",
+    "{CLUB} were held {S} at home by {CLUB} in front of 20,000 fans .",
+    "{CLUB} manager {PER} was sacked after the {S} defeat by {CLUB} .",
+    "{=CLUB} beat {CLUB} {S} in {=CITY} .",
+    "{=CITY} is a city in {COUNTRY} and home to {=CLUB} , who play in the first division .",
+    "Fans of {=CLUB} celebrated in the streets of {=CITY} after the win over {CLUB} .",
+    "{=CLUB} , the club from {=CITY} , reached the final for the first time .",
+    "{PER} of {COUNTRY} beat {PER} {T} to reach the final in {CITY} .",
+    "{COUNTRY} were bowled out for {NN} in reply to {COUNTRY} 's total at {CITY} .",
+    "{COUNTRY} beat {COUNTRY} {S} in a World Cup qualifier in {CITY} .",
+    "{PER} ( {COUNTRY} ) won the race in {CITY} ahead of {PER} ( {COUNTRY} ) .",
+    "{ORGOF} said on {DAY} that it would cut jobs in {CITY} .",
+    "The {ORGOF} was founded in {Y} in {CITY} by {PER} .",
+    "{PER} studied at the {ORGOF} and later worked for the {ORGOF} .",
+    "The {ORGOF} and the {ORG} signed an agreement in {CITY} .",
+    "{ORGOF} governor {PER} warned that inflation would rise .",
+    "He was appointed to the {ORGOF} in {Y} .",
+    "{LOCOF} lies between {COUNTRY} and {COUNTRY} .",
+    "The ships crossed the {LOCOF} and reached {CITY} in {MONTH} .",
+    "{PERX} was born in {CITY} in {Y} and died in {CITY} .",
+    "{PERX} succeeded {PERX} as ruler of {COUNTRY} in {Y} .",
+    "{TITLE} {PERX} married {PERX} at {CITY} in {Y} .",
+    "{PERX} taught at the {ORGOF} for twenty years .",
+    "In {Y} , {PERX} founded {ORG} in {CITY} .",
+    "{PERX} met {PERX} in {CITY} to discuss the war in {COUNTRY} .",
+    "{TITLE} {PERX} moved the court from {CITY} to {CITY} .",
+    "The {DLOC} {DESC} is known for its vineyards and castles .",
+    "The {DLOC} {DESC} lies north of {CITY} .",
+    "Settlers moved into the {DLOC} {DESC} from {DLOC} in the {ORD} century .",
+    "The road runs through {DLOC} and {DLOC} before reaching the {DLOC} {DESC} .",
+    "{DLOC} and {DLOC} are the largest towns in the {DLOC} {DESC} .",
+    "{CAPO} traders settled in {CITY} in the {ORD} century .",
+    "{CAPO} {LOWER} was common in {DLOC} and {DLOC} .",
+    "{CAPO} officials met representatives of {ORG} in {CITY} .",
+    "{CITY} is a town in {DLOC} about {NN} kilometres from {CITY} .",
+    "{CITY} , the capital of {COUNTRY} , lies on the coast .",
+    "{ORG} , based in {CITY} , bought a stake in {ORG} .",
+    "{ORGOF} , based in {CITY} , has {NN} members .",
+    "{PER} , a spokesman for {ORG} , said in {CITY} that talks had failed .",
+    "{CITYU} {DATE}",
+    "{CITYU} , {COUNTRY} {DATE}",
+    "{CLUBU} {N} {CLUBU} {N}",
+    "{COUNTRY} {N} {COUNTRY} {N}",
+    "{COUNTRYU} {N} {COUNTRYU} {N}",
+    "{COUNTRY} reached {NN} for two at the close , with {PER} unbeaten on {NN} .",
+    "{PER} made an unbeaten {NN} as {COUNTRY} beat {COUNTRY} by five wickets in {CITY} .",
+    "{COUNTRY} drew {S} with {COUNTRY} in {CITY} and qualified for the finals .",
+    "{CLUB} and {CLUB} drew {S} at the {STADIUM} on {DAY} .",
+    "The final will be played at the {STADIUM} in {CITY} .",
+    "{CLUB} won the {NAT} title for the third year running after beating {CLUB} .",
+    "{CLUB} paid a club record fee to sign the {NAT} forward from {CLUB} .",
+    "The {NAT} midfielder {PER} joined {CLUB} from {CLUB} .",
+    "{PER} , the {NAT} champion , lost to {PER} of {COUNTRY} in {CITY} .",
+    "{NAT} officials said {PERX} would visit {CITY} and {CITY} next week .",
+    "{NAT} troops entered {CITY} in {Y} , according to {NAT} sources .",
+    "The {NAT} government and {ORG} agreed on the plan , {PER} said .",
+    "{PERX} travelled from {CITY} to {CITY} and back in the {ORD} century .",
+    "{PERX} led the armies that conquered {COUNTRY} and {COUNTRY} .",
+    "{PERX} was a {NAT} explorer who reached {CITY} in {Y} .",
+    "{PERX} , ruler of {COUNTRY} , died at {CITY} in {Y} .",
+    "{PER} became the first {NAT} president of {ORG} .",
+    "{PERX} and {PERX} were both members of the {ORG} .",
+    "{PER} beat {PER} {T} in the second round .",
+    "{PERU} TO MEET {PERU} IN {CITYU} .",
+    "{SPORTU} - {CLUBU} BEAT {CLUBU} IN {CITYU} .",
+    "{NATN} built a fort at {CITY} on the bank of the {DLOC} .",
+    "{NATN} settled in {DLOC} and {DLOC} in the {ORD} century .",
+]
+NATIONALITY = ["British", "French", "German", "Italian", "Spanish", "Dutch", "Russian", "Chinese", "Japanese",
+               "American", "English", "Scottish", "Irish", "Swiss", "Polish", "Turkish", "Portuguese", "Belgian",
+               "Norwegian", "Swedish", "Danish", "Greek", "Austrian", "Brazilian", "Argentine", "Mexican",
+               "Australian", "Canadian", "Indian", "Pakistani", "Egyptian", "Nigerian", "Kenyan", "Croatian",
+               "Serbian", "Czech", "Hungarian", "Romanian", "Ukrainian", "Israeli", "Iranian", "Korean",
+               "Scandinavian", "European", "African", "Asian", "Latin American", "Arab", "Persian", "Roman",
+               "Byzantine", "Ottoman", "Minoan", "Basque", "Catalan", "Flemish", "Welsh", "Finnish"]
+STADIUM = [("Stade", None), ("Stadio", None), ("Estadio", None), (None, "Stadium"), (None, "Park"),
+           (None, "Arena"), (None, "Road"), ("Parc des", None)]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"]
+_LOWER = ["architecture", "pottery", "farming", "trade", "art", "rule", "influence", "settlement"]
+
+
+def _fill_news(template, gaz, rng):
+    toks, tags = [], []
+    shared = _city1(gaz, rng)
+    for part in template.split():
+        if not (part.startswith("{") and part.endswith("}")):
+            toks.append(part)
+            tags.append("O")
+            continue
+        key = part[1:-1]
+        words, typ = None, None
+        if key == "S":
+            words = ["%d-%d" % (rng.randint(0, 5), rng.randint(0, 4))]
+        elif key == "N":
+            words = [str(rng.randint(0, 6))]
+        elif key == "NN":
+            words = [str(rng.randint(2, 40) * 10)]
+        elif key == "T":
+            words = ["6-%d" % rng.randint(0, 4), "%d-6" % rng.randint(0, 4), "7-5"][: rng.randint(2, 3)]
+        elif key == "Y":
+            words = [str(rng.randint(1100, 1999))]
+        elif key == "DAY":
+            words = [rng.choice(_DAYS)]
+        elif key == "MONTH":
+            words = [rng.choice(_MONTHS)]
+        elif key == "ORD":
+            words = [rng.choice(["twelfth", "fifteenth", "seventeenth", "eighteenth", "nineteenth"])]
+        elif key == "DESC":
+            words = [rng.choice(LOC_DESC)]
+        elif key == "CAPO":
+            words = [rng.choice(CAP_O)]
+        elif key == "LOWER":
+            words = [rng.choice(_LOWER)]
+        elif key == "TITLE":
+            words = rng.choice(TITLES).split()
+        elif key == "DATE":
+            words = ["199%d-%02d-%02d" % (rng.randint(0, 9), rng.randint(1, 12), rng.randint(1, 28))]
+        elif key == "=CLUB":
+            words, typ = _club(gaz, rng, shared), "ORG"
+        elif key == "=CITY":
+            words, typ = list(shared), "LOC"
+        elif key == "CITYU":
+            words, typ = [w.upper() for w in _split(rng.choice(gaz["CITY"]))], "LOC"
+        elif key == "NATN":
+            words, typ = [rng.choice(PEOPLES)], "MISC"
+        elif key == "NAT":
+            words, typ = rng.choice(NATIONALITY).split(), "MISC"
+        elif key == "COUNTRYU":
+            words, typ = [w.upper() for w in _split(rng.choice(gaz["COUNTRY"]))], "LOC"
+        elif key == "PERU":
+            words, typ = [w.upper() for w in _per(gaz, rng)], "PER"
+        elif key == "SPORTU":
+            words = [rng.choice(["SOCCER", "CRICKET", "TENNIS", "RUGBY", "BASKETBALL", "GOLF", "ATHLETICS"])]
+        elif key == "CLUBU":
+            words, typ = [w.upper() for w in _club(gaz, rng)], "ORG"
+        else:
+            typ, mk = NEWS_MAKERS[key]
+            words = mk(gaz, rng)
+        toks += words
+        if typ:
+            tags += ["B-" + typ] + ["I-" + typ] * (len(words) - 1)
+        else:
+            tags += ["O"] * len(words)
+    if rng.random() < 0.06:  # upper-case headlines
+        toks = [t.upper() for t in toks]
+    return toks, tags
+
+
+def augment(train, gaz, rng, swap_frac=0.5, n_templates=3000, n_news=0):
     """Entity-swapped copies of a fraction of sentences with entities, plus templates."""
     out = []
     with_ents = [s for s in train if any(t != "O" for t in s[1])]
@@ -165,4 +454,6 @@ def augment(train, gaz, rng, swap_frac=0.5, n_templates=3000):
         out.append((nt, ng))
     for _ in range(n_templates):
         out.append(_fill(rng.choice(TEMPLATES), gaz, rng))
+    for _ in range(n_news):
+        out.append(_fill_news(rng.choice(NEWS_TEMPLATES), gaz, rng))
     return out

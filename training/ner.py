@@ -246,7 +246,11 @@ def main():
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--aug", type=float, default=0.5, help="fraction of entity sentences swapped; 0 = no augmentation")
     ap.add_argument("--templates", type=int, default=3000)
+    ap.add_argument("--news", type=int, default=6000, help="news/encyclopedic template sentences (gazetteer.NEWS_TEMPLATES)")
+    ap.add_argument("--dev", default=os.path.join(common.HERE, "testdata", "encyclopedic_dev.txt"),
+                    help="hand-written encyclopedic selection set (PER/ORG/LOC), added to the epoch selection; '' = none")
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr-decay", type=float, default=0.0, help="linear decay per epoch: lr * (1 - d * epoch / epochs)")
     ap.add_argument("--out", default=os.path.join(common.HERE, "..", "models", "ner"))
     ap.add_argument("--testdata", default=os.path.join(common.HERE, "..", "models", "testdata"))
     args = ap.parse_args()
@@ -258,7 +262,7 @@ def main():
     train = [s for tr, _ in sources.values() for s in tr]
     heldout = {k: v[1] for k, v in sources.items()}
     gaz = gazetteer.load()
-    train_aug = gazetteer.augment(train, gaz, rng, swap_frac=args.aug, n_templates=args.templates)
+    train_aug = gazetteer.augment(train, gaz, rng, swap_frac=args.aug, n_templates=args.templates, n_news=args.news)
     train_all = train + train_aug
 
     words = [w for toks, _ in train_all for t in toks for w in tok.pre_tokenize(tok.normalize(t, False))]
@@ -280,11 +284,25 @@ def main():
         sel_sets[k] = (e[:h], s[:h])
         rep_sets[k] = (e[h:], s[h:])
 
+    dev = data.read_markup(args.dev) if args.dev else []
+    enc_dev = [encode_sentence(wp, t, g) for t, g in dev]
+
+    def dev_score():
+        # PER/ORG/LOC only, predicted MISC dropped (as eval_onnx.py scores these sets)
+        if not dev:
+            return None
+        lg = predict(model, [e[0] for e in enc_dev])
+        preds = [[t if t == "O" or t[2:] != "MISC" else "O" for t in decode_first(l, e[2], len(s[0]))]
+                 for l, e, s in zip(lg, enc_dev, dev)]
+        return data.prf([s[1] for s in dev], preds, types=("PER", "ORG", "LOC"))
+
     model = NERNet(rows, npieces, tables + (t_gaz,), gazetteer.N_GAZ, hidden=args.hidden, arch=args.arch)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.lr)
     lengths = [len(e[0]) for e in enc_train]
     best, best_state, best_ep = -1, None, -1
     for ep in range(args.epochs):
+        for g in opt.param_groups:
+            g["lr"] = args.lr * (1 - args.lr_decay * ep / args.epochs)
         model.train()
         tl, nb = 0.0, 0
         for b in common.batches(len(enc_train), 32, lengths, rng=rng):
@@ -298,8 +316,12 @@ def main():
             tl += loss.item()
             nb += 1
         m = evaluate(model, sel_sets)
+        dv = dev_score()
+        if dv:
+            m["encyclopedic_dev"] = dv
         sel = sum(v["micro"]["f1"] for v in m.values())
-        print(f"epoch {ep} loss {tl / nb:.4f} sel " + " ".join(f"{k}={v['micro']['f1']:.3f}" for k, v in m.items())
+        print(f"epoch {ep} loss {tl / nb:.4f} sel {sel:.3f} " + " ".join(f"{k}={v['micro']['f1']:.3f}" for k, v in m.items())
+              + (" dev " + " ".join(f"{t}={dv[t]['f1']:.3f}" for t in ("PER", "ORG", "LOC")) if dv else "")
               + f" {time.time() - t0:.0f}s", flush=True)
         if sel > best:
             best, best_state, best_ep = sel, {k: v.clone() for k, v in model.state_dict().items()}, ep
@@ -307,6 +329,10 @@ def main():
             break
     model.load_state_dict(best_state)
     metrics = {"selected_epoch": best_ep, "epochs": ep + 1, "heldout": evaluate(model, rep_sets)}
+    metrics["augmentation"] = {"swap_frac": args.aug, "templates": args.templates, "news_templates": args.news,
+                               "sentences": len(train_aug)}
+    if dev:
+        metrics["encyclopedic_dev"] = dict(dev_score(), sentences=len(dev))
     print("final", json.dumps(metrics), flush=True)
 
     os.makedirs(args.out, exist_ok=True)
