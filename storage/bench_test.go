@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,76 +17,21 @@ import (
 // (`nlpscope bench` reports the same measurements; see storage/storagebench.)
 var benchDocs = flag.Int("storage.docs", 100000, "documents in the search/export benchmark database")
 
-func reportRate(b *testing.B, cpu0 time.Duration, docs, analyses int64) {
-	s := b.Elapsed().Seconds()
-	b.ReportMetric(float64(docs)/s, "docs/s")
-	b.ReportMetric(float64(analyses)/s, "analyses/s")
-	b.ReportMetric(float64((storagebench.ProcessCPU()-cpu0).Microseconds())/float64(docs), "cpu-µs/doc")
-	b.ReportMetric(0, "ns/op")
-}
-
-// BenchmarkStore measures persisted analyses per second: group commit with
-// many concurrent callers, StoreBatch, and one transaction per row.
+// BenchmarkStore measures persisted analyses per second, the ways
+// `nlpscope bench` does (storagebench.StoreCases); one op is one document.
 func BenchmarkStore(b *testing.B) {
-	ctx := context.Background()
-	pre := make([]storage.Result, 4096)
-	gen := storagebench.NewGen(1)
-	for i := range pre {
-		pre[i] = gen(false)
-	}
-	b.Run(storagebench.StoreCallers, func(b *testing.B) {
-		db := openTest(b, func(c *storage.Config) { c.GroupCommitSize = 512 })
-		var i atomic.Int64
-		b.SetParallelism(32) // × GOMAXPROCS callers
-		b.ResetTimer()
-		cpu0 := storagebench.ProcessCPU()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := db.Store(ctx, pre[i.Add(1)%int64(len(pre))]); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-		reportRate(b, cpu0, int64(b.N), int64(b.N))
-	})
-	for _, withEnt := range []bool{false, true} {
-		name := storagebench.StoreBatchSentiment
-		if withEnt {
-			name = storagebench.StoreBatchBoth
-		}
-		b.Run(name, func(b *testing.B) {
-			db := openTest(b)
-			g := storagebench.NewGen(2)
-			batch := make([]storage.Result, 512)
-			var analyses int64
-			for i := range batch {
-				batch[i] = g(withEnt)
-				analyses += int64(len(batch[i].Analyses))
-			}
-			b.ResetTimer()
-			cpu0 := storagebench.ProcessCPU()
-			for done := 0; done < b.N; {
-				n := min(len(batch), b.N-done)
-				if _, err := db.StoreBatch(ctx, batch[:n]); err != nil {
-					b.Fatal(err)
-				}
-				done += n
-			}
-			reportRate(b, cpu0, int64(b.N), int64(float64(b.N)*float64(analyses)/float64(len(batch))))
-		})
-	}
-	b.Run(storagebench.StoreTxPerRow, func(b *testing.B) {
-		db := openTest(b, func(c *storage.Config) { c.GroupCommitSize = 1 })
-		b.ResetTimer()
-		cpu0 := storagebench.ProcessCPU()
-		for i := range b.N {
-			if _, err := db.Store(ctx, pre[i%len(pre)]); err != nil {
+	for _, c := range storagebench.StoreCases() {
+		b.Run(c.Name, func(b *testing.B) {
+			r, err := c.Run(context.Background(), b.TempDir(), b.N)
+			if err != nil {
 				b.Fatal(err)
 			}
-		}
-		reportRate(b, cpu0, int64(b.N), int64(b.N))
-	})
+			b.ReportMetric(r.DocsPerS, "docs/s")
+			b.ReportMetric(r.AnalysesPerS, "analyses/s")
+			b.ReportMetric(r.CPUPerDocUS, "cpu-µs/doc")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
 }
 
 // benchDB returns a database with *benchDocs documents, built once per size

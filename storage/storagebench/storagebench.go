@@ -120,39 +120,58 @@ const (
 	StoreTxPerRow       = "tx-per-row"
 )
 
-// Store writes docs documents into a new database in dir for each way of
-// writing: StoreBatch of 512 results with both analyses and with a sentiment
-// analysis only (a bulk import), 64 concurrent callers of Store with one
-// result each (group commit shares their transactions), and one transaction
-// per result (GroupCommitSize 1; docs/10 of them, it is slow).
+// StoreCase is one way of writing.
+type StoreCase struct {
+	Name string
+	// Both: each result carries a sentiment and an entities analysis
+	// (otherwise a sentiment analysis only).
+	Both bool
+	mode int // 0 StoreBatch of 512, 1 64 concurrent callers of Store, 2 one transaction per result
+	// Scale is the share of the documents this case writes (tx-per-row is slow).
+	Scale  float64
+	config func(*storage.Config)
+}
+
+// StoreCases: StoreBatch of 512 results with both analyses and with a
+// sentiment analysis only (a bulk import), 64 concurrent callers of Store
+// with one result each (group commit shares their transactions), and one
+// transaction per result (GroupCommitSize 1).
+func StoreCases() []StoreCase {
+	return []StoreCase{
+		{Name: StoreBatchBoth, Both: true, Scale: 1},
+		{Name: StoreBatchSentiment, Scale: 1},
+		{Name: StoreCallers, mode: 1, Scale: 1},
+		{Name: StoreTxPerRow, mode: 2, Scale: 0.1, config: func(c *storage.Config) { c.GroupCommitSize = 1 }},
+	}
+}
+
+// Store runs every StoreCase with docs documents (scaled) into a new
+// database in dir each.
 func Store(ctx context.Context, dir string, docs int) ([]StoreResult, error) {
 	var out []StoreResult
-	for i, c := range []struct {
-		name   string
-		both   bool
-		mode   int // 0 batch, 1 callers, 2 tx per row
-		docs   int
-		config func(*storage.Config)
-	}{
-		{StoreBatchBoth, true, 0, docs, nil},
-		{StoreBatchSentiment, false, 0, docs, nil},
-		{StoreCallers, false, 1, docs, nil},
-		{StoreTxPerRow, false, 2, max(docs/10, 1), func(c *storage.Config) { c.GroupCommitSize = 1 }},
-	} {
-		cfg := storage.Config{Path: filepath.Join(dir, fmt.Sprintf("store-%d.db", i))}
-		if c.config != nil {
-			c.config(&cfg)
-		}
-		r, err := storeCase(ctx, cfg, c.name, c.both, c.mode, c.docs)
-		for _, p := range []string{cfg.Path, cfg.Path + "-wal", cfg.Path + "-shm"} {
-			os.Remove(p)
-		}
+	for _, c := range StoreCases() {
+		r, err := c.Run(ctx, dir, max(int(float64(docs)*c.Scale), 1))
 		if err != nil {
-			return out, fmt.Errorf("%s: %w", c.name, err)
+			return out, fmt.Errorf("%s: %w", c.Name, err)
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// Run writes docs documents the case's way into a new database in dir, and
+// removes it afterwards.
+func (c StoreCase) Run(ctx context.Context, dir string, docs int) (StoreResult, error) {
+	cfg := storage.Config{Path: filepath.Join(dir, "store-"+strings.NewReplacer("/", "-", "+", "-").Replace(c.Name)+".db")}
+	if c.config != nil {
+		c.config(&cfg)
+	}
+	defer func() {
+		for _, p := range []string{cfg.Path, cfg.Path + "-wal", cfg.Path + "-shm"} {
+			os.Remove(p)
+		}
+	}()
+	return storeCase(ctx, cfg, c.Name, c.Both, c.mode, docs)
 }
 
 func storeCase(ctx context.Context, cfg storage.Config, name string, both bool, mode, docs int) (StoreResult, error) {
