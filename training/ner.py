@@ -250,7 +250,6 @@ def main():
     ap.add_argument("--dev", default=os.path.join(common.HERE, "testdata", "encyclopedic_dev.txt"),
                     help="hand-written encyclopedic selection set (PER/ORG/LOC), added to the epoch selection; '' = none")
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--lr-decay", type=float, default=0.0, help="linear decay per epoch: lr * (1 - d * epoch / epochs)")
     ap.add_argument("--out", default=os.path.join(common.HERE, "..", "models", "ner"))
     ap.add_argument("--testdata", default=os.path.join(common.HERE, "..", "models", "testdata"))
     args = ap.parse_args()
@@ -301,8 +300,6 @@ def main():
     lengths = [len(e[0]) for e in enc_train]
     best, best_state, best_ep = -1, None, -1
     for ep in range(args.epochs):
-        for g in opt.param_groups:
-            g["lr"] = args.lr * (1 - args.lr_decay * ep / args.epochs)
         model.train()
         tl, nb = 0.0, 0
         for b in common.batches(len(enc_train), 32, lengths, rng=rng):
