@@ -318,18 +318,16 @@ func (db *DB) LookupMany(ctx context.Context, modelHash, task, options string, t
 		return out, nil
 	}
 	uniq := make([]string, 0, len(textHashes))
-	seen := make(map[string]bool, len(textHashes))
+	want := make(map[string]bool, len(textHashes))
 	for _, h := range textHashes {
-		if !seen[h] {
-			seen[h] = true
+		if !want[h] {
+			want[h] = true
 			uniq = append(uniq, h)
 		}
 	}
 	byID := map[AnalysisID]string{} // analysis id -> text hash, of the newest per hash
-	want := make(map[string]bool, len(uniq))
 	keys := make([]string, len(uniq))
 	for i, h := range uniq {
-		want[h] = true
 		keys[i] = textKey(h)
 	}
 	// The tail is read before the snapshot starts: a merge committed in

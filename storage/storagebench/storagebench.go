@@ -171,10 +171,10 @@ func (c StoreCase) Run(ctx context.Context, dir string, docs int) (StoreResult, 
 			os.Remove(p)
 		}
 	}()
-	return storeCase(ctx, cfg, c.Name, c.Both, c.mode, docs)
+	return c.store(ctx, cfg, docs)
 }
 
-func storeCase(ctx context.Context, cfg storage.Config, name string, both bool, mode, docs int) (StoreResult, error) {
+func (c StoreCase) store(ctx context.Context, cfg storage.Config, docs int) (StoreResult, error) {
 	db, err := storage.Open(ctx, cfg, nil)
 	if err != nil {
 		return StoreResult{}, err
@@ -185,13 +185,13 @@ func storeCase(ctx context.Context, cfg storage.Config, name string, both bool, 
 	pre := make([]storage.Result, min(docs, 4096))
 	analyses := 0
 	for i := range pre {
-		pre[i] = gen(both)
+		pre[i] = gen(c.Both)
 	}
 	for i := range docs {
 		analyses += len(pre[i%len(pre)].Analyses)
 	}
 	cpu0, t0 := ProcessCPU(), time.Now()
-	switch mode {
+	switch c.mode {
 	case 0:
 		for done := 0; done < docs; {
 			n := min(512, docs-done, len(pre))
@@ -234,7 +234,7 @@ func storeCase(ctx context.Context, cfg storage.Config, name string, both bool, 
 	}
 	s := time.Since(t0).Seconds()
 	cpu := ProcessCPU() - cpu0
-	return StoreResult{Name: name, Docs: docs, Analyses: analyses, Seconds: s, DocsPerS: float64(docs) / s,
+	return StoreResult{Name: c.Name, Docs: docs, Analyses: analyses, Seconds: s, DocsPerS: float64(docs) / s,
 		AnalysesPerS: float64(analyses) / s, CPUPerDocUS: float64(cpu.Microseconds()) / float64(docs)}, nil
 }
 
