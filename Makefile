@@ -5,7 +5,7 @@ export CGO_ENABLED := 1
 export GOFLAGS := -tags=sqlite_fts5
 export NLPSCOPE_ORT_LIB ?= $(CURDIR)/third_party/onnxruntime/libonnxruntime.so.1
 
-.PHONY: setup setup-gpu build run test test-go test-frontend test-e2e test-desktop bench models bench-models
+.PHONY: setup setup-gpu build run test test-go test-cpu-emulated test-frontend test-e2e test-desktop bench models bench-models
 
 setup:
 	@scripts/setup.sh
@@ -37,6 +37,11 @@ test: setup
 test-go:
 	go vet ./...
 	go test -race -count=1 ./...
+	scripts/test-cpu-emulated.sh
+
+# The INT8 tests on an emulated x86 CPU without VNNI (qemu-x86_64 -cpu Haswell).
+test-cpu-emulated:
+	scripts/test-cpu-emulated.sh
 
 test-frontend:
 	scripts/test-frontend.sh

@@ -479,7 +479,8 @@ func (b *benchRun) rawBatchGain(ctx context.Context, task engine.Task, texts []s
 }
 
 // quantizedFolder writes an INT8 copy of the model folder src into dst
-// (model.onnx quantized with engine/quantize; config and tokenizer linked)
+// (model.onnx quantized with engine/quantize for this CPU, --target auto;
+// config and tokenizer linked)
 // unless it is already there and newer than src.
 func quantizedFolder(src, dst string) error {
 	in := filepath.Join(src, "model.onnx")
@@ -495,7 +496,7 @@ func quantizedFolder(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	q, _, err := quantize.Dynamic(data, quantize.Options{})
+	q, _, err := quantize.Dynamic(data, quantize.ForTarget(quantize.TargetAuto))
 	if err != nil {
 		return fmt.Errorf("quantize %s: %w", in, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/engine/quantize"
 	"github.com/nlpscope/nlpscope/engine/tokenize"
 	"github.com/nlpscope/nlpscope/profiler"
 )
@@ -206,8 +207,13 @@ func (b *benchRun) run(ctx context.Context, modelsDir string, withPeer, withSuga
 
 	seqDir := filepath.Join(modelsDir, "distilbert-random-sequence")
 	tokDir := filepath.Join(modelsDir, "distilbert-random-token")
-	int8Seq := filepath.Join(b.out, "models", "distilbert-random-sequence-int8")
-	int8Tok := filepath.Join(b.out, "models", "distilbert-random-token-int8")
+	// The INT8 copies use this machine's scheme (--target auto): the
+	// benchmark measures what a user of this CPU would run. The target is in
+	// the folder name, so a report directory reused on another kind of CPU
+	// does not reuse a file made for this one.
+	int8Target := string(quantize.DetectHost().Target)
+	int8Seq := filepath.Join(b.out, "models", "distilbert-random-sequence-int8-"+int8Target)
+	int8Tok := filepath.Join(b.out, "models", "distilbert-random-token-int8-"+int8Target)
 	haveBench := fileExists(filepath.Join(seqDir, "model.onnx")) && fileExists(filepath.Join(tokDir, "model.onnx"))
 	haveInt8 := false
 	if !haveBench {

@@ -13,12 +13,14 @@ import (
 	"strings"
 
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/engine/quantize"
 	"github.com/nlpscope/nlpscope/profiler"
 )
 
 // DoctorReport is what `nlpscope doctor` checks.
 type DoctorReport struct {
 	ORT    DoctorORT     `json:"ort"`
+	CPU    quantize.Host `json:"cpu"` // the CPU kind INT8 schemes are judged for
 	Models []DoctorModel `json:"models"`
 	GPU    DoctorGPU     `json:"gpu"`
 	OK     bool          `json:"ok"`
@@ -44,6 +46,8 @@ type DoctorModel struct {
 	Labels    []string    `json:"labels,omitempty"`
 	SizeBytes int64       `json:"size_bytes,omitempty"`
 	Quantized bool        `json:"quantized"`
+	File      string      `json:"file,omitempty"`    // the ONNX file checked, when not the folder's default
+	Warning   string      `json:"warning,omitempty"` // e.g. an INT8 file that clips on this CPU
 	Error     string      `json:"error,omitempty"`
 }
 
@@ -90,7 +94,7 @@ func cmdDoctor(ctx context.Context, std Stdio, args []string) int {
 }
 
 func runDoctor(ortLib, provider, modelsDir string) DoctorReport {
-	r := DoctorReport{ORT: DoctorORT{Requested: provider}, GPU: detectGPU()}
+	r := DoctorReport{ORT: DoctorORT{Requested: provider}, GPU: detectGPU(), CPU: quantize.DetectHost()}
 	lib, err := engine.FindORTLibrary(ortLib)
 	if err != nil {
 		r.ORT.Error = err.Error()
@@ -114,9 +118,20 @@ func runDoctor(ortLib, provider, modelsDir string) DoctorReport {
 			m.Error = err.Error()
 			r.OK = false
 		} else {
-			m.Task, m.Labels, m.SizeBytes, m.Quantized = info.Task, info.Labels, info.SizeBytes, info.Quantized
+			m.Task, m.Labels, m.SizeBytes, m.Quantized, m.Warning = info.Task, info.Labels, info.SizeBytes, info.Quantized, info.Warning
 		}
+		m.File = src.ONNXFile
 		r.Models = append(r.Models, m)
+	}
+	// variants checks the other ONNX files of a folder (model_int8.onnx,
+	// onnx/model_quantized.onnx, …): an INT8 file that clips on this CPU is
+	// a warning, a broken one a failure.
+	variants := func(name, dir string) {
+		for _, f := range onnxFilesIn(os.DirFS(dir), ".") {
+			if f != "model.onnx" && f != "onnx/model.onnx" {
+				check(name, dir, engine.ModelSource{Name: name, Dir: dir, ONNXFile: f})
+			}
+		}
 	}
 	if defaultModels != nil {
 		entries, _ := fs.ReadDir(defaultModels, ".")
@@ -136,6 +151,7 @@ func runDoctor(ortLib, provider, modelsDir string) DoctorReport {
 			dir := filepath.Join(modelsDir, e.Name())
 			if e.IsDir() && fileExists(filepath.Join(dir, "config.json")) {
 				check(e.Name(), dir, engine.ModelSource{Name: e.Name(), Dir: dir})
+				variants(e.Name(), dir)
 			}
 		}
 	}
@@ -226,6 +242,12 @@ func printDoctor(std Stdio, r DoctorReport) {
 		fmt.Fprintf(w, "  error        %s\n", r.ORT.Error)
 		fmt.Fprintln(w, "  fix          run `make setup`, or pass --ort-lib / set NLPSCOPE_ORT_LIB")
 	}
+	fmt.Fprintf(w, "CPU            %s\n", r.CPU)
+	if r.CPU.Target.Saturates() {
+		fmt.Fprintln(w, "  int8         no VNNI: full-range int8 weights clip here; quantize with --target auto or portable")
+	} else {
+		fmt.Fprintln(w, "  int8         every int8 scheme is accurate here; files for other machines: --target portable")
+	}
 	fmt.Fprintln(w, "Models")
 	if len(r.Models) == 0 {
 		if r.ORT.Found {
@@ -235,6 +257,9 @@ func printDoctor(std Stdio, r DoctorReport) {
 		}
 	}
 	for _, m := range r.Models {
+		if m.File != "" {
+			m.Name += "/" + m.File
+		}
 		if m.Error != "" {
 			fmt.Fprintf(w, "  %-12s FAIL  %s\n", m.Name, m.Error)
 			continue
@@ -245,6 +270,9 @@ func printDoctor(std Stdio, r DoctorReport) {
 		}
 		fmt.Fprintf(w, "  %-12s ok    %s, %s, %d labels (%s), %.1f MB, %s\n", m.Name, m.Source, m.Task, len(m.Labels),
 			strings.Join(m.Labels, " "), float64(m.SizeBytes)/1e6, q)
+		if m.Warning != "" {
+			fmt.Fprintf(w, "  %-12s WARN  %s\n", "", m.Warning)
+		}
 	}
 	fmt.Fprintf(w, "GPU            %s\n", map[bool]string{true: "present", false: "none"}[r.GPU.Present])
 	for _, n := range r.GPU.Names {

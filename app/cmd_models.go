@@ -279,6 +279,8 @@ type ModelDetails struct {
 	IRVersion   int64             `json:"ir_version,omitempty"`
 	Producer    string            `json:"producer,omitempty"`
 	QuantScheme string            `json:"quant_scheme,omitempty"`
+	QuantTarget quantize.Target   `json:"quant_target,omitempty"` // the CPU kind an INT8 file was made for, when recorded
+	Weights     *quantize.Weights `json:"int_weights,omitempty"`  // integer weights of an INT8 file
 	Ops         map[string]int    `json:"ops,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 	Error       string            `json:"error,omitempty"`
@@ -306,8 +308,12 @@ func details(r modelRef, provider string) ModelDetails {
 	if b, err := r.readONNX(); err == nil {
 		if qi, err := quantize.Inspect(b); err == nil {
 			d.Opset, d.IRVersion, d.Producer, d.Ops, d.Metadata = qi.Opset, qi.IRVersion, qi.Producer, qi.Ops, qi.Metadata
-			d.QuantScheme = qi.QuantScheme
+			d.QuantScheme, d.QuantTarget = qi.QuantScheme, qi.Target
 			d.Quantized = d.Quantized || qi.Quantized
+			if qi.Weights.Tensors > 0 {
+				w := qi.Weights
+				d.Weights = &w
+			}
 		} else if d.Error == "" {
 			d.Error = err.Error()
 		}
@@ -349,6 +355,7 @@ func modelsList(ctx context.Context, std Stdio, m *modelsEnv, args []string) int
 			Note      string         `json:"note,omitempty"`
 		}{m.modelsDir, m.hfCache, out, note})
 	}
+	var warned []string
 	fmt.Fprintf(std.Out, "%-34s %-10s %-9s %-16s %9s %5s %-6s %s\n", "NAME", "SOURCE", "TASK", "FILE", "SIZE", "OPSET", "QUANT", "LABELS")
 	for _, d := range out {
 		q := "fp32"
@@ -359,12 +366,21 @@ func modelsList(ctx context.Context, std Stdio, m *modelsEnv, args []string) int
 			fmt.Fprintf(std.Out, "%-34s %-10s BROKEN    %-16s %s\n", d.Name, d.Source, d.ONNXFile, d.Error)
 			continue
 		}
+		if d.Warning != "" {
+			q += "!"
+		}
 		fmt.Fprintf(std.Out, "%-34s %-10s %-9s %-16s %9s %5d %-6s %s\n", d.Name, d.Source, d.Task, d.ONNXFile,
 			sizeString(d.SizeBytes), d.Opset, q, strings.Join(d.Labels, ","))
+		if d.Warning != "" {
+			warned = append(warned, d.Name+" "+d.ONNXFile+": "+d.Warning)
+		}
 	}
 	fmt.Fprintf(std.Out, "\nmodels folder: %s\nHugging Face cache: %s\nprovider: %s\n", m.modelsDir, m.hfCache, provider)
 	if note != "" {
 		fmt.Fprintf(std.Out, "cuda unavailable: %s\n", note)
+	}
+	for _, w := range warned {
+		fmt.Fprintf(std.Out, "warning (int8!): %s\n", w)
 	}
 	for _, e := range errs {
 		fmt.Fprintf(std.Err, "warning: %v\n", e)
@@ -436,7 +452,21 @@ func printDetails(w io.Writer, d ModelDetails, note string) {
 			q += ": " + d.QuantScheme
 		}
 	}
-	fmt.Fprintf(w, "  quantized  %s\n  max length %d tokens\n  provider   %s\n", q, d.MaxLength, d.Provider)
+	if d.Weights != nil {
+		kind := "int8"
+		if d.Weights.Unsigned {
+			kind = "uint8"
+		}
+		q += fmt.Sprintf("; %d %s weight tensors, %d-bit", d.Weights.Tensors, kind, d.Weights.Bits())
+	}
+	if d.QuantTarget != "" {
+		q += "; made for " + string(d.QuantTarget)
+	}
+	fmt.Fprintf(w, "  quantized  %s\n  this CPU   %s\n", q, quantize.DetectHost())
+	if d.Warning != "" {
+		fmt.Fprintf(w, "  WARNING    %s\n", d.Warning)
+	}
+	fmt.Fprintf(w, "  max length %d tokens\n  provider   %s\n", d.MaxLength, d.Provider)
 	if note != "" {
 		fmt.Fprintf(w, "             (cuda unavailable: %s)\n", note)
 	}
@@ -624,16 +654,93 @@ func modelsRemove(ctx context.Context, std Stdio, m *modelsEnv, args []string) i
 type QuantizeResult struct {
 	Model   string          `json:"model"`
 	Output  string          `json:"output"`
+	Record  string          `json:"record"` // the quantization.json that describes Output
 	Report  quantize.Report `json:"report"`
+	Host    quantize.Host   `json:"host"`              // the CPU it was quantized (and compared) on
+	Warning string          `json:"warning,omitempty"` // the scheme clips on this CPU
 	Compare *CompareReport  `json:"compare,omitempty"`
+}
+
+// QuantizationFile is written beside the files `models quantize` makes: one
+// QuantizationRecord per output file, keyed by its path in the folder.
+const QuantizationFile = "quantization.json"
+
+// QuantizationRecord says how one INT8 file was made.
+type QuantizationRecord struct {
+	File        string           `json:"file"`   // path inside the model folder
+	Source      string           `json:"source"` // the fp32 file it was made from
+	Scheme      string           `json:"scheme"`
+	Target      quantize.Target  `json:"target"` // the CPU kind the scheme was chosen for
+	Weights     quantize.Weights `json:"weights"`
+	QuantizedOn quantize.Host    `json:"quantized_on"`
+	Created     string           `json:"created"` // RFC 3339, UTC
+}
+
+// writeQuantizationRecord adds rec to dir/quantization.json (replacing an
+// older record of the same file) and returns the file's path.
+func writeQuantizationRecord(dir string, rec QuantizationRecord) (string, error) {
+	p := filepath.Join(dir, QuantizationFile)
+	recs := map[string]QuantizationRecord{}
+	if b, err := os.ReadFile(p); err == nil {
+		if err := json.Unmarshal(b, &recs); err != nil {
+			return "", fmt.Errorf("%s: %w", p, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	recs[rec.File] = rec
+	b, err := json.MarshalIndent(recs, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	return p, writeAtomic(p, append(b, '\n'))
+}
+
+// targetName is a target for people: "custom" when flags chose the scheme.
+func targetName(t quantize.Target) string {
+	if t == "" {
+		return "custom (scheme flags)"
+	}
+	return string(t)
+}
+
+// schemeFor returns the options of target, or, when the user set any of the
+// scheme flags (--per-channel, --asymmetric, --reduce-range, --unsigned),
+// exactly the scheme those flags give; the other options come from flags as
+// set. A flag-made scheme keeps the target's name only when it cannot clip
+// on that target's CPUs.
+func schemeFor(target quantize.Target, flags quantize.Options, fset *flag.FlagSet) quantize.Options {
+	o := quantize.ForTarget(target)
+	custom := false
+	fset.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "per-channel", "asymmetric", "reduce-range", "unsigned":
+			custom = true
+		}
+	})
+	if custom {
+		t := o.Target
+		o = flags
+		o.Target = t
+	}
+	o.Fused, o.Embeddings, o.Conv = flags.Fused, flags.Embeddings, flags.Conv
+	o.MinElements, o.MinColumns = flags.MinElements, flags.MinColumns
+	if o.Target.Saturates() && !o.ReduceRange && !o.Unsigned {
+		// Flags made a scheme that clips on the target's CPUs: it is not
+		// that target's scheme any more, and must not be recorded as one.
+		o.Target = ""
+	}
+	return o
 }
 
 func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string) (code int) {
 	fset := m.flags(std)
 	var o quantize.Options
-	fset.BoolVar(&o.PerChannel, "per-channel", false, "one scale per output column instead of per tensor")
-	fset.BoolVar(&o.Asymmetric, "asymmetric", false, "asymmetric weights (with a zero point)")
-	fset.BoolVar(&o.ReduceRange, "reduce-range", false, "7-bit weights (x86 CPUs without VNNI)")
+	targetFlag := fset.String("target", string(quantize.TargetPortable), "CPU `kind` the scheme is chosen for: auto (this machine: "+string(quantize.DetectHost().Target)+"), avx2, avx512, vnni, arm64 or portable (accurate on every x86 and arm64 CPU; the default, since model files get copied)")
+	fset.BoolVar(&o.PerChannel, "per-channel", false, "one scale per output column instead of per tensor (overrides --target)")
+	fset.BoolVar(&o.Asymmetric, "asymmetric", false, "asymmetric weights (with a zero point) (overrides --target)")
+	fset.BoolVar(&o.ReduceRange, "reduce-range", false, "7-bit weights: no clipping on x86 CPUs without VNNI (overrides --target)")
+	fset.BoolVar(&o.Unsigned, "unsigned", false, "uint8 weights (u8×u8 kernels: no clipping on any CPU, slower on VNNI) (overrides --target)")
 	fset.BoolVar(&o.Fused, "fused", false, "write com.microsoft DynamicQuantizeMatMul nodes")
 	fset.BoolVar(&o.Embeddings, "embeddings", false, "also quantize Gather embedding tables (per-row int8: much smaller, no faster)")
 	fset.BoolVar(&o.Conv, "conv", false, "also quantize Conv weights (ConvInteger: smaller, but slower on ONNX Runtime's CPU)")
@@ -643,10 +750,16 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	noCompare := fset.Bool("no-compare", false, "skip the fp32 vs int8 comparison")
 	cmpFlags := compareFlags(fset)
 	pos, ok := m.parse(std, fset, args)
-	if !ok || len(pos) != 1 || strings.ContainsAny(*out, `/\`) {
-		fmt.Fprintln(std.Err, "usage: nlpscope models quantize MODEL [--per-channel] [--asymmetric] [--reduce-range] [--fused] [--embeddings] [--conv] [--out NAME] [--no-compare] [--texts FILE | --eval JSONL] [--json]")
+	if !ok || len(pos) != 1 || strings.ContainsAny(*out, `/\`) || !strings.HasSuffix(*out, ".onnx") {
+		fmt.Fprintln(std.Err, "usage: nlpscope models quantize MODEL [--target auto|avx2|avx512|vnni|arm64|portable] [--per-channel] [--asymmetric] [--reduce-range] [--unsigned] [--fused] [--embeddings] [--conv] [--out NAME.onnx] [--no-compare] [--texts FILE | --eval JSONL] [--json]")
 		return ExitUsage
 	}
+	target, err := quantize.ParseTarget(*targetFlag)
+	if err != nil {
+		fmt.Fprintf(std.Err, "nlpscope models quantize: %v\n", err)
+		return ExitUsage
+	}
+	o = schemeFor(target, o, fset)
 	ref, err := m.resolve(pos[0])
 	if err != nil {
 		fmt.Fprintf(std.Err, "nlpscope models quantize: %v\n", err)
@@ -710,7 +823,9 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 		fmt.Fprintf(std.Err, "nlpscope models quantize: the quantized model does not run (removed): %v\n", err)
 		return ExitFailure
 	}
-	res := QuantizeResult{Model: ref.Name, Output: outPath, Report: rep}
+	host := quantize.DetectHost()
+	res := QuantizeResult{Model: ref.Name, Output: outPath, Report: rep, Host: host,
+		Warning: quantize.HostWarning(quantize.Info{Quantized: true, Target: rep.Target, Weights: rep.Weights}, host)}
 	if !*noCompare {
 		cr, err := compareModels(ctx, ref, qref, fp32.Task, "cpu", "cpu", cmpFlags)
 		if err != nil {
@@ -719,11 +834,21 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 		}
 		res.Compare = &cr
 	}
+	rec := QuantizationRecord{File: outRel, Source: ref.ONNX, Scheme: rep.Scheme, Target: rep.Target,
+		Weights: rep.Weights, QuantizedOn: host, Created: time.Now().UTC().Format(time.RFC3339)}
+	if res.Record, err = writeQuantizationRecord(ref.Dir, rec); err != nil {
+		fmt.Fprintf(std.Err, "nlpscope models quantize: %v\n", err)
+		return ExitFailure
+	}
 	if m.json {
 		return printJSON(std, res)
 	}
 	fmt.Fprintf(std.Out, "%s: %s -> %s\n", ref.Name, ref.ONNX, outPath)
-	fmt.Fprintf(std.Out, "scheme %s; %d weights quantized, %d nodes left fp32\n", rep.Scheme, len(rep.Quantized), len(rep.Skipped))
+	fmt.Fprintf(std.Out, "target %s: scheme %s (%d-bit weights); %d weights quantized, %d nodes left fp32\n", targetName(rep.Target), rep.Scheme, rep.Weights.Bits(), len(rep.Quantized), len(rep.Skipped))
+	fmt.Fprintf(std.Out, "this CPU: %s; recorded in %s\n", host, res.Record)
+	if res.Warning != "" {
+		fmt.Fprintf(std.Out, "warning: %s\n", res.Warning)
+	}
 	fmt.Fprintf(std.Out, "size %s -> %s (%.1f%%)\n", sizeString(rep.InputBytes), sizeString(rep.OutputBytes), 100*float64(rep.OutputBytes)/float64(rep.InputBytes))
 	for _, s := range rep.Skipped {
 		fmt.Fprintf(std.Out, "  fp32: %s %s: %s\n", s.Op, s.Node, s.Reason)
@@ -912,6 +1037,13 @@ type CompareReport struct {
 	ScoreA       float64      `json:"score_a,omitempty"`
 	ScoreB       float64      `json:"score_b,omitempty"`
 	Differences  []Difference `json:"differences,omitempty"`
+	// For an fp32 → INT8 comparison: the CPU it ran on, the largest score
+	// change the INT8 file's scheme should give when nothing clips
+	// (quantize.ExpectedMaxScoreDiff), and Drift, a sentence, when
+	// MaxScoreDiff is beyond it.
+	Host                 quantize.Host `json:"host"`
+	ExpectedMaxScoreDiff float64       `json:"expected_max_score_diff,omitempty"`
+	Drift                string        `json:"drift,omitempty"`
 }
 
 // sampleTexts are used when no --texts file is given: short and long,
@@ -1030,6 +1162,16 @@ func printCompare(w io.Writer, c CompareReport) {
 		}
 	}
 	fmt.Fprintf(w, "  agreement: %d/%d %s (%.1f%%), max score difference %.4f\n", c.Agree, c.Texts, what, 100*c.Agreement, c.MaxScoreDiff)
+	if c.ExpectedMaxScoreDiff > 0 {
+		verdict := "within"
+		if c.Drift != "" {
+			verdict = "BEYOND"
+		}
+		fmt.Fprintf(w, "  score drift: %s what the scheme should give (≤ %.2f) on this CPU, %s\n", verdict, c.ExpectedMaxScoreDiff, c.Host)
+	}
+	if c.Drift != "" {
+		fmt.Fprintf(w, "  warning: %s\n", c.Drift)
+	}
 	if c.Metric != "" {
 		fmt.Fprintf(w, "  %s on the labelled texts: a %.4f, b %.4f\n", c.Metric, c.ScoreA, c.ScoreB)
 	}
@@ -1089,6 +1231,23 @@ func (v *variantRun) run(ctx context.Context, texts []string) error {
 	return err
 }
 
+// runEach computes every text in a call of its own and keeps the results.
+func (v *variantRun) runEach(ctx context.Context, texts []string) error {
+	sent, ents := make([]engine.Sentiment, 0, len(texts)), make([]engine.Entities, 0, len(texts))
+	for _, t := range texts {
+		if err := v.run(ctx, []string{t}); err != nil {
+			return err
+		}
+		if v.task == engine.TaskEntities {
+			ents = append(ents, v.entities[0])
+		} else {
+			sent = append(sent, v.sentiment[0])
+		}
+	}
+	v.sentiment, v.entities = sent, ents
+	return nil
+}
+
 func (v *variantRun) timed(ctx context.Context, texts []string, into *[]time.Duration) error {
 	start := time.Now()
 	if err := v.run(ctx, texts); err != nil {
@@ -1129,8 +1288,12 @@ func measure(ctx context.Context, vs []*variantRun, texts []string, rounds int) 
 		if v.stats.Batch32 > 0 {
 			v.stats.TextsPerS = 32 / v.stats.Batch32.Seconds()
 		}
-		// The results compared are those of all texts in one call.
-		if err := v.run(ctx, texts); err != nil {
+		// The results compared are those of each text on its own: dynamic
+		// quantization takes its activation range from the whole batch
+		// tensor, so results computed in batches would depend on which
+		// texts the batcher happened to put together, and a comparison
+		// would change from run to run.
+		if err := v.runEach(ctx, texts); err != nil {
 			return err
 		}
 	}
@@ -1204,6 +1367,8 @@ func compareModels(ctx context.Context, a, b modelRef, task engine.Task, pa, pb 
 		}
 	}
 	c.Agreement = float64(c.Agree) / float64(c.Texts)
+	c.Host = quantize.DetectHost()
+	c.ExpectedMaxScoreDiff, c.Drift = expectedDrift(a, b, c.MaxScoreDiff, c.Host)
 	if gold != nil {
 		c.Metric = "accuracy"
 		if task == engine.TaskEntities {
@@ -1212,6 +1377,31 @@ func compareModels(ctx context.Context, a, b modelRef, task engine.Task, pa, pb 
 		c.ScoreA, c.ScoreB = score(task, ra, gold), score(task, rb, gold)
 	}
 	return c, nil
+}
+
+// expectedDrift returns, when b is an INT8 file and a is not, the largest
+// score change b's scheme should give, and a sentence when maxDiff is beyond
+// it (naming clipping when the CPU explains it).
+func expectedDrift(a, b modelRef, maxDiff float64, host quantize.Host) (float64, string) {
+	ab, errA := a.readONNX()
+	bb, errB := b.readONNX()
+	if errA != nil || errB != nil {
+		return 0, ""
+	}
+	ia, errA := quantize.Inspect(ab)
+	ib, errB := quantize.Inspect(bb)
+	if errA != nil || errB != nil || ia.Quantized || !ib.Quantized || ib.Weights.Tensors == 0 {
+		return 0, ""
+	}
+	want := quantize.ExpectedMaxScoreDiff(ib.Weights)
+	if maxDiff <= want {
+		return want, ""
+	}
+	why := "the model may not suit dynamic quantization: keep sensitive layers in fp32 (--min-columns, --min-elements) or compare on more texts"
+	if w := quantize.HostWarning(ib, host); w != "" {
+		why = w
+	}
+	return want, fmt.Sprintf("max score difference %.4f is beyond what %d-bit weights should give (≤ %.2f): %s", maxDiff, ib.Weights.Bits(), want, why)
 }
 
 func abs(x float64) float64 {

@@ -120,6 +120,10 @@ type ModelInfo struct {
 	MaxLength int          `json:"max_length"` // tokens per window
 	Quantized bool         `json:"quantized"`
 	Provider  string       `json:"provider"` // "cpu" or "cuda"
+	// Warning says why results will be off on this machine, e.g. an INT8
+	// file with full-range int8 weights on an x86 CPU without VNNI
+	// (quantize.HostWarning); empty when nothing is known to be wrong.
+	Warning string `json:"warning,omitempty"`
 }
 
 // BatchStats describes one flushed batch; the profiler observes it.

@@ -284,6 +284,9 @@ func (e *Engine) LoadModel(ctx context.Context, task Task, src ModelSource) (Mod
 		}
 	}
 	e.log.Info("model loaded", slog.String("task", string(task)), slog.String("model", info.ID), slog.String("provider", provider))
+	if info.Warning != "" {
+		e.log.Warn("quantized model will drift on this CPU", slog.String("model", info.ID), slog.String("reason", info.Warning))
+	}
 	return info, nil
 }
 

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/nlpscope/nlpscope/engine/quantize"
 )
 
 // modelFiles are the raw contents of a model folder.
@@ -334,6 +336,11 @@ func inspect(src ModelSource) (*inspected, error) {
 		MaxLength: cfg.maxLength,
 		Quantized: isQuantized(ops, mf.onnxName),
 		Provider:  "cpu",
+	}
+	if info.Quantized {
+		if qi, err := quantize.Inspect(mf.onnx); err == nil {
+			info.Warning = quantize.HostWarning(qi, quantize.DetectHost())
+		}
 	}
 	return &inspected{files: mf, config: cfg, io: mio, info: info}, nil
 }

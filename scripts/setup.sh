@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: browser tests (chromium), desktop build and smoke test
-# (GTK/WebKit, Xvfb, ImageMagick), SQLite shell for debugging.
-APT_PACKAGES=(chromium xvfb xauth imagemagick libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config gcc fonts-noto-color-emoji xdotool x11-utils)
+# (GTK/WebKit, Xvfb, ImageMagick), SQLite shell for debugging, and qemu-user:
+# the INT8 tests run again on an emulated CPU without VNNI
+# (scripts/test-cpu-emulated.sh).
+APT_PACKAGES=(chromium xvfb xauth imagemagick libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config gcc fonts-noto-color-emoji xdotool x11-utils qemu-user)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -66,8 +66,12 @@ var (
 	ErrNothingToQuantize = errors.New("model has no MatMul/Gemm weight that qualifies for quantization")
 )
 
-// MetadataKey is the model metadata entry Dynamic writes into quantized models.
-const MetadataKey = "nlpscope.quantization"
+// Model metadata entries Dynamic writes into quantized models: the scheme,
+// and the target it was chosen for (when Options.Target is set).
+const (
+	MetadataKey       = "nlpscope.quantization"
+	MetadataTargetKey = "nlpscope.quantization.target"
+)
 
 // Options choose the quantization scheme. The zero value is ONNX Runtime's
 // default for dynamic quantization: INT8 weights, per tensor, symmetric.
@@ -75,12 +79,14 @@ type Options struct {
 	PerChannel  bool     // one scale (and zero point) per output column instead of per tensor
 	Asymmetric  bool     // weights use a zero point (range -128..127) instead of symmetric -127..127
 	ReduceRange bool     // 7-bit weights: avoids u8×s8 overflow on x86 CPUs without VNNI
+	Unsigned    bool     // uint8 weights (u8×u8 kernels: no 16-bit overflow on any CPU), stored as the int8 value + 128
 	Fused       bool     // write com.microsoft DynamicQuantizeMatMul instead of standard ONNX ops
 	Embeddings  bool     // also quantize Gather embedding tables (per-row symmetric int8)
 	Conv        bool     // also quantize Conv weights (ConvInteger, always per tensor)
 	MinElements int      // weights with fewer values stay fp32; 0 = 1024
 	MinColumns  int      // weights with fewer output columns stay fp32; 0 = 8
 	Exclude     []string // node names to leave in fp32
+	Target      Target   // the CPU kind the scheme was chosen for (ForTarget); recorded, not used to quantize
 }
 
 func (o Options) withDefaults() Options {
@@ -96,6 +102,9 @@ func (o Options) withDefaults() Options {
 // Scheme describes the options in words, e.g. "int8 per-channel symmetric".
 func (o Options) Scheme() string {
 	s := "int8"
+	if o.Unsigned {
+		s = "uint8"
+	}
 	if o.PerChannel {
 		s += " per-channel"
 	} else {
@@ -139,6 +148,8 @@ type Skipped struct {
 // Report describes what Dynamic did.
 type Report struct {
 	Scheme       string    `json:"scheme"`
+	Target       Target    `json:"target,omitempty"` // Options.Target
+	Weights      Weights   `json:"weights"`          // the integer weights written, as Inspect reads them
 	InputBytes   int64     `json:"input_bytes"`
 	OutputBytes  int64     `json:"output_bytes"`
 	Quantized    []Weight  `json:"quantized"`
@@ -151,7 +162,7 @@ type Report struct {
 // package documentation for which operators are rewritten. in is not modified.
 func Dynamic(in []byte, opts Options) ([]byte, Report, error) {
 	opts = opts.withDefaults()
-	rep := Report{Scheme: opts.Scheme(), InputBytes: int64(len(in))}
+	rep := Report{Scheme: opts.Scheme(), Target: opts.Target, InputBytes: int64(len(in))}
 	m, err := parse(in)
 	if err != nil {
 		return nil, rep, err
@@ -200,6 +211,10 @@ func Dynamic(in []byte, opts Options) ([]byte, Report, error) {
 		Key:   ptr(MetadataKey),
 		Value: ptr("dynamic " + rep.Scheme + " (nlpscope)"),
 	})
+	if opts.Target != "" {
+		m.MetadataProps = append(m.MetadataProps, &onnxpb.StringStringEntryProto{Key: ptr(MetadataTargetKey), Value: ptr(string(opts.Target))})
+	}
+	rep.Weights = weightsOf(m.Graph)
 	out, err := proto.Marshal(m)
 	if err != nil {
 		return nil, rep, fmt.Errorf("serialize quantized model: %w", err)
@@ -254,6 +269,8 @@ type Info struct {
 	Initializers int               `json:"initializers"`
 	Parameters   int64             `json:"parameters"` // values in initializers
 	Metadata     map[string]string `json:"metadata,omitempty"`
+	Target       Target            `json:"target,omitempty"` // the CPU kind it was quantized for, when recorded
+	Weights      Weights           `json:"weights"`          // integer weights of a quantized graph
 }
 
 // Inspect reads a serialized ONNX model's header and graph statistics.
@@ -283,6 +300,8 @@ func Inspect(in []byte) (Info, error) {
 	for _, p := range m.GetMetadataProps() {
 		info.Metadata[p.GetKey()] = p.GetValue()
 	}
+	info.Target = Target(info.Metadata[MetadataTargetKey])
+	info.Weights = weightsOf(m.GetGraph())
 	if s, ok := info.Metadata[MetadataKey]; ok {
 		info.Quantized, info.QuantScheme = true, s
 	} else if op := quantizedOps(m.GetGraph()); op != "" {
@@ -506,11 +525,22 @@ func (r *rewriter) quantizedWeight(wt *onnxpb.TensorProto, transB bool, alpha fl
 		pdims = []int64{int64(cols)}
 	}
 	r.newInits = append(r.newInits,
-		int8Tensor(names[0], []int64{int64(rows), int64(cols)}, q),
+		r.weightTensor(names[0], []int64{int64(rows), int64(cols)}, q),
 		floatTensor(names[1], pdims, scales),
-		int8Tensor(names[2], pdims, p.ZeroPoints))
+		r.weightTensor(names[2], pdims, p.ZeroPoints))
 	r.weights[key] = names
 	return names, nil
+}
+
+// weightTensor stores quantized weights (or their zero points) of a
+// MatMulInteger, DynamicQuantizeMatMul or ConvInteger: INT8 as computed, or
+// with Options.Unsigned UINT8 shifted by 128 (the same real values: q − zp
+// is unchanged).
+func (r *rewriter) weightTensor(name string, dims []int64, q []int8) *onnxpb.TensorProto {
+	if !r.opts.Unsigned {
+		return int8Tensor(name, dims, q)
+	}
+	return uint8Tensor(name, dims, q)
 }
 
 func node(op, name string, in, out []string, attrs ...*onnxpb.AttributeProto) *onnxpb.NodeProto {
@@ -647,7 +677,9 @@ func (r *rewriter) rewriteGather(n *onnxpb.NodeProto) (Weight, string) {
 			return Weight{}, "table " + err.Error()
 		}
 		rows, cols := int(dims[0]), int(dims[1])
-		qt, scales := quantizeRows(w, rows, cols, r.opts.ReduceRange)
+		// Full 8 bits whatever ReduceRange says: a lookup never reaches
+		// the integer GEMM kernels that 7-bit weights protect.
+		qt, scales := quantizeRows(w, rows, cols, false)
 		names = [3]string{r.fresh(data + "_quantized"), r.fresh(data + "_row_scale"), ""}
 		r.newInits = append(r.newInits,
 			int8Tensor(names[0], []int64{dims[0], dims[1]}, qt),
@@ -720,9 +752,9 @@ func (r *rewriter) rewriteConv(n *onnxpb.NodeProto) (Weight, string) {
 		q, p := QuantizeMatrix(w, int(m), int(cols), false, !r.opts.Asymmetric, r.opts.ReduceRange)
 		names = [3]string{r.fresh(wname + "_quantized"), r.fresh(wname + "_scale"), r.fresh(wname + "_zero_point")}
 		r.newInits = append(r.newInits,
-			int8Tensor(names[0], dims, q),
+			r.weightTensor(names[0], dims, q),
 			floatTensor(names[1], nil, p.Scales),
-			int8Tensor(names[2], nil, p.ZeroPoints))
+			r.weightTensor(names[2], nil, p.ZeroPoints))
 		r.weights["conv|"+wname] = names
 	}
 	r.replaced[wname] = true

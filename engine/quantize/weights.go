@@ -168,6 +168,15 @@ func int8Tensor(name string, dims []int64, v []int8) *onnxpb.TensorProto {
 	return &onnxpb.TensorProto{Name: &name, Dims: dims, DataType: ptr(int32(onnxpb.TensorProto_INT8)), RawData: raw}
 }
 
+// uint8Tensor stores v + 128 as UINT8.
+func uint8Tensor(name string, dims []int64, v []int8) *onnxpb.TensorProto {
+	raw := make([]byte, len(v))
+	for i, x := range v {
+		raw[i] = byte(int(x) + 128)
+	}
+	return &onnxpb.TensorProto{Name: &name, Dims: dims, DataType: ptr(int32(onnxpb.TensorProto_UINT8)), RawData: raw}
+}
+
 func floatTensor(name string, dims []int64, v []float32) *onnxpb.TensorProto {
 	raw := make([]byte, 4*len(v))
 	for i, x := range v {

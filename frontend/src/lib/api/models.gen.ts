@@ -243,6 +243,7 @@ export interface ModelInfo {
   max_length: number;
   quantized: boolean;
   provider: string;
+  warning?: string;
 }
 
 export interface ModelsResponse {
