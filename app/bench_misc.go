@@ -207,7 +207,7 @@ func (b *benchRun) coldStart(ctx context.Context, runs int) error {
 
 // gitCommit is the commit the binary was built from, or the checkout's HEAD.
 func gitCommit(root string) string {
-	if c := buildCommit(); c != "" {
+	if c := BuildCommit(); c != "" {
 		return c
 	}
 	out, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()

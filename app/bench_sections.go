@@ -211,7 +211,7 @@ func (b *benchRun) targets(ctx context.Context, set benchModelSet) TargetSet {
 			defer ht.Close()
 			target = ht.Do
 		} else {
-			target = inprocTarget(svc, []engine.Task{engine.TaskSentiment}, texts)
+			target = svc.InprocTarget([]engine.Task{engine.TaskSentiment}, texts)
 		}
 		lt, err := profiler.NewLoadTest(profiler.LoadConfig{Target: over, Task: "sentiment", Users: 1000, Ramp: time.Second,
 			Duration: b.usersDur, Timeout: 60 * time.Second, Grace: 2 * time.Second, NoFingerprint: true}, b.log)
@@ -263,7 +263,7 @@ func (b *benchRun) engineWith(ctx context.Context, task engine.Task, dir string,
 	if err != nil {
 		return nil, err
 	}
-	src, err := modelSource(task, dir)
+	src, err := ModelSource(task, dir)
 	if err == nil {
 		_, err = eng.LoadModel(ctx, task, src)
 	}
@@ -450,7 +450,7 @@ func (b *benchRun) rawBatchGain(ctx context.Context, task engine.Task, texts []s
 		return Comparison{}, err
 	}
 	for _, f := range []string{"model.onnx", "tokenizer.json", "config.json"} {
-		data, err := iofs.ReadFile(defaultModels, path.Join(defaultModelName[task], f))
+		data, err := iofs.ReadFile(EmbeddedModels(), path.Join(DefaultModelName(task), f))
 		if err != nil {
 			return Comparison{}, err
 		}

@@ -68,11 +68,11 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 		fmt.Fprintf(std.Err, "nlpscope analyze: "+format+"\n", a...)
 		return ExitUsage
 	}
-	tasks, err := parseTasks([]engine.Task{engine.Task(*task)})
+	tasks, err := ParseTasks([]engine.Task{engine.Task(*task)})
 	if err != nil {
 		return usageErr("--task %q: want sentiment, entities or all", *task)
 	}
-	if _, err := parseAggregation(*agg); err != nil {
+	if _, err := ParseAggregation(*agg); err != nil {
 		return usageErr("--aggregation %q: want none, simple, first, average or max", *agg)
 	}
 	if *format != "jsonl" && *format != "csv" {
@@ -133,15 +133,15 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 		return ExitFailure
 	}
 	for _, t := range tasks {
-		if !svc.eng.Ready(t) {
+		if !svc.Health().Ready[string(t)] {
 			fmt.Fprintf(std.Err, "nlpscope analyze: no %s model: %s\n", t, strings.Join(svc.Health().Problems, "; "))
 			return ExitFailure
 		}
 	}
-	in.MaxTextBytes = svc.cfg.MaxTextBytes
+	in.MaxTextBytes = svc.MaxTextBytes()
 	a := &analyzer{
 		svc: svc, std: std, tasks: tasks, in: in,
-		base: request{tasks: tasks, opts: engine.Options{Aggregation: *agg}, store: !cfg.NoDB},
+		base: RecordOptions{Tasks: tasks, Aggregation: *agg, Store: !cfg.NoDB},
 	}
 	if *progress && isTerminal(std.Err) {
 		a.bar = newProgressBar(std.Err, files)
@@ -149,7 +149,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 	var enc resultEncoder
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if *format == "csv" {
-		enc = newCSVResultEncoder(bw, tasks, svc.eng.Models())
+		enc = newCSVResultEncoder(bw, tasks, svc.ActiveModels())
 	} else {
 		enc = &jsonResultEncoder{enc: json.NewEncoder(bw)}
 	}
@@ -198,7 +198,7 @@ type analyzer struct {
 	std          Stdio
 	tasks        []engine.Task
 	in           InputOptions
-	base         request
+	base         RecordOptions
 	bar          *progressBar
 	done, failed atomic.Int64
 }
@@ -304,7 +304,7 @@ func (a *analyzer) read(ctx context.Context, files []string, emit func(*chunk) e
 			opt.Format, _ = FormatOf(name)
 		}
 		c := newChunk()
-		err := readRecords(r, source, opt, func(rec Record) error {
+		err := ReadRecords(r, source, opt, func(rec Record) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -336,7 +336,7 @@ func newChunk() *chunk {
 // process analyses a chunk and marks it ready.
 func (a *analyzer) process(ctx context.Context, c *chunk) {
 	defer close(c.ready)
-	c.results, c.errs = a.svc.analyzeRecords(ctx, a.base, c.recs)
+	c.results, c.errs = a.svc.AnalyzeRecords(ctx, a.base, c.recs)
 }
 
 // resultEncoder writes one output record per input.

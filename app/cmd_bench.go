@@ -312,10 +312,10 @@ func benchTokenizer(seqDir string, haveBench bool) (*tokenize.Tokenizer, error) 
 	if haveBench {
 		return tokenize.FromFile(filepath.Join(seqDir, "tokenizer.json"))
 	}
-	if defaultModels == nil {
+	if EmbeddedModels() == nil {
 		return nil, errors.New("no benchmark models and no embedded models")
 	}
-	data, err := iofs.ReadFile(defaultModels, path.Join(defaultModelName[engine.TaskSentiment], "tokenizer.json"))
+	data, err := iofs.ReadFile(EmbeddedModels(), path.Join(DefaultModelName(engine.TaskSentiment), "tokenizer.json"))
 	if err != nil {
 		return nil, err
 	}

@@ -133,11 +133,11 @@ func runDoctor(ortLib, provider, modelsDir string) DoctorReport {
 			}
 		}
 	}
-	if defaultModels != nil {
-		entries, _ := fs.ReadDir(defaultModels, ".")
+	if EmbeddedModels() != nil {
+		entries, _ := fs.ReadDir(EmbeddedModels(), ".")
 		for _, e := range entries {
 			if e.IsDir() {
-				check(e.Name(), "embedded", engine.ModelSource{Name: e.Name(), Dir: e.Name(), FS: defaultModels})
+				check(e.Name(), "embedded", engine.ModelSource{Name: e.Name(), Dir: e.Name(), FS: EmbeddedModels()})
 			}
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/nlpscope/nlpscope/engine"
 	"github.com/nlpscope/nlpscope/profiler"
-	"github.com/nlpscope/nlpscope/storage"
 )
 
 // loadtestTasks maps --task to the engine tasks and the HTTP route that
@@ -157,7 +155,7 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
 
 	var target profiler.Target
 	meta := map[string]string{}
-	if commit := buildCommit(); commit != "" {
+	if commit := BuildCommit(); commit != "" {
 		meta[profiler.MetaGitCommit] = commit
 	}
 	if f.target == "inproc" {
@@ -167,8 +165,8 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
 			return ExitFailure
 		}
 		defer svc.Close()
-		target = inprocTarget(svc, loadtestTasks[f.task].tasks, texts)
-		addEngineMeta(meta, svc, loadtestTasks[f.task].tasks)
+		target = svc.InprocTarget(loadtestTasks[f.task].tasks, texts)
+		svc.AddEngineMeta(meta, loadtestTasks[f.task].tasks)
 	} else {
 		ht, err := loadtestHTTPTarget(f, texts)
 		if err != nil {
@@ -195,7 +193,7 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
 
 	code := ExitOK
 	if f.svc.DBPath != "" {
-		if err := saveLoadRun(context.WithoutCancel(ctx), f.svc.DBPath, report, log); err != nil {
+		if err := SaveLoadRun(context.WithoutCancel(ctx), f.svc.DBPath, report, log); err != nil {
 			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
 			code = ExitFailure
 		}
@@ -249,14 +247,6 @@ func loadtestService(ctx context.Context, f *loadtestFlags, log *slog.Logger) (*
 	return svc, nil
 }
 
-// inprocTarget analyses texts[seq % len] with the Service, storing nothing.
-func inprocTarget(svc *Service, tasks []engine.Task, texts []string) profiler.Target {
-	return func(ctx context.Context, seq uint64) error {
-		_, err := svc.AnalyzeText(ctx, AnalyzeRequest{Text: texts[seq%uint64(len(texts))], Tasks: tasks, NoStore: true})
-		return err
-	}
-}
-
 // engineErrorKind names the engine's and Service's typed errors for the
 // report's error counts.
 func engineErrorKind(err error) string {
@@ -273,29 +263,6 @@ func engineErrorKind(err error) string {
 		return "closed"
 	}
 	return profiler.ErrorKind(err)
-}
-
-func addEngineMeta(meta map[string]string, svc *Service, tasks []engine.Task) {
-	m := svc.Models()
-	meta[profiler.MetaORTVersion] = m.Runtime.ORTVersion
-	meta[profiler.MetaProvider] = m.Runtime.Provider
-	var hashes []string
-	for _, mi := range m.Active {
-		if len(tasks) == 0 || containsTask(tasks, mi.Task) {
-			hashes = append(hashes, mi.Hash)
-		}
-	}
-	sort.Strings(hashes)
-	meta[profiler.MetaModelHash] = strings.Join(hashes, ",")
-}
-
-func containsTask(tasks []engine.Task, t engine.Task) bool {
-	for _, x := range tasks {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }
 
 // loadtestHTTPTarget builds the URL target; a URL without a path gets the
@@ -329,85 +296,6 @@ func loadtestHTTPTarget(f *loadtestFlags, texts []string) (*profiler.HTTPTarget,
 	return profiler.NewHTTPTarget(profiler.HTTPTargetConfig{
 		URL: u.String(), Method: f.method, Body: body, Texts: texts, Headers: headers, AllowRemote: f.allowRemote,
 	})
-}
-
-// buildCommit is the VCS revision stamped into the binary, if any.
-func buildCommit() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev != "" && dirty {
-		rev += "+dirty"
-	}
-	return rev
-}
-
-// loadRunStore saves load-test reports into storage; it implements
-// profiler.RunStore.
-type loadRunStore struct{ db *storage.DB }
-
-var _ profiler.RunStore = loadRunStore{}
-
-func (s loadRunStore) SaveRun(ctx context.Context, r profiler.Report) error {
-	run, err := runFromReport(r)
-	if err != nil {
-		return err
-	}
-	_, err = s.db.SaveRun(ctx, run)
-	return err
-}
-
-// runFromReport converts a report to storage's row: config, hardware,
-// summary, per-second series and latency histograms as JSON, the rest in
-// columns.
-func runFromReport(r profiler.Report) (storage.Run, error) {
-	name := r.Config.Name
-	if name == "" {
-		name = fmt.Sprintf("%s %s %s", r.Config.Task, r.Mode, r.StartedAt.UTC().Format(time.DateTime))
-	}
-	run := storage.Run{
-		Name: name, ModelHash: r.Meta[profiler.MetaModelHash], ORTVersion: r.Meta[profiler.MetaORTVersion],
-		GitCommit: r.Meta[profiler.MetaGitCommit], Passed: r.Passed,
-	}
-	for _, p := range []struct {
-		dst *json.RawMessage
-		v   any
-	}{
-		{&run.Config, struct {
-			profiler.LoadConfig
-			ID   string            `json:"run_id"`
-			Meta map[string]string `json:"meta,omitempty"`
-		}{r.Config, r.ID, r.Meta}},
-		{&run.Hardware, r.Hardware},
-		{&run.Summary, r.Summary()},
-		{&run.TimeSeries, r.Series},
-		{&run.Histograms, map[string]profiler.Percentiles{"latency": r.Latency, "service_time": r.ServiceTime}},
-	} {
-		b, err := json.Marshal(p.v)
-		if err != nil {
-			return storage.Run{}, fmt.Errorf("encode run: %w", err)
-		}
-		*p.dst = b
-	}
-	return run, nil
-}
-
-func saveLoadRun(ctx context.Context, path string, r profiler.Report, log *slog.Logger) error {
-	db, err := storage.Open(ctx, storage.Config{Path: path}, log)
-	if err != nil {
-		return err
-	}
-	return errors.Join(loadRunStore{db}.SaveRun(ctx, r), db.Close())
 }
 
 // statusLine prints live progress on one terminal line (stderr), ≤ 4 Hz.

@@ -47,7 +47,7 @@ func serve(ctx context.Context, std Stdio, cfg Config, sc ServerConfig, log *slo
 	if sc.Addr == "" {
 		sc.Addr = DefaultAddr
 	}
-	if sc.Token == "" && !isLoopbackAddr(sc.Addr) {
+	if sc.Token == "" && !IsLoopbackAddr(sc.Addr) {
 		fmt.Fprintf(std.Err, "nlpscope serve: listening on %s (not loopback) requires an API token: --token or NLPSCOPE_TOKEN\n", sc.Addr)
 		return ExitUsage
 	}

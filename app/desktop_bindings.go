@@ -71,8 +71,8 @@ func desktopError(err error) error {
 	if err == nil {
 		return nil
 	}
-	status, code := statusOf(err)
-	if status >= 500 && code == "internal" {
+	code := ErrorCode(err)
+	if code == "internal" {
 		return fmt.Errorf("internal: internal error (%s)", err.Error())
 	}
 	return errors.New(code + ": " + err.Error())

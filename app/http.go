@@ -51,16 +51,16 @@ func (c *ServerConfig) setDefaults() error {
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = 30 * time.Second
 	}
-	if c.Token == "" && !isLoopbackAddr(c.Addr) {
+	if c.Token == "" && !IsLoopbackAddr(c.Addr) {
 		return fmt.Errorf("listening on %s (not loopback) requires an API token: --token or NLPSCOPE_TOKEN", c.Addr)
 	}
 	return nil
 }
 
-// isLoopbackAddr reports whether a listen address only accepts local
+// IsLoopbackAddr reports whether a listen address only accepts local
 // connections ("localhost", 127.0.0.0/8, ::1). An empty host (all
 // interfaces) is not loopback.
-func isLoopbackAddr(addr string) bool {
+func IsLoopbackAddr(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		host = addr
@@ -402,7 +402,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, r, fmt.Errorf("%w: format %q (want csv or jsonl)", ErrBadRequest, format))
 		return
 	}
-	if !s.svc.hasStorage() {
+	if !s.svc.HasStorage() {
 		writeError(w, s.log, r, ErrNoStorage)
 		return
 	}

@@ -1,13 +1,10 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
-
-	"github.com/nlpscope/nlpscope/engine"
 )
 
 // apiError is the body of every error response:
@@ -34,52 +31,44 @@ var errForbidden = errors.New("forbidden")
 var errMethod = errors.New("method not allowed")
 
 // statusOf maps an error to its HTTP status and error code. It is the one
-// place where errors meet HTTP.
+// place where errors meet HTTP: the web shell's own errors first, then the
+// Service's codes (app.ErrorCode).
 func statusOf(err error) (int, string) {
 	var maxBytes *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxBytes):
 		return http.StatusRequestEntityTooLarge, "body_too_large"
-	case errors.Is(err, engine.ErrTextTooLong):
-		return http.StatusRequestEntityTooLarge, "text_too_long"
-	case errors.Is(err, ErrTooLarge):
-		return http.StatusRequestEntityTooLarge, "too_large"
 	case errors.Is(err, errBadJSON):
 		return http.StatusBadRequest, "bad_json"
-	case errors.Is(err, engine.ErrEmptyText):
-		return http.StatusBadRequest, "empty_text"
-	case errors.Is(err, engine.ErrInvalidUTF8):
-		return http.StatusBadRequest, "invalid_utf8"
-	case errors.Is(err, ErrUnknownModel):
-		return http.StatusBadRequest, "unknown_model"
-	case errors.Is(err, engine.ErrBadModel):
-		return http.StatusBadRequest, "bad_model"
-	case errors.Is(err, ErrBadInput), errors.Is(err, ErrBadRequest):
-		return http.StatusBadRequest, "bad_request"
 	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed, "method_not_allowed"
 	case errors.Is(err, errForbidden):
 		return http.StatusForbidden, "forbidden"
-	case errors.Is(err, ErrNotFound), isStorageNotFound(err):
-		return http.StatusNotFound, "not_found"
-	case errors.Is(err, ErrLoadTestActive):
-		return http.StatusConflict, "conflict"
-	case errors.Is(err, engine.ErrOverloaded):
-		return http.StatusTooManyRequests, "overloaded"
-	case errors.Is(err, engine.ErrNotReady):
-		return http.StatusServiceUnavailable, "not_ready"
-	case errors.Is(err, ErrNoStorage):
-		return http.StatusServiceUnavailable, "no_storage"
-	case errors.Is(err, ErrServiceClosed), errors.Is(err, engine.ErrClosed):
-		return http.StatusServiceUnavailable, "shutting_down"
-	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusGatewayTimeout, "timeout"
-	case errors.Is(err, context.Canceled):
-		return 499, "canceled" // the client went away; nobody reads this
 	}
-	return http.StatusInternalServerError, "internal"
+	code := ErrorCode(err)
+	return codeStatus[code], code
+}
+
+// codeStatus is the HTTP status of each of ErrorCode's codes.
+var codeStatus = map[string]int{
+	"text_too_long": http.StatusRequestEntityTooLarge,
+	"too_large":     http.StatusRequestEntityTooLarge,
+	"empty_text":    http.StatusBadRequest,
+	"invalid_utf8":  http.StatusBadRequest,
+	"unknown_model": http.StatusBadRequest,
+	"bad_model":     http.StatusBadRequest,
+	"bad_request":   http.StatusBadRequest,
+	"not_found":     http.StatusNotFound,
+	"conflict":      http.StatusConflict,
+	"overloaded":    http.StatusTooManyRequests,
+	"not_ready":     http.StatusServiceUnavailable,
+	"no_storage":    http.StatusServiceUnavailable,
+	"shutting_down": http.StatusServiceUnavailable,
+	"timeout":       http.StatusGatewayTimeout,
+	"canceled":      499, // the client went away; nobody reads this
+	"internal":      http.StatusInternalServerError,
 }
 
 // writeError writes err as a JSON error with its status; 429 carries

@@ -350,3 +350,24 @@ func (c *csvReader) Next() (Record, error) {
 	rec.Text = strings.Clone(t)
 	return rec, nil
 }
+
+// ReadRecords reads every record of r (named source in errors) and passes
+// it to fn until fn fails.
+func ReadRecords(r io.Reader, name string, opt InputOptions, fn func(Record) error) error {
+	rr, err := NewRecordReader(r, name, opt)
+	if err != nil {
+		return err
+	}
+	for {
+		rec, err := rr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+}

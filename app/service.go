@@ -20,18 +20,6 @@ import (
 // Version is the application version reported by /health.
 var Version = "dev"
 
-// Errors the Service returns for bad requests; the HTTP layer maps them (and
-// the engine's typed errors) to statuses in one place, httpError.
-var (
-	ErrBadRequest     = errors.New("bad request")
-	ErrTooLarge       = errors.New("request too large")
-	ErrNotFound       = errors.New("not found")
-	ErrNoStorage      = errors.New("no database: history is unavailable (start without --no-db)")
-	ErrUnknownModel   = errors.New("model is not active")
-	ErrServiceClosed  = errors.New("service closed")
-	ErrLoadTestActive = errors.New("a load test is already running")
-)
-
 // inferer is what the Service needs from the engine; *engine.Engine
 // implements it, tests substitute a fake for failure modes such as overload.
 type inferer interface {
@@ -135,7 +123,7 @@ func (s *Service) loadModels(ctx context.Context) {
 		if s.cfg.Tasks != nil && !slices.Contains(s.cfg.Tasks, m.task) {
 			continue
 		}
-		src, err := modelSource(m.task, m.dir)
+		src, err := ModelSource(m.task, m.dir)
 		if err == nil {
 			_, err = s.eng.LoadModel(ctx, m.task, src)
 		}
@@ -234,7 +222,7 @@ func (s *Service) Health() Health {
 		Ready:   map[string]bool{},
 		Version: Version,
 		Uptime:  s.cfg.Now().Sub(s.started).Seconds(),
-		Storage: s.hasStorage(),
+		Storage: s.HasStorage(),
 	}
 	ready := true
 	for _, t := range []engine.Task{engine.TaskSentiment, engine.TaskEntities} {
@@ -292,12 +280,12 @@ func (s *Service) validate(req AnalyzeRequest) (request, error) {
 			return r, err
 		}
 	}
-	tasks, err := parseTasks(req.Tasks)
+	tasks, err := ParseTasks(req.Tasks)
 	if err != nil {
 		return r, err
 	}
 	r.tasks = tasks
-	agg, err := parseAggregation(req.Aggregation)
+	agg, err := ParseAggregation(req.Aggregation)
 	if err != nil {
 		return r, err
 	}
@@ -325,7 +313,9 @@ func (s *Service) checkText(t string) error {
 	return nil
 }
 
-func parseTasks(in []engine.Task) ([]engine.Task, error) {
+// ParseTasks validates tasks: "all" (or none) is both, "ner" is entities.
+// It returns them without duplicates, in order.
+func ParseTasks(in []engine.Task) ([]engine.Task, error) {
 	if len(in) == 0 {
 		return []engine.Task{engine.TaskSentiment, engine.TaskEntities}, nil
 	}
@@ -347,7 +337,8 @@ func parseTasks(in []engine.Task) ([]engine.Task, error) {
 	return out, nil
 }
 
-func parseAggregation(a string) (string, error) {
+// ParseAggregation validates an entity aggregation; "" is simple.
+func ParseAggregation(a string) (string, error) {
 	switch a {
 	case "":
 		return engine.AggSimple, nil
@@ -412,7 +403,7 @@ func (s *Service) analyze(ctx context.Context, r request) ([]DocumentResult, err
 	if err := s.compute(ctx, r, out, hits); err != nil {
 		return nil, err
 	}
-	if r.store && s.hasStorage() {
+	if r.store && s.HasStorage() {
 		if err := s.store(ctx, r, out); err != nil {
 			return nil, err
 		}
@@ -494,20 +485,27 @@ func (s *Service) isClosed() bool {
 
 // Models lists the active models and the models that can be activated.
 func (s *Service) Models() ModelsResponse {
-	return ModelsResponse{Active: s.eng.Models(), Available: s.availableModels(), Runtime: s.eng.Runtime()}
+	return ModelsResponse{Active: s.ActiveModels(), Available: s.availableModels(), Runtime: s.eng.Runtime()}
 }
+
+// ActiveModels lists the model of each task that is ready.
+func (s *Service) ActiveModels() []engine.ModelInfo { return s.eng.Models() }
+
+// MaxTextBytes is the largest text the Service accepts, in bytes
+// (Config.MaxTextBytes after defaults).
+func (s *Service) MaxTextBytes() int { return s.cfg.MaxTextBytes }
 
 // SetActiveModel loads a model and makes it the active one for its task; the
 // previous model finishes its queued requests first.
 func (s *Service) SetActiveModel(ctx context.Context, req SetModelRequest) (engine.ModelInfo, error) {
-	task, err := parseTasks([]engine.Task{req.Task})
+	task, err := ParseTasks([]engine.Task{req.Task})
 	if err != nil || len(task) != 1 {
 		return engine.ModelInfo{}, fmt.Errorf("%w: task %q (want sentiment or entities)", ErrBadRequest, req.Task)
 	}
 	if req.Dir == "" {
 		return engine.ModelInfo{}, fmt.Errorf("%w: dir is required", ErrBadRequest)
 	}
-	src, err := modelSource(task[0], req.Dir)
+	src, err := ModelSource(task[0], req.Dir)
 	if err != nil {
 		return engine.ModelInfo{}, err
 	}

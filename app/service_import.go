@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -84,11 +83,11 @@ func (s *Service) ImportFiles(ctx context.Context, files []ImportFile, opt Impor
 	if len(files) == 0 {
 		return ImportStatus{}, fmt.Errorf("%w: no files", ErrBadRequest)
 	}
-	tasks, err := parseTasks(opt.Tasks)
+	tasks, err := ParseTasks(opt.Tasks)
 	if err != nil {
 		return ImportStatus{}, err
 	}
-	agg, err := parseAggregation(opt.Aggregation)
+	agg, err := ParseAggregation(opt.Aggregation)
 	if err != nil {
 		return ImportStatus{}, err
 	}
@@ -270,26 +269,7 @@ func readFile(f ImportFile, opt InputOptions, fn func(Record) error) error {
 		return err
 	}
 	defer fh.Close()
-	return readRecords(fh, f.Name, opt, fn)
-}
-
-func readRecords(r io.Reader, name string, opt InputOptions, fn func(Record) error) error {
-	rr, err := NewRecordReader(r, name, opt)
-	if err != nil {
-		return err
-	}
-	for {
-		rec, err := rr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if err := fn(rec); err != nil {
-			return err
-		}
-	}
+	return ReadRecords(fh, f.Name, opt, fn)
 }
 
 // importChunk analyses and stores one chunk and counts the outcome.
@@ -308,6 +288,21 @@ func (s *Service) importChunk(ctx context.Context, j *importJob, chunk []Record,
 		j.mu.Unlock()
 	}
 	s.importProgress(j, false)
+}
+
+// RecordOptions say how AnalyzeRecords treats its records.
+type RecordOptions struct {
+	Tasks       []engine.Task // validated (ParseTasks)
+	Aggregation string        // entity aggregation (ParseAggregation)
+	Store       bool          // store the results (when the Service has a database)
+}
+
+// AnalyzeRecords analyses (and, per opt, stores) the records of one source
+// in one request, as an import does; records that already carry an error
+// keep it. When the request fails, the records are retried one by one so
+// that each error lands on its own record. It is safe for concurrent use.
+func (s *Service) AnalyzeRecords(ctx context.Context, opt RecordOptions, recs []Record) ([]DocumentResult, []error) {
+	return s.analyzeRecords(ctx, request{tasks: opt.Tasks, opts: engine.Options{Aggregation: opt.Aggregation}, store: opt.Store}, recs)
 }
 
 // analyzeRecords analyses (and, per base, stores) the records of one source

@@ -3,9 +3,13 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -200,10 +204,10 @@ func (s *Service) runLoadTest(ctx context.Context, lt *profiler.LoadTest, st *Lo
 
 func (s *Service) loadTestMeta(tasks []engine.Task) map[string]string {
 	meta := map[string]string{}
-	if c := buildCommit(); c != "" {
+	if c := BuildCommit(); c != "" {
 		meta[profiler.MetaGitCommit] = c
 	}
-	addEngineMeta(meta, s, tasks)
+	s.AddEngineMeta(meta, tasks)
 	return meta
 }
 
@@ -409,4 +413,119 @@ func (s *Service) CompareLoadTests(ctx context.Context, a, b string) (LoadTestCo
 		"throughput":    rb.Throughput - ra.Throughput,
 		"error_rate":    rb.ErrorRate - ra.ErrorRate,
 	}}, nil
+}
+
+// InprocTarget is a load-test target that analyses texts[seq % len] with the
+// Service, storing nothing.
+func (s *Service) InprocTarget(tasks []engine.Task, texts []string) profiler.Target {
+	return func(ctx context.Context, seq uint64) error {
+		_, err := s.AnalyzeText(ctx, AnalyzeRequest{Text: texts[seq%uint64(len(texts))], Tasks: tasks, NoStore: true})
+		return err
+	}
+}
+
+// AddEngineMeta records the ONNX Runtime version, the provider and the hashes
+// of the active models of tasks (all when empty) in a report's meta.
+func (s *Service) AddEngineMeta(meta map[string]string, tasks []engine.Task) {
+	m := s.Models()
+	meta[profiler.MetaORTVersion] = m.Runtime.ORTVersion
+	meta[profiler.MetaProvider] = m.Runtime.Provider
+	var hashes []string
+	for _, mi := range m.Active {
+		if len(tasks) == 0 || containsTask(tasks, mi.Task) {
+			hashes = append(hashes, mi.Hash)
+		}
+	}
+	sort.Strings(hashes)
+	meta[profiler.MetaModelHash] = strings.Join(hashes, ",")
+}
+
+func containsTask(tasks []engine.Task, t engine.Task) bool {
+	for _, x := range tasks {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// BuildCommit is the VCS revision stamped into the binary, if any.
+func BuildCommit() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" && dirty {
+		rev += "+dirty"
+	}
+	return rev
+}
+
+// loadRunStore saves load-test reports into storage; it implements
+// profiler.RunStore.
+type loadRunStore struct{ db *storage.DB }
+
+var _ profiler.RunStore = loadRunStore{}
+
+func (s loadRunStore) SaveRun(ctx context.Context, r profiler.Report) error {
+	run, err := runFromReport(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.SaveRun(ctx, run)
+	return err
+}
+
+// runFromReport converts a report to storage's row: config, hardware,
+// summary, per-second series and latency histograms as JSON, the rest in
+// columns.
+func runFromReport(r profiler.Report) (storage.Run, error) {
+	name := r.Config.Name
+	if name == "" {
+		name = fmt.Sprintf("%s %s %s", r.Config.Task, r.Mode, r.StartedAt.UTC().Format(time.DateTime))
+	}
+	run := storage.Run{
+		Name: name, ModelHash: r.Meta[profiler.MetaModelHash], ORTVersion: r.Meta[profiler.MetaORTVersion],
+		GitCommit: r.Meta[profiler.MetaGitCommit], Passed: r.Passed,
+	}
+	for _, p := range []struct {
+		dst *json.RawMessage
+		v   any
+	}{
+		{&run.Config, struct {
+			profiler.LoadConfig
+			ID   string            `json:"run_id"`
+			Meta map[string]string `json:"meta,omitempty"`
+		}{r.Config, r.ID, r.Meta}},
+		{&run.Hardware, r.Hardware},
+		{&run.Summary, r.Summary()},
+		{&run.TimeSeries, r.Series},
+		{&run.Histograms, map[string]profiler.Percentiles{"latency": r.Latency, "service_time": r.ServiceTime}},
+	} {
+		b, err := json.Marshal(p.v)
+		if err != nil {
+			return storage.Run{}, fmt.Errorf("encode run: %w", err)
+		}
+		*p.dst = b
+	}
+	return run, nil
+}
+
+// SaveLoadRun saves a load-test report into the database at path (the
+// history of runs the app shows).
+func SaveLoadRun(ctx context.Context, path string, r profiler.Report, log *slog.Logger) error {
+	db, err := storage.Open(ctx, storage.Config{Path: path}, log)
+	if err != nil {
+		return err
+	}
+	return errors.Join(loadRunStore{db}.SaveRun(ctx, r), db.Close())
 }

@@ -20,15 +20,24 @@ var defaultModels fs.FS = models.FS
 // defaultModelName names the embedded model of each task.
 var defaultModelName = map[engine.Task]string{engine.TaskSentiment: models.Sentiment, engine.TaskEntities: models.NER}
 
-const embeddedPrefix = "embedded:"
+// EmbeddedPrefix marks a model inside the binary: "embedded:<name>".
+const EmbeddedPrefix = "embedded:"
 
-// modelSource resolves a folder (or "embedded:<name>", or "" for the task's
+// EmbeddedModels returns the embedded default models' file system, one
+// folder per model; nil in a build without them.
+func EmbeddedModels() fs.FS { return defaultModels }
+
+// DefaultModelName names the embedded model of task (its folder in
+// EmbeddedModels).
+func DefaultModelName(task engine.Task) string { return defaultModelName[task] }
+
+// ModelSource resolves a folder (or "embedded:<name>", or "" for the task's
 // embedded default) to an engine.ModelSource.
-func modelSource(task engine.Task, dir string) (engine.ModelSource, error) {
+func ModelSource(task engine.Task, dir string) (engine.ModelSource, error) {
 	if dir == "" {
-		dir = embeddedPrefix + defaultModelName[task]
+		dir = EmbeddedPrefix + defaultModelName[task]
 	}
-	if name, ok := strings.CutPrefix(dir, embeddedPrefix); ok {
+	if name, ok := strings.CutPrefix(dir, EmbeddedPrefix); ok {
 		if defaultModels == nil {
 			return engine.ModelSource{}, fmt.Errorf("%w: this build has no embedded models; pass a model folder", engine.ErrNotReady)
 		}
@@ -61,7 +70,7 @@ func (s *Service) availableModels() []ModelChoice {
 			if err != nil {
 				continue
 			}
-			out = append(out, ModelChoice{Name: e.Name(), Dir: embeddedPrefix + e.Name(), Task: taskFromConfig(b)})
+			out = append(out, ModelChoice{Name: e.Name(), Dir: EmbeddedPrefix + e.Name(), Task: taskFromConfig(b)})
 		}
 	}
 	if s.cfg.ModelsDir != "" {

@@ -6,9 +6,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/nlpscope/nlpscope/engine"
 	"github.com/nlpscope/nlpscope/profiler"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // This file connects the Service to package profiler: the engine's
@@ -48,8 +49,7 @@ func errorKind(err error) string {
 	if errors.As(err, &he) {
 		return "http_" + strconv.Itoa(int(he))
 	}
-	_, code := statusOf(err)
-	return code
+	return ErrorCode(err)
 }
 
 func newProfiler(cfg Config) (*profiler.Profiler, error) {
@@ -93,39 +93,18 @@ func (s *Service) PrometheusHandler() http.Handler {
 	return promhttp.HandlerFor(s.prof.Registry(), promhttp.HandlerOpts{})
 }
 
-// observeRoutes records every API request's latency under its route pattern
-// (e.g. "POST /v1/analyze"); the live stream and static files are skipped.
-func (s *Server) observeRoutes(next http.Handler, mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, pattern := mux.Handler(r)
-		if pattern == "" || pattern == "/" || pattern == "GET /v1/metrics/stream" || pattern == "/debug/pprof/" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		start := time.Now()
-		next.ServeHTTP(sw, r)
-		var err error
-		if sw.status >= 500 || sw.status == http.StatusTooManyRequests {
-			err = httpStatusError(sw.status)
-		}
-		s.svc.prof.ObserveOp(profiler.HTTPOp(pattern), time.Since(start), err)
-	})
+// ObserveRoute records one web-shell request: its route (the ServeMux
+// pattern, e.g. "POST /v1/analyze"), how long it took and the status it
+// answered. 5xx and 429 answers count as errors, named "http_<status>". It is
+// safe for concurrent use.
+func (s *Service) ObserveRoute(route string, elapsed time.Duration, status int) {
+	var err error
+	if status >= 500 || status == http.StatusTooManyRequests {
+		err = httpStatusError(status)
+	}
+	s.prof.ObserveOp(profiler.HTTPOp(route), elapsed, err)
 }
 
 type httpStatusError int
 
 func (e httpStatusError) Error() string { return http.StatusText(int(e)) }
-
-// statusWriter remembers the status code written.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

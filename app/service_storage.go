@@ -16,7 +16,8 @@ import (
 // This file connects the Service to package storage: every stored result,
 // the second-level cache, search, documents and export.
 
-func (s *Service) hasStorage() bool { return s.db != nil }
+// HasStorage reports whether the Service has a database (false with NoDB).
+func (s *Service) HasStorage() bool { return s.db != nil }
 
 func (s *Service) openStorage(ctx context.Context) error {
 	if s.cfg.NoDB {
