@@ -1,5 +1,6 @@
 // Command nlpscope is a local NLP analysis and performance workbench.
-// See README.md; all wiring lives in package app.
+// See README.md; the commands live in package cli, the Service they share in
+// package app.
 package main
 
 import (
@@ -8,12 +9,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := app.Main(ctx, os.Args[1:], app.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	code := cli.Main(ctx, os.Args[1:], cli.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 	stop()
 	os.Exit(code)
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"time"
 
@@ -73,23 +72,4 @@ func (c *Config) setDefaults() error {
 		c.DBPath = p
 	}
 	return nil
-}
-
-// engineFlags registers the flags shared by every command that builds a
-// Service (serve, analyze, desktop) on fs and returns the Config they fill.
-func engineFlags(fs *flag.FlagSet) *Config {
-	c := &Config{}
-	fs.StringVar(&c.DBPath, "db", "", "SQLite database `path` (default: the user data directory)")
-	fs.StringVar(&c.ORTLib, "ort-lib", "", "ONNX Runtime shared library `path`")
-	fs.StringVar(&c.Provider, "provider", "cpu", "execution provider: cpu or cuda")
-	fs.IntVar(&c.IntraOpThreads, "threads", 0, "intra-op threads per session (0 = all CPUs)")
-	fs.StringVar(&c.ModelSentiment, "model-sentiment", "", "sentiment model `dir` (Hugging Face layout; default: embedded)")
-	fs.StringVar(&c.ModelNER, "model-ner", "", "NER model `dir` (Hugging Face layout; default: embedded)")
-	fs.StringVar(&c.ModelsDir, "models-dir", "", "`dir` whose sub-folders are offered as models")
-	fs.IntVar(&c.Tuning.MaxBatchSize, "max-batch", 0, "max requests per batch (0 = engine default)")
-	fs.DurationVar(&c.Tuning.MaxDelay, "max-delay", 0, "max wait before a batch flushes (0 = engine default)")
-	fs.IntVar(&c.Tuning.TokenBudget, "token-budget", 0, "padded tokens per batch (0 = engine default)")
-	fs.IntVar(&c.Tuning.CacheEntries, "cache-entries", 0, "in-memory result cache entries (0 = default, <0 = off)")
-	fs.IntVar(&c.MaxTextBytes, "max-text-bytes", DefaultMaxTextBytes, "largest accepted text in bytes")
-	return c
 }

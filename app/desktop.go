@@ -4,9 +4,6 @@ package app
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"log/slog"
 	"sync"
 
@@ -20,45 +17,9 @@ import (
 	"github.com/nlpscope/nlpscope/frontend"
 )
 
-// desktopAvailable reports whether this binary contains the desktop window
+// DesktopAvailable reports whether this binary contains the desktop window
 // (built with the `desktop` tag and GTK/WebKit; see `make build`).
-const desktopAvailable = true
-
-// cmdDesktop opens the desktop window: the embedded UI in a Wails v2 window
-// bound to a Service. It returns when the window closes or ctx ends.
-func cmdDesktop(ctx context.Context, std Stdio, args []string) int {
-	fs := flag.NewFlagSet("desktop", flag.ContinueOnError)
-	fs.SetOutput(std.Err)
-	cfg := engineFlags(fs)
-	fs.BoolVar(&cfg.NoDB, "no-db", false, "run without a database (nothing is stored)")
-	verbose := fs.Bool("v", false, "log debug messages")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(std.Err, "nlpscope desktop: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
-	}
-	if !frontend.Built() {
-		fmt.Fprintln(std.Err, "nlpscope desktop: this binary has no built UI (run `make build`)")
-		return ExitFailure
-	}
-	log := newLogger(std, *verbose)
-	svc, err := New(ctx, *cfg, log)
-	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope desktop: %v\n", err)
-		return ExitFailure
-	}
-	defer svc.Close()
-	if err := runWindow(ctx, svc, log); err != nil {
-		fmt.Fprintf(std.Err, "nlpscope desktop: %v\n", err)
-		return ExitFailure
-	}
-	return ExitOK
-}
+const DesktopAvailable = true
 
 // wailsEmitter forwards live events to the window. Its ctx must be the one
 // Wails passed to OnStartup: EventsEmit with any other context ends the process.
@@ -87,8 +48,9 @@ func (wailsDialogs) SaveFile(ctx context.Context, title, dir, name string) (stri
 
 var _ desktopDialogs = wailsDialogs{}
 
-// runWindow shows the window until the user closes it or ctx ends.
-func runWindow(ctx context.Context, svc *Service, log *slog.Logger) error {
+// RunWindow shows the desktop window, the embedded UI bound to svc, until
+// the user closes it or ctx ends.
+func RunWindow(ctx context.Context, svc *Service, log *slog.Logger) error {
 	statePath, err := windowStatePath()
 	if err != nil {
 		log.Warn("window state not remembered", slog.Any("err", err))

@@ -1,3 +1,7 @@
+// Package app is nlpscope's Service: it wires engine, profiler and storage
+// together and is the only package that knows all three. The shells (the CLI
+// in package cli, the web shell's HTTP API, the desktop window) import app and
+// call the Service; app imports none of them.
 package app
 
 import (

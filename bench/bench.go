@@ -1,4 +1,6 @@
-package app
+// Package bench is the benchmark suite behind `nlpscope bench` (Run, then
+// Report.Write); bench/peer holds the transformers.js driver it compares with.
+package bench
 
 // The benchmark suite behind `nlpscope bench`. Every comparison in it is a
 // ratio taken from alternating short slices of the two contenders in the

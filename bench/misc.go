@@ -1,4 +1,4 @@
-package app
+package bench
 
 import (
 	"bufio"
@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine/tokenize"
 	"github.com/nlpscope/nlpscope/profiler"
 	"github.com/nlpscope/nlpscope/storage/storagebench"
@@ -207,7 +208,7 @@ func (b *benchRun) coldStart(ctx context.Context, runs int) error {
 
 // gitCommit is the commit the binary was built from, or the checkout's HEAD.
 func gitCommit(root string) string {
-	if c := BuildCommit(); c != "" {
+	if c := app.BuildCommit(); c != "" {
 		return c
 	}
 	out, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
@@ -281,7 +282,7 @@ func (b *benchRun) serverMemory(ctx context.Context, loadFor time.Duration) erro
 			return false
 		}
 		defer resp.Body.Close()
-		var h Health
+		var h app.Health
 		return json.NewDecoder(resp.Body).Decode(&h) == nil && h.Status == "ok"
 	}
 	tick := time.NewTicker(100 * time.Millisecond)

@@ -1,4 +1,4 @@
-package app
+package bench
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
 	"github.com/nlpscope/nlpscope/engine/quantize"
 	"github.com/nlpscope/nlpscope/profiler"
@@ -65,12 +65,12 @@ func throughputVerdict(v, target, minimum float64) string {
 
 // benchService starts a Service without a database and a web shell on a
 // loopback port; stop cancels the server and closes the Service.
-func (b *benchRun) benchService(ctx context.Context, ms benchModelSet, tuning engine.Tuning, dbPath string) (*Service, string, func(), error) {
-	cfg := Config{
+func (b *benchRun) benchService(ctx context.Context, ms benchModelSet, tuning engine.Tuning, dbPath string) (*app.Service, string, func(), error) {
+	cfg := app.Config{
 		NoDB: dbPath == "", DBPath: dbPath, ORTLib: b.ortLib, Provider: b.provider, IntraOpThreads: b.threads,
 		ModelSentiment: ms.sentiment, ModelNER: ms.entities, Tuning: tuning,
 	}
-	svc, err := New(ctx, cfg, b.log)
+	svc, err := app.New(ctx, cfg, b.log)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -82,7 +82,7 @@ func (b *benchRun) benchService(ctx context.Context, ms benchModelSet, tuning en
 		svc.Close()
 		return nil, "", nil, fmt.Errorf("models not ready: %s", strings.Join(h.Problems, "; "))
 	}
-	srv, err := NewServer(ServerConfig{Addr: "127.0.0.1:0"}, svc, b.log)
+	srv, err := app.NewServer(app.ServerConfig{Addr: "127.0.0.1:0"}, svc, b.log)
 	if err != nil {
 		svc.Close()
 		return nil, "", nil, err
@@ -177,7 +177,7 @@ func (b *benchRun) targets(ctx context.Context, set benchModelSet) TargetSet {
 	}
 	// Throughput, in process.
 	single := func(ctx context.Context, u, i int) error {
-		_, err := svc.AnalyzeText(ctx, AnalyzeRequest{Text: texts[(u*31+i)%len(texts)], Tasks: []engine.Task{engine.TaskSentiment}, NoStore: true})
+		_, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Text: texts[(u*31+i)%len(texts)], Tasks: []engine.Task{engine.TaskSentiment}, NoStore: true})
 		return err
 	}
 	if s, err := closedLoop(ctx, 64, 2*b.opDur, 1, single); err == nil {
@@ -188,7 +188,7 @@ func (b *benchRun) targets(ctx context.Context, set benchModelSet) TargetSet {
 	}
 	groups := groupsOf(texts, 32)
 	batch := func(ctx context.Context, u, i int) error {
-		_, err := svc.AnalyzeText(ctx, AnalyzeRequest{Texts: groups[(u+i)%len(groups)], Tasks: []engine.Task{engine.TaskSentiment}, NoStore: true})
+		_, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Texts: groups[(u+i)%len(groups)], Tasks: []engine.Task{engine.TaskSentiment}, NoStore: true})
 		return err
 	}
 	if s, err := closedLoop(ctx, 4, 2*b.opDur, 32, batch); err == nil {
@@ -263,7 +263,7 @@ func (b *benchRun) engineWith(ctx context.Context, task engine.Task, dir string,
 	if err != nil {
 		return nil, err
 	}
-	src, err := ModelSource(task, dir)
+	src, err := app.ModelSource(task, dir)
 	if err == nil {
 		_, err = eng.LoadModel(ctx, task, src)
 	}
@@ -450,7 +450,7 @@ func (b *benchRun) rawBatchGain(ctx context.Context, task engine.Task, texts []s
 		return Comparison{}, err
 	}
 	for _, f := range []string{"model.onnx", "tokenizer.json", "config.json"} {
-		data, err := iofs.ReadFile(EmbeddedModels(), path.Join(DefaultModelName(task), f))
+		data, err := iofs.ReadFile(app.EmbeddedModels(), path.Join(app.DefaultModelName(task), f))
 		if err != nil {
 			return Comparison{}, err
 		}
@@ -559,7 +559,7 @@ func (b *benchRun) cacheAndStorage(ctx context.Context) error {
 			if unique {
 				t = fmt.Sprintf("%s (%d.%d)", t, u, i)
 			}
-			r, err := svc.AnalyzeText(ctx, AnalyzeRequest{Text: t, Tasks: []engine.Task{engine.TaskSentiment}, Source: "bench"})
+			r, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Text: t, Tasks: []engine.Task{engine.TaskSentiment}, Source: "bench"})
 			if err == nil && r.Results[0].ID == 0 {
 				err = fmt.Errorf("result was not stored")
 			}
@@ -572,12 +572,4 @@ func (b *benchRun) cacheAndStorage(ctx context.Context) error {
 	}
 	b.report.Resources.StoredCached, err = store(false)
 	return err
-}
-
-// benchLogger discards the engine's logs unless verbose.
-func benchLogger(std Stdio, verbose bool) *slog.Logger {
-	if verbose {
-		return newLogger(std, true)
-	}
-	return slog.New(slog.DiscardHandler)
 }

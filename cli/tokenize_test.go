@@ -1,4 +1,4 @@
-package app_test
+package cli_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/cli"
 )
 
 type tokenizeLine struct {
@@ -53,7 +53,7 @@ func wordLevelModel(t *testing.T) string {
 func TestTokenizeCommand(t *testing.T) {
 	dir := wordLevelModel(t)
 	code, lines, stderr := runTokenize(t, `{"text":"Hello, world! 😀"}`+"\n\n"+`{"text":"中文 love"}`+"\n", "--model", dir)
-	if code != app.ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	if len(lines) != 2 {
@@ -79,7 +79,7 @@ func TestTokenizeCommand(t *testing.T) {
 	// --no-special and --max-length with the --tokenizer form
 	code, lines, stderr = runTokenize(t, `{"text":"the quick brown fox jumps over the lazy dog"}`,
 		"--tokenizer", filepath.Join(dir, "tokenizer.json"), "--no-special", "--max-length", "4")
-	if code != app.ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	// the file pads to 16 tokens
@@ -90,7 +90,7 @@ func TestTokenizeCommand(t *testing.T) {
 	// truncates them to fit [CLS] … [SEP]; the rest (stride 1 here) overflows.
 	code, lines, stderr = runTokenize(t, `{"text":"the quick brown fox jumps over the lazy dog"}`,
 		"--model", dir, "--max-length", "4")
-	if code != app.ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	want := tokenizeLine{
@@ -122,8 +122,8 @@ func unpad(l tokenizeLine) tokenizeLine {
 func TestTokenizeCommandBadInput(t *testing.T) {
 	dir := wordLevelModel(t)
 	code, lines, stderr := runTokenize(t, "{\"text\":\"ok\"}\nnot json\n{\"txt\":\"x\"}\n{\"text\":\"fine\"}\n", "--model", dir)
-	if code != app.ExitFailure {
-		t.Errorf("exit %d, want %d", code, app.ExitFailure)
+	if code != cli.ExitFailure {
+		t.Errorf("exit %d, want %d", code, cli.ExitFailure)
 	}
 	if len(lines) != 2 {
 		t.Errorf("good lines still processed: got %d, want 2", len(lines))
@@ -134,17 +134,17 @@ func TestTokenizeCommandBadInput(t *testing.T) {
 		}
 	}
 
-	if code, _, _ := runTokenize(t, "", "--model", dir, "--tokenizer", "x"); code != app.ExitUsage {
+	if code, _, _ := runTokenize(t, "", "--model", dir, "--tokenizer", "x"); code != cli.ExitUsage {
 		t.Errorf("both --model and --tokenizer: exit %d, want usage", code)
 	}
-	if code, _, stderr := runTokenize(t, "", "--model", t.TempDir()); code != app.ExitUsage || !strings.Contains(stderr, "tokenizer.json") {
+	if code, _, stderr := runTokenize(t, "", "--model", t.TempDir()); code != cli.ExitUsage || !strings.Contains(stderr, "tokenizer.json") {
 		t.Errorf("missing tokenizer.json: exit %d, stderr %q", code, stderr)
 	}
 	bad := filepath.Join(t.TempDir(), "tokenizer.json")
 	if err := os.WriteFile(bad, []byte(`{"normalizer":{"type":"ByteLevel"},"model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runTokenize(t, "", "--tokenizer", bad); code != app.ExitFailure || !strings.Contains(stderr, "ByteLevel") {
+	if code, _, stderr := runTokenize(t, "", "--tokenizer", bad); code != cli.ExitFailure || !strings.Contains(stderr, "ByteLevel") {
 		t.Errorf("unsupported model: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -1,4 +1,4 @@
-package app
+package bench
 
 import (
 	"fmt"
@@ -11,15 +11,15 @@ import (
 	"github.com/nlpscope/nlpscope/storage/storagebench"
 )
 
-// BenchReport is everything `nlpscope bench` measured; it is written as
+// Report is everything `nlpscope bench` measured; it is written as
 // JSON next to its Markdown rendering.
-type BenchReport struct {
+type Report struct {
 	Mode      string        `json:"mode"` // "quick" or "full"
 	StartedAt time.Time     `json:"started_at"`
 	Duration  time.Duration `json:"duration_ns"`
 	SliceMs   int64         `json:"slice_ms"`
 	Pairs     int           `json:"pairs"`
-	Env       BenchEnv      `json:"env"`
+	Env       Env           `json:"env"`
 	Key       KeyRatios     `json:"key"`
 
 	Targets    []TargetSet  `json:"targets"`
@@ -43,8 +43,8 @@ type KeyRatios struct {
 	StorageAnalysesPerS      *float64 `json:"storage_analyses_per_s"` // batch-512, sentiment+entities
 }
 
-// BenchEnv describes the machine and software a report was measured on.
-type BenchEnv struct {
+// Env describes the machine and software a report was measured on.
+type Env struct {
 	Hardware    profiler.Hardware `json:"hardware"`
 	ORTVersion  string            `json:"ort_version"`
 	ORTLib      string            `json:"ort_lib"`
@@ -177,7 +177,7 @@ var verdictMark = map[string]string{
 }
 
 // writeMarkdown renders the report.
-func (r *BenchReport) writeMarkdown(w io.Writer) {
+func (r *Report) writeMarkdown(w io.Writer) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("# nlpscope benchmark report (%s)\n\n", r.Mode)
 	p("%s, %s on %s. Every ratio below comes from alternating slices of the two contenders in the same process (A, B, A, B, …; %d pairs of %d ms after one warm-up slice each): median ratio, then the range over the pairs in parentheses.\n\n",

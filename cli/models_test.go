@@ -1,4 +1,4 @@
-package app_test
+package cli_test
 
 import (
 	"crypto/sha1"
@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/cli"
 	"github.com/nlpscope/nlpscope/engine/hub"
 )
 
@@ -149,7 +149,7 @@ func TestModelsListInfoPullRemove(t *testing.T) {
 
 	// pull: downloaded, verified, validated through the engine.
 	code, out, errOut := runCLI(t, "", "models", "pull", "acme/good")
-	if code != app.ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("pull: %d\n%s%s", code, out, errOut)
 	}
 	snapDir := filepath.Join(hfCache, "models--acme--good", "snapshots", fixtureCommit)
@@ -166,7 +166,7 @@ func TestModelsListInfoPullRemove(t *testing.T) {
 		"acme/missing":       "not found",
 	} {
 		code, _, errOut := runCLI(t, "", "models", "pull", repo)
-		if code != app.ExitFailure || !strings.Contains(errOut, want) || !strings.Contains(errOut, "nothing was installed") {
+		if code != cli.ExitFailure || !strings.Contains(errOut, want) || !strings.Contains(errOut, "nothing was installed") {
 			t.Errorf("pull %s: code %d, stderr %q, want it to mention %q", repo, code, errOut, want)
 		}
 		if _, err := hub.Resolve(hfCache, repo, "main"); err == nil {
@@ -180,15 +180,15 @@ func TestModelsListInfoPullRemove(t *testing.T) {
 	// list: embedded defaults, the models dir (broken one flagged), the cache.
 	code, out, _ = runCLI(t, "", "models", "list")
 	for _, want := range []string{"NAME", "my-sentiment", "BROKEN", "acme/good@main", "hf-cache", "models folder: " + modelsDir, "provider: cpu"} {
-		if code != app.ExitOK || !strings.Contains(out, want) {
+		if code != cli.ExitOK || !strings.Contains(out, want) {
 			t.Errorf("list (text) lacks %q: %d\n%s", want, code, out)
 		}
 	}
-	if code, out, _ := runCLI(t, "", "models", "list", "--provider", "cuda"); code != app.ExitOK || !strings.Contains(out, "cuda unavailable: CUDA libraries missing") {
+	if code, out, _ := runCLI(t, "", "models", "list", "--provider", "cuda"); code != cli.ExitOK || !strings.Contains(out, "cuda unavailable: CUDA libraries missing") {
 		t.Errorf("list --provider cuda on a machine without CUDA: %d\n%s", code, out)
 	}
 	code, out, errOut = runCLI(t, "", "models", "list", "--json")
-	if code != app.ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("list: %d %s", code, errOut)
 	}
 	var l listed
@@ -218,43 +218,43 @@ func TestModelsListInfoPullRemove(t *testing.T) {
 
 	// info by ORG/NAME from the cache, and of a broken folder.
 	code, out, _ = runCLI(t, "", "models", "info", "acme/good")
-	if code != app.ExitOK || !strings.Contains(out, "input_ids int64 [-1 -1]") || !strings.Contains(out, "sha256     "+sha(good["model.onnx"])) {
+	if code != cli.ExitOK || !strings.Contains(out, "input_ids int64 [-1 -1]") || !strings.Contains(out, "sha256     "+sha(good["model.onnx"])) {
 		t.Errorf("info acme/good: %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "", "models", "info", "broken")
-	if code != app.ExitFailure || !strings.Contains(out, "ERROR") {
+	if code != cli.ExitFailure || !strings.Contains(out, "ERROR") {
 		t.Errorf("info broken: %d\n%s", code, out)
 	}
-	if code, _, errOut := runCLI(t, "", "models", "info", "nope/nothing"); code != app.ExitFailure || !strings.Contains(errOut, "models pull nope/nothing") {
+	if code, _, errOut := runCLI(t, "", "models", "info", "nope/nothing"); code != cli.ExitFailure || !strings.Contains(errOut, "models pull nope/nothing") {
 		t.Errorf("info of an unknown model: %d %s", code, errOut)
 	}
 
 	// Offline: the cached model is found, an uncached one is refused.
 	t.Setenv("HF_HUB_OFFLINE", "1")
-	if code, _, errOut := runCLI(t, "", "models", "pull", "acme/good"); code != app.ExitOK {
+	if code, _, errOut := runCLI(t, "", "models", "pull", "acme/good"); code != cli.ExitOK {
 		t.Errorf("offline pull of a cached model: %d %s", code, errOut)
 	}
-	if code, _, errOut := runCLI(t, "", "models", "pull", "acme/other"); code != app.ExitFailure || !strings.Contains(errOut, "offline") {
+	if code, _, errOut := runCLI(t, "", "models", "pull", "acme/other"); code != cli.ExitFailure || !strings.Contains(errOut, "offline") {
 		t.Errorf("offline pull of an uncached model: %d %s", code, errOut)
 	}
 
 	// rm: a cached repo, a models-dir folder; never an embedded model.
-	if code, _, errOut := runCLI(t, "", "models", "rm", "acme/good"); code != app.ExitOK {
+	if code, _, errOut := runCLI(t, "", "models", "rm", "acme/good"); code != cli.ExitOK {
 		t.Errorf("rm acme/good: %d %s", code, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(hfCache, "models--acme--good")); !os.IsNotExist(err) {
 		t.Errorf("cache folder left: %v", err)
 	}
-	if code, _, _ := runCLI(t, "", "models", "rm", "broken"); code != app.ExitOK {
+	if code, _, _ := runCLI(t, "", "models", "rm", "broken"); code != cli.ExitOK {
 		t.Errorf("rm broken: %d", code)
 	}
 	if _, err := os.Stat(filepath.Join(modelsDir, "broken")); !os.IsNotExist(err) {
 		t.Errorf("broken folder left: %v", err)
 	}
-	if code, _, errOut := runCLI(t, "", "models", "rm", "sentiment"); code != app.ExitFailure || !strings.Contains(errOut, "embedded") {
+	if code, _, errOut := runCLI(t, "", "models", "rm", "sentiment"); code != cli.ExitFailure || !strings.Contains(errOut, "embedded") {
 		t.Errorf("rm embedded: %d %s", code, errOut)
 	}
-	if code, _, _ := runCLI(t, "", "models", "frobnicate"); code != app.ExitUsage {
+	if code, _, _ := runCLI(t, "", "models", "frobnicate"); code != cli.ExitUsage {
 		t.Errorf("unknown sub-command: %d", code)
 	}
 }
@@ -299,25 +299,25 @@ func TestModelsQuantizeDefaultModel(t *testing.T) {
 	modelsDir, _ := modelsEnv(t)
 	eval := filepath.Join("..", "models", "testdata", "ner_heldout.jsonl")
 	code, out, errOut := runCLI(t, "", "models", "quantize", "ner", "--embeddings", "--eval", eval, "--rounds", "1", "--json")
-	if code != app.ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("quantize ner: %d\n%s%s", code, out, errOut)
 	}
 	var r quantizeResult
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Output != filepath.Join(modelsDir, "ner", app.QuantizedFile) || len(r.Report.Quantized) == 0 || r.Report.OutputBytes*2 >= r.Report.InputBytes ||
+	if r.Output != filepath.Join(modelsDir, "ner", cli.QuantizedFile) || len(r.Report.Quantized) == 0 || r.Report.OutputBytes*2 >= r.Report.InputBytes ||
 		r.Report.Target != "portable" || r.Report.Scheme != "uint8 per-channel symmetric +embeddings" {
 		t.Errorf("report = %+v", r)
 	}
 	if c := r.Compare; c.ExpectedMaxScoreDiff != 0.1 || c.Drift != "" || c.MaxScoreDiff > c.ExpectedMaxScoreDiff {
 		t.Errorf("drift: max %.4f, expected ≤ %.2f, drift %q", c.MaxScoreDiff, c.ExpectedMaxScoreDiff, c.Drift)
 	}
-	var recs map[string]app.QuantizationRecord
+	var recs map[string]cli.QuantizationRecord
 	if b, err := os.ReadFile(r.Record); err != nil || json.Unmarshal(b, &recs) != nil {
 		t.Fatalf("quantization record %s: %v", r.Record, err)
 	}
-	if rec := recs[app.QuantizedFile]; rec.Target != "portable" || rec.Source != "model.onnx" || !rec.Weights.Unsigned || rec.QuantizedOn.Target == "" || r.Record != filepath.Join(modelsDir, "ner", app.QuantizationFile) {
+	if rec := recs[cli.QuantizedFile]; rec.Target != "portable" || rec.Source != "model.onnx" || !rec.Weights.Unsigned || rec.QuantizedOn.Target == "" || r.Record != filepath.Join(modelsDir, "ner", cli.QuantizationFile) {
 		t.Errorf("quantization record = %+v", recs)
 	}
 	c := r.Compare
@@ -327,12 +327,12 @@ func TestModelsQuantizeDefaultModel(t *testing.T) {
 	}
 	// Both files now list side by side.
 	code, out, _ = runCLI(t, "", "models", "info", "ner", "--models-dir", modelsDir)
-	if code != app.ExitOK || !strings.Contains(out, "quantized  yes: dynamic uint8 per-channel symmetric +embeddings (nlpscope); 2 uint8 weight tensors, 8-bit; made for portable") ||
+	if code != cli.ExitOK || !strings.Contains(out, "quantized  yes: dynamic uint8 per-channel symmetric +embeddings (nlpscope); 2 uint8 weight tensors, 8-bit; made for portable") ||
 		!strings.Contains(out, "quantized  no") || strings.Contains(out, "WARNING") {
 		t.Errorf("info after quantize: %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "", "models", "compare", filepath.Join(modelsDir, "ner"), "--rounds", "1")
-	if code != app.ExitOK || !strings.Contains(out, "model_int8.onnx") || !strings.Contains(out, "same entities") {
+	if code != cli.ExitOK || !strings.Contains(out, "model_int8.onnx") || !strings.Contains(out, "same entities") {
 		t.Errorf("compare: %d\n%s", code, out)
 	}
 }
@@ -343,10 +343,10 @@ func TestModelsQuantizeRefusesAndChangesNothing(t *testing.T) {
 	dir := filepath.Join(modelsDir, "tiny")
 	copyFixture(t, "sentiment", dir)
 	code, _, errOut := runCLI(t, "", "models", "quantize", "tiny")
-	if code != app.ExitFailure || !strings.Contains(errOut, "no MatMul/Gemm weight") {
+	if code != cli.ExitFailure || !strings.Contains(errOut, "no MatMul/Gemm weight") {
 		t.Errorf("quantize tiny: %d %s", code, errOut)
 	}
-	if _, err := os.Stat(filepath.Join(dir, app.QuantizedFile)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, cli.QuantizedFile)); !os.IsNotExist(err) {
 		t.Errorf("output written on failure: %v", err)
 	}
 	// compare on a labelled file (accuracy) and on a plain text file, with
@@ -358,7 +358,7 @@ func TestModelsQuantizeRefusesAndChangesNothing(t *testing.T) {
 {"text": "boring and terrible service", "label": "POSITIVE"}
 `), 0o644)
 	code, out, errOut := runCLI(t, "", "models", "compare", "tiny", "--b", "model.onnx", "--eval", evalFile, "--rounds", "1")
-	if code != app.ExitOK || !strings.Contains(out, "agreement: 4/4 same label (100.0%), max score difference 0.0000") ||
+	if code != cli.ExitOK || !strings.Contains(out, "agreement: 4/4 same label (100.0%), max score difference 0.0000") ||
 		!strings.Contains(out, "accuracy on the labelled texts: a 0.7500, b 0.7500") {
 		t.Errorf("compare --eval: %d\n%s%s", code, out, errOut)
 	}
@@ -369,22 +369,22 @@ func TestModelsQuantizeRefusesAndChangesNothing(t *testing.T) {
 		Texts int `json:"texts"`
 		Agree int `json:"agree"`
 	}
-	if code != app.ExitOK || json.Unmarshal([]byte(out), &cr) != nil || cr.Texts != 2 || cr.Agree != 2 {
+	if code != cli.ExitOK || json.Unmarshal([]byte(out), &cr) != nil || cr.Texts != 2 || cr.Agree != 2 {
 		t.Errorf("compare --texts: %d %+v\n%s%s", code, cr, out, errOut)
 	}
 	os.WriteFile(evalFile, []byte("{not json\n"), 0o644)
-	if code, _, errOut := runCLI(t, "", "models", "compare", "tiny", "--b", "model.onnx", "--eval", evalFile); code != app.ExitFailure || !strings.Contains(errOut, "eval.jsonl:1") {
+	if code, _, errOut := runCLI(t, "", "models", "compare", "tiny", "--b", "model.onnx", "--eval", evalFile); code != cli.ExitFailure || !strings.Contains(errOut, "eval.jsonl:1") {
 		t.Errorf("bad eval file: %d %s", code, errOut)
 	}
 
 	// A broken model is refused before anything is written.
 	copyFixture(t, "bad_not_onnx", filepath.Join(modelsDir, "broken"))
 	code, _, errOut = runCLI(t, "", "models", "quantize", "broken")
-	if code != app.ExitFailure || !strings.Contains(errOut, "ONNX") {
+	if code != cli.ExitFailure || !strings.Contains(errOut, "ONNX") {
 		t.Errorf("quantize broken: %d %s", code, errOut)
 	}
 	entries, _ := os.ReadDir(modelsDir)
-	if len(entries) != 2 || code != app.ExitFailure {
+	if len(entries) != 2 || code != cli.ExitFailure {
 		t.Errorf("models dir changed: %v", entries)
 	}
 }

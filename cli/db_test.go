@@ -1,4 +1,4 @@
-package app_test
+package cli_test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/cli"
 	"github.com/nlpscope/nlpscope/storage"
 )
 
@@ -34,7 +34,7 @@ func TestCmdDB(t *testing.T) {
 	}
 
 	code, out, errOut := runDB(t, "stats", "--db", path, "--json")
-	if code != app.ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("db stats: %d %s", code, errOut)
 	}
 	var s storage.Stats
@@ -42,22 +42,22 @@ func TestCmdDB(t *testing.T) {
 		t.Fatalf("db stats --json = %s (%v)", out, err)
 	}
 	code, out, _ = runDB(t, "stats", "--db", path)
-	if code != app.ExitOK || !hasRow(out, "documents", "2") || !hasRow(out, "analyses", "2") || !strings.Contains(out, "WAL file") {
+	if code != cli.ExitOK || !hasRow(out, "documents", "2") || !hasRow(out, "analyses", "2") || !strings.Contains(out, "WAL file") {
 		t.Fatalf("db stats table: %d %q", code, out)
 	}
 	code, out, _ = runDB(t, "check", "--db", path)
-	if code != app.ExitOK || !hasRow(out, "integrity_check", "ok") || !hasRow(out, "result", "ok") {
+	if code != cli.ExitOK || !hasRow(out, "integrity_check", "ok") || !hasRow(out, "result", "ok") {
 		t.Fatalf("db check: %d %q", code, out)
 	}
 	code, out, _ = runDB(t, "vacuum", "--db", path, "--json")
 	var v storage.VacuumResult
-	if code != app.ExitOK || json.Unmarshal([]byte(out), &v) != nil || v.AfterBytes == 0 {
+	if code != cli.ExitOK || json.Unmarshal([]byte(out), &v) != nil || v.AfterBytes == 0 {
 		t.Fatalf("db vacuum: %d %q", code, out)
 	}
 
 	// Errors: missing file (never created), not a database, usage.
 	missing := filepath.Join(t.TempDir(), "nope.db")
-	if code, _, e := runDB(t, "stats", "--db", missing); code != app.ExitFailure || !strings.Contains(e, "no database") {
+	if code, _, e := runDB(t, "stats", "--db", missing); code != cli.ExitFailure || !strings.Contains(e, "no database") {
 		t.Fatalf("missing db: %d %q", code, e)
 	}
 	if _, err := os.Stat(missing); err == nil {
@@ -65,16 +65,16 @@ func TestCmdDB(t *testing.T) {
 	}
 	junk := filepath.Join(t.TempDir(), "junk.db")
 	os.WriteFile(junk, bytes.Repeat([]byte("junk"), 2000), 0o644)
-	if code, _, e := runDB(t, "check", "--db", junk); code != app.ExitFailure || !strings.Contains(e, "not an SQLite database") {
+	if code, _, e := runDB(t, "check", "--db", junk); code != cli.ExitFailure || !strings.Contains(e, "not an SQLite database") {
 		t.Fatalf("junk db: %d %q", code, e)
 	}
-	if code, _, _ := runDB(t); code != app.ExitUsage {
+	if code, _, _ := runDB(t); code != cli.ExitUsage {
 		t.Fatalf("no sub-command: %d", code)
 	}
-	if code, _, _ := runDB(t, "frobnicate"); code != app.ExitUsage {
+	if code, _, _ := runDB(t, "frobnicate"); code != cli.ExitUsage {
 		t.Fatalf("unknown sub-command: %d", code)
 	}
-	if code, _, _ := runDB(t, "stats", "--db", path, "extra"); code != app.ExitUsage {
+	if code, _, _ := runDB(t, "stats", "--db", path, "extra"); code != cli.ExitUsage {
 		t.Fatalf("extra argument: %d", code)
 	}
 }

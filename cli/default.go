@@ -1,9 +1,11 @@
-package app
+package cli
 
 import (
 	"context"
 	"fmt"
 	"os"
+
+	"github.com/nlpscope/nlpscope/app"
 )
 
 // cmdDefault runs when nlpscope is started without a command: the desktop
@@ -11,7 +13,7 @@ import (
 // otherwise.
 func cmdDefault(ctx context.Context, std Stdio) int {
 	display := os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
-	if display && desktopAvailable {
+	if display && app.DesktopAvailable {
 		return cmdDesktop(ctx, std, nil)
 	}
 	if !display {

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
 	"github.com/nlpscope/nlpscope/engine/quantize"
 	"github.com/nlpscope/nlpscope/profiler"
@@ -133,11 +134,11 @@ func runDoctor(ortLib, provider, modelsDir string) DoctorReport {
 			}
 		}
 	}
-	if EmbeddedModels() != nil {
-		entries, _ := fs.ReadDir(EmbeddedModels(), ".")
+	if app.EmbeddedModels() != nil {
+		entries, _ := fs.ReadDir(app.EmbeddedModels(), ".")
 		for _, e := range entries {
 			if e.IsDir() {
-				check(e.Name(), "embedded", engine.ModelSource{Name: e.Name(), Dir: e.Name(), FS: EmbeddedModels()})
+				check(e.Name(), "embedded", engine.ModelSource{Name: e.Name(), Dir: e.Name(), FS: app.EmbeddedModels()})
 			}
 		}
 	}

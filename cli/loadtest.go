@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
 	"github.com/nlpscope/nlpscope/profiler"
 )
@@ -47,7 +48,7 @@ type loadtestFlags struct {
 	maxInFlight                                 int
 	thresholds, headers                         stringList
 	jsonOut, allowRemote, cache                 bool
-	svc                                         *Config
+	svc                                         *app.Config
 }
 
 func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error) {
@@ -155,7 +156,7 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
 
 	var target profiler.Target
 	meta := map[string]string{}
-	if commit := BuildCommit(); commit != "" {
+	if commit := app.BuildCommit(); commit != "" {
 		meta[profiler.MetaGitCommit] = commit
 	}
 	if f.target == "inproc" {
@@ -193,7 +194,7 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
 
 	code := ExitOK
 	if f.svc.DBPath != "" {
-		if err := SaveLoadRun(context.WithoutCancel(ctx), f.svc.DBPath, report, log); err != nil {
+		if err := app.SaveLoadRun(context.WithoutCancel(ctx), f.svc.DBPath, report, log); err != nil {
 			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
 			code = ExitFailure
 		}
@@ -217,7 +218,7 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
 // loadtestService starts a Service for the in-process target: only the
 // models the task needs, no database (results are never stored), and the
 // result cache off unless --cache.
-func loadtestService(ctx context.Context, f *loadtestFlags, log *slog.Logger) (*Service, error) {
+func loadtestService(ctx context.Context, f *loadtestFlags, log *slog.Logger) (*app.Service, error) {
 	cfg := *f.svc
 	cfg.NoDB = true
 	cfg.DBPath = ""
@@ -225,7 +226,7 @@ func loadtestService(ctx context.Context, f *loadtestFlags, log *slog.Logger) (*
 	if !f.cache {
 		cfg.Tuning.CacheEntries = -1
 	}
-	svc, err := New(ctx, cfg, log)
+	svc, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -255,11 +256,11 @@ func engineErrorKind(err error) string {
 		return "overloaded"
 	case errors.Is(err, engine.ErrNotReady):
 		return "not_ready"
-	case errors.Is(err, engine.ErrTextTooLong), errors.Is(err, ErrTooLarge):
+	case errors.Is(err, engine.ErrTextTooLong), errors.Is(err, app.ErrTooLarge):
 		return "too_large"
-	case errors.Is(err, engine.ErrEmptyText), errors.Is(err, engine.ErrInvalidUTF8), errors.Is(err, ErrBadRequest):
+	case errors.Is(err, engine.ErrEmptyText), errors.Is(err, engine.ErrInvalidUTF8), errors.Is(err, app.ErrBadRequest):
 		return "bad_input"
-	case errors.Is(err, engine.ErrClosed), errors.Is(err, ErrServiceClosed):
+	case errors.Is(err, engine.ErrClosed), errors.Is(err, app.ErrServiceClosed):
 		return "closed"
 	}
 	return profiler.ErrorKind(err)

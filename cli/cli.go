@@ -1,7 +1,8 @@
-// Package app wires engine, profiler and storage together. It is the only
-// package that knows all of them: the CLI commands, the Service shared by the
-// desktop window and the web shell, the HTTP API and the Wails bindings live here.
-package app
+// Package cli is nlpscope's command line: Main dispatches to one command per
+// file (analyze.go, serve.go, models.go, …). Commands build an app.Service
+// and talk to it; serve and desktop hand it to the web shell and the desktop
+// window, so cli is the one place that wires the shells together.
+package cli
 
 import (
 	"context"
@@ -29,7 +30,7 @@ type command struct {
 	run     func(ctx context.Context, io Stdio, args []string) int
 }
 
-// commands lists every sub-command. Each one lives in its own cmd_*.go file.
+// commands lists every sub-command. Each one lives in its own file, named after it.
 var commands = map[string]command{
 	"analyze":  {"analyze texts from files or stdin (sentiment, entities)", cmdAnalyze},
 	"tokenize": {"tokenize JSONL texts with a model's tokenizer.json", cmdTokenize},

@@ -1,40 +1,58 @@
-package app
+package bench
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	iofs "io/fs"
 	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
-	"strings"
 	"time"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
 	"github.com/nlpscope/nlpscope/engine/quantize"
 	"github.com/nlpscope/nlpscope/engine/tokenize"
 	"github.com/nlpscope/nlpscope/profiler"
 )
 
+// Config is one run of the suite. Zero values take the defaults noted.
+type Config struct {
+	Quick     bool            // short run (about 5 minutes): fewer and shorter slices, default-model targets only
+	ModelsDir string          // the DistilBERT-shaped benchmark models (make bench-models)
+	Out       string          // report folder; it must exist
+	Peer      bool            // compare with transformers.js
+	PeerDir   string          // folder holding driver.mjs and node_modules
+	Sugarme   bool            // run the sugarme/tokenizer comparison
+	Root      string          // source tree (for the sugarme comparison module); "" = "."
+	ORTLib    string          // ONNX Runtime shared library; "" = engine lookup order
+	Provider  string          // execution provider of every session, ours and raw ORT's: "cpu" or "cuda"
+	Threads   int             // intra-op threads of every session; 0 = number of CPUs
+	Slice     time.Duration   // one slice of a comparison; 0 = 1s quick, 3s full
+	Pairs     int             // alternating pairs per comparison; 0 = 2 quick, 5 full
+	Only      map[string]bool // steps to run (efficiency, batching, peer, …); nil = all
+
+	Log      *slog.Logger // the engine's messages; nil = discarded
+	Progress io.Writer    // progress lines ("bench: …"); nil = none
+}
+
 // benchRun holds one `nlpscope bench` run's settings and its report.
 type benchRun struct {
-	std      Stdio
-	log      *slog.Logger
-	report   *BenchReport
-	quiet    bool
-	root     string // source tree (for the sugarme module); "." by default
-	out      string
-	peerDir  string
-	ortLib   string
-	provider string
-	threads  int
+	log        *slog.Logger
+	progressTo io.Writer // nil = quiet
+	report     *Report
+	root       string // source tree (for the sugarme module); "." by default
+	out        string
+	peerDir    string
+	ortLib     string
+	provider   string
+	threads    int
 
 	slice         time.Duration // one contender's slice in a comparison
 	pairs         int
@@ -50,8 +68,8 @@ type benchRun struct {
 }
 
 func (b *benchRun) progress(format string, a ...any) {
-	if !b.quiet {
-		fmt.Fprintf(b.std.Err, "bench: "+format+"\n", a...)
+	if b.progressTo != nil {
+		fmt.Fprintf(b.progressTo, "bench: "+format+"\n", a...)
 	}
 }
 
@@ -61,50 +79,21 @@ func (b *benchRun) note(format string, a ...any) {
 	b.progress("%s", msg)
 }
 
-// cmdBench runs the benchmark suite and writes the report.
-func cmdBench(ctx context.Context, std Stdio, args []string) int {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(std.Err)
-	quick := fs.Bool("quick", false, "short run (about 5 minutes): fewer and shorter slices, default-model targets only")
-	asJSON := fs.Bool("json", false, "print the key ratios as JSON on stdout")
-	out := fs.String("out", filepath.Join("bench", "out"), "report `dir`")
-	modelsDir := fs.String("models-dir", filepath.Join(".cache", "bench-models"), "`dir` of the benchmark models (make bench-models)")
-	peerOn := fs.Bool("peer", true, "compare with transformers.js (bench/peer)")
-	noPeer := fs.Bool("no-peer", false, "skip the transformers.js comparison")
-	peerDir := fs.String("peer-dir", filepath.Join("bench", "peer"), "`dir` holding driver.mjs and node_modules")
-	update := fs.String("update", "", "Markdown `file` to replace with the report (default: BENCHMARKS.md for a full run, none for --quick; none = do not update)")
-	threads := fs.Int("threads", 0, "intra-op threads for every session, ours and the peers' (0 = number of CPUs)")
-	ortLib := fs.String("ort-lib", "", "ONNX Runtime shared library `path`")
-	provider := fs.String("provider", "cpu", "execution provider for every session, ours and raw ORT's: cpu or cuda (the peer stays on CPU)")
-	slice := fs.Duration("slice", 0, "length of one slice in a comparison (0 = 1s quick, 3s full)")
-	pairs := fs.Int("pairs", 0, "alternating pairs per comparison (0 = 2 quick, 5 full)")
-	sugar := fs.Bool("sugarme", false, "with --quick: also run the sugarme/tokenizer comparison (always in a full run)")
-	root := fs.String("root", ".", "source tree `dir` (for the sugarme comparison module)")
-	verbose := fs.Bool("v", false, "log the engine's messages")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `file` (for tuning)")
-	only := fs.String("only", "", "run only these comma-separated steps: efficiency, batching, peer, tokenizer, sugarme, targets, storage, sqlite, coldstart, memory (for tuning)")
-	fs.Usage = func() {
-		fmt.Fprintln(std.Err, "usage: nlpscope bench [--quick] [--json] [--out DIR] [--models-dir DIR] [--peer|--no-peer] [flags]")
-		fs.PrintDefaults()
+// Run measures every section and returns the report; a section that cannot
+// run is noted in the report and the others go on. Only a cancelled context
+// (or an ONNX Runtime that does not start) stops the run.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	b := &benchRun{log: cfg.Log, progressTo: cfg.Progress, root: cfg.Root, out: cfg.Out, peerDir: cfg.PeerDir, ortLib: cfg.ORTLib,
+		provider: cfg.Provider, threads: cfg.Threads, only: cfg.Only,
+		report: &Report{Mode: "full", StartedAt: time.Now()}}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if b.root == "" {
+		b.root = "."
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(std.Err, "nlpscope bench: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	b := &benchRun{std: std, log: benchLogger(std, *verbose), root: *root, out: *out, peerDir: *peerDir, ortLib: *ortLib, threads: *threads,
-		report: &BenchReport{Mode: "full", StartedAt: time.Now()}}
-	switch *provider {
-	case "cpu", "cuda":
-		b.provider = *provider
-	default:
-		fmt.Fprintf(std.Err, "nlpscope bench: provider %q: want cpu or cuda\n", *provider)
-		return 2
+	if b.provider == "" {
+		b.provider = "cpu"
 	}
 	if b.threads <= 0 {
 		b.threads = runtime.NumCPU()
@@ -112,67 +101,21 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 	b.slice, b.pairs, b.opDur, b.minCalls, b.usersDur, b.disagreeN, b.coldRuns = 3*time.Second, 5, 4*time.Second, 20, 15*time.Second, 400, 5
 	b.concurrencies = []int{1, 16, 64, 256}
 	b.memLoad = 30 * time.Second
-	if *quick {
+	if cfg.Quick {
 		b.report.Mode, b.quick, b.memLoad = "quick", true, 5*time.Second
 		b.slice, b.pairs, b.opDur, b.minCalls, b.usersDur, b.disagreeN, b.coldRuns = time.Second, 2, time.Second, 5, 4*time.Second, 100, 3
 	}
-	if *slice > 0 {
-		b.slice = *slice
+	if cfg.Slice > 0 {
+		b.slice = cfg.Slice
 	}
-	if *pairs > 0 {
-		b.pairs = *pairs
-	}
-	switch {
-	case *update == "" && !*quick:
-		*update = "BENCHMARKS.md"
-	case *update == "none":
-		*update = ""
+	if cfg.Pairs > 0 {
+		b.pairs = cfg.Pairs
 	}
 	b.report.SliceMs, b.report.Pairs = b.slice.Milliseconds(), b.pairs
-	if err := os.MkdirAll(b.out, 0o755); err != nil {
-		fmt.Fprintf(std.Err, "nlpscope bench: %v\n", err)
-		return 1
+	if err := b.run(ctx, cfg.ModelsDir, cfg.Peer, cfg.Sugarme, cfg.Quick); err != nil {
+		return nil, err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintf(std.Err, "nlpscope bench: %v\n", err)
-			return 1
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(std.Err, "nlpscope bench: %v\n", err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
-	}
-	if *only != "" {
-		b.only = map[string]bool{}
-		for _, s := range strings.Split(*only, ",") {
-			b.only[strings.TrimSpace(s)] = true
-		}
-	}
-	if err := b.run(ctx, *modelsDir, *peerOn && !*noPeer, !*quick || *sugar, *quick); err != nil {
-		fmt.Fprintf(std.Err, "nlpscope bench: %v\n", err)
-		return 1
-	}
-	paths, err := b.write(*update)
-	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope bench: %v\n", err)
-		return 1
-	}
-	if *asJSON {
-		enc := json.NewEncoder(std.Out)
-		enc.SetIndent("", "  ")
-		enc.Encode(struct {
-			KeyRatios
-			Mode   string   `json:"mode"`
-			Report []string `json:"report_files"`
-		}{b.report.Key, b.report.Mode, paths})
-	} else {
-		fmt.Fprintf(std.Out, "report: %s\n", paths[0])
-	}
-	return 0
+	return b.report, nil
 }
 
 // run measures every section; a section that cannot run is noted in the
@@ -186,7 +129,7 @@ func (b *benchRun) run(ctx context.Context, modelsDir string, withPeer, withSuga
 	}
 	defer anchor.Close()
 	rt := anchor.Runtime()
-	r.Env = BenchEnv{Hardware: profiler.Fingerprint(ctx), ORTVersion: rt.ORTVersion, ORTLib: rt.LibPath, Provider: rt.Provider,
+	r.Env = Env{Hardware: profiler.Fingerprint(ctx), ORTVersion: rt.ORTVersion, ORTLib: rt.LibPath, Provider: rt.Provider,
 		Threads: b.threads, GitCommit: gitCommit(b.root), Date: time.Now().UTC().Format(time.RFC3339), LoadAvg: loadAvg()}
 	b.progress("%s mode, %d threads, ORT %s; slices of %v, %d pairs", r.Mode, b.threads, rt.ORTVersion, b.slice, b.pairs)
 
@@ -312,31 +255,32 @@ func benchTokenizer(seqDir string, haveBench bool) (*tokenize.Tokenizer, error) 
 	if haveBench {
 		return tokenize.FromFile(filepath.Join(seqDir, "tokenizer.json"))
 	}
-	if EmbeddedModels() == nil {
+	if app.EmbeddedModels() == nil {
 		return nil, errors.New("no benchmark models and no embedded models")
 	}
-	data, err := iofs.ReadFile(EmbeddedModels(), path.Join(DefaultModelName(engine.TaskSentiment), "tokenizer.json"))
+	data, err := iofs.ReadFile(app.EmbeddedModels(), path.Join(app.DefaultModelName(engine.TaskSentiment), "tokenizer.json"))
 	if err != nil {
 		return nil, err
 	}
 	return tokenize.FromJSON(data)
 }
 
-// write saves the report as Markdown and JSON under the output folder and,
-// when update is set, replaces that Markdown file with it.
-func (b *benchRun) write(update string) ([]string, error) {
+// Write saves the report as Markdown and JSON under the folder out and,
+// when update is set, replaces that Markdown file with it. It returns the
+// files written: the report's Markdown and JSON first.
+func (r *Report) Write(out, update string) ([]string, error) {
 	var md bytes.Buffer
-	b.report.writeMarkdown(&md)
-	js, err := json.MarshalIndent(b.report, "", "  ")
+	r.writeMarkdown(&md)
+	js, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	stamp := b.report.StartedAt.UTC().Format("20060102-150405")
-	base := filepath.Join(b.out, fmt.Sprintf("bench-%s-%s", b.report.Mode, stamp))
+	stamp := r.StartedAt.UTC().Format("20060102-150405")
+	base := filepath.Join(out, fmt.Sprintf("bench-%s-%s", r.Mode, stamp))
 	paths := []string{base + ".md", base + ".json"}
 	files := map[string][]byte{
 		base + ".md": md.Bytes(), base + ".json": js,
-		filepath.Join(b.out, "latest-"+b.report.Mode+".md"): md.Bytes(), filepath.Join(b.out, "latest-"+b.report.Mode+".json"): js,
+		filepath.Join(out, "latest-"+r.Mode+".md"): md.Bytes(), filepath.Join(out, "latest-"+r.Mode+".json"): js,
 	}
 	if update != "" {
 		var doc bytes.Buffer
@@ -354,4 +298,10 @@ func (b *benchRun) write(update string) ([]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// fileExists reports whether p is a file (not a folder).
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }

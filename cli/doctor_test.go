@@ -1,4 +1,4 @@
-package app_test
+package cli_test
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/cli"
 )
 
 func TestDoctor(t *testing.T) {
@@ -18,17 +18,17 @@ func TestDoctor(t *testing.T) {
 	code, out, errOut := runCLI(t, "", "doctor", "--models-dir", models, "--json")
 	// engine/testdata holds deliberately broken models, so doctor fails on
 	// them while reporting the good ones.
-	if code != app.ExitFailure {
+	if code != cli.ExitFailure {
 		t.Fatalf("exit %d with broken fixture models, want 1; stderr %s", code, errOut)
 	}
-	var r app.DoctorReport
+	var r cli.DoctorReport
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("json: %v\n%s", err, out)
 	}
 	if !r.ORT.Found || r.ORT.Version != "1.24.1" || r.ORT.Active != "cpu" || len(r.ORT.Providers) == 0 {
 		t.Errorf("ort %+v", r.ORT)
 	}
-	byName := map[string]app.DoctorModel{}
+	byName := map[string]cli.DoctorModel{}
 	for _, m := range r.Models {
 		byName[m.Name] = m
 	}
@@ -52,25 +52,25 @@ func TestDoctor(t *testing.T) {
 		doctorCopyDir(t, filepath.Join(models, name), filepath.Join(good, name))
 	}
 	code, out, _ = runCLI(t, "", "doctor", "--models-dir", good)
-	if code != app.ExitOK || !strings.Contains(out, "version      1.24.1") || !strings.Contains(out, "sentiment    ok") {
+	if code != cli.ExitOK || !strings.Contains(out, "version      1.24.1") || !strings.Contains(out, "sentiment    ok") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 
 	// CUDA on a CPU-only library: reported, falls back, still exit 0.
 	code, out, _ = runCLI(t, "", "doctor", "--provider", "cuda", "--json")
-	r = app.DoctorReport{}
+	r = cli.DoctorReport{}
 	json.Unmarshal([]byte(out), &r)
-	if code != app.ExitOK || r.ORT.Active != "cpu" || !strings.Contains(r.ORT.Note, "CUDA") {
+	if code != cli.ExitOK || r.ORT.Active != "cpu" || !strings.Contains(r.ORT.Note, "CUDA") {
 		t.Errorf("cuda: exit %d %+v", code, r.ORT)
 	}
 }
 
 func TestDoctorWithoutORT(t *testing.T) {
 	code, out, _ := runCLI(t, "", "doctor", "--ort-lib", "/nonexistent/libonnxruntime.so.1")
-	if code != app.ExitFailure || !strings.Contains(out, "ONNX Runtime   FAIL") || !strings.Contains(out, "make setup") {
+	if code != cli.ExitFailure || !strings.Contains(out, "ONNX Runtime   FAIL") || !strings.Contains(out, "make setup") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
-	if code, _, _ := runCLI(t, "", "doctor", "--provider", "tpu"); code != app.ExitUsage {
+	if code, _, _ := runCLI(t, "", "doctor", "--provider", "tpu"); code != cli.ExitUsage {
 		t.Errorf("bad provider: exit %d", code)
 	}
 }

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
 )
 
@@ -51,7 +52,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 	out := fs.String("out", "", "write results to `file` instead of stdout")
 	model := fs.String("model", "", "model `dir` for the chosen task (with --task sentiment or entities)")
 	agg := fs.String("aggregation", engine.AggSimple, "entity aggregation: none, simple, first, average or max")
-	var in InputOptions
+	var in app.InputOptions
 	fs.StringVar(&in.Unit, "unit", "line", ".txt: one text per line or per file (line|file)")
 	fs.StringVar(&in.Column, "column", "", ".csv: column `name` or 1-based index")
 	fs.StringVar(&in.Field, "field", "text", ".jsonl: `field` holding the text")
@@ -68,11 +69,11 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 		fmt.Fprintf(std.Err, "nlpscope analyze: "+format+"\n", a...)
 		return ExitUsage
 	}
-	tasks, err := ParseTasks([]engine.Task{engine.Task(*task)})
+	tasks, err := app.ParseTasks([]engine.Task{engine.Task(*task)})
 	if err != nil {
 		return usageErr("--task %q: want sentiment, entities or all", *task)
 	}
-	if _, err := ParseAggregation(*agg); err != nil {
+	if _, err := app.ParseAggregation(*agg); err != nil {
 		return usageErr("--aggregation %q: want none, simple, first, average or max", *agg)
 	}
 	if *format != "jsonl" && *format != "csv" {
@@ -105,7 +106,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 			return usageErr("%s is a directory", f)
 		}
 		if in.Format == "" {
-			if _, err := FormatOf(f); err != nil {
+			if _, err := app.FormatOf(f); err != nil {
 				return usageErr("%s: unsupported file type (want .txt, .csv or .jsonl, or set --input-format)", f)
 			}
 		}
@@ -123,7 +124,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 		defer f.Close()
 		w = f
 	}
-	svc, err := New(ctx, *cfg, newLogger(std, false))
+	svc, err := app.New(ctx, *cfg, newLogger(std, false))
 	if err != nil {
 		fmt.Fprintf(std.Err, "nlpscope analyze: %v\n", err)
 		return ExitFailure
@@ -141,7 +142,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 	in.MaxTextBytes = svc.MaxTextBytes()
 	a := &analyzer{
 		svc: svc, std: std, tasks: tasks, in: in,
-		base: RecordOptions{Tasks: tasks, Aggregation: *agg, Store: !cfg.NoDB},
+		base: app.RecordOptions{Tasks: tasks, Aggregation: *agg, Store: !cfg.NoDB},
 	}
 	if *progress && isTerminal(std.Err) {
 		a.bar = newProgressBar(std.Err, files)
@@ -194,11 +195,11 @@ func parseInterspersed(fs *flag.FlagSet, args []string) error {
 
 // analyzer streams records through the Service in order.
 type analyzer struct {
-	svc          *Service
+	svc          *app.Service
 	std          Stdio
 	tasks        []engine.Task
-	in           InputOptions
-	base         RecordOptions
+	in           app.InputOptions
+	base         app.RecordOptions
 	bar          *progressBar
 	done, failed atomic.Int64
 }
@@ -206,8 +207,8 @@ type analyzer struct {
 // chunk is a run of records analysed together; results is filled by a
 // worker, then ready is closed.
 type chunk struct {
-	recs    []Record
-	results []DocumentResult
+	recs    []app.Record
+	results []app.DocumentResult
 	errs    []error
 	ready   chan struct{}
 }
@@ -299,12 +300,12 @@ func (a *analyzer) read(ctx context.Context, files []string, emit func(*chunk) e
 		}
 		opt := a.in
 		if opt.Format == "" && name == "-" {
-			opt.Format = FormatTXT
+			opt.Format = app.FormatTXT
 		} else if opt.Format == "" {
-			opt.Format, _ = FormatOf(name)
+			opt.Format, _ = app.FormatOf(name)
 		}
 		c := newChunk()
-		err := ReadRecords(r, source, opt, func(rec Record) error {
+		err := app.ReadRecords(r, source, opt, func(rec app.Record) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -330,7 +331,7 @@ func (a *analyzer) read(ctx context.Context, files []string, emit func(*chunk) e
 }
 
 func newChunk() *chunk {
-	return &chunk{recs: make([]Record, 0, analyzeChunk), ready: make(chan struct{})}
+	return &chunk{recs: make([]app.Record, 0, analyzeChunk), ready: make(chan struct{})}
 }
 
 // process analyses a chunk and marks it ready.
@@ -341,8 +342,8 @@ func (a *analyzer) process(ctx context.Context, c *chunk) {
 
 // resultEncoder writes one output record per input.
 type resultEncoder interface {
-	Result(rec Record, r DocumentResult) error
-	Error(rec Record, err error) error
+	Result(rec app.Record, r app.DocumentResult) error
+	Error(rec app.Record, err error) error
 	Flush() error
 }
 
@@ -366,7 +367,7 @@ type sentimentOut struct {
 
 type jsonResultEncoder struct{ enc *json.Encoder }
 
-func (j *jsonResultEncoder) Result(rec Record, r DocumentResult) error {
+func (j *jsonResultEncoder) Result(rec app.Record, r app.DocumentResult) error {
 	out := analyzeRecord{Source: rec.Source, Line: rec.Line, ID: r.ID, Text: rec.Text}
 	if s := r.Sentiment; s != nil {
 		out.Sentiment = &sentimentOut{Label: s.Label, Score: s.Score, Scores: s.Scores, Model: s.Model}
@@ -378,7 +379,7 @@ func (j *jsonResultEncoder) Result(rec Record, r DocumentResult) error {
 	return j.enc.Encode(out)
 }
 
-func (j *jsonResultEncoder) Error(rec Record, err error) error {
+func (j *jsonResultEncoder) Error(rec app.Record, err error) error {
 	return j.enc.Encode(analyzeRecord{Source: rec.Source, Line: rec.Line, Error: err.Error()})
 }
 
@@ -415,7 +416,7 @@ func newCSVResultEncoder(w io.Writer, tasks []engine.Task, models []engine.Model
 	return c
 }
 
-func (c *csvResultEncoder) Result(rec Record, r DocumentResult) error {
+func (c *csvResultEncoder) Result(rec app.Record, r app.DocumentResult) error {
 	row := append(c.row[:0], rec.Source, strconv.Itoa(rec.Line), idString(r.ID), rec.Text)
 	if slices.Contains(c.tasks, engine.TaskSentiment) {
 		s := r.Sentiment
@@ -442,7 +443,7 @@ func (c *csvResultEncoder) Result(rec Record, r DocumentResult) error {
 	return c.w.Write(row)
 }
 
-func (c *csvResultEncoder) Error(rec Record, err error) error {
+func (c *csvResultEncoder) Error(rec app.Record, err error) error {
 	row := append(c.row[:0], rec.Source, strconv.Itoa(rec.Line), "", "")
 	if slices.Contains(c.tasks, engine.TaskSentiment) {
 		row = append(row, "", "")
@@ -514,7 +515,7 @@ func (p *progressBar) update(done, failed int64) {
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if now.Sub(p.last) < MetricsInterval {
+	if now.Sub(p.last) < app.MetricsInterval {
 		return
 	}
 	p.last = now

@@ -1,4 +1,4 @@
-package app_test
+package cli_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/cli"
 	"github.com/nlpscope/nlpscope/profiler"
 	"github.com/nlpscope/nlpscope/storage"
 )
@@ -44,7 +44,7 @@ func TestLoadtestUsageErrors(t *testing.T) {
 		{"--no-such-flag"},
 	} {
 		code, _, errOut := loadtestCLI(t, args...)
-		if code != app.ExitUsage || errOut == "" {
+		if code != cli.ExitUsage || errOut == "" {
 			t.Errorf("loadtest %v: exit %d, stderr %q; want 2 and a message", args, code, errOut)
 		}
 	}
@@ -90,7 +90,7 @@ func TestLoadtestURLTarget(t *testing.T) {
 	}
 	code, out, errOut := loadtestCLI(t, "--target", srv.URL, "--rate", "100", "--duration", "500ms",
 		"--texts", texts, "--threshold", "errors==0", "--threshold", "p(99.9)<10s", "--json")
-	if code != app.ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
 	r := decodeReport(t, out)
@@ -109,7 +109,7 @@ func TestLoadtestThresholdFailureExitsOne(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "runs.db")
 	code, out, errOut := loadtestCLI(t, "--target", srv.URL, "--users", "2", "--duration", "10s", "--max-requests", "40",
 		"--texts", texts, "--threshold", "errors<1%", "--db", db, "--name", "half fail")
-	if code != app.ExitFailure {
+	if code != cli.ExitFailure {
 		t.Fatalf("exit %d, want 1; stderr %s", code, errOut)
 	}
 	for _, want := range []string{"40 sent", "http_429", "errors<1%", "FAIL", "result: FAIL (threshold)", "p99.9"} {
@@ -157,7 +157,7 @@ func TestLoadtestInproc(t *testing.T) {
 	model := filepath.Join("..", "engine", "testdata", "sentiment")
 	code, out, errOut := loadtestCLI(t, "--target", "inproc", "--task", "sentiment", "--model-sentiment", model,
 		"--rate", "50", "--duration", "1s", "--threshold", "errors==0", "--json")
-	if code != app.ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
 	r := decodeReport(t, out)
@@ -177,7 +177,7 @@ func TestLoadtestInprocDefaultModels(t *testing.T) {
 	}
 	code, out, errOut := loadtestCLI(t, "--task", "analyze", "--users", "2", "--duration", "30s", "--max-requests", "20",
 		"--threshold", "errors==0", "--json")
-	if code != app.ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
 	r := decodeReport(t, out)

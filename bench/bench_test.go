@@ -1,4 +1,4 @@
-package app
+package bench
 
 import (
 	"bytes"
@@ -182,10 +182,10 @@ func TestMixedTextsSpanLengths(t *testing.T) {
 }
 
 // syntheticReport has one of everything, with fixed numbers.
-func syntheticReport() *BenchReport {
+func syntheticReport() *Report {
 	yes, no := true, false
 	dis := 0.005
-	r := &BenchReport{Mode: "quick", StartedAt: time.Date(2026, 11, 26, 14, 0, 0, 0, time.UTC), Duration: 251 * time.Second, SliceMs: 1000, Pairs: 3}
+	r := &Report{Mode: "quick", StartedAt: time.Date(2026, 11, 26, 14, 0, 0, 0, time.UTC), Duration: 251 * time.Second, SliceMs: 1000, Pairs: 3}
 	r.Env.Hardware.CPUModel = "Test CPU"
 	r.Env.Hardware.LogicalCores = 2
 	r.Env.ORTVersion, r.Env.Provider, r.Env.Threads, r.Env.GitCommit = "1.24.1", "cpu", 2, "abc123"
@@ -230,7 +230,7 @@ func TestBenchReportMarkdownGolden(t *testing.T) {
 }
 
 func TestBenchReportNotMeasuredIsExplicit(t *testing.T) {
-	r := &BenchReport{Mode: "quick"}
+	r := &Report{Mode: "quick"}
 	r.Peer.Why = "Node.js is not installed"
 	var buf bytes.Buffer
 	r.writeMarkdown(&buf)

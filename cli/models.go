@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
 	"github.com/nlpscope/nlpscope/engine/cudalibs"
 	hfhub "github.com/nlpscope/nlpscope/engine/hub"
@@ -128,8 +129,8 @@ func DefaultModelsDir() string {
 
 // embeddedModels is the default models' file system.
 func embeddedModels() fs.FS {
-	if EmbeddedModels() != nil {
-		return EmbeddedModels()
+	if app.EmbeddedModels() != nil {
+		return app.EmbeddedModels()
 	}
 	return models.FS
 }
@@ -241,7 +242,7 @@ func (m *modelsEnv) resolve(arg string) (modelRef, error) {
 	if st, err := os.Stat(arg); err == nil && st.IsDir() && (strings.ContainsRune(arg, os.PathSeparator) || arg == "." || arg == "..") {
 		return modelRef{Name: filepath.Base(filepath.Clean(arg)), Source: "path", Dir: arg}, nil
 	}
-	if name, ok := strings.CutPrefix(arg, EmbeddedPrefix); ok {
+	if name, ok := strings.CutPrefix(arg, app.EmbeddedPrefix); ok {
 		if _, err := fs.Stat(embeddedModels(), name); err != nil || strings.Contains(name, "/") {
 			return modelRef{}, fmt.Errorf("%w: no embedded model %q", errNoModel, name)
 		}
@@ -292,7 +293,7 @@ func details(r modelRef, provider string) ModelDetails {
 	d := ModelDetails{Source: r.Source, ONNXFile: r.ONNX}
 	d.Name, d.Dir = r.Name, r.Dir
 	if r.embed {
-		d.Dir = EmbeddedPrefix + r.Dir
+		d.Dir = app.EmbeddedPrefix + r.Dir
 	}
 	info, err := engine.InspectModel(r.src())
 	if err != nil {
@@ -618,7 +619,7 @@ func modelsRemove(ctx context.Context, std Stdio, m *modelsEnv, args []string) i
 		return ExitUsage
 	}
 	arg := pos[0]
-	if _, err := fs.Stat(embeddedModels(), strings.TrimPrefix(arg, EmbeddedPrefix)); err == nil && !strings.Contains(arg, "/") {
+	if _, err := fs.Stat(embeddedModels(), strings.TrimPrefix(arg, app.EmbeddedPrefix)); err == nil && !strings.Contains(arg, "/") {
 		if _, err := os.Stat(filepath.Join(m.modelsDir, arg)); err != nil {
 			fmt.Fprintf(std.Err, "nlpscope models rm: %s is embedded in the binary and cannot be removed\n", arg)
 			return ExitFailure

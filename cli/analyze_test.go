@@ -1,7 +1,6 @@
-package app_test
+package cli_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -10,17 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/cli"
 	"github.com/nlpscope/nlpscope/storage"
 )
-
-// runCLI runs nlpscope with args and returns the exit code, stdout, stderr.
-func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := app.Main(context.Background(), args, app.Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
-	return code, out.String(), errb.String()
-}
 
 func writeFiles(t *testing.T, files map[string]string) string {
 	t.Helper()
@@ -81,7 +72,7 @@ func TestAnalyzeCLIOrderErrorsAndDB(t *testing.T) {
 	args := append([]string{"analyze", filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.csv"), "--column", "body",
 		filepath.Join(dir, "c.jsonl"), "--db", db}, fixtureFlags...)
 	code, stdout, stderr := runCLI(t, "", args...)
-	if code != app.ExitFailure {
+	if code != cli.ExitFailure {
 		t.Errorf("exit %d, want 1 (some inputs failed); stderr:\n%s", code, stderr)
 	}
 	var recs []outRecord
@@ -192,13 +183,13 @@ func TestAnalyzeCLIUsage(t *testing.T) {
 		{"analyze", filepath.Join(dir, "x.pdf")},
 		{"analyze", dir},
 	} {
-		if code, _, stderr := runCLI(t, "", args...); code != app.ExitUsage || stderr == "" {
+		if code, _, stderr := runCLI(t, "", args...); code != cli.ExitUsage || stderr == "" {
 			t.Errorf("%v: exit %d (%q), want 2 with a message", args, code, stderr)
 		}
 	}
 	// A missing model is a failure, not a usage error, and says why.
 	code, _, stderr := runCLI(t, "good\n", "analyze", "--task", "sentiment", "--model", "/nonexistent")
-	if code != app.ExitFailure || !strings.Contains(stderr, "no sentiment model") {
+	if code != cli.ExitFailure || !strings.Contains(stderr, "no sentiment model") {
 		t.Errorf("missing model: exit %d: %s", code, stderr)
 	}
 }

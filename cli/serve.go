@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"strings"
+
+	"github.com/nlpscope/nlpscope/app"
 )
 
 // cmdServe starts the web shell: `nlpscope serve [--addr A] [--token T] …`.
@@ -16,8 +18,8 @@ func cmdServe(ctx context.Context, std Stdio, args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(std.Err)
 	cfg := engineFlags(fs)
-	var sc ServerConfig
-	fs.StringVar(&sc.Addr, "addr", DefaultAddr, "listen `address`; anything but loopback requires --token")
+	var sc app.ServerConfig
+	fs.StringVar(&sc.Addr, "addr", app.DefaultAddr, "listen `address`; anything but loopback requires --token")
 	fs.StringVar(&sc.Token, "token", "", "API `token` required as 'Authorization: Bearer T' (default $NLPSCOPE_TOKEN)")
 	fs.StringVar(&sc.CORSOrigin, "cors", "", "allow cross-origin requests from this `origin`")
 	fs.BoolVar(&cfg.NoDB, "no-db", false, "run without a database (nothing is stored)")
@@ -43,21 +45,21 @@ func cmdServe(ctx context.Context, std Stdio, args []string) int {
 }
 
 // serve runs the web shell until ctx ends.
-func serve(ctx context.Context, std Stdio, cfg Config, sc ServerConfig, log *slog.Logger) int {
+func serve(ctx context.Context, std Stdio, cfg app.Config, sc app.ServerConfig, log *slog.Logger) int {
 	if sc.Addr == "" {
-		sc.Addr = DefaultAddr
+		sc.Addr = app.DefaultAddr
 	}
-	if sc.Token == "" && !IsLoopbackAddr(sc.Addr) {
+	if sc.Token == "" && !app.IsLoopbackAddr(sc.Addr) {
 		fmt.Fprintf(std.Err, "nlpscope serve: listening on %s (not loopback) requires an API token: --token or NLPSCOPE_TOKEN\n", sc.Addr)
 		return ExitUsage
 	}
-	svc, err := New(ctx, cfg, log)
+	svc, err := app.New(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(std.Err, "nlpscope serve: %v\n", err)
 		return ExitFailure
 	}
 	defer svc.Close()
-	srv, err := NewServer(sc, svc, log)
+	srv, err := app.NewServer(sc, svc, log)
 	if err != nil {
 		fmt.Fprintf(std.Err, "nlpscope serve: %v\n", err)
 		return ExitUsage
