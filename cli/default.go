@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/desktop"
 )
 
 // cmdDefault runs when nlpscope is started without a command: the desktop
@@ -13,7 +13,7 @@ import (
 // otherwise.
 func cmdDefault(ctx context.Context, std Stdio) int {
 	display := os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
-	if display && app.DesktopAvailable {
+	if display && desktop.Available {
 		return cmdDesktop(ctx, std, nil)
 	}
 	if !display {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/desktop"
 	"github.com/nlpscope/nlpscope/frontend"
 )
 
@@ -14,7 +15,7 @@ import (
 // bound to a Service. It returns when the window closes or ctx ends. A binary
 // built without the `desktop` tag (GTK/WebKit) explains that it has none.
 func cmdDesktop(ctx context.Context, std Stdio, args []string) int {
-	if !app.DesktopAvailable {
+	if !desktop.Available {
 		fmt.Fprintln(std.Err, "nlpscope desktop: this binary was built without the desktop window "+
 			"(build it with `make build` on a machine with libgtk-3-dev and libwebkit2gtk-4.1-dev, "+
 			"or use `nlpscope serve` for the web shell)")
@@ -46,7 +47,7 @@ func cmdDesktop(ctx context.Context, std Stdio, args []string) int {
 		return ExitFailure
 	}
 	defer svc.Close()
-	if err := app.RunWindow(ctx, svc, log); err != nil {
+	if err := desktop.Run(ctx, svc, log); err != nil {
 		fmt.Fprintf(std.Err, "nlpscope desktop: %v\n", err)
 		return ExitFailure
 	}

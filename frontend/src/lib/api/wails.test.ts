@@ -26,7 +26,7 @@ function fakeWindow() {
     OnFileDrop: () => {},
     OnFileDropOff: () => {},
   };
-  return { win: { go: { app: { Desktop } }, runtime }, calls, fire };
+  return { win: { go: { desktop: { Desktop } }, runtime }, calls, fire };
 }
 
 describe('WailsTransport', () => {

@@ -1,6 +1,7 @@
-// Wails transport for the desktop window. The Go side is app.Desktop
-// (app/desktop.go); Wails injects its methods as window.go.app.Desktop.* and
-// its runtime as window.runtime. Rejections carry the Go error's text.
+// Wails transport for the desktop window. The Go side is desktop.Desktop
+// (desktop/bindings.go); Wails injects its methods as
+// window.go.desktop.Desktop.* and its runtime as window.runtime. Rejections
+// carry the Go error's text.
 import { toApiError } from './errors';
 import { csvHeader } from './http';
 import type { EventName, EventPayloads, ExportFormat, ImportInput, Transport } from './transport';
@@ -29,13 +30,13 @@ interface WailsRuntime {
 }
 
 interface WailsWindow {
-  go?: { app?: { Desktop?: Record<string, Binding> } };
+  go?: { desktop?: { Desktop?: Record<string, Binding> } };
   runtime?: WailsRuntime;
 }
 
 /** wailsAvailable reports whether the page runs inside the Wails window. */
 export function wailsAvailable(w: unknown = globalThis): boolean {
-  return Boolean((w as WailsWindow).go?.app?.Desktop);
+  return Boolean((w as WailsWindow).go?.desktop?.Desktop);
 }
 
 export class WailsTransport implements Transport {
@@ -46,7 +47,7 @@ export class WailsTransport implements Transport {
 
   constructor(w: unknown = globalThis) {
     const win = w as WailsWindow;
-    const b = win.go?.app?.Desktop;
+    const b = win.go?.desktop?.Desktop;
     if (!b) throw new Error('Wails bindings are not available');
     this.b = b;
     this.rt = win.runtime;

@@ -1,4 +1,7 @@
-package app
+// Package desktop is the desktop shell: the Wails window (window.go, built
+// with the `desktop` tag) and the Desktop bindings its UI calls. It is the
+// only package that imports Wails.
+package desktop
 
 import (
 	"context"
@@ -12,12 +15,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
 	"github.com/nlpscope/nlpscope/profiler"
 )
 
 // desktopDialogs is what the bindings need from the window: native dialogs.
-// The Wails runtime implements it (desktop.go); tests use a fake.
+// The Wails runtime implements it (window.go); tests use a fake.
 type desktopDialogs interface {
 	OpenFiles(ctx context.Context, title, dir, patterns string) ([]string, error)
 	OpenFolder(ctx context.Context, title, dir string) (string, error)
@@ -25,11 +29,11 @@ type desktopDialogs interface {
 }
 
 // Desktop is the object the Wails window binds: the frontend calls its
-// exported methods as window.go.app.Desktop.<Method>. Every method maps to
+// exported methods as window.go.desktop.Desktop.<Method>. Every method maps to
 // one Service call (app/API.md lists the HTTP equivalents). Errors reach the
 // frontend as "<code>: <message>", with the same codes as the HTTP API.
 type Desktop struct {
-	svc       *Service
+	svc       *app.Service
 	log       *slog.Logger
 	dialogs   desktopDialogs
 	ctx       context.Context // the window's lifetime; set by the shell before any call
@@ -61,7 +65,7 @@ func (d *Desktop) remember(path string, isDir bool) {
 }
 
 // newDesktop binds svc; ctx and dialogs are set once the window exists.
-func newDesktop(svc *Service, log *slog.Logger) *Desktop {
+func newDesktop(svc *app.Service, log *slog.Logger) *Desktop {
 	return &Desktop{svc: svc, log: log, ctx: context.Background()}
 }
 
@@ -71,7 +75,7 @@ func desktopError(err error) error {
 	if err == nil {
 		return nil
 	}
-	code := ErrorCode(err)
+	code := app.ErrorCode(err)
 	if code == "internal" {
 		return fmt.Errorf("internal: internal error (%s)", err.Error())
 	}
@@ -80,13 +84,13 @@ func desktopError(err error) error {
 
 // Health reports readiness. The UI calls it first, so its first call also
 // logs that the window's UI is up (the desktop smoke test waits for it).
-func (d *Desktop) Health() Health {
+func (d *Desktop) Health() app.Health {
 	d.connected.Do(func() { d.log.Info("desktop UI connected") })
 	return d.svc.Health()
 }
 
 // Analyze runs and stores an analysis (POST /v1/analyze).
-func (d *Desktop) Analyze(req AnalyzeRequest) (AnalyzeResponse, error) {
+func (d *Desktop) Analyze(req app.AnalyzeRequest) (app.AnalyzeResponse, error) {
 	res, err := d.svc.AnalyzeText(d.ctx, req)
 	if err == nil {
 		n := 0
@@ -101,7 +105,7 @@ func (d *Desktop) Analyze(req AnalyzeRequest) (AnalyzeResponse, error) {
 }
 
 // Search returns one page of stored documents (GET /v1/results).
-func (d *Desktop) Search(q SearchQuery) (SearchPage, error) {
+func (d *Desktop) Search(q app.SearchQuery) (app.SearchPage, error) {
 	res, err := d.svc.Search(d.ctx, q)
 	if err == nil {
 		d.log.Debug("desktop search", slog.String("import_id", q.ImportID), slog.Int("items", len(res.Items)))
@@ -110,7 +114,7 @@ func (d *Desktop) Search(q SearchQuery) (SearchPage, error) {
 }
 
 // Document returns one stored document (GET /v1/results/{id}).
-func (d *Desktop) Document(id int64) (DocumentResult, error) {
+func (d *Desktop) Document(id int64) (app.DocumentResult, error) {
 	res, err := d.svc.GetDocument(d.ctx, id)
 	return res, desktopError(err)
 }
@@ -118,12 +122,12 @@ func (d *Desktop) Document(id int64) (DocumentResult, error) {
 // ExportResults asks where to save, then writes the selected documents as
 // "csv" or "jsonl". It returns a sentence for the UI; a cancelled dialog
 // writes nothing.
-func (d *Desktop) ExportResults(format string, q SearchQuery) (string, error) {
+func (d *Desktop) ExportResults(format string, q app.SearchQuery) (string, error) {
 	if format != "csv" && format != "jsonl" {
-		return "", desktopError(fmt.Errorf("%w: format %q (want csv or jsonl)", ErrBadRequest, format))
+		return "", desktopError(fmt.Errorf("%w: format %q (want csv or jsonl)", app.ErrBadRequest, format))
 	}
 	if d.dialogs == nil {
-		return "", desktopError(fmt.Errorf("%w: no window for a save dialog", ErrBadRequest))
+		return "", desktopError(fmt.Errorf("%w: no window for a save dialog", app.ErrBadRequest))
 	}
 	path, err := d.dialogs.SaveFile(d.ctx, "Export results", d.lastDirectory(), "nlpscope-results."+format)
 	if err != nil {
@@ -141,7 +145,7 @@ func (d *Desktop) ExportResults(format string, q SearchQuery) (string, error) {
 
 // exportTo writes the export to path through a temporary file, so a failed
 // export leaves no partial file behind.
-func (d *Desktop) exportTo(path, format string, q SearchQuery) error {
+func (d *Desktop) exportTo(path, format string, q app.SearchQuery) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".nlpscope-export-*")
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -161,28 +165,28 @@ func (d *Desktop) exportTo(path, format string, q SearchQuery) error {
 }
 
 // Models lists the active and available models.
-func (d *Desktop) Models() ModelsResponse { return d.svc.Models() }
+func (d *Desktop) Models() app.ModelsResponse { return d.svc.Models() }
 
 // SetModel activates a model for its task.
-func (d *Desktop) SetModel(req SetModelRequest) (engine.ModelInfo, error) {
+func (d *Desktop) SetModel(req app.SetModelRequest) (engine.ModelInfo, error) {
 	res, err := d.svc.SetActiveModel(d.ctx, req)
 	return res, desktopError(err)
 }
 
 // Settings returns the live engine settings.
-func (d *Desktop) Settings() Settings { return d.svc.Settings() }
+func (d *Desktop) Settings() app.Settings { return d.svc.Settings() }
 
 // SetSettings applies engine settings without restart.
-func (d *Desktop) SetSettings(s Settings) (Settings, error) {
+func (d *Desktop) SetSettings(s app.Settings) (app.Settings, error) {
 	res, err := d.svc.SetSettings(s)
 	return res, desktopError(err)
 }
 
 // StartImport analyses the files (and folders) at paths in the background.
-func (d *Desktop) StartImport(paths []string, opts ImportOptions) (ImportStatus, error) {
-	files := make([]ImportFile, len(paths))
+func (d *Desktop) StartImport(paths []string, opts app.ImportOptions) (app.ImportStatus, error) {
+	files := make([]app.ImportFile, len(paths))
 	for i, p := range paths {
-		files[i] = ImportFile{Path: p, Name: filepath.Base(p)}
+		files[i] = app.ImportFile{Path: p, Name: filepath.Base(p)}
 	}
 	res, err := d.svc.ImportFiles(d.ctx, files, opts)
 	if err == nil {
@@ -192,7 +196,7 @@ func (d *Desktop) StartImport(paths []string, opts ImportOptions) (ImportStatus,
 }
 
 // ImportStatus returns an import's progress.
-func (d *Desktop) ImportStatus(id string) (ImportStatus, error) {
+func (d *Desktop) ImportStatus(id string) (app.ImportStatus, error) {
 	res, err := d.svc.GetImport(id)
 	return res, desktopError(err)
 }
@@ -212,7 +216,7 @@ func (d *Desktop) CSVColumns(path string) ([]string, error) {
 func csvColumns(path string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+		return nil, fmt.Errorf("%w: %v", app.ErrBadRequest, err)
 	}
 	defer f.Close()
 	r := csv.NewReader(io.LimitReader(f, 1<<20))
@@ -220,7 +224,7 @@ func csvColumns(path string) ([]string, error) {
 	r.LazyQuotes = true
 	head, err := r.Read()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: no CSV header: %v", ErrBadRequest, filepath.Base(path), err)
+		return nil, fmt.Errorf("%w: %s: no CSV header: %v", app.ErrBadRequest, filepath.Base(path), err)
 	}
 	for i, c := range head {
 		head[i] = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
@@ -262,13 +266,13 @@ func (d *Desktop) OpenFolder() ([]string, error) {
 }
 
 // LoadTests lists the saved load-test runs, newest first.
-func (d *Desktop) LoadTests() ([]LoadTestSummary, error) {
+func (d *Desktop) LoadTests() ([]app.LoadTestSummary, error) {
 	res, err := d.svc.ListLoadTests(d.ctx)
 	return res, desktopError(err)
 }
 
 // StartLoadTest starts a load test against the in-process engine.
-func (d *Desktop) StartLoadTest(c LoadTestConfig) (LoadTestStatus, error) {
+func (d *Desktop) StartLoadTest(c app.LoadTestConfig) (app.LoadTestStatus, error) {
 	res, err := d.svc.StartLoadTest(d.ctx, c)
 	return res, desktopError(err)
 }
@@ -281,7 +285,7 @@ func (d *Desktop) LoadTest(id string) (profiler.Report, error) {
 
 // LoadTestStatus returns the running or last load test of this process, or
 // nil when there was none.
-func (d *Desktop) LoadTestStatus() *LoadTestStatus {
+func (d *Desktop) LoadTestStatus() *app.LoadTestStatus {
 	st, ok := d.svc.CurrentLoadTest()
 	if !ok {
 		return nil

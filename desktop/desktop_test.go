@@ -1,4 +1,4 @@
-package app
+package desktop
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
 )
 
@@ -59,7 +60,7 @@ func TestDesktopErrorCarriesTheAPICode(t *testing.T) {
 	}
 	f(engine.ErrEmptyText, "empty_text: "+engine.ErrEmptyText.Error())
 	f(errors.Join(errors.New("texts[2]"), engine.ErrOverloaded), "overloaded: texts[2]\n"+engine.ErrOverloaded.Error())
-	f(ErrNoStorage, "no_storage: "+ErrNoStorage.Error())
+	f(app.ErrNoStorage, "no_storage: "+app.ErrNoStorage.Error())
 	if desktopError(nil) != nil {
 		t.Error("nil error must stay nil")
 	}
@@ -78,8 +79,8 @@ func TestCSVColumns(t *testing.T) {
 		}
 		got, err := csvColumns(p)
 		if wantErr {
-			if !errors.Is(err, ErrBadRequest) {
-				t.Errorf("%s: err = %v, want ErrBadRequest", name, err)
+			if !errors.Is(err, app.ErrBadRequest) {
+				t.Errorf("%s: err = %v, want app.ErrBadRequest", name, err)
 			}
 			return
 		}
@@ -90,7 +91,7 @@ func TestCSVColumns(t *testing.T) {
 	f("a.csv", "\ufeffid, text ,\"review, long\"\r\n1,2,3\r\n", []string{"id", "text", "review, long"}, false)
 	f("one.csv", "text\n", []string{"text"}, false)
 	f("empty.csv", "", nil, true)
-	if _, err := csvColumns(filepath.Join(dir, "missing.csv")); !errors.Is(err, ErrBadRequest) {
+	if _, err := csvColumns(filepath.Join(dir, "missing.csv")); !errors.Is(err, app.ErrBadRequest) {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -133,10 +134,10 @@ func TestDesktopDialogs(t *testing.T) {
 	if got, err := d.OpenFolder(); err != nil || got != nil {
 		t.Errorf("cancelled OpenFolder = %v, %v", got, err)
 	}
-	if msg, err := d.ExportResults("csv", SearchQuery{}); err != nil || msg != "export cancelled" {
+	if msg, err := d.ExportResults("csv", app.SearchQuery{}); err != nil || msg != "export cancelled" {
 		t.Errorf("cancelled export = %q, %v", msg, err)
 	}
-	if _, err := d.ExportResults("xml", SearchQuery{}); err == nil || !strings.HasPrefix(err.Error(), "bad_request: ") {
+	if _, err := d.ExportResults("xml", app.SearchQuery{}); err == nil || !strings.HasPrefix(err.Error(), "bad_request: ") {
 		t.Errorf("bad format: %v", err)
 	}
 }

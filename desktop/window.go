@@ -1,6 +1,6 @@
 //go:build desktop
 
-package app
+package desktop
 
 import (
 	"context"
@@ -13,13 +13,14 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/build"
 	"github.com/nlpscope/nlpscope/frontend"
 )
 
-// DesktopAvailable reports whether this binary contains the desktop window
+// Available reports whether this binary contains the desktop window
 // (built with the `desktop` tag and GTK/WebKit; see `make build`).
-const DesktopAvailable = true
+const Available = true
 
 // wailsEmitter forwards live events to the window. Its ctx must be the one
 // Wails passed to OnStartup: EventsEmit with any other context ends the process.
@@ -48,9 +49,9 @@ func (wailsDialogs) SaveFile(ctx context.Context, title, dir, name string) (stri
 
 var _ desktopDialogs = wailsDialogs{}
 
-// RunWindow shows the desktop window, the embedded UI bound to svc, until
+// Run shows the desktop window, the embedded UI bound to svc, until
 // the user closes it or ctx ends.
-func RunWindow(ctx context.Context, svc *Service, log *slog.Logger) error {
+func Run(ctx context.Context, svc *app.Service, log *slog.Logger) error {
 	statePath, err := windowStatePath()
 	if err != nil {
 		log.Warn("window state not remembered", slog.Any("err", err))
