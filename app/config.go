@@ -31,6 +31,11 @@ type Config struct {
 	MaxTextBytes  int // one text; 0 = 1 MiB
 	MaxBatchTexts int // texts in one request; 0 = 256
 
+	// Engine runs inference; nil = the ONNX Runtime engine the fields above
+	// configure. The Service loads the models into it as into its own but
+	// does not observe its stage timings (tests pass a fake).
+	Engine Inferer
+
 	Emitter Emitter          // live events to the desktop window; may be nil
 	Now     func() time.Time // for tests; nil = time.Now
 }

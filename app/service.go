@@ -24,9 +24,10 @@ import (
 // Version is the application version reported by /health.
 var Version = "dev"
 
-// inferer is what the Service needs from the engine; *engine.Engine
-// implements it, tests substitute a fake for failure modes such as overload.
-type inferer interface {
+// Inferer is what the Service needs from the engine; *engine.Engine
+// implements it, tests substitute a fake (Config.Engine) for failure modes
+// such as overload.
+type Inferer interface {
 	Close() error
 	LoadModel(ctx context.Context, task engine.Task, src engine.ModelSource) (engine.ModelInfo, error)
 	Models() []engine.ModelInfo
@@ -41,7 +42,7 @@ type inferer interface {
 	SetTuning(t engine.Tuning) error
 }
 
-var _ inferer = (*engine.Engine)(nil)
+var _ Inferer = (*engine.Engine)(nil)
 
 // Service is nlpscope's application layer, one per process: both shells and
 // the CLI call it. It owns the engine, the profiler and the database. All
@@ -49,7 +50,7 @@ var _ inferer = (*engine.Engine)(nil)
 type Service struct {
 	cfg     Config
 	log     *slog.Logger
-	eng     inferer
+	eng     Inferer
 	db      *storage.DB // nil with NoDB
 	prof    *profiler.Profiler
 	hub     *hub
@@ -86,20 +87,24 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng, err := engine.New(engine.Config{
-		ORTLibPath:       cfg.ORTLib,
-		Provider:         cfg.Provider,
-		AllowCPUFallback: true,
-		IntraOpThreads:   cfg.IntraOpThreads,
-		InterOpThreads:   cfg.InterOpThreads,
-		MaxTextBytes:     cfg.MaxTextBytes,
-		QueueSize:        cfg.QueueSize,
-		Tuning:           cfg.Tuning,
-		Observer:         s.observer(),
-	}, log)
-	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("start engine: %w", err)
+	eng := cfg.Engine
+	if eng == nil {
+		e, err := engine.New(engine.Config{
+			ORTLibPath:       cfg.ORTLib,
+			Provider:         cfg.Provider,
+			AllowCPUFallback: true,
+			IntraOpThreads:   cfg.IntraOpThreads,
+			InterOpThreads:   cfg.InterOpThreads,
+			MaxTextBytes:     cfg.MaxTextBytes,
+			QueueSize:        cfg.QueueSize,
+			Tuning:           cfg.Tuning,
+			Observer:         s.observer(),
+		}, log)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("start engine: %w", err)
+		}
+		eng = e
 	}
 	s.eng = eng
 	s.setupProfiler()

@@ -18,6 +18,7 @@ import (
 	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
 	"github.com/nlpscope/nlpscope/engine/quantize"
+	"github.com/nlpscope/nlpscope/httpapi"
 	"github.com/nlpscope/nlpscope/profiler"
 )
 
@@ -82,7 +83,7 @@ func (b *benchRun) benchService(ctx context.Context, ms benchModelSet, tuning en
 		svc.Close()
 		return nil, "", nil, fmt.Errorf("models not ready: %s", strings.Join(h.Problems, "; "))
 	}
-	srv, err := app.NewServer(app.ServerConfig{Addr: "127.0.0.1:0"}, svc, b.log)
+	srv, err := httpapi.NewServer(httpapi.ServerConfig{Addr: "127.0.0.1:0"}, svc, b.log)
 	if err != nil {
 		svc.Close()
 		return nil, "", nil, err

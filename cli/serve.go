@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/httpapi"
 )
 
 // cmdServe starts the web shell: `nlpscope serve [--addr A] [--token T] …`.
@@ -18,8 +19,8 @@ func cmdServe(ctx context.Context, std Stdio, args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(std.Err)
 	cfg := engineFlags(fs)
-	var sc app.ServerConfig
-	fs.StringVar(&sc.Addr, "addr", app.DefaultAddr, "listen `address`; anything but loopback requires --token")
+	var sc httpapi.ServerConfig
+	fs.StringVar(&sc.Addr, "addr", httpapi.DefaultAddr, "listen `address`; anything but loopback requires --token")
 	fs.StringVar(&sc.Token, "token", "", "API `token` required as 'Authorization: Bearer T' (default $NLPSCOPE_TOKEN)")
 	fs.StringVar(&sc.CORSOrigin, "cors", "", "allow cross-origin requests from this `origin`")
 	fs.BoolVar(&cfg.NoDB, "no-db", false, "run without a database (nothing is stored)")
@@ -45,11 +46,11 @@ func cmdServe(ctx context.Context, std Stdio, args []string) int {
 }
 
 // serve runs the web shell until ctx ends.
-func serve(ctx context.Context, std Stdio, cfg app.Config, sc app.ServerConfig, log *slog.Logger) int {
+func serve(ctx context.Context, std Stdio, cfg app.Config, sc httpapi.ServerConfig, log *slog.Logger) int {
 	if sc.Addr == "" {
-		sc.Addr = app.DefaultAddr
+		sc.Addr = httpapi.DefaultAddr
 	}
-	if sc.Token == "" && !app.IsLoopbackAddr(sc.Addr) {
+	if sc.Token == "" && !httpapi.IsLoopbackAddr(sc.Addr) {
 		fmt.Fprintf(std.Err, "nlpscope serve: listening on %s (not loopback) requires an API token: --token or NLPSCOPE_TOKEN\n", sc.Addr)
 		return ExitUsage
 	}
@@ -59,7 +60,7 @@ func serve(ctx context.Context, std Stdio, cfg app.Config, sc app.ServerConfig, 
 		return ExitFailure
 	}
 	defer svc.Close()
-	srv, err := app.NewServer(sc, svc, log)
+	srv, err := httpapi.NewServer(sc, svc, log)
 	if err != nil {
 		fmt.Fprintf(std.Err, "nlpscope serve: %v\n", err)
 		return ExitUsage

@@ -1,22 +1,22 @@
-package app
+package httpapi_test
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/httpapi"
 )
 
-// fakeEngine is an inferer whose answers tests control: sentiment blocks
+// fakeEngine is an app.Inferer whose answers tests control: sentiment blocks
 // until release is closed (when set) and fails with err (when set).
 type fakeEngine struct {
 	started chan struct{} // receives a value per Sentiment call while it has room
@@ -74,23 +74,24 @@ func (f *fakeEngine) EntitiesBatch(context.Context, []string, engine.Options) ([
 }
 
 // newFakeService is a Service over eng without a database.
-func newFakeService(t *testing.T, eng inferer) *Service {
+func newFakeService(t *testing.T, eng app.Inferer) *app.Service {
 	t.Helper()
-	s, err := newService(Config{NoDB: true, MaxTextBytes: DefaultMaxTextBytes, MaxBatchTexts: DefaultMaxBatchTexts, Now: time.Now}, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := app.New(ctx, app.Config{NoDB: true, Engine: eng}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.eng = eng
-	s.setupProfiler()
-	s.startBackground()
-	close(s.loaded)
 	t.Cleanup(func() { s.Close() })
+	if err := s.WaitLoaded(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
 func TestHTTPOverloadedIs429(t *testing.T) {
 	svc := newFakeService(t, &fakeEngine{err: engine.ErrOverloaded})
-	srv, err := NewServer(ServerConfig{}, svc, nil)
+	srv, err := httpapi.NewServer(httpapi.ServerConfig{}, svc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestHTTPOverloadedIs429(t *testing.T) {
 func TestHTTPGracefulShutdown(t *testing.T) {
 	eng := &fakeEngine{started: make(chan struct{}, 1), release: make(chan struct{})}
 	svc := newFakeService(t, eng)
-	srv, err := NewServer(ServerConfig{ShutdownGrace: time.Minute}, svc, nil)
+	srv, err := httpapi.NewServer(httpapi.ServerConfig{ShutdownGrace: time.Minute}, svc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,31 +191,5 @@ func TestHTTPGracefulShutdown(t *testing.T) {
 	}
 	if err := <-served; err != nil {
 		t.Fatalf("Serve: %v", err)
-	}
-}
-
-func TestImportCancel(t *testing.T) {
-	eng := &fakeEngine{started: make(chan struct{}, 100), release: make(chan struct{})}
-	svc := newFakeService(t, eng)
-	dir := t.TempDir()
-	path := dir + "/a.txt"
-	if err := os.WriteFile(path, []byte(strings.Repeat("some text\n", 500)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	st, err := svc.ImportFiles(ctx, []ImportFile{{Path: path}}, ImportOptions{Tasks: []engine.Task{engine.TaskSentiment}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-eng.started // a chunk is inside the engine
-	st, err = svc.CancelImport(ctx, st.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.State != StateCancelled || st.Finished == nil || st.Done != 0 || st.Failed != 0 {
-		t.Fatalf("after cancel: %+v", st)
-	}
-	if _, err := svc.CancelImport(ctx, "nope"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("cancel unknown import: %v", err)
 	}
 }

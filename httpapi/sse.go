@@ -1,10 +1,12 @@
-package app
+package httpapi
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/nlpscope/nlpscope/app"
 )
 
 // sseHeartbeat keeps idle proxies from closing a quiet stream.
@@ -33,7 +35,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush()
 	}
-	if err := write(EventMetrics, s.svc.Metrics()); err != nil {
+	if err := write(app.EventMetrics, s.svc.Metrics()); err != nil {
 		return
 	}
 	beat := time.NewTicker(sseHeartbeat)

@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/httpapi"
 )
 
 // shell is a web shell under test: a real Service on the fixture models and
@@ -26,10 +27,10 @@ type shell struct {
 	tok string
 }
 
-func newShell(t *testing.T, cfg app.Config, sc app.ServerConfig) *shell {
+func newShell(t *testing.T, cfg app.Config, sc httpapi.ServerConfig) *shell {
 	t.Helper()
 	svc := newService(t, cfg)
-	s, err := app.NewServer(sc, svc, nil)
+	s, err := httpapi.NewServer(sc, svc, nil)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
@@ -102,7 +103,7 @@ func (s *shell) wantError(method, path string, body any, status int, code string
 }
 
 func TestHTTPHealth(t *testing.T) {
-	s := newShell(t, testConfig(t), app.ServerConfig{})
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
 	var h app.Health
 	resp, _ := s.do("GET", "/health", nil, &h)
 	if resp.StatusCode != 200 || h.Status != "ok" || !h.Ready["sentiment"] || !h.Ready["entities"] || h.Runtime.ORTVersion == "" {
@@ -111,7 +112,7 @@ func TestHTTPHealth(t *testing.T) {
 
 	cfg := testConfig(t)
 	cfg.ModelSentiment = filepath.Join(t.TempDir(), "missing")
-	s2 := newShell(t, cfg, app.ServerConfig{})
+	s2 := newShell(t, cfg, httpapi.ServerConfig{})
 	resp, b := s2.do("GET", "/health", nil, nil)
 	if resp.StatusCode != 503 || !strings.Contains(string(b), `"not_ready"`) {
 		t.Errorf("health without a sentiment model: %d %s", resp.StatusCode, b)
@@ -125,7 +126,7 @@ func TestHTTPHealth(t *testing.T) {
 }
 
 func TestHTTPAnalyzeEndpoints(t *testing.T) {
-	s := newShell(t, testConfig(t), app.ServerConfig{})
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
 
 	var one app.DocumentResult
 	s.do("POST", "/v1/sentiment/analyze", map[string]any{"text": "what a great film"}, &one)
@@ -169,7 +170,7 @@ func TestHTTPBadRequests(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.MaxTextBytes = 100
 	cfg.MaxBatchTexts = 4
-	s := newShell(t, cfg, app.ServerConfig{MaxBodyBytes: 1000})
+	s := newShell(t, cfg, httpapi.ServerConfig{MaxBodyBytes: 1000})
 	for _, tc := range []struct {
 		name, path string
 		body       any
@@ -221,7 +222,7 @@ func TestHTTPBadRequests(t *testing.T) {
 }
 
 func TestHTTPResultsSearchExport(t *testing.T) {
-	s := newShell(t, testConfig(t), app.ServerConfig{})
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
 	texts := []string{"Alice in Paris was great", "Bob in London, awful", "great food in Berlin", "the film was boring"}
 	for _, tx := range texts {
 		s.do("POST", "/v1/analyze", map[string]any{"text": tx}, nil)
@@ -322,7 +323,7 @@ func (s *shell) waitImport(id string) app.ImportStatus {
 }
 
 func TestHTTPImportUpload(t *testing.T) {
-	s := newShell(t, testConfig(t), app.ServerConfig{})
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
 	resp, b := s.upload(map[string]string{
 		"reviews.csv":      "id,review\n1,good food\n2,\"Alice, from Paris\"\n3,\n",
 		"folder/notes.txt": "great\nawful\n",
@@ -373,7 +374,7 @@ func TestHTTPImportUpload(t *testing.T) {
 }
 
 func TestHTTPModelsSettings(t *testing.T) {
-	s := newShell(t, testConfig(t), app.ServerConfig{})
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
 	var m app.ModelsResponse
 	s.do("GET", "/v1/models", nil, &m)
 	if len(m.Active) != 2 || m.Runtime.Provider != "cpu" {
@@ -413,7 +414,7 @@ func TestHTTPModelsSettings(t *testing.T) {
 }
 
 func TestHTTPMetrics(t *testing.T) {
-	s := newShell(t, testConfig(t), app.ServerConfig{})
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
 	s.do("POST", "/v1/analyze", map[string]any{"texts": []string{"good", "Alice in Paris"}}, nil)
 	var snap app.MetricsSnapshot
 	s.do("GET", "/v1/metrics", nil, &snap)
@@ -439,7 +440,7 @@ func TestHTTPMetrics(t *testing.T) {
 
 func TestHTTPPprofLoopbackOnly(t *testing.T) {
 	svc := newService(t, testConfig(t))
-	srv, err := app.NewServer(app.ServerConfig{}, svc, nil)
+	srv, err := httpapi.NewServer(httpapi.ServerConfig{}, svc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,10 +455,10 @@ func TestHTTPPprofLoopbackOnly(t *testing.T) {
 
 func TestHTTPAuth(t *testing.T) {
 	svc := newService(t, testConfig(t))
-	if _, err := app.NewServer(app.ServerConfig{Addr: "0.0.0.0:8765"}, svc, nil); err == nil {
+	if _, err := httpapi.NewServer(httpapi.ServerConfig{Addr: "0.0.0.0:8765"}, svc, nil); err == nil {
 		t.Fatal("NewServer on 0.0.0.0 without a token: want an error")
 	}
-	srv, err := app.NewServer(app.ServerConfig{Addr: "0.0.0.0:0", Token: "s3cret"}, svc, nil)
+	srv, err := httpapi.NewServer(httpapi.ServerConfig{Addr: "0.0.0.0:0", Token: "s3cret"}, svc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -529,7 +530,7 @@ func TestHTTPCORS(t *testing.T) {
 		{"http://localhost:5173", "http://localhost:5173", "http://localhost:5173"},
 		{"http://localhost:5173", "http://evil.example", ""},
 	} {
-		s := newShell(t, testConfig(t), app.ServerConfig{CORSOrigin: tc.cors})
+		s := newShell(t, testConfig(t), httpapi.ServerConfig{CORSOrigin: tc.cors})
 		req, _ := http.NewRequest("OPTIONS", s.srv.URL+"/v1/analyze", nil)
 		req.Header.Set("Origin", tc.origin)
 		req.Header.Set("Access-Control-Request-Method", "POST")
@@ -566,7 +567,7 @@ func readEvent(t *testing.T, r *bufio.Reader) (string, string) {
 }
 
 func TestHTTPMetricsStream(t *testing.T) {
-	s := newShell(t, testConfig(t), app.ServerConfig{})
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", s.srv.URL+"/v1/metrics/stream", nil)
@@ -620,7 +621,7 @@ func TestHTTPMetricsStream(t *testing.T) {
 }
 
 func TestHTTPLoadTests(t *testing.T) {
-	s := newShell(t, testConfig(t), app.ServerConfig{})
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
 	var none json.RawMessage
 	s.do("GET", "/v1/loadtests/current", nil, &none)
 	if string(none) != "null" {
@@ -674,7 +675,7 @@ func TestHTTPLoadTests(t *testing.T) {
 }
 
 func TestHTTPFrontend(t *testing.T) {
-	s := newShell(t, testConfig(t), app.ServerConfig{})
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
 	resp, b := s.do("GET", "/", nil, nil)
 	if resp.StatusCode != 200 || !strings.Contains(string(b), "<html") {
 		t.Errorf("GET /: %d %.200s", resp.StatusCode, b)

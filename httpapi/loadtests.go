@@ -1,7 +1,9 @@
-package app
+package httpapi
 
 import (
 	"net/http"
+
+	"github.com/nlpscope/nlpscope/app"
 )
 
 // loadTestRoutes registers the load-test API (see API.md).
@@ -10,7 +12,7 @@ func (s *Server) loadTestRoutes(mux *http.ServeMux) {
 		return s.svc.ListLoadTests(r.Context())
 	}))
 	mux.HandleFunc("POST /v1/loadtests", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
-		var c LoadTestConfig
+		var c app.LoadTestConfig
 		if err := s.decode(w, r, &c); err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package app
+package httpapi
 
 import (
 	"context"
@@ -12,8 +12,22 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
 )
+
+func (s *Server) importsRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/imports", s.handleImportUpload)
+	mux.HandleFunc("GET /v1/imports", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return map[string]any{"imports": s.svc.ListImports()}, nil
+	}))
+	mux.HandleFunc("GET /v1/imports/{id}", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return s.svc.GetImport(r.PathValue("id"))
+	}))
+	mux.HandleFunc("DELETE /v1/imports/{id}", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return s.svc.CancelImport(r.Context(), r.PathValue("id"))
+	}))
+}
 
 // handleImportUpload serves POST /v1/imports: a multipart/form-data body
 // with one or more "files" parts and optional fields tasks (comma
@@ -30,7 +44,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return fmt.Errorf("%w: want multipart/form-data: %v", ErrBadRequest, err)
+		return fmt.Errorf("%w: want multipart/form-data: %v", app.ErrBadRequest, err)
 	}
 	dir, err := os.MkdirTemp("", "nlpscope-import-")
 	if err != nil {
@@ -42,15 +56,15 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 			os.RemoveAll(dir)
 		}
 	}()
-	var opt ImportOptions
-	var files []ImportFile
+	var opt app.ImportOptions
+	var files []app.ImportFile
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("%w: multipart: %w", ErrBadRequest, err)
+			return fmt.Errorf("%w: multipart: %w", app.ErrBadRequest, err)
 		}
 		filename := rawFileName(p)
 		if filename == "" {
@@ -62,17 +76,17 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 		// The name may be a relative path (a dropped folder); it is kept as
 		// the source, the file on disk gets a safe name.
 		name := strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(filename)), "/")
-		if _, err := FormatOf(name); err != nil {
+		if _, err := app.FormatOf(name); err != nil {
 			return err
 		}
 		disk := filepath.Join(dir, fmt.Sprintf("%04d%s", len(files), strings.ToLower(filepath.Ext(name))))
 		if err := saveFile(disk, p); err != nil {
 			return err
 		}
-		files = append(files, ImportFile{Path: disk, Name: name})
+		files = append(files, app.ImportFile{Path: disk, Name: name})
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("%w: no files in the upload (part name \"files\")", ErrBadRequest)
+		return fmt.Errorf("%w: no files in the upload (part name \"files\")", app.ErrBadRequest)
 	}
 	st, err := s.svc.ImportFiles(r.Context(), files, opt)
 	if err != nil {
@@ -97,10 +111,10 @@ func rawFileName(p *multipart.Part) string {
 	return params["filename"]
 }
 
-func formField(p *multipart.Part, opt *ImportOptions) error {
+func formField(p *multipart.Part, opt *app.ImportOptions) error {
 	b, err := io.ReadAll(io.LimitReader(p, 4096))
 	if err != nil {
-		return fmt.Errorf("%w: multipart: %w", ErrBadRequest, err)
+		return fmt.Errorf("%w: multipart: %w", app.ErrBadRequest, err)
 	}
 	v := strings.TrimSpace(string(b))
 	switch p.FormName() {

@@ -1,9 +1,17 @@
-package app
+package httpapi
 
 import (
 	"net/http"
 	"time"
 )
+
+func (s *Server) metricsRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/metrics", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return s.svc.Metrics(), nil
+	}))
+	mux.HandleFunc("GET /v1/metrics/stream", s.handleStream) // sse.go
+	mux.Handle("GET /metrics", s.svc.PrometheusHandler())
+}
 
 // observeRoutes records every API request's latency under its route pattern
 // (e.g. "POST /v1/analyze"); the live stream and static files are skipped.

@@ -1,10 +1,12 @@
-package app
+package httpapi
 
 import (
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+
+	"github.com/nlpscope/nlpscope/app"
 )
 
 // apiError is the body of every error response:
@@ -47,7 +49,7 @@ func statusOf(err error) (int, string) {
 	case errors.Is(err, errForbidden):
 		return http.StatusForbidden, "forbidden"
 	}
-	code := ErrorCode(err)
+	code := app.ErrorCode(err)
 	return codeStatus[code], code
 }
 

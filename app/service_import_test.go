@@ -1,0 +1,111 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nlpscope/nlpscope/engine"
+)
+
+// fakeEngine is an Inferer whose answers tests control: sentiment blocks
+// until release is closed (when set) and fails with err (when set).
+type fakeEngine struct {
+	started chan struct{} // receives a value per Sentiment call while it has room
+	release chan struct{}
+	err     error
+}
+
+func (f *fakeEngine) Close() error { return nil }
+func (f *fakeEngine) LoadModel(context.Context, engine.Task, engine.ModelSource) (engine.ModelInfo, error) {
+	return engine.ModelInfo{}, nil
+}
+func (f *fakeEngine) Models() []engine.ModelInfo {
+	return []engine.ModelInfo{{ID: "fake@1", Name: "fake", Task: engine.TaskSentiment, Labels: []string{"NEG", "POS"}}}
+}
+func (f *fakeEngine) Ready(t engine.Task) bool        { return t == engine.TaskSentiment }
+func (f *fakeEngine) Runtime() engine.RuntimeInfo     { return engine.RuntimeInfo{Provider: "cpu"} }
+func (f *fakeEngine) Stats() engine.Stats             { return engine.Stats{} }
+func (f *fakeEngine) Tuning() engine.Tuning           { return engine.Tuning{MaxBatchSize: 1, TokenBudget: 1} }
+func (f *fakeEngine) SetTuning(t engine.Tuning) error { return nil }
+func (f *fakeEngine) Sentiment(ctx context.Context, text string, opts engine.Options) (engine.Sentiment, error) {
+	if f.started != nil {
+		select {
+		case f.started <- struct{}{}:
+		default:
+		}
+	}
+	if f.release != nil {
+		select {
+		case <-f.release:
+		case <-ctx.Done():
+			return engine.Sentiment{}, ctx.Err()
+		}
+	}
+	if f.err != nil {
+		return engine.Sentiment{}, f.err
+	}
+	return engine.Sentiment{Label: "POS", Score: 0.9, Scores: []engine.LabelScore{{Label: "NEG", Score: 0.1}, {Label: "POS", Score: 0.9}}, Model: "fake@1"}, nil
+}
+func (f *fakeEngine) SentimentBatch(ctx context.Context, texts []string, opts engine.Options) ([]engine.Sentiment, error) {
+	out := make([]engine.Sentiment, len(texts))
+	for i, t := range texts {
+		s, err := f.Sentiment(ctx, t, opts)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+func (f *fakeEngine) Entities(context.Context, string, engine.Options) (engine.Entities, error) {
+	return engine.Entities{}, engine.ErrNotReady
+}
+func (f *fakeEngine) EntitiesBatch(context.Context, []string, engine.Options) ([]engine.Entities, error) {
+	return nil, engine.ErrNotReady
+}
+
+// newFakeService is a Service over eng without a database.
+func newFakeService(t *testing.T, eng Inferer) *Service {
+	t.Helper()
+	s, err := newService(Config{NoDB: true, MaxTextBytes: DefaultMaxTextBytes, MaxBatchTexts: DefaultMaxBatchTexts, Now: time.Now}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.eng = eng
+	s.setupProfiler()
+	s.startBackground()
+	close(s.loaded)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestImportCancel(t *testing.T) {
+	eng := &fakeEngine{started: make(chan struct{}, 100), release: make(chan struct{})}
+	svc := newFakeService(t, eng)
+	dir := t.TempDir()
+	path := dir + "/a.txt"
+	if err := os.WriteFile(path, []byte(strings.Repeat("some text\n", 500)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := svc.ImportFiles(ctx, []ImportFile{{Path: path}}, ImportOptions{Tasks: []engine.Task{engine.TaskSentiment}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-eng.started // a chunk is inside the engine
+	st, err = svc.CancelImport(ctx, st.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != StateCancelled || st.Finished == nil || st.Done != 0 || st.Failed != 0 {
+		t.Fatalf("after cancel: %+v", st)
+	}
+	if _, err := svc.CancelImport(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("cancel unknown import: %v", err)
+	}
+}
