@@ -15,7 +15,7 @@ bin=${NLPSCOPE_BIN:-bin/nlpscope}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 emu=${EMU:-}
-echo "CPU: $($bin doctor --json | jq -r '.cpu | "\(.target) (\(.features))"')${emu:+, emulated: $emu}"
+echo "CPU: $($emu $bin doctor --json | jq -r '.cpu | "\(.target) (\(.features))"')${emu:+, emulated: $emu}"
 echo
 echo "| model | target | scheme | size vs fp32 | agreement | max score diff (bound) | batch 1 vs fp32 | batch 32 vs fp32 |"
 echo "|---|---|---|---|---|---|---|---|"
