@@ -22,11 +22,15 @@ func cmdServe(ctx context.Context, std Stdio, args []string) int {
 	var sc httpapi.ServerConfig
 	fs.StringVar(&sc.Addr, "addr", httpapi.DefaultAddr, "listen `address`; anything but loopback requires --token")
 	fs.StringVar(&sc.Token, "token", "", "API `token` required as 'Authorization: Bearer T' (default $NLPSCOPE_TOKEN)")
-	fs.StringVar(&sc.CORSOrigin, "cors", "", "allow cross-origin requests from this `origin`")
+	fs.StringVar(&sc.CORSOrigin, "cors", "", "allow cross-origin requests (reads and writes) from this `origin`, e.g. http://localhost:5173")
+	fs.Func("allow-host", "also answer to this host `name` (repeatable; .example.com = every name under it), e.g. behind a reverse proxy; other names get 403 (DNS rebinding)", func(v string) error {
+		sc.AllowHosts = append(sc.AllowHosts, v)
+		return nil
+	})
 	fs.BoolVar(&cfg.NoDB, "no-db", false, "run without a database (nothing is stored)")
 	verbose := fs.Bool("v", false, "log debug messages")
 	fs.Usage = func() {
-		fmt.Fprintln(std.Err, "usage: nlpscope serve [flags]\n\nStarts the web shell (UI, JSON API, SSE, Prometheus /metrics).\n\nflags:")
+		fmt.Fprintln(std.Err, "usage: nlpscope serve [flags]\n\nStarts the web shell (UI, JSON API, SSE, Prometheus /metrics).\n\nAny web page open in a browser on this machine can reach the server, so it\nanswers only to localhost, IP addresses and --allow-host names, refuses\nwrites from other origins (unless --cors or the bearer token), wants JSON\nor the X-Nlpscope-Request header on POSTs, and serves /debug/pprof only at\na loopback address to loopback clients.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

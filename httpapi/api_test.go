@@ -296,6 +296,7 @@ func (s *shell) upload(files map[string]string, fields map[string]string) (*http
 	mw.Close()
 	req, _ := http.NewRequest("POST", s.srv.URL+"/v1/imports", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set(httpapi.CSRFHeader, "1") // as the bundled UI sends it
 	resp, err := s.srv.Client().Do(req)
 	if err != nil {
 		s.t.Fatal(err)
@@ -445,6 +446,7 @@ func TestHTTPPprofLoopbackOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := httptest.NewRequest("GET", "/debug/pprof/", nil)
+	req.Host = "127.0.0.1:8765"
 	req.RemoteAddr = "192.0.2.7:5555"
 	rec := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(rec, req)

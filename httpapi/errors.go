@@ -48,6 +48,14 @@ func statusOf(err error) (int, string) {
 		return http.StatusMethodNotAllowed, "method_not_allowed"
 	case errors.Is(err, errForbidden):
 		return http.StatusForbidden, "forbidden"
+	case errors.Is(err, errForbiddenHost):
+		return http.StatusForbidden, "forbidden_host"
+	case errors.Is(err, errCrossOrigin), errors.Is(err, errCSRF):
+		return http.StatusForbidden, "cross_origin"
+	case errors.Is(err, errMediaType):
+		return http.StatusUnsupportedMediaType, "unsupported_media_type"
+	case errors.Is(err, errSlowBody):
+		return http.StatusRequestTimeout, "slow_body"
 	}
 	code := app.ErrorCode(err)
 	return codeStatus[code], code

@@ -32,6 +32,15 @@ type ServerConfig struct {
 	MaxUploadBytes int64         // multipart imports; 0 = 512 MiB
 	RequestTimeout time.Duration // per API request (not SSE, not uploads); 0 = 60s
 	ShutdownGrace  time.Duration // time in-flight requests get on shutdown; 0 = 30s
+
+	// AllowHosts are host names the server answers to besides localhost and
+	// IP addresses (a reverse proxy's name); ".example.com" allows every
+	// name under it. Any other Host header gets 403 (DNS rebinding).
+	AllowHosts []string
+	// BodyGrace and MinBodyRate cut off request bodies that arrive slower
+	// than MinBodyRate bytes/s after BodyGrace; 0 = 10s and 32 KiB/s.
+	BodyGrace   time.Duration
+	MinBodyRate int64
 }
 
 // DefaultAddr is where the web shell listens by default.
@@ -52,6 +61,17 @@ func (c *ServerConfig) setDefaults() error {
 	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = 30 * time.Second
+	}
+	if c.BodyGrace == 0 {
+		c.BodyGrace = defaultBodyGrace
+	}
+	if c.MinBodyRate == 0 {
+		c.MinBodyRate = defaultMinBodyBps
+	}
+	if o := c.CORSOrigin; o != "" && o != "*" {
+		if err := http.NewCrossOriginProtection().AddTrustedOrigin(o); err != nil {
+			return fmt.Errorf("--cors %q: want an origin such as http://localhost:5173: %v", o, err)
+		}
 	}
 	if c.Token == "" && !IsLoopbackAddr(c.Addr) {
 		return fmt.Errorf("listening on %s (not loopback) requires an API token: --token or NLPSCOPE_TOKEN", c.Addr)
@@ -77,8 +97,9 @@ func IsLoopbackAddr(addr string) bool {
 // Server is the web shell: the JSON API, SSE, Prometheus metrics and the
 // embedded frontend over one Service.
 type Server struct {
-	cfg      ServerConfig
-	svc      *app.Service
+	cfg        ServerConfig
+	allowHosts []string // normalised AllowHosts plus the listen address's name
+	svc        *app.Service
 	log      *slog.Logger
 	handler  http.Handler
 	shutdown chan struct{} // closed when shutdown begins: ends SSE streams
@@ -93,7 +114,11 @@ func NewServer(cfg ServerConfig, svc *app.Service, log *slog.Logger) (*Server, e
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, svc: svc, log: log, shutdown: make(chan struct{})}
+	hosts, err := normalizeHosts(cfg.AllowHosts, cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, allowHosts: hosts, svc: svc, log: log, shutdown: make(chan struct{})}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -174,11 +199,15 @@ func (s *Server) routes() http.Handler {
 	h = s.observeRoutes(h, mux)
 	h = s.cors(h)
 	h = s.auth(h)
+	h = s.guard(h) // guard.go: Host, cross-origin and CSRF checks, slow bodies
 	return h
 }
 
 // decode reads a JSON body (at most MaxBodyBytes, valid UTF-8) into v.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+		return fmt.Errorf("%w: %s %s wants Content-Type: application/json, got %q", errMediaType, r.Method, r.URL.Path, ct)
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		return err

@@ -31,6 +31,7 @@ describe('HttpTransport requests', () => {
     expect(calls[0]?.url).toBe('http://x/v1/analyze');
     expect(calls[0]?.method).toBe('POST');
     expect(calls[0]?.headers['Content-Type']).toBe('application/json');
+    expect(calls[0]?.headers['X-Nlpscope-Request']).toBe('1'); // the server refuses non-JSON POSTs without it (CSRF)
     expect(JSON.parse(String(calls[0]?.body))).toEqual({ text: 'hi', tasks: ['sentiment'] });
   });
 

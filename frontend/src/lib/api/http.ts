@@ -56,7 +56,9 @@ export class HttpTransport implements Transport {
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    // X-Nlpscope-Request proves to the server that this page, not another
+    // site, sent the request (a cross-origin page cannot set it).
+    const headers: Record<string, string> = { Accept: 'application/json', 'X-Nlpscope-Request': '1' };
     if (this.token) headers['Authorization'] = `Bearer ${this.token}`;
     let payload: BodyInit | undefined;
     if (body instanceof FormData) {
