@@ -19,6 +19,9 @@ const (
 	TaskEntities  Task = "entities"  // token classification
 )
 
+// Values lists every task (the frontend's TypeScript union is generated from it).
+func (Task) Values() []Task { return []Task{TaskSentiment, TaskEntities} }
+
 // Typed errors callers branch on with errors.Is. Bad input never computes or
 // stores anything.
 var (

@@ -4,9 +4,17 @@
 //
 //	go run ./frontend/tsgen -o frontend/src/lib/api/models.gen.ts
 //
-// It reflects over the Go types and follows their `json` tags: omitempty and
-// pointers become optional fields, time.Time a string (RFC 3339),
+// It reflects over the Go types and follows their `json` tags: omitempty,
+// omitzero and pointers become optional fields, time.Time a string (RFC 3339),
 // time.Duration a number of nanoseconds, maps Records, slices arrays.
+//
+// A named string type with a method `Values() []T` listing every value (an
+// enum, such as engine.Task) becomes a union of string literals; a map keyed
+// by one becomes a Partial<Record<…>>.
+//
+// Slices and maps are never null: the Service sends [] and {} for empty ones
+// (a nil Go slice would be JSON null), so a slice field that is always present
+// is typed T[], not T[] | null, and the UI needs no `?? []`.
 package main
 
 import (
@@ -16,6 +24,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,6 +113,17 @@ func (g *gen) typeRef(t reflect.Type) string {
 	if t == durationType {
 		return "number"
 	}
+	if values, ok := enumValues(t); ok {
+		n := g.name(t)
+		if _, ok := g.decls[n]; !ok {
+			quoted := make([]string, len(values))
+			for i, v := range values {
+				quoted[i] = strconv.Quote(v)
+			}
+			g.decls[n] = fmt.Sprintf("export type %s = %s;\n", n, strings.Join(quoted, " | "))
+		}
+		return n
+	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		return g.typeRef(t.Elem())
@@ -121,6 +141,9 @@ func (g *gen) typeRef(t reflect.Type) string {
 		}
 		return wrapArray(g.typeRef(t.Elem()))
 	case reflect.Map:
+		if _, ok := enumValues(t.Key()); ok {
+			return fmt.Sprintf("Partial<Record<%s, %s>>", g.typeRef(t.Key()), g.typeRef(t.Elem()))
+		}
 		return fmt.Sprintf("Record<%s, %s>", g.keyRef(t.Key()), g.typeRef(t.Elem()))
 	case reflect.Interface:
 		return "unknown"
@@ -136,6 +159,25 @@ func (g *gen) typeRef(t reflect.Type) string {
 		return n
 	}
 	return "unknown"
+}
+
+// enumValues returns the values of a named string type that lists them with
+// a method `Values() []T`.
+func enumValues(t reflect.Type) ([]string, bool) {
+	if t.Kind() != reflect.String || t.Name() == "" {
+		return nil, false
+	}
+	m, ok := t.MethodByName("Values")
+	if !ok || m.Type.NumIn() != 1 || m.Type.NumOut() != 1 ||
+		m.Type.Out(0).Kind() != reflect.Slice || m.Type.Out(0).Elem() != t {
+		return nil, false
+	}
+	list := m.Func.Call([]reflect.Value{reflect.Zero(t)})[0]
+	out := make([]string, list.Len())
+	for i := range out {
+		out[i] = list.Index(i).String()
+	}
+	return out, len(out) > 0
 }
 
 func wrapArray(s string) string {
@@ -198,11 +240,6 @@ func (g *gen) fields(b *strings.Builder, t reflect.Type, indent string) {
 		typ := g.typeRef(ft)
 		if strings.Contains(opts, "string") {
 			typ = "string"
-		}
-		if ft.Kind() == reflect.Slice || ft.Kind() == reflect.Map {
-			if !optional {
-				typ += " | null" // a nil slice or map is JSON null
-			}
 		}
 		q := ""
 		if optional {

@@ -18,6 +18,16 @@ type embedded struct {
 	E string `json:"e"`
 }
 
+// color is an enum: its Values method lists every value.
+type color string
+
+func (color) Values() []color { return []color{"red", "green"} }
+
+// notEnum has a Values method of another shape: it stays a string.
+type notEnum string
+
+func (notEnum) Values() []string { return nil }
+
 type sample struct {
 	embedded
 	Name     string            `json:"name"`
@@ -26,6 +36,11 @@ type sample struct {
 	PtrNoTag *inner            `json:"ptr_plain"`
 	List     []inner           `json:"list"`
 	OptList  []string          `json:"opt_list,omitempty"`
+	ZeroList []string          `json:"zero_list,omitzero"`
+	Color    color             `json:"color"`
+	Colors   []color           `json:"colors"`
+	ByColor  map[color]int     `json:"by_color"`
+	Plain    notEnum           `json:"plain"`
 	Map      map[string]uint64 `json:"map"`
 	When     time.Time         `json:"when"`
 	Took     time.Duration     `json:"took_ns"`
