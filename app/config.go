@@ -22,7 +22,7 @@ type Config struct {
 	QueueSize      int    // engine queue per model; 0 = engine default
 
 	ModelSentiment string        // folder of the sentiment model; "" = embedded default
-	ModelNER       string        // folder of the NER model; "" = embedded default
+	ModelEntities  string        // folder of the entities (NER) model; "" = embedded default
 	ModelsDir      string        // extra folder scanned for models (each sub-folder one model); "" = none
 	Tasks          []engine.Task // tasks whose models load at start; nil = both
 

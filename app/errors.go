@@ -7,7 +7,7 @@ import (
 	"github.com/nlpscope/nlpscope/engine"
 )
 
-// Errors the Service returns for bad requests. ErrorCode names them (and the
+// Errors the Service returns for bad requests. CodeOf names them (and the
 // engine's typed errors) in one place; the shells map the codes to HTTP
 // statuses or to the desktop's rejected promises.
 var (
@@ -20,41 +20,95 @@ var (
 	ErrLoadTestActive = errors.New("a load test is already running")
 )
 
-// ErrorCode names err for users and for the profiler's error counts: the
-// "code" of the HTTP API's error body (app/API.md), also carried by the
-// desktop bindings' errors. Unknown errors are "internal".
-func ErrorCode(err error) string {
+// ErrorCode is the "code" of an error: the HTTP API's error body
+// (app/API.md) and the desktop bindings' rejections carry it.
+type ErrorCode string
+
+// Error codes. CodeOf names the Service's errors; the web shell adds its own
+// (bad JSON, auth, request guards), listed here too so that the API has one
+// list of codes.
+const (
+	CodeBadJSON              ErrorCode = "bad_json"
+	CodeEmptyText            ErrorCode = "empty_text"
+	CodeInvalidUTF8          ErrorCode = "invalid_utf8"
+	CodeBadRequest           ErrorCode = "bad_request"
+	CodeUnknownModel         ErrorCode = "unknown_model"
+	CodeBadModel             ErrorCode = "bad_model"
+	CodeUnauthorized         ErrorCode = "unauthorized"
+	CodeForbidden            ErrorCode = "forbidden"
+	CodeForbiddenHost        ErrorCode = "forbidden_host"
+	CodeCrossOrigin          ErrorCode = "cross_origin"
+	CodeNotFound             ErrorCode = "not_found"
+	CodeMethodNotAllowed     ErrorCode = "method_not_allowed"
+	CodeSlowBody             ErrorCode = "slow_body"
+	CodeConflict             ErrorCode = "conflict"
+	CodeBodyTooLarge         ErrorCode = "body_too_large"
+	CodeTextTooLong          ErrorCode = "text_too_long"
+	CodeTooLarge             ErrorCode = "too_large"
+	CodeUnsupportedMediaType ErrorCode = "unsupported_media_type"
+	CodeOverloaded           ErrorCode = "overloaded"
+	CodeCanceled             ErrorCode = "canceled"
+	CodeInternal             ErrorCode = "internal"
+	CodeNotReady             ErrorCode = "not_ready"
+	CodeNoStorage            ErrorCode = "no_storage"
+	CodeShuttingDown         ErrorCode = "shutting_down"
+	CodeTimeout              ErrorCode = "timeout"
+)
+
+// Values lists every error code.
+func (ErrorCode) Values() []ErrorCode {
+	return []ErrorCode{CodeBadJSON, CodeEmptyText, CodeInvalidUTF8, CodeBadRequest, CodeUnknownModel, CodeBadModel,
+		CodeUnauthorized, CodeForbidden, CodeForbiddenHost, CodeCrossOrigin, CodeNotFound, CodeMethodNotAllowed,
+		CodeSlowBody, CodeConflict, CodeBodyTooLarge, CodeTextTooLong, CodeTooLarge, CodeUnsupportedMediaType,
+		CodeOverloaded, CodeCanceled, CodeInternal, CodeNotReady, CodeNoStorage, CodeShuttingDown, CodeTimeout}
+}
+
+// ErrorBody is the JSON of every error of the HTTP API:
+// {"error": {"code": "...", "message": "..."}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is an error's code and a message for people.
+type ErrorDetail struct {
+	Code    ErrorCode `json:"code"`
+	Message string    `json:"message"`
+}
+
+// CodeOf names err for users and for the profiler's error counts. Unknown
+// errors are "internal".
+func CodeOf(err error) ErrorCode {
 	switch {
 	case errors.Is(err, engine.ErrTextTooLong):
-		return "text_too_long"
+		return CodeTextTooLong
 	case errors.Is(err, ErrTooLarge):
-		return "too_large"
+		return CodeTooLarge
 	case errors.Is(err, engine.ErrEmptyText):
-		return "empty_text"
+		return CodeEmptyText
 	case errors.Is(err, engine.ErrInvalidUTF8):
-		return "invalid_utf8"
+		return CodeInvalidUTF8
 	case errors.Is(err, ErrUnknownModel):
-		return "unknown_model"
+		return CodeUnknownModel
 	case errors.Is(err, engine.ErrBadModel):
-		return "bad_model"
+		return CodeBadModel
 	case errors.Is(err, ErrBadInput), errors.Is(err, ErrBadRequest):
-		return "bad_request"
+		return CodeBadRequest
 	case errors.Is(err, ErrNotFound), isStorageNotFound(err):
-		return "not_found"
+		return CodeNotFound
 	case errors.Is(err, ErrLoadTestActive):
-		return "conflict"
+		return CodeConflict
 	case errors.Is(err, engine.ErrOverloaded):
-		return "overloaded"
+		return CodeOverloaded
 	case errors.Is(err, engine.ErrNotReady):
-		return "not_ready"
+		return CodeNotReady
 	case errors.Is(err, ErrNoStorage):
-		return "no_storage"
+		return CodeNoStorage
 	case errors.Is(err, ErrServiceClosed), errors.Is(err, engine.ErrClosed):
-		return "shutting_down"
+		return CodeShuttingDown
 	case errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
+		return CodeTimeout
 	case errors.Is(err, context.Canceled):
-		return "canceled"
+		return CodeCanceled
 	}
-	return "internal"
+	return CodeInternal
 }

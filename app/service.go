@@ -71,7 +71,7 @@ type Service struct {
 }
 
 // New builds the Service: it starts ONNX Runtime and opens the database,
-// then loads the sentiment and NER models (the embedded defaults or cfg's
+// then loads the sentiment and entities models (the embedded defaults or cfg's
 // folders) in the background; Health reports "loading" until WaitLoaded
 // would return. A model that fails to load leaves its task not ready
 // (reported by Health) instead of failing New; a missing ONNX Runtime or an
@@ -128,7 +128,7 @@ func (s *Service) loadModels(ctx context.Context) {
 	for _, m := range []struct {
 		task engine.Task
 		dir  string
-	}{{engine.TaskSentiment, s.cfg.ModelSentiment}, {engine.TaskEntities, s.cfg.ModelNER}} {
+	}{{engine.TaskSentiment, s.cfg.ModelSentiment}, {engine.TaskEntities, s.cfg.ModelEntities}} {
 		if s.cfg.Tasks != nil && !slices.Contains(s.cfg.Tasks, m.task) {
 			continue
 		}
@@ -245,14 +245,14 @@ func (s *Service) Health() Health {
 	s.mu.Lock()
 	h.Problems = slices.Clone(s.problems)
 	s.mu.Unlock()
-	h.Status = "ok"
+	h.Status = HealthOK
 	select {
 	case <-s.loaded:
 		if !ready {
-			h.Status = "not_ready"
+			h.Status = HealthNotReady
 		}
 	default:
-		h.Status = "loading"
+		h.Status = HealthLoading
 	}
 	return h
 }
@@ -294,7 +294,7 @@ func (s *Service) validate(req AnalyzeRequest) (request, error) {
 		return r, err
 	}
 	r.tasks = tasks
-	agg, err := ParseAggregation(req.Aggregation)
+	agg, err := ParseAggregation(string(req.Aggregation))
 	if err != nil {
 		return r, err
 	}
@@ -367,12 +367,12 @@ func (s *Service) checkModel(model string, tasks []engine.Task) error {
 	return fmt.Errorf("%w: %q (activate it first: POST /v1/models/active)", ErrUnknownModel, model)
 }
 
-// AnalyzeText runs the requested tasks on one text or a batch, stores the
+// Analyze runs the requested tasks on one text or a batch, stores the
 // results (unless NoStore; the response comes only after the commit) and
 // returns them in order. Results already stored for the same model, task,
 // options and text are reused without inference. Bad input fails the whole
 // request before anything is computed.
-func (s *Service) AnalyzeText(ctx context.Context, req AnalyzeRequest) (AnalyzeResponse, error) {
+func (s *Service) Analyze(ctx context.Context, req AnalyzeRequest) (AnalyzeResponse, error) {
 	start := time.Now()
 	r, err := s.validate(req)
 	if err != nil {
@@ -456,7 +456,7 @@ func (s *Service) compute(ctx context.Context, r request, out []DocumentResult, 
 					return
 				}
 				for j, i := range idx {
-					out[i].Sentiment = &res[j]
+					out[i].setSentiment(res[j])
 				}
 			case engine.TaskEntities:
 				var res []engine.Entities
@@ -473,11 +473,7 @@ func (s *Service) compute(ctx context.Context, r request, out []DocumentResult, 
 					return
 				}
 				for j, i := range idx {
-					ents := res[j]
-					if ents.Entities == nil {
-						ents.Entities = []engine.Entity{}
-					}
-					out[i].Entities = &ents
+					out[i].setEntities(res[j])
 				}
 			}
 		}()

@@ -74,12 +74,12 @@ type ImportFile struct {
 	Name string `json:"name,omitempty"`
 }
 
-// ImportFiles starts analysing and storing every text of the given files (and
+// StartImport starts analysing and storing every text of the given files (and
 // of the .txt/.csv/.jsonl files inside given folders) in the background and
 // returns its first status at once. Progress arrives as "import" events and
-// from GetImport; CancelImport stops it. Unreadable rows are listed with file
+// from ImportStatus; CancelImport stops it. Unreadable rows are listed with file
 // and line in the status' errors; they do not stop the import.
-func (s *Service) ImportFiles(ctx context.Context, files []ImportFile, opt ImportOptions) (ImportStatus, error) {
+func (s *Service) StartImport(ctx context.Context, files []ImportFile, opt ImportOptions) (ImportStatus, error) {
 	if len(files) == 0 {
 		return ImportStatus{}, fmt.Errorf("%w: no files", ErrBadRequest)
 	}
@@ -87,7 +87,7 @@ func (s *Service) ImportFiles(ctx context.Context, files []ImportFile, opt Impor
 	if err != nil {
 		return ImportStatus{}, err
 	}
-	agg, err := ParseAggregation(opt.Aggregation)
+	agg, err := ParseAggregation(string(opt.Aggregation))
 	if err != nil {
 		return ImportStatus{}, err
 	}
@@ -255,7 +255,7 @@ files:
 	j.mu.Unlock()
 	if s.db != nil {
 		n, _ := strconv.ParseInt(j.status.ID, 10, 64)
-		if err := s.db.FinishImport(context.WithoutCancel(ctx), storage.ImportID(n), state, int64(total), int64(failed)); err != nil {
+		if err := s.db.FinishImport(context.WithoutCancel(ctx), storage.ImportID(n), string(state), int64(total), int64(failed)); err != nil {
 			s.log.Warn("finish import", slog.String("import", j.status.ID), slog.Any("err", err))
 		}
 	}
@@ -365,8 +365,8 @@ func (s *Service) importProgress(j *importJob, final bool) {
 	s.hub.emit(EventImport, j.snapshot(now))
 }
 
-// GetImport returns an import's status.
-func (s *Service) GetImport(id string) (ImportStatus, error) {
+// ImportStatus returns an import's status.
+func (s *Service) ImportStatus(id string) (ImportStatus, error) {
 	s.mu.Lock()
 	j, ok := s.imports[id]
 	s.mu.Unlock()
@@ -376,8 +376,8 @@ func (s *Service) GetImport(id string) (ImportStatus, error) {
 	return j.snapshot(s.cfg.Now()), nil
 }
 
-// ListImports returns every import of this process, newest first.
-func (s *Service) ListImports() []ImportStatus {
+// Imports returns every import of this process, newest first.
+func (s *Service) Imports() []ImportStatus {
 	s.mu.Lock()
 	jobs := make([]*importJob, 0, len(s.imports))
 	for _, j := range s.imports {

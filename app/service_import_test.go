@@ -93,7 +93,7 @@ func TestImportCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := svc.ImportFiles(ctx, []ImportFile{{Path: path}}, ImportOptions{Tasks: []engine.Task{engine.TaskSentiment}})
+	st, err := svc.StartImport(ctx, []ImportFile{{Path: path}}, ImportOptions{Tasks: []engine.Task{engine.TaskSentiment}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,8 +21,8 @@ import (
 // LoadTestConfig is what the load-test panel submits.
 type LoadTestConfig struct {
 	Name        string        `json:"name,omitempty"`
-	Task        string        `json:"task"` // sentiment | entities | analyze (both)
-	Mode        string        `json:"mode"` // open | closed
+	Task        LoadTestTask  `json:"task"` // "" = analyze
+	Mode        LoadTestMode  `json:"mode"` // "" = open
 	Rate        float64       `json:"rate,omitempty"`
 	StartRate   float64       `json:"start_rate,omitempty"`
 	Users       int           `json:"users,omitempty"`
@@ -34,11 +34,39 @@ type LoadTestConfig struct {
 	Texts       []string      `json:"texts,omitempty"` // empty = profiler.DefaultTexts
 }
 
+// LoadTestTask is what a load test runs: one task or both ("analyze").
+type LoadTestTask string
+
+// Load-test tasks.
+const (
+	LoadTestSentiment LoadTestTask = "sentiment"
+	LoadTestEntities  LoadTestTask = "entities"
+	LoadTestAnalyze   LoadTestTask = "analyze" // both tasks
+)
+
+// Values lists every load-test task.
+func (LoadTestTask) Values() []LoadTestTask {
+	return []LoadTestTask{LoadTestSentiment, LoadTestEntities, LoadTestAnalyze}
+}
+
+// LoadTestMode is how a load test sends: "open" (constant arrival rate) or
+// "closed" (a number of users, each waiting for its answer).
+type LoadTestMode string
+
+// Load-test modes.
+const (
+	LoadTestOpen   LoadTestMode = "open"
+	LoadTestClosed LoadTestMode = "closed"
+)
+
+// Values lists every load-test mode.
+func (LoadTestMode) Values() []LoadTestMode { return []LoadTestMode{LoadTestOpen, LoadTestClosed} }
+
 // LoadTestStatus is the state of the running (or last) load test; it is
 // also the payload of "loadtest" events.
 type LoadTestStatus struct {
 	ID       string               `json:"id"`
-	State    string               `json:"state"` // running | done | failed | cancelled
+	State    RunState             `json:"state"`
 	Config   *profiler.LoadConfig `json:"config,omitempty"`
 	Progress *profiler.Progress   `json:"progress,omitempty"`
 	Report   *profiler.Report     `json:"report,omitempty"` // when finished; Report.ID is the saved run's id
@@ -103,13 +131,13 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 		}
 	}
 	lc := profiler.LoadConfig{
-		Name: c.Name, Target: "inproc", Task: c.Task, StartRate: c.StartRate, Think: c.Think, Ramp: c.Ramp,
+		Name: c.Name, Target: "inproc", Task: string(c.Task), StartRate: c.StartRate, Think: c.Think, Ramp: c.Ramp,
 		Duration: c.Duration, MaxRequests: c.MaxRequests, Thresholds: c.Thresholds, ClassifyError: errorKind,
 	}
 	switch c.Mode {
-	case "open", "":
+	case LoadTestOpen, "":
 		lc.Rate = c.Rate
-	case "closed":
+	case LoadTestClosed:
 		lc.Users = c.Users
 	default:
 		return LoadTestStatus{}, fmt.Errorf("%w: mode %q (want open or closed)", ErrBadRequest, c.Mode)
@@ -158,13 +186,13 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 	return first, nil
 }
 
-func loadTestTasks(task string) ([]engine.Task, error) {
+func loadTestTasks(task LoadTestTask) ([]engine.Task, error) {
 	switch task {
-	case "sentiment":
+	case LoadTestSentiment:
 		return []engine.Task{engine.TaskSentiment}, nil
-	case "entities":
+	case LoadTestEntities, "ner":
 		return []engine.Task{engine.TaskEntities}, nil
-	case "analyze", "all", "":
+	case LoadTestAnalyze, "all", "":
 		return []engine.Task{engine.TaskSentiment, engine.TaskEntities}, nil
 	}
 	return nil, fmt.Errorf("%w: task %q (want sentiment, entities or analyze)", ErrBadRequest, task)
@@ -266,8 +294,8 @@ func (s *Service) CancelLoadTest(ctx context.Context, id string) (LoadTestStatus
 	return st, nil
 }
 
-// ListLoadTests lists saved runs, newest first.
-func (s *Service) ListLoadTests(ctx context.Context) ([]LoadTestSummary, error) {
+// LoadTests lists saved runs, newest first.
+func (s *Service) LoadTests(ctx context.Context) ([]LoadTestSummary, error) {
 	var reports []profiler.Report
 	if s.db == nil {
 		s.lt.mu.Lock()
@@ -305,8 +333,8 @@ func summaryOf(r profiler.Report) LoadTestSummary {
 	}
 }
 
-// GetLoadTest returns a saved run's report.
-func (s *Service) GetLoadTest(ctx context.Context, id string) (profiler.Report, error) {
+// LoadTest returns a saved run's report.
+func (s *Service) LoadTest(ctx context.Context, id string) (profiler.Report, error) {
 	if s.db == nil {
 		s.lt.mu.Lock()
 		defer s.lt.mu.Unlock()
@@ -395,11 +423,11 @@ func (s *Service) DeleteLoadTest(ctx context.Context, id string) error {
 // CompareLoadTests returns two saved runs side by side with b − a of the
 // main metrics.
 func (s *Service) CompareLoadTests(ctx context.Context, a, b string) (LoadTestComparison, error) {
-	ra, err := s.GetLoadTest(ctx, a)
+	ra, err := s.LoadTest(ctx, a)
 	if err != nil {
 		return LoadTestComparison{}, err
 	}
-	rb, err := s.GetLoadTest(ctx, b)
+	rb, err := s.LoadTest(ctx, b)
 	if err != nil {
 		return LoadTestComparison{}, err
 	}
@@ -419,7 +447,7 @@ func (s *Service) CompareLoadTests(ctx context.Context, a, b string) (LoadTestCo
 // Service, storing nothing.
 func (s *Service) InprocTarget(tasks []engine.Task, texts []string) profiler.Target {
 	return func(ctx context.Context, seq uint64) error {
-		_, err := s.AnalyzeText(ctx, AnalyzeRequest{Text: texts[seq%uint64(len(texts))], Tasks: tasks, NoStore: true})
+		_, err := s.Analyze(ctx, AnalyzeRequest{Text: texts[seq%uint64(len(texts))], Tasks: tasks, NoStore: true})
 		return err
 	}
 }

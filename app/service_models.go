@@ -84,7 +84,7 @@ func (s *Service) availableModels() []ModelChoice {
 			out = append(out, ModelChoice{Name: e.Name(), Dir: dir, Task: taskFromConfig(b)})
 		}
 	}
-	for _, m := range []string{s.cfg.ModelSentiment, s.cfg.ModelNER} {
+	for _, m := range []string{s.cfg.ModelSentiment, s.cfg.ModelEntities} {
 		if m == "" {
 			continue
 		}

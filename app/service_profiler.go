@@ -49,7 +49,7 @@ func errorKind(err error) string {
 	if errors.As(err, &he) {
 		return "http_" + strconv.Itoa(int(he))
 	}
-	return ErrorCode(err)
+	return string(CodeOf(err))
 }
 
 func newProfiler(cfg Config) (*profiler.Profiler, error) {

@@ -91,19 +91,24 @@ func (s *Service) lookupStored(ctx context.Context, r request, out []DocumentRes
 			}
 			hit[key{i, task}] = true
 			s.prof.ObserveCache(true)
-			t := engine.Timings(a.Timings)
-			switch task {
-			case engine.TaskSentiment:
-				out[i].Sentiment = &engine.Sentiment{Label: a.Label, Score: a.Score, Scores: labelScores(a.Scores), Model: a.ModelID, Cached: true, Timings: t}
-			case engine.TaskEntities:
-				out[i].Entities = &engine.Entities{Entities: entities(a.Entities), Model: a.ModelID, Cached: true, Timings: t}
-			}
+			setStored(&out[i], a)
 		}
 	}
 	if len(hit) == 0 {
 		return none, nil
 	}
 	return func(i int, t engine.Task) bool { return hit[key{i, t}] }, nil
+}
+
+// setStored puts a stored analysis into d, marked cached.
+func setStored(d *DocumentResult, a storage.Analysis) {
+	t := engine.Timings(a.Timings)
+	switch a.Task {
+	case storage.TaskSentiment:
+		d.setSentiment(engine.Sentiment{Label: a.Label, Score: a.Score, Scores: labelScores(a.Scores), Model: a.ModelID, Cached: true, Timings: t})
+	case storage.TaskEntities:
+		d.setEntities(engine.Entities{Entities: entities(a.Entities), Model: a.ModelID, Cached: true, Timings: t})
+	}
 }
 
 func labelScores(in []storage.LabelScore) []engine.LabelScore {
@@ -138,25 +143,25 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 	rs := make([]storage.Result, len(out))
 	for i, d := range out {
 		res := storage.Result{Text: d.Text, Source: d.Source, Line: d.Line, ImportID: importID}
-		if sn := d.Sentiment; sn != nil {
+		if sn, m := d.Sentiment, d.Meta.Sentiment; sn != nil && m != nil {
 			scores := make([]storage.LabelScore, len(sn.Scores))
 			for j, l := range sn.Scores {
 				scores[j] = storage.LabelScore(l)
 			}
 			res.Analyses = append(res.Analyses, storage.Analysis{
-				Task: storage.TaskSentiment, ModelID: sn.Model, ModelHash: models[engine.TaskSentiment].Hash,
+				Task: storage.TaskSentiment, ModelID: m.Model, ModelHash: models[engine.TaskSentiment].Hash,
 				Options: optionsKey(engine.TaskSentiment, r.opts),
-				Label:   sn.Label, Score: sn.Score, Scores: scores, Timings: storage.Timings(sn.Timings),
+				Label:   sn.Label, Score: sn.Score, Scores: scores, Timings: storage.Timings(m.Timings),
 			})
 		}
-		if en := d.Entities; en != nil {
-			ents := make([]storage.Entity, len(en.Entities))
-			for j, e := range en.Entities {
+		if m := d.Meta.Entities; m != nil {
+			ents := make([]storage.Entity, len(d.Entities))
+			for j, e := range d.Entities {
 				ents[j] = storage.Entity(e)
 			}
 			res.Analyses = append(res.Analyses, storage.Analysis{
-				Task: storage.TaskEntities, ModelID: en.Model, ModelHash: models[engine.TaskEntities].Hash,
-				Options: optionsKey(engine.TaskEntities, r.opts), Entities: ents, Timings: storage.Timings(en.Timings),
+				Task: storage.TaskEntities, ModelID: m.Model, ModelHash: models[engine.TaskEntities].Hash,
+				Options: optionsKey(engine.TaskEntities, r.opts), Entities: ents, Timings: storage.Timings(m.Timings),
 			})
 		}
 		rs[i] = res
@@ -224,9 +229,9 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchPage, error)
 	return page, nil
 }
 
-// GetDocument returns one stored document with its newest analysis of each
+// Document returns one stored document with its newest analysis of each
 // task.
-func (s *Service) GetDocument(ctx context.Context, id int64) (DocumentResult, error) {
+func (s *Service) Document(ctx context.Context, id int64) (DocumentResult, error) {
 	if s.db == nil {
 		return DocumentResult{}, ErrNoStorage
 	}
@@ -236,20 +241,14 @@ func (s *Service) GetDocument(ctx context.Context, id int64) (DocumentResult, er
 	}
 	out := DocumentResult{ID: int64(d.ID), Text: d.Text, Source: d.Source, Line: d.Line, CreatedAt: d.Created}
 	for _, a := range d.Analyses { // oldest first: the newest wins
-		t := engine.Timings(a.Timings)
-		switch a.Task {
-		case storage.TaskSentiment:
-			out.Sentiment = &engine.Sentiment{Label: a.Label, Score: a.Score, Scores: labelScores(a.Scores), Model: a.ModelID, Cached: true, Timings: t}
-		case storage.TaskEntities:
-			out.Entities = &engine.Entities{Entities: entities(a.Entities), Model: a.ModelID, Cached: true, Timings: t}
-		}
+		setStored(&out, a)
 	}
 	return out, nil
 }
 
-// Export writes every document q selects (all pages, oldest first) as "csv"
+// ExportResults writes every document q selects (all pages, oldest first) as "csv"
 // or "jsonl", streaming.
-func (s *Service) Export(ctx context.Context, w io.Writer, format string, q SearchQuery) error {
+func (s *Service) ExportResults(ctx context.Context, w io.Writer, format string, q SearchQuery) error {
 	if s.db == nil {
 		return ErrNoStorage
 	}

@@ -26,7 +26,7 @@ func testConfig(t *testing.T) app.Config {
 	return app.Config{
 		DBPath:         filepath.Join(t.TempDir(), "nlpscope.db"),
 		ModelSentiment: fixtureSentiment,
-		ModelNER:       fixtureNER,
+		ModelEntities:  fixtureNER,
 		IntraOpThreads: 1,
 	}
 }
@@ -66,7 +66,7 @@ func TestServiceAnalyzeStoresAndReuses(t *testing.T) {
 		t.Fatalf("health = %+v", h)
 	}
 	ctx := context.Background()
-	res, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Texts: []string{"the movie was great", "Alice went to Paris and it was awful"}})
+	res, err := svc.Analyze(ctx, app.AnalyzeRequest{Texts: []string{"the movie was great", "Alice went to Paris and it was awful"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestServiceAnalyzeStoresAndReuses(t *testing.T) {
 		t.Errorf("scores %v: want both labels", a.Sentiment.Scores)
 	}
 	var labels []string
-	for _, e := range b.Entities.Entities {
+	for _, e := range b.Entities {
 		labels = append(labels, e.Label+":"+e.Text)
 	}
 	if len(labels) != 2 || labels[0] != "PER:Alice" || labels[1] != "LOC:Paris" {
@@ -92,12 +92,12 @@ func TestServiceAnalyzeStoresAndReuses(t *testing.T) {
 	}
 
 	// The stored document reads back with the same analyses.
-	doc, err := svc.GetDocument(ctx, b.ID)
+	doc, err := svc.Document(ctx, b.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if doc.Text != b.Text || doc.Sentiment.Label != "NEGATIVE" || len(doc.Entities.Entities) != 2 {
-		t.Errorf("GetDocument = %+v", doc)
+	if doc.Text != b.Text || doc.Sentiment.Label != "NEGATIVE" || len(doc.Entities) != 2 || doc.Meta.Entities == nil || !doc.Meta.Sentiment.Cached {
+		t.Errorf("Document = %+v", doc)
 	}
 
 	// Same text again with the in-memory cache off: the second level
@@ -105,12 +105,12 @@ func TestServiceAnalyzeStoresAndReuses(t *testing.T) {
 	if _, err := svc.SetSettings(app.Settings{MaxBatchSize: 8, MaxDelayUS: 1000, TokenBudget: 4096, CacheEntries: -1}); err != nil {
 		t.Fatal(err)
 	}
-	again, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Text: "the movie was great", Tasks: []engine.Task{engine.TaskSentiment}})
+	again, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: "the movie was great", Tasks: []engine.Task{engine.TaskSentiment}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := again.Results[0]; !r.Sentiment.Cached || r.Sentiment.Label != "POSITIVE" || r.ID == a.ID || r.Entities != nil {
-		t.Errorf("repeat = %+v (sentiment %+v): want a new stored document with a cached sentiment only", r, r.Sentiment)
+	if r := again.Results[0]; !r.Meta.Sentiment.Cached || r.Sentiment.Label != "POSITIVE" || r.ID == a.ID || r.Entities != nil || r.Meta.Entities != nil {
+		t.Errorf("repeat = %+v (meta %+v): want a new stored document with a cached sentiment only", r, r.Meta)
 	}
 	page, err := svc.Search(ctx, app.SearchQuery{Q: "Paris"})
 	if err != nil {
@@ -122,21 +122,21 @@ func TestServiceAnalyzeStoresAndReuses(t *testing.T) {
 
 	// A batch that mixes stored and new texts: one lookup per task answers
 	// the stored ones, each at its own position; the new one is computed.
-	mixed, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Texts: []string{"a brand new sentence about Berlin",
+	mixed, err := svc.Analyze(ctx, app.AnalyzeRequest{Texts: []string{"a brand new sentence about Berlin",
 		"Alice went to Paris and it was awful", "the movie was great"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m0, m1, m2 := mixed.Results[0], mixed.Results[1], mixed.Results[2]
-	if m0.Sentiment.Cached || m0.Entities.Cached {
-		t.Errorf("new text marked cached: %+v %+v", m0.Sentiment, m0.Entities)
+	if m0.Meta.Sentiment.Cached || m0.Meta.Entities.Cached {
+		t.Errorf("new text marked cached: %+v %+v", m0.Meta.Sentiment, m0.Meta.Entities)
 	}
-	if !m1.Sentiment.Cached || !m1.Entities.Cached || m1.Sentiment.Label != "NEGATIVE" || len(m1.Entities.Entities) != 2 ||
-		m1.Entities.Entities[0].Text != "Alice" || m1.Entities.Entities[1].Text != "Paris" {
+	if !m1.Meta.Sentiment.Cached || !m1.Meta.Entities.Cached || m1.Sentiment.Label != "NEGATIVE" || len(m1.Entities) != 2 ||
+		m1.Entities[0].Text != "Alice" || m1.Entities[1].Text != "Paris" {
 		t.Errorf("stored text = %+v %+v, want cached NEGATIVE with Alice and Paris", m1.Sentiment, m1.Entities)
 	}
-	if !m2.Sentiment.Cached || m2.Sentiment.Label != "POSITIVE" || !m2.Entities.Cached {
-		t.Errorf("stored text = %+v %+v, want cached POSITIVE and cached entities", m2.Sentiment, m2.Entities)
+	if !m2.Meta.Sentiment.Cached || m2.Sentiment.Label != "POSITIVE" || !m2.Meta.Entities.Cached || m2.Entities == nil {
+		t.Errorf("stored text = %+v %+v, want cached POSITIVE and cached entities", m2.Sentiment, m2.Meta)
 	}
 }
 
@@ -154,8 +154,8 @@ func TestServiceBadInputChangesNothing(t *testing.T) {
 		{app.AnalyzeRequest{Text: "good", Texts: []string{"bad"}}, app.ErrBadRequest},
 		{app.AnalyzeRequest{Text: "good", Model: "nope"}, app.ErrUnknownModel},
 	} {
-		if _, err := svc.AnalyzeText(ctx, tc.req); !errors.Is(err, tc.want) {
-			t.Errorf("AnalyzeText(%+v) err = %v, want %v", tc.req, err, tc.want)
+		if _, err := svc.Analyze(ctx, tc.req); !errors.Is(err, tc.want) {
+			t.Errorf("Analyze(%+v) err = %v, want %v", tc.req, err, tc.want)
 		}
 	}
 	page, err := svc.Search(ctx, app.SearchQuery{})
@@ -169,13 +169,13 @@ func TestServiceBadInputChangesNothing(t *testing.T) {
 
 func TestServiceNotReady(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.ModelNER = filepath.Join(t.TempDir(), "missing")
+	cfg.ModelEntities = filepath.Join(t.TempDir(), "missing")
 	svc := newService(t, cfg)
 	h := svc.Health()
 	if h.Status != "not_ready" || h.Ready["entities"] || !h.Ready["sentiment"] || len(h.Problems) != 1 {
 		t.Fatalf("health = %+v", h)
 	}
-	_, err := svc.AnalyzeText(context.Background(), app.AnalyzeRequest{Text: "Alice"})
+	_, err := svc.Analyze(context.Background(), app.AnalyzeRequest{Text: "Alice"})
 	if !errors.Is(err, engine.ErrNotReady) {
 		t.Fatalf("err = %v, want ErrNotReady", err)
 	}
@@ -202,7 +202,7 @@ func TestServiceImportFiles(t *testing.T) {
 	write("b.jsonl", `{"text":"great food"}`+"\n"+`{"body":"x"}`+"\n")
 	write("ignored.pdf", "x")
 	ctx := context.Background()
-	st, err := svc.ImportFiles(ctx, []app.ImportFile{{Path: dir}}, app.ImportOptions{})
+	st, err := svc.StartImport(ctx, []app.ImportFile{{Path: dir}}, app.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestServiceImportFiles(t *testing.T) {
 	if len(page.Items) != 3 {
 		t.Errorf("import holds %d documents, want 3", len(page.Items))
 	}
-	if _, err := svc.ImportFiles(ctx, []app.ImportFile{{Path: filepath.Join(dir, "ignored.pdf")}}, app.ImportOptions{}); !errors.Is(err, app.ErrBadRequest) {
+	if _, err := svc.StartImport(ctx, []app.ImportFile{{Path: filepath.Join(dir, "ignored.pdf")}}, app.ImportOptions{}); !errors.Is(err, app.ErrBadRequest) {
 		t.Errorf("import of a .pdf: err = %v, want ErrBadRequest", err)
 	}
 }

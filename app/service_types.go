@@ -13,11 +13,20 @@ import (
 type AnalyzeRequest struct {
 	Text        string        `json:"text,omitempty"`        // one text; or
 	Texts       []string      `json:"texts,omitempty"`       // several texts (not both)
-	Tasks       []engine.Task `json:"tasks,omitempty"`       // "sentiment", "entities"; empty = both
-	Aggregation string        `json:"aggregation,omitempty"` // entities: none|simple|first|average|max; "" = simple
+	Tasks       []engine.Task `json:"tasks,omitempty"`       // "sentiment", "entities"; empty = both ("all" and the old "ner" are accepted too)
+	Aggregation Aggregation   `json:"aggregation,omitempty"` // entities: none|simple|first|average|max; "" = simple
 	Model       string        `json:"model,omitempty"`       // optional model ID or name; must be an active model
 	NoStore     bool          `json:"no_store,omitempty"`    // do not store the results
 	Source      string        `json:"source,omitempty"`      // optional label of where the text came from
+}
+
+// Aggregation is how the entities task merges sub-word tokens into spans,
+// with Hugging Face's semantics (engine.AggSimple, …).
+type Aggregation string
+
+// Values lists every aggregation.
+func (Aggregation) Values() []Aggregation {
+	return []Aggregation{engine.AggNone, engine.AggSimple, engine.AggFirst, engine.AggAverage, engine.AggMax}
 }
 
 // AnalyzeResponse holds one result per submitted text, in order.
@@ -25,26 +34,88 @@ type AnalyzeResponse struct {
 	Results []DocumentResult `json:"results"`
 }
 
-// DocumentResult is the analysis of one text.
+// DocumentResult is the analysis of one text: the one result shape of every
+// shell (the HTTP API, the desktop bindings, `nlpscope analyze --format
+// jsonl`, which adds only source fields and an error). What the text says is
+// at the top (sentiment, entities); how each task's result was computed
+// (model, cached, timings) is beside it, in Meta.
 type DocumentResult struct {
-	ID        int64             `json:"id,omitempty"` // stored document ID; 0 when not stored
-	Text      string            `json:"text"`
-	Source    string            `json:"source,omitempty"`
-	Line      int               `json:"line,omitempty"`
-	Sentiment *engine.Sentiment `json:"sentiment,omitempty"`
-	Entities  *engine.Entities  `json:"entities,omitempty"`
-	CreatedAt time.Time         `json:"created_at"`
+	ID        int64           `json:"id,omitempty"` // stored document ID; 0 when not stored
+	Text      string          `json:"text"`
+	Source    string          `json:"source,omitempty"`
+	Line      int             `json:"line,omitempty"`
+	Sentiment *Sentiment      `json:"sentiment,omitempty"` // when the sentiment task ran
+	Entities  []engine.Entity `json:"entities,omitzero"`   // when the entities task ran: [] when it found none
+	Meta      ResultMeta      `json:"meta"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// Sentiment is the sentiment of one text.
+type Sentiment struct {
+	Label  string              `json:"label"`
+	Score  float64             `json:"score"`
+	Scores []engine.LabelScore `json:"scores"` // every label, in the model's id2label order
+}
+
+// ResultMeta says, per task that ran, how its result was computed.
+type ResultMeta struct {
+	Sentiment *TaskMeta `json:"sentiment,omitempty"`
+	Entities  *TaskMeta `json:"entities,omitempty"`
+}
+
+// TaskMeta is how one task's result was computed.
+type TaskMeta struct {
+	Model   string         `json:"model"`  // model ID (name@hash prefix)
+	Cached  bool           `json:"cached"` // from the in-memory cache or the database instead of inference
+	Timings engine.Timings `json:"timings"`
+}
+
+// setSentiment puts an engine result into d.
+func (d *DocumentResult) setSentiment(s engine.Sentiment) {
+	d.Sentiment = &Sentiment{Label: s.Label, Score: s.Score, Scores: nonNil(s.Scores)}
+	d.Meta.Sentiment = &TaskMeta{Model: s.Model, Cached: s.Cached, Timings: s.Timings}
+}
+
+// setEntities puts an engine result into d.
+func (d *DocumentResult) setEntities(e engine.Entities) {
+	d.Entities = nonNil(e.Entities)
+	d.Meta.Entities = &TaskMeta{Model: e.Model, Cached: e.Cached, Timings: e.Timings}
+}
+
+// nonNil returns s, or an empty slice for nil: the Service's shapes never
+// carry JSON null for a list.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // Health reports whether the Service can answer.
 type Health struct {
-	Status   string             `json:"status"` // "ok" (every task has a model), "loading" or "not_ready"
-	Ready    map[string]bool    `json:"ready"`  // per task
+	Status   HealthStatus       `json:"status"`
+	Ready    map[string]bool    `json:"ready"` // per task
 	Storage  bool               `json:"storage"`
 	Version  string             `json:"version"`
 	Uptime   float64            `json:"uptime_s"`
 	Runtime  engine.RuntimeInfo `json:"runtime"`
 	Problems []string           `json:"problems,omitempty"` // why something is not ready
+}
+
+// HealthStatus is "ok" (every task has a model), "loading" (the startup
+// models are loading) or "not_ready".
+type HealthStatus string
+
+// Health statuses.
+const (
+	HealthOK       HealthStatus = "ok"
+	HealthLoading  HealthStatus = "loading"
+	HealthNotReady HealthStatus = "not_ready"
+)
+
+// Values lists every health status.
+func (HealthStatus) Values() []HealthStatus {
+	return []HealthStatus{HealthOK, HealthLoading, HealthNotReady}
 }
 
 // ModelsResponse lists the active models and the ones that can be activated.
@@ -114,7 +185,7 @@ type DocumentSummary struct {
 // ImportOptions describe how files are read.
 type ImportOptions struct {
 	Tasks       []engine.Task `json:"tasks,omitempty"`
-	Aggregation string        `json:"aggregation,omitempty"`
+	Aggregation Aggregation   `json:"aggregation,omitempty"`
 	Unit        string        `json:"unit,omitempty"`   // .txt: "line" (default) or "file"
 	Column      string        `json:"column,omitempty"` // .csv: column name or 1-based index; "" = "text" or the first column
 	Field       string        `json:"field,omitempty"`  // .jsonl: field; "" = "text"
@@ -123,7 +194,7 @@ type ImportOptions struct {
 // ImportStatus is the progress of one import.
 type ImportStatus struct {
 	ID        string        `json:"id"`
-	State     string        `json:"state"` // running|done|failed|cancelled
+	State     RunState      `json:"state"`
 	Files     []string      `json:"files"`
 	Total     int           `json:"total"` // texts found so far (grows while files are read)
 	Done      int           `json:"done"`  // texts analysed and stored
@@ -143,10 +214,18 @@ type InputError struct {
 	Message string `json:"message"`
 }
 
-// Import states.
+// RunState is the state of an import or a load test.
+type RunState string
+
+// Run states.
 const (
-	StateRunning   = "running"
-	StateDone      = "done"
-	StateFailed    = "failed"
-	StateCancelled = "cancelled"
+	StateRunning   RunState = "running"
+	StateDone      RunState = "done"
+	StateFailed    RunState = "failed"
+	StateCancelled RunState = "cancelled"
 )
+
+// Values lists every run state.
+func (RunState) Values() []RunState {
+	return []RunState{StateRunning, StateDone, StateFailed, StateCancelled}
+}

@@ -69,7 +69,7 @@ func throughputVerdict(v, target, minimum float64) string {
 func (b *benchRun) benchService(ctx context.Context, ms benchModelSet, tuning engine.Tuning, dbPath string) (*app.Service, string, func(), error) {
 	cfg := app.Config{
 		NoDB: dbPath == "", DBPath: dbPath, ORTLib: b.ortLib, Provider: b.provider, IntraOpThreads: b.threads,
-		ModelSentiment: ms.sentiment, ModelNER: ms.entities, Tuning: tuning,
+		ModelSentiment: ms.sentiment, ModelEntities: ms.entities, Tuning: tuning,
 	}
 	svc, err := app.New(ctx, cfg, b.log)
 	if err != nil {
@@ -178,7 +178,7 @@ func (b *benchRun) targets(ctx context.Context, set benchModelSet) TargetSet {
 	}
 	// Throughput, in process.
 	single := func(ctx context.Context, u, i int) error {
-		_, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Text: texts[(u*31+i)%len(texts)], Tasks: []engine.Task{engine.TaskSentiment}, NoStore: true})
+		_, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: texts[(u*31+i)%len(texts)], Tasks: []engine.Task{engine.TaskSentiment}, NoStore: true})
 		return err
 	}
 	if s, err := closedLoop(ctx, 64, 2*b.opDur, 1, single); err == nil {
@@ -189,7 +189,7 @@ func (b *benchRun) targets(ctx context.Context, set benchModelSet) TargetSet {
 	}
 	groups := groupsOf(texts, 32)
 	batch := func(ctx context.Context, u, i int) error {
-		_, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Texts: groups[(u+i)%len(groups)], Tasks: []engine.Task{engine.TaskSentiment}, NoStore: true})
+		_, err := svc.Analyze(ctx, app.AnalyzeRequest{Texts: groups[(u+i)%len(groups)], Tasks: []engine.Task{engine.TaskSentiment}, NoStore: true})
 		return err
 	}
 	if s, err := closedLoop(ctx, 4, 2*b.opDur, 32, batch); err == nil {
@@ -560,7 +560,7 @@ func (b *benchRun) cacheAndStorage(ctx context.Context) error {
 			if unique {
 				t = fmt.Sprintf("%s (%d.%d)", t, u, i)
 			}
-			r, err := svc.AnalyzeText(ctx, app.AnalyzeRequest{Text: t, Tasks: []engine.Task{engine.TaskSentiment}, Source: "bench"})
+			r, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: t, Tasks: []engine.Task{engine.TaskSentiment}, Source: "bench"})
 			if err == nil && r.Results[0].ID == 0 {
 				err = fmt.Errorf("result was not stored")
 			}

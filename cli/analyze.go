@@ -84,12 +84,12 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 	}
 	if *model != "" {
 		if len(tasks) != 1 {
-			return usageErr("--model needs --task sentiment or --task entities (or use --model-sentiment and --model-ner)")
+			return usageErr("--model needs --task sentiment or --task entities (or use --model-sentiment and --model-entities)")
 		}
 		if tasks[0] == engine.TaskSentiment {
 			cfg.ModelSentiment = *model
 		} else {
-			cfg.ModelNER = *model
+			cfg.ModelEntities = *model
 		}
 	}
 	files := fs.Args()
@@ -152,7 +152,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 	if *format == "csv" {
 		enc = newCSVResultEncoder(bw, tasks, svc.ActiveModels())
 	} else {
-		enc = &jsonResultEncoder{enc: json.NewEncoder(bw)}
+		enc = newJSONResultEncoder(bw)
 	}
 	runErr := a.run(ctx, files, enc)
 	if err := errors.Join(enc.Flush(), bw.Flush()); err != nil && runErr == nil {
@@ -347,36 +347,28 @@ type resultEncoder interface {
 	Flush() error
 }
 
-// analyzeRecord is one JSONL output line.
+// analyzeRecord is one JSONL output line: the document result of the HTTP
+// API and the desktop bindings (app.DocumentResult) with the input's source
+// and line always present, or, for an input that failed, source, line and
+// error only.
 type analyzeRecord struct {
-	Source    string           `json:"source"`
-	Line      int              `json:"line"`
-	ID        int64            `json:"id,omitempty"`
-	Text      string           `json:"text,omitempty"`
-	Sentiment *sentimentOut    `json:"sentiment,omitempty"`
-	Entities  *[]engine.Entity `json:"entities,omitempty"`
-	Error     string           `json:"error,omitempty"`
-}
-
-type sentimentOut struct {
-	Label  string              `json:"label"`
-	Score  float64             `json:"score"`
-	Scores []engine.LabelScore `json:"scores"`
-	Model  string              `json:"model"`
+	Source string `json:"source"`
+	Line   int    `json:"line"`
+	*app.DocumentResult
+	Error string `json:"error,omitempty"`
 }
 
 type jsonResultEncoder struct{ enc *json.Encoder }
 
+// newJSONResultEncoder writes JSON as the HTTP API does (no HTML escaping).
+func newJSONResultEncoder(w io.Writer) *jsonResultEncoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return &jsonResultEncoder{enc: enc}
+}
+
 func (j *jsonResultEncoder) Result(rec app.Record, r app.DocumentResult) error {
-	out := analyzeRecord{Source: rec.Source, Line: rec.Line, ID: r.ID, Text: rec.Text}
-	if s := r.Sentiment; s != nil {
-		out.Sentiment = &sentimentOut{Label: s.Label, Score: s.Score, Scores: s.Scores, Model: s.Model}
-	}
-	if e := r.Entities; e != nil {
-		ents := e.Entities
-		out.Entities = &ents
-	}
-	return j.enc.Encode(out)
+	return j.enc.Encode(analyzeRecord{Source: rec.Source, Line: rec.Line, DocumentResult: &r})
 }
 
 func (j *jsonResultEncoder) Error(rec app.Record, err error) error {
@@ -432,7 +424,7 @@ func (c *csvResultEncoder) Result(rec app.Record, r app.DocumentResult) error {
 		}
 	}
 	if slices.Contains(c.tasks, engine.TaskEntities) {
-		b, err := json.Marshal(r.Entities.Entities)
+		b, err := json.Marshal(r.Entities)
 		if err != nil {
 			return err
 		}

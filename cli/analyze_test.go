@@ -24,7 +24,7 @@ func writeFiles(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-var fixtureFlags = []string{"--model-sentiment", fixtureSentiment, "--model-ner", fixtureNER, "--threads", "1"}
+var fixtureFlags = []string{"--model-sentiment", fixtureSentiment, "--model-entities", fixtureNER, "--threads", "1"}
 
 type outRecord struct {
 	Source    string
@@ -165,9 +165,14 @@ func TestAnalyzeCLIStdinCSVAndUnits(t *testing.T) {
 	}
 
 	// --model picks the model of the one task.
-	code, _, stderr = runCLI(t, "good\n", "analyze", "--task", "sentiment", "--model", fixtureSentiment, "--model-ner", "/nonexistent")
+	code, _, stderr = runCLI(t, "good\n", "analyze", "--task", "sentiment", "--model", fixtureSentiment, "--model-entities", "/nonexistent")
 	if code != 0 {
 		t.Errorf("--model: exit %d: %s", code, stderr)
+	}
+	// --model-ner is the deprecated name of --model-entities.
+	code, _, stderr = runCLI(t, "Alice\n", "analyze", "--task", "entities", "--model-ner", "/nonexistent", "--threads", "1")
+	if code == 0 || !strings.Contains(stderr, "/nonexistent") {
+		t.Errorf("--model-ner /nonexistent: exit %d, stderr %q: want the entities model from it", code, stderr)
 	}
 }
 

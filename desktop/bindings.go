@@ -75,11 +75,11 @@ func desktopError(err error) error {
 	if err == nil {
 		return nil
 	}
-	code := app.ErrorCode(err)
-	if code == "internal" {
+	code := app.CodeOf(err)
+	if code == app.CodeInternal {
 		return fmt.Errorf("internal: internal error (%s)", err.Error())
 	}
-	return errors.New(code + ": " + err.Error())
+	return errors.New(string(code) + ": " + err.Error())
 }
 
 // Health reports readiness. The UI calls it first, so its first call also
@@ -91,13 +91,11 @@ func (d *Desktop) Health() app.Health {
 
 // Analyze runs and stores an analysis (POST /v1/analyze).
 func (d *Desktop) Analyze(req app.AnalyzeRequest) (app.AnalyzeResponse, error) {
-	res, err := d.svc.AnalyzeText(d.ctx, req)
+	res, err := d.svc.Analyze(d.ctx, req)
 	if err == nil {
 		n := 0
 		for _, r := range res.Results {
-			if r.Entities != nil {
-				n += len(r.Entities.Entities)
-			}
+			n += len(r.Entities)
 		}
 		d.log.Debug("desktop analyze", slog.Int("texts", len(res.Results)), slog.Int("entities", n))
 	}
@@ -115,7 +113,7 @@ func (d *Desktop) Search(q app.SearchQuery) (app.SearchPage, error) {
 
 // Document returns one stored document (GET /v1/results/{id}).
 func (d *Desktop) Document(id int64) (app.DocumentResult, error) {
-	res, err := d.svc.GetDocument(d.ctx, id)
+	res, err := d.svc.Document(d.ctx, id)
 	return res, desktopError(err)
 }
 
@@ -151,7 +149,7 @@ func (d *Desktop) exportTo(path, format string, q app.SearchQuery) error {
 		return fmt.Errorf("export: %w", err)
 	}
 	defer os.Remove(f.Name())
-	if err := d.svc.Export(d.ctx, f, format, q); err != nil {
+	if err := d.svc.ExportResults(d.ctx, f, format, q); err != nil {
 		f.Close()
 		return err
 	}
@@ -167,8 +165,8 @@ func (d *Desktop) exportTo(path, format string, q app.SearchQuery) error {
 // Models lists the active and available models.
 func (d *Desktop) Models() app.ModelsResponse { return d.svc.Models() }
 
-// SetModel activates a model for its task.
-func (d *Desktop) SetModel(req app.SetModelRequest) (engine.ModelInfo, error) {
+// SetActiveModel activates a model for its task (POST /v1/models/active).
+func (d *Desktop) SetActiveModel(req app.SetModelRequest) (engine.ModelInfo, error) {
 	res, err := d.svc.SetActiveModel(d.ctx, req)
 	return res, desktopError(err)
 }
@@ -188,7 +186,7 @@ func (d *Desktop) StartImport(paths []string, opts app.ImportOptions) (app.Impor
 	for i, p := range paths {
 		files[i] = app.ImportFile{Path: p, Name: filepath.Base(p)}
 	}
-	res, err := d.svc.ImportFiles(d.ctx, files, opts)
+	res, err := d.svc.StartImport(d.ctx, files, opts)
 	if err == nil {
 		d.log.Debug("desktop import started", slog.String("id", res.ID), slog.Int("files", len(files)))
 	}
@@ -197,7 +195,7 @@ func (d *Desktop) StartImport(paths []string, opts app.ImportOptions) (app.Impor
 
 // ImportStatus returns an import's progress.
 func (d *Desktop) ImportStatus(id string) (app.ImportStatus, error) {
-	res, err := d.svc.GetImport(id)
+	res, err := d.svc.ImportStatus(id)
 	return res, desktopError(err)
 }
 
@@ -239,27 +237,30 @@ func (d *Desktop) SetLiveMetrics(on bool) {
 }
 
 // OpenFiles shows the native open dialog for .txt, .csv and .jsonl files; a
-// cancelled dialog returns no paths.
+// cancelled dialog returns no paths ([], never null).
 func (d *Desktop) OpenFiles() ([]string, error) {
 	if d.dialogs == nil {
-		return nil, nil
+		return []string{}, nil
 	}
 	paths, err := d.dialogs.OpenFiles(d.ctx, "Open texts", d.lastDirectory(), "*.txt;*.csv;*.jsonl")
-	if err == nil && len(paths) > 0 {
+	if err != nil {
+		return []string{}, desktopError(err)
+	}
+	if len(paths) > 0 {
 		d.remember(paths[0], false)
 	}
-	return paths, desktopError(err)
+	return append([]string{}, paths...), nil
 }
 
 // OpenFolder shows the native folder dialog; the import reads every .txt,
 // .csv and .jsonl file inside it.
 func (d *Desktop) OpenFolder() ([]string, error) {
 	if d.dialogs == nil {
-		return nil, nil
+		return []string{}, nil
 	}
 	dir, err := d.dialogs.OpenFolder(d.ctx, "Open a folder of texts", d.lastDirectory())
 	if err != nil || dir == "" {
-		return nil, desktopError(err)
+		return []string{}, desktopError(err)
 	}
 	d.remember(dir, true)
 	return []string{dir}, nil
@@ -267,7 +268,7 @@ func (d *Desktop) OpenFolder() ([]string, error) {
 
 // LoadTests lists the saved load-test runs, newest first.
 func (d *Desktop) LoadTests() ([]app.LoadTestSummary, error) {
-	res, err := d.svc.ListLoadTests(d.ctx)
+	res, err := d.svc.LoadTests(d.ctx)
 	return res, desktopError(err)
 }
 
@@ -279,13 +280,13 @@ func (d *Desktop) StartLoadTest(c app.LoadTestConfig) (app.LoadTestStatus, error
 
 // LoadTest returns a saved run's report.
 func (d *Desktop) LoadTest(id string) (profiler.Report, error) {
-	res, err := d.svc.GetLoadTest(d.ctx, id)
+	res, err := d.svc.LoadTest(d.ctx, id)
 	return res, desktopError(err)
 }
 
-// LoadTestStatus returns the running or last load test of this process, or
-// nil when there was none.
-func (d *Desktop) LoadTestStatus() *app.LoadTestStatus {
+// CurrentLoadTest returns the running or last load test of this process, or
+// nil when there was none (GET /v1/loadtests/current).
+func (d *Desktop) CurrentLoadTest() *app.LoadTestStatus {
 	st, ok := d.svc.CurrentLoadTest()
 	if !ok {
 		return nil

@@ -131,8 +131,12 @@ func TestDesktopDialogs(t *testing.T) {
 		t.Errorf("dialogs opened in %q", fd.opened)
 	}
 	d.dialogs = &fakeDialogs{} // cancelled dialogs
-	if got, err := d.OpenFolder(); err != nil || got != nil {
-		t.Errorf("cancelled OpenFolder = %v, %v", got, err)
+	// A cancelled dialog gives no paths: [] for the UI, never null.
+	if got, err := d.OpenFolder(); err != nil || got == nil || len(got) != 0 {
+		t.Errorf("cancelled OpenFolder = %#v, %v", got, err)
+	}
+	if got, err := d.OpenFiles(); err != nil || got == nil || len(got) != 0 {
+		t.Errorf("cancelled OpenFiles = %#v, %v", got, err)
 	}
 	if msg, err := d.ExportResults("csv", app.SearchQuery{}); err != nil || msg != "export cancelled" {
 		t.Errorf("cancelled export = %q, %v", msg, err)

@@ -14,11 +14,11 @@ func (s *Server) analyzeRoutes(mux *http.ServeMux) {
 
 // textRequest is the body of the single-task endpoints.
 type textRequest struct {
-	Text        string   `json:"text"`
-	Texts       []string `json:"texts"`
-	Aggregation string   `json:"aggregation"`
-	Model       string   `json:"model"`
-	NoStore     bool     `json:"no_store"`
+	Text        string          `json:"text"`
+	Texts       []string        `json:"texts"`
+	Aggregation app.Aggregation `json:"aggregation"`
+	Model       string          `json:"model"`
+	NoStore     bool            `json:"no_store"`
 }
 
 func (s *Server) single(task engine.Task) func(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -33,7 +33,7 @@ func (s *Server) single(task engine.Task) func(w http.ResponseWriter, r *http.Re
 		if req.Text == "" {
 			return nil, fmt.Errorf("text: %w", engine.ErrEmptyText)
 		}
-		res, err := s.svc.AnalyzeText(r.Context(), app.AnalyzeRequest{Text: req.Text, Tasks: []engine.Task{task}, Aggregation: req.Aggregation, Model: req.Model, NoStore: req.NoStore})
+		res, err := s.svc.Analyze(r.Context(), app.AnalyzeRequest{Text: req.Text, Tasks: []engine.Task{task}, Aggregation: req.Aggregation, Model: req.Model, NoStore: req.NoStore})
 		if err != nil {
 			return nil, err
 		}
@@ -53,7 +53,7 @@ func (s *Server) batch(task engine.Task) func(w http.ResponseWriter, r *http.Req
 		if len(req.Texts) == 0 {
 			return nil, fmt.Errorf("%w: texts is empty", app.ErrBadRequest)
 		}
-		return s.svc.AnalyzeText(r.Context(), app.AnalyzeRequest{Texts: req.Texts, Tasks: []engine.Task{task}, Aggregation: req.Aggregation, Model: req.Model, NoStore: req.NoStore})
+		return s.svc.Analyze(r.Context(), app.AnalyzeRequest{Texts: req.Texts, Tasks: []engine.Task{task}, Aggregation: req.Aggregation, Model: req.Model, NoStore: req.NoStore})
 	}
 }
 
@@ -65,5 +65,5 @@ func (s *Server) handleAnalyze(w http.ResponseWriter, r *http.Request) (any, err
 	if req.Text == "" && len(req.Texts) == 0 {
 		return nil, fmt.Errorf("text: %w", engine.ErrEmptyText)
 	}
-	return s.svc.AnalyzeText(r.Context(), req)
+	return s.svc.Analyze(r.Context(), req)
 }

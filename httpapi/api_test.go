@@ -142,17 +142,30 @@ func TestHTTPAnalyzeEndpoints(t *testing.T) {
 
 	// Offsets are code points: the emoji before the name counts as one.
 	var ents app.DocumentResult
-	s.do("POST", "/v1/entities/extract", map[string]any{"text": "😀 Alice visited London", "aggregation": "first"}, &ents)
-	if ents.Entities == nil || len(ents.Entities.Entities) != 2 {
+	_, body := s.do("POST", "/v1/entities/extract", map[string]any{"text": "😀 Alice visited London", "aggregation": "first"}, &ents)
+	if len(ents.Entities) != 2 || ents.Meta.Entities == nil || ents.Meta.Entities.Model == "" || ents.Sentiment != nil || ents.Meta.Sentiment != nil {
 		t.Fatalf("entities/extract = %+v", ents)
 	}
-	if e := ents.Entities.Entities[0]; e.Label != "PER" || e.Text != "Alice" || e.Start != 2 || e.End != 7 {
+	if e := ents.Entities[0]; e.Label != "PER" || e.Text != "Alice" || e.Start != 2 || e.End != 7 {
 		t.Errorf("first entity %+v, want PER Alice [2,7)", e)
 	}
+	// The list of spans is where a reader expects it; model, cached and
+	// timings sit beside it in meta, not around it.
+	var raw struct {
+		Entities []map[string]any         `json:"entities"`
+		Meta     map[string]map[string]any `json:"meta"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil || len(raw.Entities) != 2 || raw.Meta["entities"]["model"] == nil ||
+		raw.Meta["entities"]["timings"] == nil || raw.Meta["entities"]["cached"] == nil {
+		t.Errorf("entities/extract body %s (%v): want entities as a list and meta.entities beside it", body, err)
+	}
 
-	s.do("POST", "/v1/entities/batch", map[string]any{"texts": []string{"Bob in Paris", "nothing here"}}, &batch)
-	if len(batch.Results) != 2 || len(batch.Results[0].Entities.Entities) != 2 || len(batch.Results[1].Entities.Entities) != 0 {
+	_, body = s.do("POST", "/v1/entities/batch", map[string]any{"texts": []string{"Bob in Paris", "nothing here"}}, &batch)
+	if len(batch.Results) != 2 || len(batch.Results[0].Entities) != 2 || batch.Results[1].Entities == nil || len(batch.Results[1].Entities) != 0 {
 		t.Errorf("entities/batch = %+v", batch)
+	}
+	if !strings.Contains(string(body), `"entities":[]`) {
+		t.Errorf("entities/batch body %s: a text without entities has \"entities\":[]", body)
 	}
 
 	s.do("POST", "/v1/analyze", map[string]any{"text": "Maria loved Berlin, great trip", "tasks": []string{"sentiment", "entities"}}, &batch)
@@ -261,7 +274,7 @@ func TestHTTPResultsSearchExport(t *testing.T) {
 
 	var doc app.DocumentResult
 	s.do("GET", "/v1/results/1", nil, &doc)
-	if doc.Text != texts[0] || doc.Sentiment == nil || doc.Entities == nil {
+	if doc.Text != texts[0] || doc.Sentiment == nil || doc.Entities == nil || doc.Meta.Sentiment == nil || doc.Meta.Entities == nil {
 		t.Errorf("results/1 = %+v", doc)
 	}
 

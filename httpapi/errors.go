@@ -9,17 +9,6 @@ import (
 	"github.com/nlpscope/nlpscope/app"
 )
 
-// apiError is the body of every error response:
-// {"error": {"code": "...", "message": "..."}}.
-type apiError struct {
-	Error apiErrorBody `json:"error"`
-}
-
-type apiErrorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
 // errBadJSON marks a request body that is not the expected JSON.
 var errBadJSON = errors.New("bad JSON")
 
@@ -34,51 +23,51 @@ var errMethod = errors.New("method not allowed")
 
 // statusOf maps an error to its HTTP status and error code. It is the one
 // place where errors meet HTTP: the web shell's own errors first, then the
-// Service's codes (app.ErrorCode).
-func statusOf(err error) (int, string) {
+// Service's codes (app.CodeOf).
+func statusOf(err error) (int, app.ErrorCode) {
 	var maxBytes *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxBytes):
-		return http.StatusRequestEntityTooLarge, "body_too_large"
+		return http.StatusRequestEntityTooLarge, app.CodeBodyTooLarge
 	case errors.Is(err, errBadJSON):
-		return http.StatusBadRequest, "bad_json"
+		return http.StatusBadRequest, app.CodeBadJSON
 	case errors.Is(err, errUnauthorized):
-		return http.StatusUnauthorized, "unauthorized"
+		return http.StatusUnauthorized, app.CodeUnauthorized
 	case errors.Is(err, errMethod):
-		return http.StatusMethodNotAllowed, "method_not_allowed"
+		return http.StatusMethodNotAllowed, app.CodeMethodNotAllowed
 	case errors.Is(err, errForbidden):
-		return http.StatusForbidden, "forbidden"
+		return http.StatusForbidden, app.CodeForbidden
 	case errors.Is(err, errForbiddenHost):
-		return http.StatusForbidden, "forbidden_host"
+		return http.StatusForbidden, app.CodeForbiddenHost
 	case errors.Is(err, errCrossOrigin), errors.Is(err, errCSRF):
-		return http.StatusForbidden, "cross_origin"
+		return http.StatusForbidden, app.CodeCrossOrigin
 	case errors.Is(err, errMediaType):
-		return http.StatusUnsupportedMediaType, "unsupported_media_type"
+		return http.StatusUnsupportedMediaType, app.CodeUnsupportedMediaType
 	case errors.Is(err, errSlowBody):
-		return http.StatusRequestTimeout, "slow_body"
+		return http.StatusRequestTimeout, app.CodeSlowBody
 	}
-	code := app.ErrorCode(err)
+	code := app.CodeOf(err)
 	return codeStatus[code], code
 }
 
-// codeStatus is the HTTP status of each of ErrorCode's codes.
-var codeStatus = map[string]int{
-	"text_too_long": http.StatusRequestEntityTooLarge,
-	"too_large":     http.StatusRequestEntityTooLarge,
-	"empty_text":    http.StatusBadRequest,
-	"invalid_utf8":  http.StatusBadRequest,
-	"unknown_model": http.StatusBadRequest,
-	"bad_model":     http.StatusBadRequest,
-	"bad_request":   http.StatusBadRequest,
-	"not_found":     http.StatusNotFound,
-	"conflict":      http.StatusConflict,
-	"overloaded":    http.StatusTooManyRequests,
-	"not_ready":     http.StatusServiceUnavailable,
-	"no_storage":    http.StatusServiceUnavailable,
-	"shutting_down": http.StatusServiceUnavailable,
-	"timeout":       http.StatusGatewayTimeout,
-	"canceled":      499, // the client went away; nobody reads this
-	"internal":      http.StatusInternalServerError,
+// codeStatus is the HTTP status of each of CodeOf's codes.
+var codeStatus = map[app.ErrorCode]int{
+	app.CodeTextTooLong:  http.StatusRequestEntityTooLarge,
+	app.CodeTooLarge:     http.StatusRequestEntityTooLarge,
+	app.CodeEmptyText:    http.StatusBadRequest,
+	app.CodeInvalidUTF8:  http.StatusBadRequest,
+	app.CodeUnknownModel: http.StatusBadRequest,
+	app.CodeBadModel:     http.StatusBadRequest,
+	app.CodeBadRequest:   http.StatusBadRequest,
+	app.CodeNotFound:     http.StatusNotFound,
+	app.CodeConflict:     http.StatusConflict,
+	app.CodeOverloaded:   http.StatusTooManyRequests,
+	app.CodeNotReady:     http.StatusServiceUnavailable,
+	app.CodeNoStorage:    http.StatusServiceUnavailable,
+	app.CodeShuttingDown: http.StatusServiceUnavailable,
+	app.CodeTimeout:      http.StatusGatewayTimeout,
+	app.CodeCanceled:     499, // the client went away; nobody reads this
+	app.CodeInternal:     http.StatusInternalServerError,
 }
 
 // writeError writes err as a JSON error with its status; 429 carries
@@ -96,7 +85,7 @@ func writeError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err er
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="nlpscope"`)
 	}
-	writeJSON(w, status, apiError{Error: apiErrorBody{Code: code, Message: msg}})
+	writeJSON(w, status, app.ErrorBody{Error: app.ErrorDetail{Code: code, Message: msg}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -19,10 +19,10 @@ import (
 func (s *Server) importsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/imports", s.handleImportUpload)
 	mux.HandleFunc("GET /v1/imports", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
-		return map[string]any{"imports": s.svc.ListImports()}, nil
+		return map[string]any{"imports": s.svc.Imports()}, nil
 	}))
 	mux.HandleFunc("GET /v1/imports/{id}", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
-		return s.svc.GetImport(r.PathValue("id"))
+		return s.svc.ImportStatus(r.PathValue("id"))
 	}))
 	mux.HandleFunc("DELETE /v1/imports/{id}", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return s.svc.CancelImport(r.Context(), r.PathValue("id"))
@@ -88,7 +88,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 	if len(files) == 0 {
 		return fmt.Errorf("%w: no files in the upload (part name \"files\")", app.ErrBadRequest)
 	}
-	st, err := s.svc.ImportFiles(r.Context(), files, opt)
+	st, err := s.svc.StartImport(r.Context(), files, opt)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func formField(p *multipart.Part, opt *app.ImportOptions) error {
 			}
 		}
 	case "aggregation":
-		opt.Aggregation = v
+		opt.Aggregation = app.Aggregation(v)
 	case "unit":
 		opt.Unit = v
 	case "column":

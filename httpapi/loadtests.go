@@ -9,7 +9,7 @@ import (
 // loadTestRoutes registers the load-test API (see API.md).
 func (s *Server) loadTestRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/loadtests", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
-		return s.svc.ListLoadTests(r.Context())
+		return s.svc.LoadTests(r.Context())
 	}))
 	mux.HandleFunc("POST /v1/loadtests", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		var c app.LoadTestConfig
@@ -30,7 +30,7 @@ func (s *Server) loadTestRoutes(mux *http.ServeMux) {
 		return s.svc.CompareLoadTests(r.Context(), q.Get("a"), q.Get("b"))
 	}))
 	mux.HandleFunc("GET /v1/loadtests/{id}", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
-		return s.svc.GetLoadTest(r.Context(), r.PathValue("id"))
+		return s.svc.LoadTest(r.Context(), r.PathValue("id"))
 	}))
 	mux.HandleFunc("POST /v1/loadtests/{id}/cancel", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return s.svc.CancelLoadTest(r.Context(), r.PathValue("id"))

@@ -24,7 +24,7 @@ func testConfig(t *testing.T) app.Config {
 	return app.Config{
 		DBPath:         filepath.Join(t.TempDir(), "nlpscope.db"),
 		ModelSentiment: fixtureSentiment,
-		ModelNER:       fixtureNER,
+		ModelEntities:  fixtureNER,
 		IntraOpThreads: 1,
 	}
 }

@@ -75,7 +75,7 @@ func (s *Server) handleGetResult(w http.ResponseWriter, r *http.Request) (any, e
 	if err != nil || id < 1 {
 		return nil, fmt.Errorf("%w: result id %q", app.ErrBadRequest, r.PathValue("id"))
 	}
-	return s.svc.GetDocument(r.Context(), id)
+	return s.svc.Document(r.Context(), id)
 }
 
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
@@ -108,7 +108,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", ctype)
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="nlpscope-results.%s"`, format))
 	}}
-	if err := s.svc.Export(r.Context(), lw, format, q); err != nil {
+	if err := s.svc.ExportResults(r.Context(), lw, format, q); err != nil {
 		if !lw.started {
 			writeError(w, s.log, r, err)
 			return
