@@ -31,29 +31,77 @@ def tweeteval(split):
     return texts, labels
 
 
-def sst2_splits(n_heldout=1500, seed=13):
-    """SST-2 train rows (phrases and sentences), split so that no training phrase is a
-    sub-phrase of a held-out sentence: held-out rows are full sentences (>= 12 words),
-    and every row whose text occurs inside a held-out sentence is dropped from train."""
+def _sst2_rows():
     rows = _lines(os.path.join(DATA, "sentiment", "sst2", "train.tsv"))[1:]
-    data = []
+    out = []
     for r in rows:
         t, l = r.rsplit("\t", 1)
-        data.append((t.strip(), int(l)))
-    rng = random.Random(seed)
-    long_idx = [i for i, (t, _) in enumerate(data) if len(t.split()) >= 12]
-    rng.shuffle(long_idx)
-    held = set(long_idx[:n_heldout])
-    held_texts = [data[i][0] for i in sorted(held)]
-    grams = set()
-    for t in held_texts:
+        out.append((t.strip(), int(l)))
+    return out
+
+
+def _subphrases(words, proper=False):
+    n = len(words)
+    for i in range(n):
+        for j in range(i + 1, n + 1):
+            if not proper or j - i < n:
+                yield " ".join(words[i:j])
+
+
+def sst2_sentence_splits(n_sel=400, n_heldout=1200, seed=13):
+    """SST-2 (GLUE train: sentences and all their sub-phrases) split by sentence.
+
+    A sentence is a row that occurs inside no other row (word-level containment);
+    there are 6,886, about SST's 6,920 training sentences. Held-out sentences are a
+    seeded sample of them (n_sel for selection, n_heldout for reporting); every row
+    that occurs inside any held-out or selection sentence (its phrases, and the
+    sentence itself) is dropped from train, so no phrase of a held-out sentence is
+    trained on. Returns (train rows, selection sentences, held-out sentences), each a
+    list of (text, 0/1) in file order."""
+    data = _sst2_rows()
+    uniq = sorted({t for t, _ in data})
+    sub = set()
+    for t in uniq:
         w = t.split()
-        for i in range(len(w)):
-            for j in range(i + 1, len(w) + 1):
-                grams.add(" ".join(w[i:j]))
-    train = [(t, l) for i, (t, l) in enumerate(data) if i not in held and t not in grams]
-    test = [data[i] for i in sorted(held)]
-    return train, test
+        if len(w) > 1:
+            sub.update(_subphrases(w, proper=True))
+    label = {}
+    for t, l in data:
+        label.setdefault(t, l)
+    sentences = [t for t in uniq if t not in sub]
+    rng = random.Random(seed)
+    rng.shuffle(sentences)
+    sel, held = set(sentences[:n_sel]), set(sentences[n_sel:n_sel + n_heldout])
+    blocked = set()
+    for t in sel | held:
+        blocked.update(_subphrases(t.split()))
+    train = [(t, l) for t, l in data if t not in blocked]
+    order = {t: i for i, (t, _) in reversed(list(enumerate(data)))}
+    pick = lambda s: [(t, label[t]) for t in sorted(s, key=order.get)]
+    return train, pick(sel), pick(held)
+
+
+# TweetEval train follows the SemEval source files (2013 ... 2016 test); from about
+# row 25,000 on it is SemEval-2016 test, the latest period, grouped by topic. Tweet
+# selection and held-out sets are whole blocks of 500 consecutive tweets from there,
+# so most of their topics (names, events) are absent from the training tweets.
+TWEET_BLOCK = 500
+TWEET_BLOCK_FROM = 25000
+
+
+def tweet_splits(n_total, n_sel_blocks=4, n_held_blocks=6, seed=13):
+    """(train, selection, held-out) row indices of TweetEval train: seeded choice of
+    n_held_blocks + n_sel_blocks blocks of TWEET_BLOCK consecutive rows at or after
+    TWEET_BLOCK_FROM; the rest is train."""
+    starts = list(range(TWEET_BLOCK_FROM, n_total - TWEET_BLOCK + 1, TWEET_BLOCK))
+    rng = random.Random(seed)
+    rng.shuffle(starts)
+    held_b, sel_b = sorted(starts[:n_held_blocks]), sorted(starts[n_held_blocks:n_held_blocks + n_sel_blocks])
+    held = [i for s in held_b for i in range(s, s + TWEET_BLOCK)]
+    sel = [i for s in sel_b for i in range(s, s + TWEET_BLOCK)]
+    taken = set(held) | set(sel)
+    train = [i for i in range(n_total) if i not in taken]
+    return train, sel, held, {"selection_blocks": sel_b, "heldout_blocks": held_b}
 
 
 def review_fixtures(seed=13, heldout_frac=0.2):
