@@ -394,6 +394,12 @@ func reportFromRun(run storage.Run) (profiler.Report, error) {
 	if r.Config.Name == "" {
 		r.Config.Name = run.Name
 	}
+	// The summary leaves out an empty map, older rows may lack a series:
+	// the API sends {} and [], never null.
+	if r.ErrorsByKind == nil {
+		r.ErrorsByKind = map[string]uint64{}
+	}
+	r.Series = nonNil(r.Series)
 	return r, nil
 }
 
