@@ -741,3 +741,18 @@ func TestHTTPFrontend(t *testing.T) {
 	}
 	s.wantError("POST", "/", "x", 405, "method_not_allowed")
 }
+
+// TestHTTPEmptyListsAreNotNull reads every list of a fresh server, before
+// anything was analysed: empty lists are [] (do fails on any null).
+func TestHTTPEmptyListsAreNotNull(t *testing.T) {
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
+	for _, path := range []string{"/health", "/v1/metrics", "/v1/models", "/v1/settings", "/v1/results", "/v1/imports", "/v1/loadtests"} {
+		if resp, b := s.do("GET", path, nil, nil); resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+	}
+	var page app.SearchPage
+	if s.do("GET", "/v1/results", nil, &page); page.Items == nil {
+		t.Error("GET /v1/results: items is not a list")
+	}
+}

@@ -76,6 +76,8 @@ func (p *Profiler) Snapshot() Snapshot {
 		Time:          now,
 		UptimeSeconds: now.Sub(p.start).Seconds(),
 		Errors:        map[string]uint64{},
+		Ops:           []SeriesStats{}, // [] before the first request: the API never sends null
+		Stages:        []SeriesStats{},
 	}
 	p.seriesMu.RLock()
 	ops, stages := sortedSeries(p.ops), sortedSeries(p.stages)
@@ -130,7 +132,7 @@ func (p *Profiler) Snapshot() Snapshot {
 	p.sysMu.RLock()
 	s.System, s.GPU = p.system, p.gpu
 	p.sysMu.RUnlock()
-	s.System.CPUPerCore = append([]float64(nil), s.System.CPUPerCore...)
+	s.System.CPUPerCore = append([]float64{}, s.System.CPUPerCore...)
 	s.GPU.Devices = append([]GPUDevice(nil), s.GPU.Devices...)
 	return s
 }

@@ -115,7 +115,7 @@ func (s *series) stats(now int64) SeriesStats {
 		s.cached = s.windowsLocked(now)
 		s.cacheSec = now
 	}
-	out.Windows = append([]WindowStats(nil), s.cached...)
+	out.Windows = append([]WindowStats{}, s.cached...)
 	return out
 }
 
