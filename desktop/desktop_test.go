@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -143,5 +145,56 @@ func TestDesktopDialogs(t *testing.T) {
 	}
 	if _, err := d.ExportResults("xml", app.SearchQuery{}); err == nil || !strings.HasPrefix(err.Error(), "bad_request: ") {
 		t.Errorf("bad format: %v", err)
+	}
+}
+
+// TestOneNamePerOperation holds the three layers to one name per operation:
+// each binding is the Service method of the same name (dialogs and the CSV
+// header reader are the window's own), and the frontend's Wails transport
+// calls every binding from the method of the same name in lowerCamelCase
+// (frontend/src/lib/api/wails.ts).
+func TestOneNamePerOperation(t *testing.T) {
+	windowOnly := map[string]bool{"CSVColumns": true, "OpenFiles": true, "OpenFolder": true}
+	bindings := map[string]bool{}
+	dt, st := reflect.TypeFor[*Desktop](), reflect.TypeFor[*app.Service]()
+	for i := range dt.NumMethod() {
+		name := dt.Method(i).Name
+		bindings[name] = true
+		if _, ok := st.MethodByName(name); !ok && !windowOnly[name] {
+			t.Errorf("binding %s has no Service method of that name", name)
+		}
+	}
+
+	src, err := os.ReadFile(filepath.Join("..", "frontend", "src", "lib", "api", "wails.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	method := regexp.MustCompile(`^  (?:async )?([a-z]\w*)(?:<[^>]*>)?(?:\(| = \()`)
+	call := regexp.MustCompile(`this\.call(?:<[^>]*>)?\('(\w+)'`)
+	called := map[string]bool{}
+	current := ""
+	for _, line := range strings.Split(string(src), "\n") {
+		if m := method.FindStringSubmatch(line); m != nil {
+			current = m[1]
+		}
+		for _, m := range call.FindAllStringSubmatch(line, -1) {
+			name := m[1]
+			called[name] = true
+			if !bindings[name] {
+				t.Errorf("wails.ts calls %s, which Desktop does not bind", name)
+			}
+			want := strings.ToLower(name[:1]) + name[1:]
+			if name == "CSVColumns" {
+				want = "csvColumns"
+			}
+			if current != want && !(name == "SetLiveMetrics" && current == "subscribe") {
+				t.Errorf("wails.ts calls %s from %s, want from %s", name, current, want)
+			}
+		}
+	}
+	for name := range bindings {
+		if !called[name] {
+			t.Errorf("binding %s is not called by the frontend (wails.ts)", name)
+		}
 	}
 }

@@ -9,8 +9,9 @@
 // time.Duration a number of nanoseconds, maps Records, slices arrays.
 //
 // A named string type with a method `Values() []T` listing every value (an
-// enum, such as engine.Task) becomes a union of string literals; a map keyed
-// by one becomes a Partial<Record<…>>.
+// enum, such as engine.Task) becomes a union of string literals plus a
+// constant TValues listing them (for checks at run time); a map keyed by one
+// becomes a Partial<Record<…>>.
 //
 // Slices and maps are never null: the Service sends [] and {} for empty ones
 // (a nil Go slice would be JSON null), so a slice field that is always present
@@ -54,7 +55,7 @@ func main() {
 var roots = []any{
 	app.AnalyzeRequest{}, app.AnalyzeResponse{}, app.Health{}, app.ModelsResponse{},
 	app.SetModelRequest{}, app.Settings{}, app.SearchQuery{}, app.SearchPage{},
-	app.ImportOptions{}, app.ImportStatus{}, app.MetricsSnapshot{},
+	app.ImportOptions{}, app.ImportStatus{}, app.MetricsSnapshot{}, app.ErrorBody{},
 	app.LoadTestConfig{}, app.LoadTestStatus{}, app.LoadTestSummary{}, app.LoadTestComparison{},
 	profiler.Snapshot{}, profiler.Report{}, profiler.Progress{},
 }
@@ -120,7 +121,8 @@ func (g *gen) typeRef(t reflect.Type) string {
 			for i, v := range values {
 				quoted[i] = strconv.Quote(v)
 			}
-			g.decls[n] = fmt.Sprintf("export type %s = %s;\n", n, strings.Join(quoted, " | "))
+			g.decls[n] = fmt.Sprintf("export type %s = %s;\nexport const %sValues: readonly %s[] = [%s];\n",
+				n, strings.Join(quoted, " | "), n, n, strings.Join(quoted, ", "))
 		}
 		return n
 	}

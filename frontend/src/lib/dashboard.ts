@@ -34,7 +34,7 @@ export function percentileSeries(samples: readonly Sample[], name: string, kind:
   const qs: Quantile[] = ['p50', 'p95', 'p99'];
   for (const s of samples) {
     xs.push(s.t);
-    const series = (s.snap[kind] ?? []).find((o) => o.name === name);
+    const series = s.snap[kind].find((o) => o.name === name);
     qs.forEach((q, i) => cols[i]?.push(series ? latencyMs(recentLatency(series), q) : null));
   }
   return [xs, ...cols];
@@ -45,7 +45,7 @@ export function stageSeries(samples: readonly Sample[], stages: readonly string[
   const xs = samples.map((s) => s.t);
   const cols = stages.map((name) =>
     samples.map((s) => {
-      const st = (s.snap.stages ?? []).find((o) => o.name === name);
+      const st = s.snap.stages.find((o) => o.name === name);
       return st ? latencyMs(recentLatency(st), q) : null;
     }),
   );

@@ -6,6 +6,7 @@ import type {
   AnalyzeRequest,
   AnalyzeResponse,
   DocumentResult,
+  ErrorBody,
   Health,
   ImportOptions,
   ImportStatus,
@@ -80,15 +81,15 @@ export class HttpTransport implements Transport {
       try {
         data = JSON.parse(text);
       } catch {
-        if (!res.ok) throw new ApiError('http_' + res.status, text.trim() || res.statusText, res.status);
+        if (!res.ok) throw new ApiError(`http_${res.status}`, text.trim() || res.statusText, res.status);
         throw new ApiError('bad_response', `the server sent something that is not JSON (${path})`, res.status);
       }
     }
     if (!res.ok) {
-      const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const err = (data as Partial<ErrorBody> | undefined)?.error;
       const retry = Number(res.headers.get('Retry-After') ?? '');
       throw new ApiError(
-        err?.code ?? 'http_' + res.status,
+        err?.code ?? `http_${res.status}`,
         err?.message ?? `${res.status} ${res.statusText}`,
         res.status,
         Number.isFinite(retry) && retry > 0 ? retry : undefined,
@@ -122,7 +123,7 @@ export class HttpTransport implements Transport {
   models(): Promise<ModelsResponse> {
     return this.request('GET', '/v1/models');
   }
-  setModel(req: SetModelRequest): Promise<ModelInfo> {
+  setActiveModel(req: SetModelRequest): Promise<ModelInfo> {
     return this.request('POST', '/v1/models/active', req);
   }
   settings(): Promise<Settings> {
@@ -164,7 +165,7 @@ export class HttpTransport implements Transport {
   loadTest(id: string): Promise<LoadTestRun> {
     return this.request('GET', `/v1/loadtests/${encodeURIComponent(id)}`);
   }
-  async loadTestStatus(): Promise<LoadTestStatus | null> {
+  async currentLoadTest(): Promise<LoadTestStatus | null> {
     return (await this.request<LoadTestStatus | null>('GET', '/v1/loadtests/current')) ?? null;
   }
   async cancelLoadTest(id: string): Promise<void> {

@@ -14,7 +14,7 @@ export function asSnapshot(x: unknown): ProfilerSnapshot | null {
 
 /** Rolling-window stats of a series ("1s", "10s", "60s"). */
 export function windowOf(s: SeriesStats, w: string) {
-  return (s.windows ?? []).find((x) => x.window === w);
+  return s.windows.find((x) => x.window === w);
 }
 
 export type Quantile = 'p50' | 'p95' | 'p99';

@@ -1,6 +1,7 @@
 // The transport contract. Only this folder knows whether calls go through the
 // Wails bindings (desktop window) or HTTP + SSE (web shell); the rest of the UI
-// sees this interface.
+// sees this interface. Each method has the name of its Service method and
+// Wails binding (analyze = Service.Analyze = Desktop.Analyze; app/API.md).
 import type {
   AnalyzeRequest,
   AnalyzeResponse,
@@ -43,7 +44,7 @@ export interface Transport {
   /** exportResults downloads (web) or saves through a dialog (desktop); resolves to a description. */
   exportResults(format: ExportFormat, q: SearchQuery): Promise<string>;
   models(): Promise<ModelsResponse>;
-  setModel(req: SetModelRequest): Promise<ModelInfo>;
+  setActiveModel(req: SetModelRequest): Promise<ModelInfo>;
   settings(): Promise<Settings>;
   setSettings(s: Settings): Promise<Settings>;
   startImport(input: ImportInput, opts: ImportOptions): Promise<ImportStatus>;
@@ -54,14 +55,15 @@ export interface Transport {
   loadTests(): Promise<LoadTestSummary[]>;
   startLoadTest(cfg: LoadTestConfig): Promise<LoadTestStatus>;
   loadTest(id: string): Promise<LoadTestRun>;
-  loadTestStatus(): Promise<LoadTestStatus | null>;
+  /** currentLoadTest is the running or last load test of this process; null when there was none. */
+  currentLoadTest(): Promise<LoadTestStatus | null>;
   cancelLoadTest(id: string): Promise<void>;
   deleteLoadTest(id: string): Promise<void>;
   /** subscribe delivers live events until the returned function is called. */
   subscribe<E extends EventName>(event: E, cb: (payload: EventPayloads[E]) => void): () => void;
   /** Desktop only: native dialogs. Undefined in the browser. */
-  openFilesDialog?: () => Promise<string[]>;
-  openFolderDialog?: () => Promise<string[]>;
+  openFiles?: () => Promise<string[]>;
+  openFolder?: () => Promise<string[]>;
   /** Desktop only: files dropped onto the window. */
   onFileDrop?: (cb: (paths: string[]) => void) => () => void;
 }

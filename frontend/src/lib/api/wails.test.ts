@@ -12,7 +12,7 @@ function fakeWindow() {
     Desktop[m] = async (...a: unknown[]) => {
       calls.push([m, a]);
       if (m === 'Analyze') return Promise.reject('empty_text: text is empty or whitespace only');
-      if (m === 'OpenFiles') return null;
+      if (m === 'OpenFiles') return [];
       return { ok: m };
     };
   }
@@ -43,7 +43,7 @@ describe('WailsTransport', () => {
     expect(await t.health()).toEqual({ ok: 'Health' });
     await t.startImport({ kind: 'paths', paths: ['/data/a.csv'] }, { column: 'text' });
     expect(calls.at(-1)).toEqual(['StartImport', [['/data/a.csv'], { column: 'text' }]]);
-    expect(await t.openFilesDialog()).toEqual([]); // a cancelled dialog is no files
+    expect(await t.openFiles()).toEqual([]); // a cancelled dialog is no files
   });
 
   it('turns Go error strings into ApiError with the code', async () => {
@@ -51,6 +51,12 @@ describe('WailsTransport', () => {
     const err = await new WailsTransport(win).analyze({ text: ' ' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ code: 'empty_text', message: 'text is empty or whitespace only' });
+  });
+
+  it('keeps a Go error without a known code as it is', async () => {
+    const { win } = fakeWindow();
+    win.go.desktop.Desktop['Search'] = () => Promise.reject('json: cannot unmarshal number into string');
+    await expect(new WailsTransport(win).search({})).rejects.toMatchObject({ code: 'error', message: 'json: cannot unmarshal number into string' });
   });
 
   it('reports a binding missing from this build', async () => {

@@ -81,8 +81,8 @@ export class WailsTransport implements Transport {
   models(): Promise<ModelsResponse> {
     return this.call('Models');
   }
-  setModel(req: SetModelRequest): Promise<ModelInfo> {
-    return this.call('SetModel', req);
+  setActiveModel(req: SetModelRequest): Promise<ModelInfo> {
+    return this.call('SetActiveModel', req);
   }
   settings(): Promise<Settings> {
     return this.call('Settings');
@@ -115,8 +115,8 @@ export class WailsTransport implements Transport {
   loadTest(id: string): Promise<LoadTestRun> {
     return this.call('LoadTest', id);
   }
-  loadTestStatus(): Promise<LoadTestStatus | null> {
-    return this.call('LoadTestStatus');
+  currentLoadTest(): Promise<LoadTestStatus | null> {
+    return this.call('CurrentLoadTest');
   }
   async cancelLoadTest(id: string): Promise<void> {
     await this.call('CancelLoadTest', id);
@@ -139,8 +139,8 @@ export class WailsTransport implements Transport {
     };
   }
 
-  openFilesDialog = (): Promise<string[]> => this.call<string[] | null>('OpenFiles').then((p) => p ?? []);
-  openFolderDialog = (): Promise<string[]> => this.call<string[] | null>('OpenFolder').then((p) => p ?? []);
+  openFiles = (): Promise<string[]> => this.call('OpenFiles');
+  openFolder = (): Promise<string[]> => this.call('OpenFolder');
 
   onFileDrop = (cb: (paths: string[]) => void): (() => void) => {
     if (!this.rt) return () => {};

@@ -1,14 +1,14 @@
 // State of the Analyze view, kept across view switches.
-import { api, type DocumentResult, type ModelInfo, type Transport } from '../api';
+import { api, type Aggregation, type DocumentResult, type ModelInfo, type Task, type Transport } from '../api';
 import { errorMessage } from '../api/errors';
 
-export const aggregations = ['simple', 'first', 'average', 'max', 'none'] as const;
+export const aggregations: readonly Aggregation[] = ['simple', 'first', 'average', 'max', 'none'];
 
 export class AnalyzeStore {
   text = $state('');
   sentiment = $state(true);
   entities = $state(true);
-  aggregation = $state<string>('simple');
+  aggregation = $state<Aggregation>('simple');
   model = $state(''); // "" = the active models
   result = $state<DocumentResult | null>(null);
   wallMs = $state<number | null>(null);
@@ -27,7 +27,7 @@ export class AnalyzeStore {
 
   async loadModels(): Promise<void> {
     try {
-      this.models = (await this.transport.models()).active ?? [];
+      this.models = (await this.transport.models()).active;
     } catch {
       this.models = [];
     }
@@ -46,7 +46,7 @@ export class AnalyzeStore {
     this.error = '';
     const t0 = performance.now();
     try {
-      const tasks = [...(this.sentiment ? ['sentiment'] : []), ...(this.entities ? ['entities'] : [])];
+      const tasks: Task[] = [...(this.sentiment ? ['sentiment' as const] : []), ...(this.entities ? ['entities' as const] : [])];
       const res = await this.transport.analyze({
         text: this.text,
         tasks,
@@ -55,7 +55,7 @@ export class AnalyzeStore {
         source: 'analyze',
       });
       this.wallMs = performance.now() - t0;
-      this.result = res.results?.[0] ?? null;
+      this.result = res.results[0] ?? null;
     } catch (e) {
       this.error = errorMessage(e);
     } finally {

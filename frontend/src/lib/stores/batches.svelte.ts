@@ -1,5 +1,5 @@
 // State of the Batches view: the files picked, the running import and its rows.
-import { api, type DocumentSummary, type ImportStatus, type Transport } from '../api';
+import { api, type DocumentSummary, type ImportStatus, type Task, type Transport } from '../api';
 import { errorMessage } from '../api/errors';
 import { follow } from './follow';
 
@@ -103,7 +103,7 @@ export class BatchesStore {
     this.error = '';
     this.rows = [];
     this.starting = true;
-    const tasks = [...(this.sentiment ? ['sentiment'] : []), ...(this.entities ? ['entities'] : [])];
+    const tasks: Task[] = [...(this.sentiment ? ['sentiment' as const] : []), ...(this.entities ? ['entities' as const] : [])];
     const files = this.picked.filter((p) => p.file).map((p) => p.file as File);
     const paths = this.picked.filter((p) => p.path).map((p) => p.path as string);
     try {
@@ -157,7 +157,7 @@ export class BatchesStore {
     if (!this.status) return;
     try {
       const page = await this.transport.search({ import_id: this.status.id, limit: 100 });
-      this.rows = page.items ?? [];
+      this.rows = page.items;
     } catch (e) {
       this.error = `The import finished, but its rows could not be listed: ${errorMessage(e)}`;
     }

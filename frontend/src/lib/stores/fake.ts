@@ -11,7 +11,7 @@ export class FakeTransport implements Transport {
   document = this.no('document') as Transport['document'];
   exportResults = this.no('exportResults') as Transport['exportResults'];
   models = this.no('models') as Transport['models'];
-  setModel = this.no('setModel') as Transport['setModel'];
+  setActiveModel = this.no('setActiveModel') as Transport['setActiveModel'];
   settings = this.no('settings') as Transport['settings'];
   setSettings = this.no('setSettings') as Transport['setSettings'];
   startImport = this.no('startImport') as Transport['startImport'];
@@ -21,7 +21,7 @@ export class FakeTransport implements Transport {
   loadTests = this.no('loadTests') as Transport['loadTests'];
   startLoadTest = this.no('startLoadTest') as Transport['startLoadTest'];
   loadTest = this.no('loadTest') as Transport['loadTest'];
-  loadTestStatus = this.no('loadTestStatus') as Transport['loadTestStatus'];
+  currentLoadTest = this.no('currentLoadTest') as Transport['currentLoadTest'];
   cancelLoadTest = this.no('cancelLoadTest') as Transport['cancelLoadTest'];
   deleteLoadTest = this.no('deleteLoadTest') as Transport['deleteLoadTest'];
 

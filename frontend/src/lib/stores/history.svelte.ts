@@ -90,7 +90,7 @@ export class HistoryStore {
     try {
       const res = await this.transport.search(toQuery(this.filters, cursor));
       if (my !== this.seq) return; // a newer search superseded this one
-      this.items = res.items ?? [];
+      this.items = res.items;
       this.next = res.next_cursor ?? '';
       this.searched = true;
     } catch (e) {

@@ -1,11 +1,20 @@
 // State of the Load test view: the form, the running test's live progress,
 // the final report, the saved runs and a comparison of two of them.
-import { api, type LoadTestConfig, type LoadTestRun, type LoadTestStatus, type LoadTestSummary, type Transport } from '../api';
+import {
+  api,
+  type LoadTestConfig,
+  type LoadTestMode,
+  type LoadTestRun,
+  type LoadTestStatus,
+  type LoadTestSummary,
+  type LoadTestTask,
+  type Transport,
+} from '../api';
 import { errorMessage } from '../api/errors';
 import { follow } from './follow';
 
 /** Default thresholds per task from DESIGN.md (single-text "acceptable" targets). */
-export const defaultThresholds: Record<string, string[]> = {
+export const defaultThresholds: Record<LoadTestTask, string[]> = {
   sentiment: ['p95<25ms', 'errors<1%'],
   entities: ['p95<50ms', 'errors<1%'],
   analyze: ['p95<75ms', 'errors<1%'],
@@ -24,13 +33,13 @@ export interface LivePoint {
 export class LoadTestStore {
   form = $state({
     name: '',
-    task: 'sentiment',
-    mode: 'open' as 'open' | 'closed',
+    task: 'sentiment' as LoadTestTask,
+    mode: 'open' as LoadTestMode,
     rate: 50,
     users: 8,
     rampS: 0,
     durationS: 10,
-    thresholds: defaultThresholds['sentiment']!.join('\n'),
+    thresholds: defaultThresholds.sentiment.join('\n'),
     texts: '',
   });
   status = $state<LoadTestStatus | null>(null);
@@ -139,7 +148,7 @@ export class LoadTestStore {
   }
 
   private watch(): void {
-    this.stop = follow(this.transport, 'loadtest', () => this.transport.loadTestStatus(), (st) => this.update(st));
+    this.stop = follow(this.transport, 'loadtest', () => this.transport.currentLoadTest(), (st) => this.update(st));
   }
 
   private stopWatching(): void {
@@ -150,7 +159,7 @@ export class LoadTestStore {
   /** resume re-attaches to a test that is already running (after a view switch or reload). */
   async resume(): Promise<void> {
     try {
-      const st = await this.transport.loadTestStatus();
+      const st = await this.transport.currentLoadTest();
       if (st && st.state === 'running' && !this.stop) {
         this.status = st;
         this.watch();
@@ -171,7 +180,7 @@ export class LoadTestStore {
 
   async loadRuns(): Promise<void> {
     try {
-      this.runs = (await this.transport.loadTests()) ?? [];
+      this.runs = await this.transport.loadTests();
     } catch (e) {
       this.error = `Saved runs could not be listed: ${errorMessage(e)}`;
     }

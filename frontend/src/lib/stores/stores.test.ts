@@ -84,7 +84,7 @@ describe('AnalyzeStore', () => {
     const sent: unknown[] = [];
     t.analyze = async (req) => {
       sent.push(req);
-      return { results: [{ text: req.text ?? '', created_at: '' }] };
+      return { results: [{ text: req.text ?? '', meta: {}, created_at: '' }] };
     };
     const s = new AnalyzeStore(t);
     await s.run();
