@@ -69,8 +69,9 @@ describe('web shell', () => {
     // Compare the page's highlights with the API's spans for the same text.
     const res = await fetch(`${server.base}/v1/analyze`, { method: 'POST', body: JSON.stringify({ text, no_store: true }) });
     const api = (await res.json()).results[0];
-    const spans = api.entities.entities;
+    const spans = api.entities;
     assert.ok(spans.length > 0, 'the NER model finds entities in the example');
+    assert.ok(api.meta.entities.model && api.meta.sentiment.model, 'each task says its model in meta, beside its result');
     const marks = await page.$$eval('[data-testid="entity"]', (els) => els.map((e) => ({ label: e.dataset.label, text: e.firstChild.textContent })));
     assert.deepEqual(
       marks,
