@@ -188,7 +188,7 @@ func TestServiceNotReady(t *testing.T) {
 	}
 }
 
-func TestServiceImportFiles(t *testing.T) {
+func TestServiceStartImport(t *testing.T) {
 	svc := newService(t, testConfig(t))
 	dir := t.TempDir()
 	write := func(name, content string) string {
