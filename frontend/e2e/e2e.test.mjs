@@ -67,7 +67,7 @@ describe('web shell', () => {
     assert.ok(bars.length >= 2, `a score bar per label, got ${bars.length}`);
 
     // Compare the page's highlights with the API's spans for the same text.
-    const res = await fetch(`${server.base}/v1/analyze`, { method: 'POST', body: JSON.stringify({ text, no_store: true }) });
+    const res = await fetch(`${server.base}/v1/analyze`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text, no_store: true }) });
     const api = (await res.json()).results[0];
     const spans = api.entities;
     assert.ok(spans.length > 0, 'the NER model finds entities in the example');
@@ -188,7 +188,7 @@ describe('web shell', () => {
       Array.from({ length: 8 }, async (_, w) => {
         while (Date.now() < until) {
           const n = sent++;
-          const res = await fetch(`${server.base}/v1/analyze`, { method: 'POST', body: JSON.stringify({ text: `Client ${w} says: order ${n} from Acme Corp reached Paris ${n % 3 ? 'late' : 'on time'}.`, no_store: true }) });
+          const res = await fetch(`${server.base}/v1/analyze`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: `Client ${w} says: order ${n} from Acme Corp reached Paris ${n % 3 ? 'late' : 'on time'}.`, no_store: true }) });
           assert.ok(res.ok, `analyze ${res.status}`);
         }
       }),
