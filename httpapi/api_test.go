@@ -192,7 +192,7 @@ func TestHTTPAnalyzeEndpoints(t *testing.T) {
 	// The list of spans is where a reader expects it; model, cached and
 	// timings sit beside it in meta, not around it.
 	var raw struct {
-		Entities []map[string]any         `json:"entities"`
+		Entities []map[string]any          `json:"entities"`
 		Meta     map[string]map[string]any `json:"meta"`
 	}
 	if err := json.Unmarshal(body, &raw); err != nil || len(raw.Entities) != 2 || raw.Meta["entities"]["model"] == nil ||
