@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nlpscope/nlpscope/app"
+	hfhub "github.com/nlpscope/nlpscope/engine/hub"
+)
+
+func modelsRemove(ctx context.Context, std Stdio, m *modelsEnv, args []string) int {
+	fset := m.flags(std)
+	pos, ok := m.parse(std, fset, args)
+	if !ok || len(pos) != 1 {
+		fmt.Fprintln(std.Err, "usage: nlpscope models rm MODEL   (a folder name under the models dir, or ORG/NAME in the Hugging Face cache)")
+		return ExitUsage
+	}
+	arg := pos[0]
+	if _, err := fs.Stat(embeddedModels(), strings.TrimPrefix(arg, app.EmbeddedPrefix)); err == nil && !strings.Contains(arg, "/") {
+		if _, err := os.Stat(filepath.Join(m.modelsDir, arg)); err != nil {
+			fmt.Fprintf(std.Err, "nlpscope models rm: %s is embedded in the binary and cannot be removed\n", arg)
+			return ExitFailure
+		}
+	}
+	if !strings.ContainsAny(arg, `/\`) && arg != "." && arg != ".." {
+		dir := filepath.Join(m.modelsDir, arg)
+		if st, err := os.Stat(dir); err == nil && st.IsDir() {
+			trash := filepath.Join(m.modelsDir, ".trash-"+arg)
+			os.RemoveAll(trash)
+			if err := os.Rename(dir, trash); err != nil {
+				fmt.Fprintf(std.Err, "nlpscope models rm: %v\n", err)
+				return ExitFailure
+			}
+			os.RemoveAll(trash)
+			fmt.Fprintf(std.Out, "removed %s\n", dir)
+			return ExitOK
+		}
+	}
+	repo, _, err := hfhub.ParseRef(arg)
+	if err == nil {
+		err = hfhub.RemoveRepo(m.hfCache, repo)
+	}
+	if err != nil {
+		fmt.Fprintf(std.Err, "nlpscope models rm: %s: %v\n", arg, err)
+		return ExitFailure
+	}
+	fmt.Fprintf(std.Out, "removed %s from %s\n", repo, m.hfCache)
+	return ExitOK
+}
