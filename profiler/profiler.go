@@ -117,7 +117,7 @@ type Profiler struct {
 	sysMu  sync.RWMutex
 	system SystemStats
 	gpu    GPUStats
-	cpu    cpuSampler
+	sys    systemSampler
 
 	regState
 
@@ -320,7 +320,7 @@ func (p *Profiler) Sample(ctx context.Context) {
 	p.sampleMu.Lock()
 	defer p.sampleMu.Unlock()
 	if !p.cfg.DisableSystem {
-		st := sampleSystem(ctx, &p.cpu)
+		st := p.sys.sample(ctx)
 		st.SampledAt = p.cfg.Now()
 		p.sysMu.Lock()
 		p.system = st

@@ -28,11 +28,18 @@ type SystemStats struct {
 	Unavailable       []string  `json:"unavailable,omitempty"`
 }
 
-// cpuSampler turns cumulative CPU times into utilisation between samples.
-// It is owned by one Profiler (gopsutil's own Percent(0) keeps global state).
-type cpuSampler struct {
+// systemSampler turns cumulative CPU times into utilisation between samples
+// and reads this process's gauges through one gopsutil handle. It is owned by
+// one Profiler (gopsutil's own Percent(0) keeps global state) and used by one
+// goroutine at a time.
+type systemSampler struct {
 	lastTotal []cpu.TimesStat
 	lastCores []cpu.TimesStat
+	// proc is opened once and reused: process.NewProcess calls
+	// os.FindProcess, which opens a pidfd that only the garbage collector
+	// closes, so a handle per sample would hold one more descriptor a
+	// second until the next GC.
+	proc *process.Process
 }
 
 func busyPercent(prev, cur cpu.TimesStat) float64 {
@@ -59,7 +66,7 @@ func clampPct(v float64) float64 {
 	return v
 }
 
-func (c *cpuSampler) sample(ctx context.Context, st *SystemStats) {
+func (c *systemSampler) sampleCPU(ctx context.Context, st *SystemStats) {
 	tot, err := cpu.TimesWithContext(ctx, false)
 	if err != nil || len(tot) == 0 {
 		st.Unavailable = append(st.Unavailable, "cpu")
@@ -83,9 +90,9 @@ func (c *cpuSampler) sample(ctx context.Context, st *SystemStats) {
 	c.lastCores = cores
 }
 
-func sampleSystem(ctx context.Context, c *cpuSampler) SystemStats {
+func (c *systemSampler) sample(ctx context.Context) SystemStats {
 	var st SystemStats
-	c.sample(ctx, &st)
+	c.sampleCPU(ctx, &st)
 	if vm, err := mem.VirtualMemoryWithContext(ctx); err == nil {
 		st.MemTotalBytes, st.MemUsedBytes, st.MemAvailableBytes = vm.Total, vm.Used, vm.Available
 		st.MemPercent = vm.UsedPercent
@@ -93,11 +100,15 @@ func sampleSystem(ctx context.Context, c *cpuSampler) SystemStats {
 		st.Unavailable = append(st.Unavailable, "memory")
 	}
 	st.Goroutines = runtime.NumGoroutine()
-	proc, err := process.NewProcessWithContext(ctx, int32(os.Getpid()))
-	if err != nil {
-		st.Unavailable = append(st.Unavailable, "process_rss", "open_files")
-		return st
+	if c.proc == nil {
+		proc, err := process.NewProcessWithContext(ctx, int32(os.Getpid()))
+		if err != nil {
+			st.Unavailable = append(st.Unavailable, "process_rss", "open_files")
+			return st
+		}
+		c.proc = proc
 	}
+	proc := c.proc
 	if mi, err := proc.MemoryInfoWithContext(ctx); err == nil {
 		st.ProcessRSSBytes = mi.RSS
 	} else {
