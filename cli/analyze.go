@@ -43,7 +43,7 @@ flags:
 `
 
 // cmdAnalyze is `nlpscope analyze`.
-func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
+func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
 	fs.SetOutput(std.Err)
 	cfg := engineFlags(fs)
@@ -59,32 +59,25 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 	fs.StringVar(&in.Format, "input-format", "", "input format for stdin or unknown extensions: txt, csv or jsonl")
 	progress := fs.Bool("progress", true, "show a progress bar on stderr when it is a terminal")
 	fs.Usage = func() { fmt.Fprint(std.Err, analyzeUsage); fs.PrintDefaults() }
-	if err := parseInterspersed(fs, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(std.Err, "nlpscope analyze: "+format+"\n", a...)
-		return ExitUsage
+	if err := flagError(parseInterspersed(fs, args)); err != nil {
+		return err
 	}
 	tasks, err := app.ParseTasks([]engine.Task{engine.Task(*task)})
 	if err != nil {
-		return usageErr("--task %q: want sentiment, entities or all", *task)
+		return usagef("--task %q: want sentiment, entities or all", *task)
 	}
 	if _, err := app.ParseAggregation(*agg); err != nil {
-		return usageErr("--aggregation %q: want none, simple, first, average or max", *agg)
+		return usagef("--aggregation %q: want none, simple, first, average or max", *agg)
 	}
 	if *format != "jsonl" && *format != "csv" {
-		return usageErr("--format %q: want jsonl or csv", *format)
+		return usagef("--format %q: want jsonl or csv", *format)
 	}
 	if in.Unit != "line" && in.Unit != "file" {
-		return usageErr("--unit %q: want line or file", in.Unit)
+		return usagef("--unit %q: want line or file", in.Unit)
 	}
 	if *model != "" {
 		if len(tasks) != 1 {
-			return usageErr("--model needs --task sentiment or --task entities (or use --model-sentiment and --model-entities)")
+			return usagef("--model needs --task sentiment or --task entities (or use --model-sentiment and --model-entities)")
 		}
 		if tasks[0] == engine.TaskSentiment {
 			cfg.ModelSentiment = *model
@@ -101,13 +94,13 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 			continue
 		}
 		if st, err := os.Stat(f); err != nil {
-			return usageErr("%v", err)
+			return usagef("%v", err)
 		} else if st.IsDir() {
-			return usageErr("%s is a directory", f)
+			return usagef("%s is a directory", f)
 		}
 		if in.Format == "" {
 			if _, err := app.FormatOf(f); err != nil {
-				return usageErr("%s: unsupported file type (want .txt, .csv or .jsonl, or set --input-format)", f)
+				return usagef("%s: unsupported file type (want .txt, .csv or .jsonl, or set --input-format)", f)
 			}
 		}
 	}
@@ -118,25 +111,22 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 	if *out != "" {
 		f, err := os.Create(*out)
 		if err != nil {
-			fmt.Fprintf(std.Err, "nlpscope analyze: %v\n", err)
-			return ExitFailure
+			return err
 		}
 		defer f.Close()
 		w = f
 	}
 	svc, err := app.New(ctx, *cfg, newLogger(std, false))
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope analyze: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	defer svc.Close()
 	if err := svc.WaitLoaded(ctx); err != nil {
-		return ExitFailure
+		return err
 	}
 	for _, t := range tasks {
 		if !svc.Health().Ready[string(t)] {
-			fmt.Fprintf(std.Err, "nlpscope analyze: no %s model: %s\n", t, strings.Join(svc.Health().Problems, "; "))
-			return ExitFailure
+			return fmt.Errorf("no %s model: %s", t, strings.Join(svc.Health().Problems, "; "))
 		}
 	}
 	in.MaxTextBytes = svc.MaxTextBytes()
@@ -162,14 +152,12 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) int {
 		a.bar.finish(a.done.Load(), a.failed.Load())
 	}
 	if runErr != nil {
-		fmt.Fprintf(std.Err, "nlpscope analyze: %v\n", runErr)
-		return ExitFailure
+		return runErr
 	}
 	if n := a.failed.Load(); n > 0 {
-		fmt.Fprintf(std.Err, "nlpscope analyze: %d of %d inputs failed\n", n, n+a.done.Load())
-		return ExitFailure
+		return fmt.Errorf("%d of %d inputs failed", n, n+a.done.Load())
 	}
-	return ExitOK
+	return nil
 }
 
 // parseInterspersed parses flags that may follow the file arguments.

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -16,7 +15,7 @@ import (
 )
 
 // cmdBench runs the benchmark suite (package bench) and writes the report.
-func cmdBench(ctx context.Context, std Stdio, args []string) int {
+func cmdBench(ctx context.Context, std Stdio, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(std.Err)
 	quick := fs.Bool("quick", false, "short run (about 5 minutes): fewer and shorter slices, default-model targets only")
@@ -41,15 +40,11 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 		fmt.Fprintln(std.Err, "usage: nlpscope bench [--quick] [--json] [--out DIR] [--models-dir DIR] [--peer|--no-peer] [flags]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(std.Err, "nlpscope bench: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	cfg := bench.Config{Quick: *quick, ModelsDir: *modelsDir, Out: *out, Peer: *peerOn && !*noPeer, PeerDir: *peerDir,
 		Sugarme: !*quick || *sugar, Root: *root, ORTLib: *ortLib, Threads: *threads, Slice: *slice, Pairs: *pairs,
@@ -61,8 +56,7 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 	case "cpu", "cuda":
 		cfg.Provider = *provider
 	default:
-		fmt.Fprintf(std.Err, "nlpscope bench: provider %q: want cpu or cuda\n", *provider)
-		return 2
+		return usagef("provider %q: want cpu or cuda", *provider)
 	}
 	switch {
 	case *update == "" && !*quick:
@@ -71,19 +65,16 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 		*update = ""
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
-		fmt.Fprintf(std.Err, "nlpscope bench: %v\n", err)
-		return 1
+		return err
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
-			fmt.Fprintf(std.Err, "nlpscope bench: %v\n", err)
-			return 1
+			return err
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(std.Err, "nlpscope bench: %v\n", err)
-			return 1
+			return err
 		}
 		defer pprof.StopCPUProfile()
 	}
@@ -95,24 +86,21 @@ func cmdBench(ctx context.Context, std Stdio, args []string) int {
 	}
 	report, err := bench.Run(ctx, cfg)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope bench: %v\n", err)
-		return 1
+		return err
 	}
 	paths, err := report.Write(*out, *update)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope bench: %v\n", err)
-		return 1
+		return err
 	}
 	if *asJSON {
 		enc := json.NewEncoder(std.Out)
 		enc.SetIndent("", "  ")
-		enc.Encode(struct {
+		return enc.Encode(struct {
 			bench.KeyRatios
 			Mode   string   `json:"mode"`
 			Report []string `json:"report_files"`
 		}{report.Key, report.Mode, paths})
-	} else {
-		fmt.Fprintf(std.Out, "report: %s\n", paths[0])
 	}
-	return 0
+	fmt.Fprintf(std.Out, "report: %s\n", paths[0])
+	return nil
 }

@@ -23,11 +23,17 @@ const (
 	ExitOK      = 0
 	ExitFailure = 1 // the command ran and something failed (an input, a threshold)
 	ExitUsage   = 2 // bad flags or arguments
+	// ExitInterrupted is the status after SIGINT or SIGTERM stopped a
+	// command (128 + SIGINT, as shells report it).
+	ExitInterrupted = 130
 )
 
 type command struct {
 	summary string
-	run     func(ctx context.Context, io Stdio, args []string) int
+	// run does the command's work. It returns nil, flag.ErrHelp after
+	// printing help, or an error for Main to print and map to an exit
+	// status (errors.go).
+	run func(ctx context.Context, io Stdio, args []string) error
 }
 
 // commands lists every sub-command. Each one lives in its own file, named after it.
@@ -43,10 +49,12 @@ var commands = map[string]command{
 	"db":       {"database maintenance: stats, check, vacuum", cmdDB},
 }
 
-// Main runs nlpscope with the given arguments and returns the exit code.
+// Main runs nlpscope with the given arguments and returns the exit code. It
+// is the one place that prints a command's error ("nlpscope <command>:
+// <message>") and maps it to the exit status (see errors.go).
 func Main(ctx context.Context, args []string, std Stdio) int {
 	if len(args) == 0 {
-		return cmdDefault(ctx, std)
+		return errorExit(ctx, std.Err, "", cmdDefault(ctx, std))
 	}
 	name := args[0]
 	switch name {
@@ -60,7 +68,7 @@ func Main(ctx context.Context, args []string, std Stdio) int {
 		usage(std.Err)
 		return ExitUsage
 	}
-	return c.run(ctx, std, args[1:])
+	return errorExit(ctx, std.Err, name, c.run(ctx, std, args[1:]))
 }
 
 func usage(w io.Writer) {

@@ -26,59 +26,55 @@ The database is %s unless --db is given.
 `
 
 // cmdDB runs database maintenance: nlpscope db stats|check|vacuum.
-func cmdDB(ctx context.Context, std Stdio, args []string) int {
+func cmdDB(ctx context.Context, std Stdio, args []string) error {
 	def, err := storage.DefaultPath()
 	if err != nil {
 		def = "(no default: " + err.Error() + ")"
 	}
-	usage := func(w io.Writer) { fmt.Fprintf(w, dbUsage, def) }
+	usage := strings.TrimRight(fmt.Sprintf(dbUsage, def), "\n")
 	if len(args) == 0 {
-		usage(std.Err)
-		return ExitUsage
+		return withUsage("\n"+usage, "which sub-command?")
 	}
 	sub := args[0]
 	switch sub {
 	case "-h", "--help", "help":
-		usage(std.Out)
-		return ExitOK
+		fmt.Fprintln(std.Out, usage)
+		return nil
 	case "stats", "check", "vacuum":
 	default:
-		fmt.Fprintf(std.Err, "nlpscope db: unknown sub-command %q\n\n", sub)
-		usage(std.Err)
-		return ExitUsage
+		return withUsage("\n"+usage, "unknown sub-command %q", sub)
 	}
+	return inSub(sub, dbCommand(ctx, std, sub, def, args[1:]))
+}
+
+// dbCommand runs one db sub-command; def is the default database path.
+func dbCommand(ctx context.Context, std Stdio, sub, def string, args []string) error {
 	fs := flag.NewFlagSet("db "+sub, flag.ContinueOnError)
 	fs.SetOutput(std.Err)
 	path := fs.String("db", def, "database file")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(std.Err, "nlpscope db %s: unexpected argument %q\n", sub, fs.Arg(0))
-		return ExitUsage
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	// Maintenance never creates a database: a mistyped path is an error.
 	if _, err := os.Stat(*path); err != nil {
-		fmt.Fprintf(std.Err, "nlpscope db %s: no database at %s: %v\n", sub, *path, err)
-		return ExitFailure
+		return fmt.Errorf("no database at %s: %w", *path, err)
 	}
 	db, err := storage.Open(ctx, storage.Config{Path: *path}, slog.New(slog.DiscardHandler))
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope db %s: %v\n", sub, err)
-		return ExitFailure
+		return err
 	}
-	code := ExitOK
+	var failed error // the sub-command's own failure; its report is still printed
 	var out any
 	var table func(w io.Writer)
 	switch sub {
 	case "stats":
 		s, err := db.Stats(ctx)
 		if err != nil {
-			code = failDB(std, sub, err)
+			failed = err
 			break
 		}
 		out = s
@@ -100,12 +96,12 @@ func cmdDB(ctx context.Context, std Stdio, args []string) int {
 	case "check":
 		rep, err := db.Check(ctx)
 		if err != nil {
-			code = failDB(std, sub, err)
+			failed = err
 			break
 		}
 		out = rep
 		if !rep.OK {
-			code = ExitFailure
+			failed = errors.New("problems found")
 		}
 		table = func(w io.Writer) {
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -129,7 +125,7 @@ func cmdDB(ctx context.Context, std Stdio, args []string) int {
 	case "vacuum":
 		res, err := db.Vacuum(ctx)
 		if err != nil {
-			code = failDB(std, sub, err)
+			failed = err
 			break
 		}
 		out = res
@@ -137,27 +133,22 @@ func cmdDB(ctx context.Context, std Stdio, args []string) int {
 			fmt.Fprintf(w, "vacuumed %s: %s → %s\n", db.Path(), humanBytes(res.BeforeBytes), humanBytes(res.AfterBytes))
 		}
 	}
-	if cerr := db.Close(); cerr != nil && code == ExitOK {
-		code = failDB(std, sub, cerr)
+	if cerr := db.Close(); cerr != nil && failed == nil {
+		failed = cerr
 	}
 	if out == nil {
-		return code
+		return failed
 	}
 	if *asJSON {
 		enc := json.NewEncoder(std.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
-			return failDB(std, sub, err)
+			return err
 		}
 	} else {
 		table(std.Out)
 	}
-	return code
-}
-
-func failDB(std Stdio, sub string, err error) int {
-	fmt.Fprintf(std.Err, "nlpscope db %s: %v\n", sub, err)
-	return ExitFailure
+	return failed
 }
 
 func humanBytes(n int64) string {

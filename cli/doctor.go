@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -66,32 +67,37 @@ type DoctorGPU struct {
 
 // cmdDoctor checks ONNX Runtime, execution providers, models and the GPU.
 // It exits 1 when ONNX Runtime cannot be loaded or a model is broken.
-func cmdDoctor(ctx context.Context, std Stdio, args []string) int {
+func cmdDoctor(ctx context.Context, std Stdio, args []string) error {
 	fset := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fset.SetOutput(std.Err)
 	ortLib := fset.String("ort-lib", "", "ONNX Runtime shared library `path`")
 	provider := fset.String("provider", "cpu", "execution provider to check: cpu or cuda")
 	modelsDir := fset.String("models-dir", "", "`dir` whose sub-folders are checked as models")
 	asJSON := fset.Bool("json", false, "print the report as JSON")
-	if err := fset.Parse(args); err != nil {
-		return ExitUsage
+	if err := parseFlags(fset, args); err != nil {
+		return err
 	}
-	if fset.NArg() > 0 || (*provider != "cpu" && *provider != "cuda") {
-		fmt.Fprintln(std.Err, "usage: nlpscope doctor [--ort-lib PATH] [--provider cpu|cuda] [--models-dir DIR] [--json]")
-		return ExitUsage
+	const usage = "usage: nlpscope doctor [--ort-lib PATH] [--provider cpu|cuda] [--models-dir DIR] [--json]"
+	if fset.NArg() > 0 {
+		return withUsage(usage, "unexpected argument %q", fset.Arg(0))
+	}
+	if *provider != "cpu" && *provider != "cuda" {
+		return withUsage(usage, "--provider %q: want cpu or cuda", *provider)
 	}
 	r := runDoctor(*ortLib, *provider, *modelsDir)
 	if *asJSON {
 		enc := json.NewEncoder(std.Out)
 		enc.SetIndent("", "  ")
-		enc.Encode(r)
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
 	} else {
 		printDoctor(std, r)
 	}
 	if !r.OK {
-		return ExitFailure
+		return errors.New("problems found (see above)")
 	}
-	return ExitOK
+	return nil
 }
 
 func runDoctor(ortLib, provider, modelsDir string) DoctorReport {

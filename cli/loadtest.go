@@ -80,18 +80,18 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: nlpscope loadtest [--target inproc|URL] [--task sentiment|entities|analyze] (--rate R | --users N) [--duration D] [flags]")
 		fmt.Fprintln(stderr, "\nDrives the engine or an HTTP endpoint and reports latency percentiles, throughput and errors.")
-		fmt.Fprintln(stderr, "Exit status: 0 all thresholds pass, 1 a threshold fails or the run failed, 2 usage error.")
+		fmt.Fprintln(stderr, "Exit status: 0 all thresholds pass, 1 a threshold fails or the run failed, 2 usage error, 130 interrupted.")
 		fmt.Fprintln(stderr, "--db saves the run into that database (the app's history of runs).\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return nil, usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if _, ok := loadtestTasks[f.task]; !ok {
-		return nil, fmt.Errorf("--task %q: want sentiment, entities or analyze", f.task)
+		return nil, usagef("--task %q: want sentiment, entities or analyze", f.task)
 	}
 	saveDB := false
 	fs.Visit(func(fl *flag.Flag) {
@@ -106,14 +106,10 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 }
 
 // cmdLoadtest runs a load test and prints its report.
-func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
+func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 	f, err := parseLoadtestFlags(args, std.Err)
-	if errors.Is(err, flag.ErrHelp) {
-		return ExitOK
-	}
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
-		return ExitUsage
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(std.Err, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
@@ -121,14 +117,12 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
 	if f.textsFile != "" {
 		fh, err := os.Open(f.textsFile)
 		if err != nil {
-			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
-			return ExitUsage
+			return &usageError{err: err}
 		}
 		texts, err = profiler.ReadTexts(fh)
 		fh.Close()
 		if err != nil {
-			fmt.Fprintf(std.Err, "nlpscope loadtest: %s: %v\n", f.textsFile, err)
-			return ExitUsage
+			return usagef("%s: %v", f.textsFile, err)
 		}
 	}
 
@@ -150,8 +144,7 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
 	}
 	lt, err := profiler.NewLoadTest(cfg, log)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
-		return ExitUsage
+		return &usageError{err: err}
 	}
 
 	var target profiler.Target
@@ -162,20 +155,18 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
 	if f.target == "inproc" {
 		svc, err := loadtestService(ctx, f, log)
 		if err != nil {
-			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
-			return ExitFailure
+			return err
 		}
 		defer svc.Close()
 		target = svc.InprocTarget(loadtestTasks[f.task].tasks, texts)
 		svc.AddEngineMeta(meta, loadtestTasks[f.task].tasks)
 	} else {
 		ht, err := loadtestHTTPTarget(f, texts)
+		if errors.Is(err, profiler.ErrRemoteTarget) {
+			return usagef("%v (pass --allow-remote to load-test another machine)", err)
+		}
 		if err != nil {
-			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
-			if errors.Is(err, profiler.ErrRemoteTarget) {
-				fmt.Fprintln(std.Err, "(pass --allow-remote to load-test another machine)")
-			}
-			return ExitUsage
+			return &usageError{err: err}
 		}
 		defer ht.Close()
 		target = ht.Do
@@ -187,32 +178,37 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) int {
 		status.clear()
 	}
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	report.Meta = meta
 
-	code := ExitOK
+	// The report is printed whatever happened; the errors come after it.
+	var saveErr error
 	if f.svc.DBPath != "" {
-		if err := app.SaveLoadRun(context.WithoutCancel(ctx), f.svc.DBPath, report, log); err != nil {
-			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
-			code = ExitFailure
-		}
+		saveErr = app.SaveLoadRun(context.WithoutCancel(ctx), f.svc.DBPath, report, log)
 	}
 	if f.jsonOut {
 		enc := json.NewEncoder(std.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(report); err != nil {
-			fmt.Fprintf(std.Err, "nlpscope loadtest: %v\n", err)
-			return ExitFailure
+			return errors.Join(saveErr, err)
 		}
 	} else {
 		writeLoadReport(std.Out, report)
 	}
-	if !report.Passed || report.Status != profiler.StatusCompleted {
-		code = ExitFailure
+	if report.Status != profiler.StatusCompleted {
+		return errors.Join(saveErr, fmt.Errorf("run %s", report.Status))
 	}
-	return code
+	if !report.Passed {
+		var failed []string
+		for _, t := range report.Thresholds {
+			if !t.Pass {
+				failed = append(failed, t.Expr)
+			}
+		}
+		return errors.Join(saveErr, fmt.Errorf("threshold failed: %s", strings.Join(failed, ", ")))
+	}
+	return saveErr
 }
 
 // loadtestService starts a Service for the in-process target: only the

@@ -36,23 +36,22 @@ Common flags: --models-dir DIR, --hf-cache DIR, --ort-lib PATH, --json.
 Environment: NLPSCOPE_MODELS_DIR, HF_HOME, HF_HUB_CACHE, HF_TOKEN, HF_ENDPOINT, HF_HUB_OFFLINE.`
 
 // cmdModels lists, inspects, pulls, removes, quantizes and compares models.
-func cmdModels(ctx context.Context, std Stdio, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(std.Out, modelsUsage)
-		if len(args) == 0 {
-			return ExitUsage
-		}
-		return ExitOK
+func cmdModels(ctx context.Context, std Stdio, args []string) error {
+	if len(args) == 0 {
+		return withUsage("\n"+modelsUsage, "which command?")
 	}
-	sub := map[string]func(context.Context, Stdio, *modelsEnv, []string) int{
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(std.Out, modelsUsage)
+		return nil
+	}
+	sub := map[string]func(context.Context, Stdio, *modelsEnv, []string) error{
 		"list": modelsList, "ls": modelsList, "info": modelsInfo, "pull": modelsPull,
 		"rm": modelsRemove, "quantize": modelsQuantize, "compare": modelsCompare,
 	}[args[0]]
 	if sub == nil {
-		fmt.Fprintf(std.Err, "nlpscope models: unknown command %q\n\n%s\n", args[0], modelsUsage)
-		return ExitUsage
+		return withUsage("\n"+modelsUsage, "unknown command %q", args[0])
 	}
-	return sub(ctx, std, &modelsEnv{name: args[0]}, args[1:])
+	return inSub(args[0], sub(ctx, std, &modelsEnv{name: args[0]}, args[1:]))
 }
 
 // modelsEnv holds the flags every models sub-command shares.
@@ -74,12 +73,13 @@ func (m *modelsEnv) flags(std Stdio) *flag.FlagSet {
 	return fset
 }
 
-// parse parses flags and positional arguments in any order.
-func (m *modelsEnv) parse(std Stdio, fset *flag.FlagSet, args []string) ([]string, bool) {
+// parse parses flags and positional arguments in any order and checks that
+// there are n positional arguments; usage is the line a mistake prints.
+func (m *modelsEnv) parse(fset *flag.FlagSet, args []string, n int, usage string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fset.Parse(args); err != nil {
-			return nil, false
+		if err := parseFlags(fset, args); err != nil {
+			return nil, err
 		}
 		args = fset.Args()
 		if len(args) == 0 {
@@ -100,7 +100,13 @@ func (m *modelsEnv) parse(std Stdio, fset *flag.FlagSet, args []string) ([]strin
 		abs, _ := filepath.Abs(m.ortLib)
 		os.Setenv("NLPSCOPE_ORT_LIB", abs)
 	}
-	return pos, true
+	switch {
+	case len(pos) < n:
+		return nil, withUsage(usage, "missing argument")
+	case len(pos) > n:
+		return nil, withUsage(usage, "unexpected argument %q", pos[n])
+	}
+	return pos, nil
 }
 
 // DefaultModelsDir is $NLPSCOPE_MODELS_DIR, else $XDG_DATA_HOME/nlpscope/models
@@ -339,12 +345,8 @@ func sizeString(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-func printJSON(std Stdio, v any) int {
+func printJSON(std Stdio, v any) error {
 	enc := json.NewEncoder(std.Out)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models: %v\n", err)
-		return ExitFailure
-	}
-	return ExitOK
+	return enc.Encode(v)
 }

@@ -195,22 +195,20 @@ func loadTexts(path string) ([]string, error) {
 	return out, nil
 }
 
-func modelsCompare(ctx context.Context, std Stdio, m *modelsEnv, args []string) int {
+func modelsCompare(ctx context.Context, std Stdio, m *modelsEnv, args []string) error {
 	fset := m.flags(std)
 	a := fset.String("a", "", "first ONNX `file` in the folder (default model.onnx)")
 	b := fset.String("b", "", "second ONNX `file` (default model_int8.onnx, or the first file when --provider-b differs)")
 	pa := fset.String("provider-a", "cpu", "provider of the first: cpu or cuda")
 	pb := fset.String("provider-b", "cpu", "provider of the second: cpu or cuda")
 	cmpFlags := compareFlags(fset)
-	pos, ok := m.parse(std, fset, args)
-	if !ok || len(pos) != 1 {
-		fmt.Fprintln(std.Err, "usage: nlpscope models compare MODEL [--a FILE] [--b FILE] [--provider-a cpu|cuda] [--provider-b cpu|cuda] [--texts FILE | --eval JSONL] [--rounds N] [--json]")
-		return ExitUsage
+	pos, err := m.parse(fset, args, 1, "usage: nlpscope models compare MODEL [--a FILE] [--b FILE] [--provider-a cpu|cuda] [--provider-b cpu|cuda] [--texts FILE | --eval JSONL] [--rounds N] [--json]")
+	if err != nil {
+		return err
 	}
 	ref, err := m.resolve(pos[0])
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models compare: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	ra, rb := ref, ref
 	ra.ONNX = *a
@@ -224,19 +222,17 @@ func modelsCompare(ctx context.Context, std Stdio, m *modelsEnv, args []string) 
 	}
 	info, err := engine.InspectModel(ra.src())
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models compare: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	cr, err := compareModels(ctx, ra, rb, info.Task, *pa, *pb, cmpFlags)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models compare: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	if m.json {
 		return printJSON(std, cr)
 	}
 	printCompare(std.Out, cr)
-	return ExitOK
+	return nil
 }
 
 func printCompare(w io.Writer, c CompareReport) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,19 +13,17 @@ import (
 	"github.com/nlpscope/nlpscope/engine/quantize"
 )
 
-func modelsInfo(ctx context.Context, std Stdio, m *modelsEnv, args []string) int {
+func modelsInfo(ctx context.Context, std Stdio, m *modelsEnv, args []string) error {
 	fset := m.flags(std)
 	onnxFile := fset.String("onnx", "", "ONNX `file` inside the folder (default: every .onnx file)")
 	want := fset.String("provider", "cpu", "provider to report: cpu or cuda")
-	pos, ok := m.parse(std, fset, args)
-	if !ok || len(pos) != 1 {
-		fmt.Fprintln(std.Err, "usage: nlpscope models info MODEL [--onnx FILE] [--provider cpu|cuda] [--json]")
-		return ExitUsage
+	pos, err := m.parse(fset, args, 1, "usage: nlpscope models info MODEL [--onnx FILE] [--provider cpu|cuda] [--json]")
+	if err != nil {
+		return err
 	}
 	ref, err := m.resolve(pos[0])
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models info: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	files := []string{*onnxFile}
 	if *onnxFile == "" {
@@ -47,16 +46,18 @@ func modelsInfo(ctx context.Context, std Stdio, m *modelsEnv, args []string) int
 		out = append(out, d)
 	}
 	if m.json {
-		printJSON(std, out)
+		if err := printJSON(std, out); err != nil {
+			return err
+		}
 	} else {
 		for _, d := range out {
 			printDetails(std.Out, d, note)
 		}
 	}
 	if failed {
-		return ExitFailure
+		return errors.New("an ONNX file does not load (see its error in the report)")
 	}
-	return ExitOK
+	return nil
 }
 
 func printDetails(w io.Writer, d ModelDetails, note string) {

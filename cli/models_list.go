@@ -6,13 +6,12 @@ import (
 	"strings"
 )
 
-func modelsList(ctx context.Context, std Stdio, m *modelsEnv, args []string) int {
+func modelsList(ctx context.Context, std Stdio, m *modelsEnv, args []string) error {
 	fset := m.flags(std)
 	want := fset.String("provider", "cpu", "provider to report for each model: cpu or cuda")
-	pos, ok := m.parse(std, fset, args)
-	if !ok || len(pos) != 0 {
-		fmt.Fprintln(std.Err, "usage: nlpscope models list [--models-dir DIR] [--hf-cache DIR] [--provider cpu|cuda] [--json]")
-		return ExitUsage
+	_, err := m.parse(fset, args, 0, "usage: nlpscope models list [--models-dir DIR] [--hf-cache DIR] [--provider cpu|cuda] [--json]")
+	if err != nil {
+		return err
 	}
 	refs, errs := m.discover()
 	provider, note := providerFor(*want)
@@ -58,5 +57,5 @@ func modelsList(ctx context.Context, std Stdio, m *modelsEnv, args []string) int
 	for _, e := range errs {
 		fmt.Fprintf(std.Err, "warning: %v\n", e)
 	}
-	return ExitOK
+	return nil
 }

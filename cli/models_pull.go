@@ -39,20 +39,18 @@ func (p *pullProgress) update(pr hfhub.Progress) {
 	}
 }
 
-func modelsPull(ctx context.Context, std Stdio, m *modelsEnv, args []string) int {
+func modelsPull(ctx context.Context, std Stdio, m *modelsEnv, args []string) error {
 	fset := m.flags(std)
 	var files multiFlag
 	fset.Var(&files, "file", "repo `path` to fetch instead of the default selection (repeatable)")
 	noValidate := fset.Bool("no-validate", false, "install even if the model does not load in the engine")
-	pos, ok := m.parse(std, fset, args)
-	if !ok || len(pos) != 1 {
-		fmt.Fprintln(std.Err, "usage: nlpscope models pull ORG/NAME[@REVISION] [--file PATH]... [--hf-cache DIR] [--json]")
-		return ExitUsage
+	pos, err := m.parse(fset, args, 1, "usage: nlpscope models pull ORG/NAME[@REVISION] [--file PATH]... [--hf-cache DIR] [--json]")
+	if err != nil {
+		return err
 	}
 	repo, rev, err := hfhub.ParseRef(pos[0])
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models pull: %v\n", err)
-		return ExitUsage
+		return &usageError{err: err}
 	}
 	cfg := hfhub.Config{CacheDir: m.hfCache}
 	if isTerminal(std.Err) {
@@ -61,8 +59,7 @@ func modelsPull(ctx context.Context, std Stdio, m *modelsEnv, args []string) int
 	}
 	client, err := hfhub.New(cfg, nil)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models pull: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	opts := hfhub.PullOptions{}
 	if len(files) > 0 {
@@ -83,8 +80,7 @@ func modelsPull(ctx context.Context, std Stdio, m *modelsEnv, args []string) int
 	}
 	snap, err := client.Pull(ctx, repo, rev, opts)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models pull: %v\nnothing was installed.\n", err)
-		return ExitFailure
+		return fmt.Errorf("%w\nnothing was installed.", err)
 	}
 	if m.json {
 		return printJSON(std, snap)
@@ -101,7 +97,7 @@ func modelsPull(ctx context.Context, std Stdio, m *modelsEnv, args []string) int
 		fmt.Fprintf(std.Out, "%-10s %-28s %9s  %s\n", state, f.Path, sizeString(f.Size), sum)
 	}
 	fmt.Fprintf(std.Out, "%s@%s (commit %s)\n%s\n", snap.Repo, snap.Revision, snap.Commit, snap.Dir)
-	return ExitOK
+	return nil
 }
 
 type multiFlag []string

@@ -102,7 +102,7 @@ func schemeFor(target quantize.Target, flags quantize.Options, fset *flag.FlagSe
 	return o
 }
 
-func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string) (code int) {
+func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string) (err error) {
 	fset := m.flags(std)
 	var o quantize.Options
 	targetFlag := fset.String("target", string(quantize.TargetPortable), "CPU `kind` the scheme is chosen for: auto (this machine: "+string(quantize.DetectHost().Target)+"), avx2, avx512, vnni, arm64 or portable (accurate on every x86 and arm64 CPU; the default, since model files get copied)")
@@ -118,26 +118,26 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	out := fset.String("out", QuantizedFile, "output file `name`, written next to the fp32 model")
 	noCompare := fset.Bool("no-compare", false, "skip the fp32 vs int8 comparison")
 	cmpFlags := compareFlags(fset)
-	pos, ok := m.parse(std, fset, args)
-	if !ok || len(pos) != 1 || strings.ContainsAny(*out, `/\`) || !strings.HasSuffix(*out, ".onnx") {
-		fmt.Fprintln(std.Err, "usage: nlpscope models quantize MODEL [--target auto|avx2|avx512|vnni|arm64|portable] [--per-channel] [--asymmetric] [--reduce-range] [--unsigned] [--fused] [--embeddings] [--conv] [--out NAME.onnx] [--no-compare] [--texts FILE | --eval JSONL] [--json]")
-		return ExitUsage
+	const usage = "usage: nlpscope models quantize MODEL [--target auto|avx2|avx512|vnni|arm64|portable] [--per-channel] [--asymmetric] [--reduce-range] [--unsigned] [--fused] [--embeddings] [--conv] [--out NAME.onnx] [--no-compare] [--texts FILE | --eval JSONL] [--json]"
+	pos, err := m.parse(fset, args, 1, usage)
+	if err != nil {
+		return err
+	}
+	if strings.ContainsAny(*out, `/\`) || !strings.HasSuffix(*out, ".onnx") {
+		return withUsage(usage, "--out %q: want a file name ending in .onnx", *out)
 	}
 	target, err := quantize.ParseTarget(*targetFlag)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models quantize: %v\n", err)
-		return ExitUsage
+		return &usageError{err: err}
 	}
 	o = schemeFor(target, o, fset)
 	ref, err := m.resolve(pos[0])
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models quantize: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	fp32, err := engine.InspectModel(ref.src())
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models quantize: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	if ref.ONNX == "" {
 		ref.ONNX = "model.onnx"
@@ -149,26 +149,23 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	}
 	in, err := ref.readONNX()
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models quantize: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	qb, rep, err := quantize.Dynamic(in, o)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models quantize: %s: %v\n", ref.Name, err)
-		return ExitFailure
+		return fmt.Errorf("%s: %w", ref.Name, err)
 	}
 	if ref.embed {
 		// The binary cannot change: the quantized model goes into a copy of
 		// the folder under the models dir.
 		copyRef, created, err := copyEmbedded(ref, m.modelsDir)
 		if err != nil {
-			fmt.Fprintf(std.Err, "nlpscope models quantize: %v\n", err)
-			return ExitFailure
+			return err
 		}
 		ref = copyRef
 		if created {
 			defer func() {
-				if code != ExitOK {
+				if err != nil {
 					os.RemoveAll(ref.Dir)
 				}
 			}()
@@ -177,11 +174,10 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	outRel := filepath.ToSlash(filepath.Join(filepath.Dir(ref.ONNX), *out))
 	outPath := filepath.Join(ref.Dir, filepath.FromSlash(outRel))
 	if err := writeAtomic(outPath, qb); err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models quantize: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	defer func() {
-		if code != ExitOK {
+		if err != nil {
 			os.Remove(outPath)
 		}
 	}()
@@ -189,8 +185,7 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	qref.ONNX = outRel
 	// The quantized model must load and run, not only parse.
 	if err := smokeRun(ctx, qref, fp32.Task); err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models quantize: the quantized model does not run (removed): %v\n", err)
-		return ExitFailure
+		return fmt.Errorf("the quantized model does not run (removed): %w", err)
 	}
 	host := quantize.DetectHost()
 	res := QuantizeResult{Model: ref.Name, Output: outPath, Report: rep, Host: host,
@@ -198,16 +193,14 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	if !*noCompare {
 		cr, err := compareModels(ctx, ref, qref, fp32.Task, "cpu", "cpu", cmpFlags)
 		if err != nil {
-			fmt.Fprintf(std.Err, "nlpscope models quantize: compare: %v\n", err)
-			return ExitFailure
+			return fmt.Errorf("compare: %w", err)
 		}
 		res.Compare = &cr
 	}
 	rec := QuantizationRecord{File: outRel, Source: ref.ONNX, Scheme: rep.Scheme, Target: rep.Target,
 		Weights: rep.Weights, QuantizedOn: host, Created: time.Now().UTC().Format(time.RFC3339)}
 	if res.Record, err = writeQuantizationRecord(ref.Dir, rec); err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models quantize: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	if m.json {
 		return printJSON(std, res)
@@ -225,7 +218,7 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	if res.Compare != nil {
 		printCompare(std.Out, *res.Compare)
 	}
-	return ExitOK
+	return nil
 }
 
 // copyEmbedded copies an embedded model folder to modelsDir/<name>, or

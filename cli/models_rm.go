@@ -12,18 +12,16 @@ import (
 	hfhub "github.com/nlpscope/nlpscope/engine/hub"
 )
 
-func modelsRemove(ctx context.Context, std Stdio, m *modelsEnv, args []string) int {
+func modelsRemove(ctx context.Context, std Stdio, m *modelsEnv, args []string) error {
 	fset := m.flags(std)
-	pos, ok := m.parse(std, fset, args)
-	if !ok || len(pos) != 1 {
-		fmt.Fprintln(std.Err, "usage: nlpscope models rm MODEL   (a folder name under the models dir, or ORG/NAME in the Hugging Face cache)")
-		return ExitUsage
+	pos, err := m.parse(fset, args, 1, "usage: nlpscope models rm MODEL   (a folder name under the models dir, or ORG/NAME in the Hugging Face cache)")
+	if err != nil {
+		return err
 	}
 	arg := pos[0]
 	if _, err := fs.Stat(embeddedModels(), strings.TrimPrefix(arg, app.EmbeddedPrefix)); err == nil && !strings.Contains(arg, "/") {
 		if _, err := os.Stat(filepath.Join(m.modelsDir, arg)); err != nil {
-			fmt.Fprintf(std.Err, "nlpscope models rm: %s is embedded in the binary and cannot be removed\n", arg)
-			return ExitFailure
+			return fmt.Errorf("%s is embedded in the binary and cannot be removed", arg)
 		}
 	}
 	if !strings.ContainsAny(arg, `/\`) && arg != "." && arg != ".." {
@@ -32,12 +30,11 @@ func modelsRemove(ctx context.Context, std Stdio, m *modelsEnv, args []string) i
 			trash := filepath.Join(m.modelsDir, ".trash-"+arg)
 			os.RemoveAll(trash)
 			if err := os.Rename(dir, trash); err != nil {
-				fmt.Fprintf(std.Err, "nlpscope models rm: %v\n", err)
-				return ExitFailure
+				return err
 			}
 			os.RemoveAll(trash)
 			fmt.Fprintf(std.Out, "removed %s\n", dir)
-			return ExitOK
+			return nil
 		}
 	}
 	repo, _, err := hfhub.ParseRef(arg)
@@ -45,9 +42,8 @@ func modelsRemove(ctx context.Context, std Stdio, m *modelsEnv, args []string) i
 		err = hfhub.RemoveRepo(m.hfCache, repo)
 	}
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope models rm: %s: %v\n", arg, err)
-		return ExitFailure
+		return fmt.Errorf("%s: %w", arg, err)
 	}
 	fmt.Fprintf(std.Out, "removed %s from %s\n", repo, m.hfCache)
-	return ExitOK
+	return nil
 }

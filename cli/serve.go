@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -15,7 +14,7 @@ import (
 )
 
 // cmdServe starts the web shell: `nlpscope serve [--addr A] [--token T] …`.
-func cmdServe(ctx context.Context, std Stdio, args []string) int {
+func cmdServe(ctx context.Context, std Stdio, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(std.Err)
 	cfg := engineFlags(fs)
@@ -33,15 +32,11 @@ func cmdServe(ctx context.Context, std Stdio, args []string) int {
 		fmt.Fprintln(std.Err, "usage: nlpscope serve [flags]\n\nStarts the web shell (UI, JSON API, SSE, Prometheus /metrics).\n\nAny web page open in a browser on this machine can reach the server, so it\nanswers only to localhost, IP addresses and --allow-host names, refuses\nwrites from other origins (unless --cors or the bearer token), wants JSON\nor the X-Nlpscope-Request header on POSTs, and serves /debug/pprof only at\na loopback address to loopback clients.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(std.Err, "nlpscope serve: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if sc.Token == "" {
 		sc.Token = os.Getenv("NLPSCOPE_TOKEN")
@@ -50,36 +45,28 @@ func cmdServe(ctx context.Context, std Stdio, args []string) int {
 }
 
 // serve runs the web shell until ctx ends.
-func serve(ctx context.Context, std Stdio, cfg app.Config, sc httpapi.ServerConfig, log *slog.Logger) int {
+func serve(ctx context.Context, std Stdio, cfg app.Config, sc httpapi.ServerConfig, log *slog.Logger) error {
 	if sc.Addr == "" {
 		sc.Addr = httpapi.DefaultAddr
 	}
 	if sc.Token == "" && !httpapi.IsLoopbackAddr(sc.Addr) {
-		fmt.Fprintf(std.Err, "nlpscope serve: listening on %s (not loopback) requires an API token: --token or NLPSCOPE_TOKEN\n", sc.Addr)
-		return ExitUsage
+		return usagef("listening on %s (not loopback) requires an API token: --token or NLPSCOPE_TOKEN", sc.Addr)
 	}
 	svc, err := app.New(ctx, cfg, log)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope serve: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	defer svc.Close()
 	srv, err := httpapi.NewServer(sc, svc, log)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope serve: %v\n", err)
-		return ExitUsage
+		return &usageError{err: err}
 	}
 	ln, err := net.Listen("tcp", sc.Addr)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope serve: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	fmt.Fprintf(std.Out, "nlpscope: web shell at %s\n", shellURL(ln.Addr(), sc.Token != ""))
-	if err := srv.Serve(ctx, ln); err != nil {
-		fmt.Fprintf(std.Err, "nlpscope serve: %v\n", err)
-		return ExitFailure
-	}
-	return ExitOK
+	return srv.Serve(ctx, ln)
 }
 
 // shellURL is the address to open in a browser.

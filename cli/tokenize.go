@@ -23,11 +23,13 @@ type tokenizeOutput struct {
 	Overflowing []tokenizeOutput `json:"overflowing,omitempty"`
 }
 
+const tokenizeUsage = "usage: nlpscope tokenize (--model DIR | --tokenizer FILE) [--max-length N] [--no-special] < in.jsonl"
+
 // cmdTokenize reads JSONL {"text": …} on stdin and writes one JSONL
 // {"ids", "tokens", "offsets"} line per input with a tokenizer.json.
 // Bad lines are reported with their line number on stderr; the exit code is
 // 1 when any line failed.
-func cmdTokenize(ctx context.Context, std Stdio, args []string) int {
+func cmdTokenize(ctx context.Context, std Stdio, args []string) error {
 	fs := flag.NewFlagSet("tokenize", flag.ContinueOnError)
 	fs.SetOutput(std.Err)
 	modelDir := fs.String("model", "", "model folder holding tokenizer.json")
@@ -35,18 +37,19 @@ func cmdTokenize(ctx context.Context, std Stdio, args []string) int {
 	maxLen := fs.Int("max-length", 0, "truncate to this many tokens, special tokens included (0: as in tokenizer.json)")
 	noSpecial := fs.Bool("no-special", false, "do not add special tokens ([CLS], [SEP], …)")
 	fs.Usage = func() {
-		fmt.Fprintln(std.Err, "usage: nlpscope tokenize (--model DIR | --tokenizer FILE) [--max-length N] [--no-special] < in.jsonl")
+		fmt.Fprintln(std.Err, tokenizeUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	if (*modelDir == "") == (*file == "") || fs.NArg() > 0 || *maxLen < 0 {
-		fs.Usage()
-		return ExitUsage
+	switch {
+	case (*modelDir == "") == (*file == ""):
+		return withUsage(tokenizeUsage, "give one of --model and --tokenizer")
+	case fs.NArg() > 0:
+		return withUsage(tokenizeUsage, "unexpected argument %q (texts come on stdin)", fs.Arg(0))
+	case *maxLen < 0:
+		return withUsage(tokenizeUsage, "--max-length %d: want 0 or more", *maxLen)
 	}
 	path := *file
 	if path == "" {
@@ -54,11 +57,10 @@ func cmdTokenize(ctx context.Context, std Stdio, args []string) int {
 	}
 	tk, err := tokenize.FromFile(path)
 	if err != nil {
-		fmt.Fprintf(std.Err, "nlpscope tokenize: %v\n", err)
 		if errors.Is(err, os.ErrNotExist) {
-			return ExitUsage
+			return &usageError{err: err}
 		}
-		return ExitFailure
+		return err
 	}
 	opts := tokenize.EncodeOptions{AddSpecialTokens: !*noSpecial}
 	if *maxLen > 0 {
@@ -80,8 +82,7 @@ func cmdTokenize(ctx context.Context, std Stdio, args []string) int {
 	for sc.Scan() {
 		line++
 		if err := ctx.Err(); err != nil {
-			fmt.Fprintf(std.Err, "nlpscope tokenize: %v\n", err)
-			return ExitFailure
+			return err
 		}
 		raw := bytes.TrimSpace(sc.Bytes())
 		if len(raw) == 0 {
@@ -107,19 +108,19 @@ func cmdTokenize(ctx context.Context, std Stdio, args []string) int {
 			continue
 		}
 		if err := enc.Encode(toTokenizeOutput(*in.Text, e)); err != nil {
-			fmt.Fprintf(std.Err, "nlpscope tokenize: write: %v\n", err)
-			return ExitFailure
+			return fmt.Errorf("write: %w", err)
 		}
 	}
 	if err := sc.Err(); err != nil {
-		fmt.Fprintf(std.Err, "stdin:%d: %v\n", line+1, err)
-		return ExitFailure
+		return fmt.Errorf("stdin:%d: %w", line+1, err)
+	}
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("write: %w", err)
 	}
 	if failed > 0 {
-		fmt.Fprintf(std.Err, "nlpscope tokenize: %d line(s) failed\n", failed)
-		return ExitFailure
+		return fmt.Errorf("%d line(s) failed", failed)
 	}
-	return ExitOK
+	return nil
 }
 
 func toTokenizeOutput(text string, e tokenize.Encoding) tokenizeOutput {
