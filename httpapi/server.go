@@ -100,10 +100,10 @@ type Server struct {
 	cfg        ServerConfig
 	allowHosts []string // normalised AllowHosts plus the listen address's name
 	svc        *app.Service
-	log      *slog.Logger
-	handler  http.Handler
-	shutdown chan struct{} // closed when shutdown begins: ends SSE streams
-	once     sync.Once
+	log        *slog.Logger
+	handler    http.Handler
+	shutdown   chan struct{} // closed when shutdown begins: ends SSE streams
+	once       sync.Once
 }
 
 // NewServer builds the HTTP handler for svc.
