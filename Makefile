@@ -5,7 +5,7 @@ export CGO_ENABLED := 1
 export GOFLAGS := -tags=sqlite_fts5
 export NLPSCOPE_ORT_LIB ?= $(CURDIR)/third_party/onnxruntime/libonnxruntime.so.1
 
-.PHONY: setup setup-gpu build run test test-go test-cpu-emulated test-frontend test-e2e test-desktop bench models bench-models
+.PHONY: dist test-dist setup setup-gpu build run test test-go test-cpu-emulated test-frontend test-e2e test-desktop bench models bench-models
 
 setup:
 	@scripts/setup.sh
@@ -13,7 +13,9 @@ setup:
 # With GTK/WebKit development files the binary also holds the desktop window
 # (Wails: tags desktop,production,webkit2_41); `nlpscope` opens it when a
 # display exists and starts the web shell otherwise.
-DESKTOP_TAGS := desktop,production,webkit2_41,sqlite_fts5
+DESKTOP_TAGS := desktop,production,webkit2_41,sqlite_fts5,ortembed
+# ortembed: the binary carries ONNX Runtime (engine/ortlib), so a copy runs anywhere.
+WEB_TAGS := sqlite_fts5,ortembed
 
 # ONNX Runtime 1.29 with the CUDA provider into third_party/onnxruntime-gpu/ (never by default).
 setup-gpu:
@@ -25,7 +27,7 @@ build: setup
 		go build -tags $(DESKTOP_TAGS) -o bin/nlpscope .; \
 	else \
 		echo "build: no GTK/WebKit development files: web shell only"; \
-		go build -o bin/nlpscope .; \
+		go build -tags $(WEB_TAGS) -o bin/nlpscope .; \
 	fi
 
 run: build
@@ -38,6 +40,16 @@ test-go:
 	go vet ./...
 	go test -race -count=1 ./...
 	scripts/test-cpu-emulated.sh
+	scripts/test-dist.sh
+
+# The release tarball: the self-contained binary (ONNX Runtime and the default
+# models inside), README and model cards, in dist/.
+dist: build
+	scripts/dist.sh
+
+# A copied binary runs on its own: no setup, no NLPSCOPE_ORT_LIB, another folder.
+test-dist:
+	scripts/test-dist.sh
 
 # The INT8 tests on an emulated x86 CPU without VNNI (qemu-x86_64 -cpu Haswell).
 test-cpu-emulated:

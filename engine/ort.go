@@ -10,13 +10,16 @@ import (
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/nlpscope/nlpscope/engine/ortlib"
 )
 
 // ortLibNames are the file names FindORTLibrary looks for in each folder.
 var ortLibNames = []string{"libonnxruntime.so.1", "libonnxruntime.so"}
 
 // FindORTLibrary resolves the ONNX Runtime shared library: flag, NLPSCOPE_ORT_LIB,
-// ONNXRUNTIME_SHARED_LIBRARY_PATH, next to the executable, third_party/onnxruntime/
+// ONNXRUNTIME_SHARED_LIBRARY_PATH, the copy embedded in the binary (package
+// ortlib, extracted into the user cache folder), next to the executable, third_party/onnxruntime/
 // (relative to the working directory and to the executable's parent folder),
 // system library paths. A path given by flag or environment must exist; it is
 // not silently replaced by a later candidate.
@@ -34,6 +37,11 @@ func FindORTLibrary(flag string) (string, error) {
 			return absPath(c.path), nil
 		}
 		return "", fmt.Errorf("%w: %s=%q does not exist", ErrORTNotFound, c.from, c.path)
+	}
+	// The copy inside the binary (make build embeds it), extracted once.
+	embedded, embedErr := ortlib.Path()
+	if embedErr == nil {
+		return embedded, nil
 	}
 	var dirs []string
 	if exe, err := os.Executable(); err == nil {
@@ -53,6 +61,9 @@ func FindORTLibrary(flag string) (string, error) {
 				return absPath(p), nil
 			}
 		}
+	}
+	if !errors.Is(embedErr, ortlib.ErrNotEmbedded) {
+		return "", fmt.Errorf("%w: %v", ErrORTNotFound, embedErr)
 	}
 	return "", ErrORTNotFound
 }

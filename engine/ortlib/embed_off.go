@@ -1,0 +1,8 @@
+//go:build !ortembed
+
+package ortlib
+
+var (
+	gzData  []byte
+	sumData string
+)
