@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/engine/cudalibs"
 )
 
 func fixture(name string) engine.ModelSource {
@@ -623,16 +624,19 @@ func TestRuntimeAndProviders(t *testing.T) {
 	if rt.ORTVersion != "1.24.1" || rt.Provider != "cpu" || len(rt.Providers) == 0 || rt.Providers[0] != "cpu" || !filepath.IsAbs(rt.LibPath) {
 		t.Errorf("runtime %+v", rt)
 	}
-	// The CPU build of ONNX Runtime has no CUDA provider.
-	if _, err := engine.New(engine.Config{Provider: "cuda"}, nil); !errors.Is(err, engine.ErrProviderLoad) {
-		t.Errorf("cuda without fallback: %v, want ErrProviderLoad", err)
+	// The CPU build of ONNX Runtime has no CUDA provider: cudalibs says so,
+	// naming the setup command.
+	if _, err := engine.New(engine.Config{Provider: "cuda"}, nil); !errors.Is(err, engine.ErrProviderLoad) ||
+		!errors.Is(err, cudalibs.ErrProviderMissing) || !strings.Contains(err.Error(), "make setup-gpu") {
+		t.Errorf("cuda without fallback: %v, want ErrProviderLoad wrapping cudalibs.ErrProviderMissing", err)
 	}
 	fb, err := engine.New(engine.Config{Provider: "cuda", AllowCPUFallback: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fb.Close()
-	if rt := fb.Runtime(); rt.Provider != "cpu" || !strings.Contains(rt.Note, "CUDA") {
+	if rt := fb.Runtime(); rt.Provider != "cpu" || !strings.Contains(rt.Note, "CUDA unavailable, using CPU") ||
+		!strings.Contains(rt.Note, cudalibs.ProviderFile) || strings.Contains(rt.Note, "\n") {
 		t.Errorf("fallback runtime %+v", rt)
 	}
 	info, err := fb.LoadModel(context.Background(), engine.TaskSentiment, fixture("sentiment"))

@@ -11,6 +11,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
+	"github.com/nlpscope/nlpscope/engine/cudalibs"
 	"github.com/nlpscope/nlpscope/engine/ortlib"
 )
 
@@ -203,7 +204,7 @@ func releaseORT() error {
 func availableProviders(libPath string) []string {
 	ps := []string{"cpu"}
 	dir := filepath.Dir(libPath)
-	if isFile(filepath.Join(dir, "libonnxruntime_providers_cuda.so")) {
+	if isFile(filepath.Join(dir, cudalibs.ProviderFile)) {
 		ps = append(ps, "cuda")
 	}
 	if isFile(filepath.Join(dir, "libonnxruntime_providers_tensorrt.so")) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/nlpscope/nlpscope/engine/cudalibs"
 )
 
 // sessionConfig is what a session needs from the engine's Config.
@@ -59,13 +61,12 @@ func newSessionOptions(sc sessionConfig, provider string) (*ort.SessionOptions, 
 		}
 	}
 	if provider == "cuda" {
+		// The provider's CUDA libraries may sit outside the loader's path
+		// (Python wheels, the toolkit folder): find and preload them, or
+		// name every one that is missing.
 		if sc.ortLib != "" {
-			missing, err := preloadCUDA(sc.ortLib)
-			if err != nil {
-				return fail(fmt.Errorf("%w: cuda: %v", ErrProviderLoad, err))
-			}
-			if len(missing) > 0 {
-				return fail(fmt.Errorf("%w: cuda: missing libraries: %s", ErrProviderLoad, strings.Join(missing, ", ")))
+			if _, err := cudalibs.Prepare(sc.ortLib, cudalibs.DefaultConfig()); err != nil {
+				return fail(fmt.Errorf("%w: cuda: %w", ErrProviderLoad, err))
 			}
 		}
 		cuda, err := ort.NewCUDAProviderOptions()

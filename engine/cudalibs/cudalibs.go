@@ -6,11 +6,14 @@
 // library is missing and how to get it, and can preload what it found so
 // that the provider loads without LD_LIBRARY_PATH.
 //
-// The engine uses it when --provider cuda is asked for, before
+// The engine calls Prepare when --provider cuda is asked for, before
 // SessionOptions.AppendExecutionProviderCUDA:
 //
 //	rep, err := cudalibs.Prepare(ortLibPath, cudalibs.DefaultConfig())
 //	if err != nil { ... fail naming err, or fall back to CPU when allowed ... }
+//
+// `nlpscope doctor --provider cuda` reports that error as the reason CUDA
+// fell back to CPU; `nlpscope models list --provider cuda` calls Find.
 package cudalibs
 
 import (
@@ -19,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -57,6 +61,7 @@ type SearchDir struct {
 // Config says where to look. DefaultConfig fills it from the environment;
 // tests build their own.
 type Config struct {
+	ORTDir        string    // the ONNX Runtime library's folder, searched first; Prepare sets it
 	EnvDirs       []string  // NLPSCOPE_CUDA_LIB_DIRS
 	LDLibraryPath []string  // LD_LIBRARY_PATH
 	CUDAHome      []string  // $CUDA_HOME, $CUDA_PATH, /usr/local/cuda
@@ -101,6 +106,10 @@ func sitePackages() []string {
 			prefixes = append(prefixes, v)
 		}
 	}
+	// Virtual environments of services installed under /opt, and conda.
+	venvs, _ := filepath.Glob("/opt/*/.venv")
+	prefixes = append(prefixes, venvs...)
+	prefixes = append(prefixes, "/opt/conda")
 	for _, dir := range splitList(os.Getenv("PATH")) {
 		for _, py := range []string{"python3", "python"} {
 			p := filepath.Join(dir, py)
@@ -193,6 +202,9 @@ func (c Config) Dirs() []SearchDir {
 			out = append(out, SearchDir{Path: filepath.Clean(d), Source: src})
 		}
 	}
+	if c.ORTDir != "" {
+		add("ONNX Runtime folder", c.ORTDir)
+	}
 	add("NLPSCOPE_CUDA_LIB_DIRS", c.EnvDirs...)
 	add("LD_LIBRARY_PATH", c.LDLibraryPath...)
 	for _, h := range c.CUDAHome {
@@ -262,7 +274,7 @@ func (r Report) Err() error {
 		}
 		fmt.Fprintf(&b, " — %s", l.Hint)
 	}
-	fmt.Fprintf(&b, " (searched %d folders: NLPSCOPE_CUDA_LIB_DIRS, LD_LIBRARY_PATH, CUDA_HOME, Python nvidia/*/lib wheels, system)", len(r.Searched))
+	fmt.Fprintf(&b, " (searched %d folders: the ONNX Runtime folder, NLPSCOPE_CUDA_LIB_DIRS, LD_LIBRARY_PATH, CUDA_HOME, Python nvidia/*/lib wheels, system)", len(r.Searched))
 	return fmt.Errorf("%w: %s", ErrMissing, b.String())
 }
 
@@ -325,9 +337,12 @@ func checkELF(p string) string {
 	return ""
 }
 
+// ProviderFile is ONNX Runtime's CUDA execution provider library.
+const ProviderFile = "libonnxruntime_providers_cuda.so"
+
 // ProviderFiles are the files ONNX Runtime loads from its own folder to run
 // the CUDA execution provider.
-var ProviderFiles = []string{"libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"}
+var ProviderFiles = []string{"libonnxruntime_providers_shared.so", ProviderFile}
 
 // CheckProvider checks that the CUDA provider libraries sit next to the ONNX
 // Runtime library at ortLib (ORT loads them from there).
@@ -349,23 +364,62 @@ func CheckProvider(ortLib string) error {
 	return nil
 }
 
-// Prepare is what an engine calls before appending the CUDA execution
+// ProviderNeeds returns the CUDA libraries (libcu*, libnv*) that the CUDA
+// provider next to ortLib names as its dependencies (its ELF DT_NEEDED
+// entries) and that libs does not list, so that a provider built against
+// another CUDA release is still checked library by library. It returns nil
+// when the provider cannot be read (CheckProvider says why).
+func ProviderNeeds(ortLib string, libs []Library) []Library {
+	f, err := elf.Open(filepath.Join(filepath.Dir(ortLib), ProviderFile))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	needed, err := f.ImportedLibraries()
+	if err != nil {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, l := range libs {
+		known[l.Soname] = true
+	}
+	var out []Library
+	for _, n := range needed {
+		if known[n] || !(strings.HasPrefix(n, "libcu") || strings.HasPrefix(n, "libnv")) {
+			continue
+		}
+		known[n] = true
+		out = append(out, Library{Component: n, Soname: n,
+			Hint: "the CUDA provider needs it: install the matching CUDA toolkit or nvidia-* Python wheel"})
+	}
+	return out
+}
+
+// Prepare is what the engine calls before appending the CUDA execution
 // provider for the ONNX Runtime library at ortLib: it checks that the
-// provider libraries sit next to it, finds the CUDA libraries with cfg, and
-// preloads them. The error names everything that is missing at once (it
-// wraps ErrProviderMissing and/or ErrMissing); the report says what was
-// found and where.
+// provider libraries sit next to it, finds the CUDA libraries with cfg (the
+// Required ones, or cfg.Libraries, plus whatever else the provider names
+// in ProviderNeeds; ortLib's folder is searched first), and preloads them.
+// The error names everything that is missing at once (it wraps
+// ErrProviderMissing and/or ErrMissing); the report says what was found and
+// where.
 func Prepare(ortLib string, cfg Config) (Report, error) {
+	if cfg.ORTDir == "" {
+		cfg.ORTDir = filepath.Dir(ortLib)
+	}
+	if cfg.Libraries == nil {
+		cfg.Libraries = Required
+	}
+	cfg.Libraries = append(slices.Clip(cfg.Libraries), ProviderNeeds(ortLib, cfg.Libraries)...)
 	rep := Find(cfg)
-	var errs []error
-	if err := CheckProvider(ortLib); err != nil {
-		errs = append(errs, err)
-	}
-	if err := rep.Err(); err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		return rep, errors.Join(errs...)
+	// One line, as doctor prints it, wrapping both sentinels.
+	switch provErr, libErr := CheckProvider(ortLib), rep.Err(); {
+	case provErr != nil && libErr != nil:
+		return rep, fmt.Errorf("%w; %w", provErr, libErr)
+	case provErr != nil:
+		return rep, provErr
+	case libErr != nil:
+		return rep, libErr
 	}
 	return rep, Preload(rep)
 }

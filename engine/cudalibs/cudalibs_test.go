@@ -290,3 +290,76 @@ func TestPrepare(t *testing.T) {
 		t.Errorf("complete: %v %+v", err, rep)
 	}
 }
+
+// linkedSO builds dir/name as a shared object whose DT_NEEDED entries are
+// needs (each built as a stub with that soname, in a temporary folder).
+func linkedSO(t *testing.T, dir, name string, needs ...string) string {
+	t.Helper()
+	cc := os.Getenv("CC")
+	if cc == "" {
+		cc = "gcc"
+	}
+	stubs := t.TempDir()
+	src := filepath.Join(stubs, "x.c")
+	if err := os.WriteFile(src, []byte("int nlpscope_stub(void) { return 1; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-shared", "-fPIC", "-o", filepath.Join(dir, name), src, "-Wl,--no-as-needed"}
+	for _, n := range needs {
+		out, err := exec.Command(cc, "-shared", "-fPIC", "-Wl,-soname,"+n, "-o", filepath.Join(stubs, n), src).CombinedOutput()
+		if err != nil {
+			t.Fatalf("stub %s: %v\n%s", n, err, out)
+		}
+		args = append(args, filepath.Join(stubs, n))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+		t.Fatalf("link %s: %v\n%s", name, err, out)
+	}
+	return filepath.Join(dir, name)
+}
+
+// The provider's own DT_NEEDED entries are checked too, and the ONNX
+// Runtime folder is searched first.
+func TestPrepareChecksWhatTheProviderNeeds(t *testing.T) {
+	dir := t.TempDir()
+	ortDir := filepath.Join(dir, "ort")
+	lib := realSO(t, ortDir, "libonnxruntime.so.1")
+	realSO(t, ortDir, "libonnxruntime_providers_shared.so")
+	linkedSO(t, ortDir, cudalibs.ProviderFile, "libcudart.so.13", "libcuextra.so.7", "libm.so.6")
+
+	needs := cudalibs.ProviderNeeds(lib, cudalibs.Required)
+	if len(needs) != 1 || needs[0].Soname != "libcuextra.so.7" {
+		t.Fatalf("ProviderNeeds = %+v, want only libcuextra.so.7 (libcudart is Required, libm is no CUDA library)", needs)
+	}
+	if got := cudalibs.ProviderNeeds(filepath.Join(dir, "none", "libonnxruntime.so.1"), nil); got != nil {
+		t.Errorf("no provider: %+v", got)
+	}
+
+	libs := filepath.Join(dir, "cuda")
+	for _, l := range cudalibs.Required {
+		realSO(t, libs, l.Soname)
+	}
+	cfg := cudalibs.Config{EnvDirs: []string{libs}}
+	if _, err := cudalibs.Prepare(lib, cfg); !errors.Is(err, cudalibs.ErrMissing) || errors.Is(err, cudalibs.ErrProviderMissing) ||
+		!strings.Contains(err.Error(), "libcuextra.so.7 (libcuextra.so.7) not found") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("provider dependency missing: %v", err)
+	}
+	extra := realSO(t, ortDir, "libcuextra.so.7")
+	rep, err := cudalibs.Prepare(lib, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]cudalibs.Found{}
+	for _, f := range rep.Found {
+		found[f.Soname] = f
+	}
+	if f := found["libcuextra.so.7"]; f.Path != extra || f.Source != "ONNX Runtime folder" {
+		t.Errorf("libcuextra = %+v", f)
+	}
+	if f := found["libcudnn.so.9"]; f.Source != "NLPSCOPE_CUDA_LIB_DIRS" {
+		t.Errorf("libcudnn = %+v", f)
+	}
+}
