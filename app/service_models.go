@@ -1,7 +1,7 @@
 package app
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -66,30 +66,30 @@ func (s *Service) availableModels() []ModelChoice {
 			if !e.IsDir() {
 				continue
 			}
-			b, err := fs.ReadFile(defaultModels, e.Name()+"/config.json")
-			if err != nil {
+			task, ok := detectTask(engine.ModelSource{FS: defaultModels, Dir: e.Name()})
+			if !ok {
 				continue
 			}
-			out = append(out, ModelChoice{Name: e.Name(), Dir: EmbeddedPrefix + e.Name(), Task: taskFromConfig(b)})
+			out = append(out, ModelChoice{Name: e.Name(), Dir: EmbeddedPrefix + e.Name(), Task: task})
 		}
 	}
 	if s.cfg.ModelsDir != "" {
 		entries, _ := os.ReadDir(s.cfg.ModelsDir)
 		for _, e := range entries {
 			dir := filepath.Join(s.cfg.ModelsDir, e.Name())
-			b, err := os.ReadFile(filepath.Join(dir, "config.json"))
-			if err != nil {
+			task, ok := detectTask(engine.ModelSource{Dir: dir})
+			if !ok {
 				continue
 			}
-			out = append(out, ModelChoice{Name: e.Name(), Dir: dir, Task: taskFromConfig(b)})
+			out = append(out, ModelChoice{Name: e.Name(), Dir: dir, Task: task})
 		}
 	}
 	for _, m := range []string{s.cfg.ModelSentiment, s.cfg.ModelEntities} {
 		if m == "" {
 			continue
 		}
-		if b, err := os.ReadFile(filepath.Join(m, "config.json")); err == nil {
-			out = append(out, ModelChoice{Name: filepath.Base(filepath.Clean(m)), Dir: m, Task: taskFromConfig(b)})
+		if task, ok := detectTask(engine.ModelSource{Dir: m}); ok {
+			out = append(out, ModelChoice{Name: filepath.Base(filepath.Clean(m)), Dir: m, Task: task})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
@@ -107,33 +107,13 @@ func dedupe(in []ModelChoice) []ModelChoice {
 	return out
 }
 
-// taskFromConfig guesses the task from a Hugging Face config.json: the
-// architecture name when it says (…ForTokenClassification,
-// …ForSequenceClassification), else the labels: BIO/IOB tags (B-X, I-X, O)
-// mean token classification.
-func taskFromConfig(b []byte) string {
-	var c struct {
-		Architectures []string          `json:"architectures"`
-		ID2Label      map[string]string `json:"id2label"`
+// detectTask is engine.DetectTask for the catalog: ok is false when the
+// folder has no readable config.json (not a model); a config.json that is
+// not JSON still lists the folder, with no task.
+func detectTask(src engine.ModelSource) (task string, ok bool) {
+	t, err := engine.DetectTask(src)
+	if err != nil && !errors.Is(err, engine.ErrBadModel) {
+		return "", false
 	}
-	if json.Unmarshal(b, &c) != nil {
-		return ""
-	}
-	for _, a := range c.Architectures {
-		switch {
-		case strings.HasSuffix(a, "ForTokenClassification"):
-			return string(engine.TaskEntities)
-		case strings.HasSuffix(a, "ForSequenceClassification"):
-			return string(engine.TaskSentiment)
-		}
-	}
-	if len(c.ID2Label) == 0 {
-		return ""
-	}
-	for _, l := range c.ID2Label {
-		if l != "O" && !strings.HasPrefix(l, "B-") && !strings.HasPrefix(l, "I-") {
-			return string(engine.TaskSentiment)
-		}
-	}
-	return string(engine.TaskEntities)
+	return string(t), true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -535,10 +536,6 @@ func TestInspectModel(t *testing.T) {
 		len(info.Outputs) != 1 || fmt.Sprint(info.Outputs[0].Shape) != "[-1 -1 7]" {
 		t.Errorf("io %+v %+v", info.Inputs, info.Outputs)
 	}
-	task, err := engine.DetectTask(fixture("sentiment"))
-	if err != nil || task != engine.TaskSentiment {
-		t.Errorf("DetectTask = %v, %v", task, err)
-	}
 	// An _int8 file name marks a quantized model.
 	dir := t.TempDir()
 	for _, f := range []string{"tokenizer.json", "config.json"} {
@@ -556,6 +553,49 @@ func TestInspectModel(t *testing.T) {
 	fsInfo, err := engine.InspectModel(engine.ModelSource{Name: "embedded-ner", FS: os.DirFS("testdata"), Dir: "ner"})
 	if err != nil || fsInfo.Dir != "embedded:embedded-ner" || fsInfo.Hash != info.Hash {
 		t.Errorf("fs.FS: %+v, %v", fsInfo, err)
+	}
+}
+
+func TestDetectTask(t *testing.T) {
+	f := func(config string, want engine.Task) {
+		t.Helper()
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := engine.DetectTask(engine.ModelSource{Dir: dir}); err != nil || got != want {
+			t.Errorf("%s: DetectTask = %q, %v; want %q", config, got, err, want)
+		}
+	}
+	f(`{"architectures": ["BertForTokenClassification"], "id2label": {"0": "NEGATIVE"}}`, engine.TaskEntities)
+	f(`{"architectures": ["RobertaForSequenceClassification"], "id2label": {"0": "O", "1": "B-PER"}}`, engine.TaskSentiment)
+	f(`{"architectures": ["Custom"], "id2label": {"0": "O", "1": "B-PER", "2": "I-PER"}}`, engine.TaskEntities)
+	f(`{"id2label": {"0": "O", "1": "positive"}}`, engine.TaskSentiment)
+	f(`{"model_type": "bert"}`, "")
+
+	// The fixtures (architecture "Fixture": decided by their labels), on
+	// disk and inside an fs.FS, agree with the task their logits give.
+	for _, name := range []string{"sentiment", "ner"} {
+		info, err := engine.InspectModel(fixture(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range []engine.ModelSource{fixture(name), {FS: os.DirFS("testdata"), Dir: name}} {
+			if got, err := engine.DetectTask(src); err != nil || got != info.Task {
+				t.Errorf("%s %+v: DetectTask = %q, %v; logits say %q", name, src, got, err, info.Task)
+			}
+		}
+	}
+
+	dir := t.TempDir()
+	if _, err := engine.DetectTask(engine.ModelSource{Dir: dir}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("no config.json: %v, want fs.ErrNotExist", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.DetectTask(engine.ModelSource{Dir: dir}); !errors.Is(err, engine.ErrBadModel) {
+		t.Errorf("config.json not JSON: %v, want ErrBadModel", err)
 	}
 }
 

@@ -365,15 +365,50 @@ func InspectModel(src ModelSource) (ModelInfo, error) {
 	return ins.info, nil
 }
 
-// DetectTask reports which pipeline a model folder serves, from the rank of
-// its logits output (2: sentiment / sequence classification, 3: entities /
-// token classification).
+// DetectTask reports which pipeline a model folder (or fs.FS folder) serves,
+// from its config.json alone: the architecture when it names one
+// (…ForTokenClassification, …ForSequenceClassification), else the labels:
+// only BIO/IOB tags (O, B-X, I-X) mean token classification. It reads no
+// weights and needs no ONNX Runtime, so a catalog can list many folders
+// cheaply; LoadModel goes by the rank of the model's logits, which agrees
+// for any consistent export. Task "" means config.json does not say. The
+// error wraps fs.ErrNotExist when the folder has no config.json and
+// ErrBadModel when it is not JSON.
 func DetectTask(src ModelSource) (Task, error) {
-	info, err := InspectModel(src)
-	if err != nil {
-		return "", err
+	var b []byte
+	var err error
+	if src.FS != nil {
+		b, err = fs.ReadFile(src.FS, path.Join(src.Dir, "config.json"))
+	} else {
+		b, err = os.ReadFile(filepath.Join(src.Dir, "config.json"))
 	}
-	return info.Task, nil
+	if err != nil {
+		return "", fmt.Errorf("detect task of %s: %w", src.Dir, err)
+	}
+	var c struct {
+		Architectures []string          `json:"architectures"`
+		ID2Label      map[string]string `json:"id2label"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return "", fmt.Errorf("detect task of %s: %w: config.json: %v", src.Dir, ErrBadModel, err)
+	}
+	for _, a := range c.Architectures {
+		switch {
+		case strings.HasSuffix(a, "ForTokenClassification"):
+			return TaskEntities, nil
+		case strings.HasSuffix(a, "ForSequenceClassification"):
+			return TaskSentiment, nil
+		}
+	}
+	if len(c.ID2Label) == 0 {
+		return "", nil
+	}
+	for _, l := range c.ID2Label {
+		if l != "O" && !strings.HasPrefix(l, "B-") && !strings.HasPrefix(l, "I-") {
+			return TaskSentiment, nil
+		}
+	}
+	return TaskEntities, nil
 }
 
 // isQuantized reports whether a graph holds integer-quantized operators, or
