@@ -42,7 +42,7 @@ type Config struct {
 
 // Default limits.
 const (
-	DefaultMaxTextBytes  = 1 << 20
+	DefaultMaxTextBytes  = engine.DefaultMaxTextBytes // one text, in bytes
 	DefaultMaxBatchTexts = 256
 )
 

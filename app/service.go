@@ -13,8 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/nlpscope/nlpscope/engine"
 	"github.com/nlpscope/nlpscope/profiler"
@@ -282,7 +280,7 @@ func (s *Service) validate(req AnalyzeRequest) (request, error) {
 		return r, fmt.Errorf("%w: %d texts, at most %d per request", ErrTooLarge, len(r.texts), s.cfg.MaxBatchTexts)
 	}
 	for i, t := range r.texts {
-		if err := s.checkText(t); err != nil {
+		if err := engine.CheckText(t, s.cfg.MaxTextBytes); err != nil {
 			if len(r.texts) > 1 {
 				return r, fmt.Errorf("texts[%d]: %w", i, err)
 			}
@@ -307,19 +305,6 @@ func (s *Service) validate(req AnalyzeRequest) (request, error) {
 	r.store = !req.NoStore
 	r.source = req.Source
 	return r, nil
-}
-
-// checkText applies the engine's input rules before anything is computed.
-func (s *Service) checkText(t string) error {
-	switch {
-	case len(t) > s.cfg.MaxTextBytes:
-		return fmt.Errorf("%w: %d bytes, limit %d", engine.ErrTextTooLong, len(t), s.cfg.MaxTextBytes)
-	case !utf8.ValidString(t):
-		return engine.ErrInvalidUTF8
-	case strings.TrimFunc(t, unicode.IsSpace) == "":
-		return engine.ErrEmptyText
-	}
-	return nil
 }
 
 // ParseTasks validates tasks: "all" (or none) is both, "ner" is entities.

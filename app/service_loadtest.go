@@ -126,7 +126,7 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 		texts = profiler.DefaultTexts
 	}
 	for i, t := range texts {
-		if err := s.checkText(t); err != nil {
+		if err := engine.CheckText(t, s.cfg.MaxTextBytes); err != nil {
 			return LoadTestStatus{}, fmt.Errorf("texts[%d]: %w", i, err)
 		}
 	}

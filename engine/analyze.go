@@ -86,7 +86,7 @@ func (e *Engine) EntitiesBatch(ctx context.Context, texts []string, opts Options
 // Analyze runs the given tasks (every loaded one when tasks is empty) on one
 // text, concurrently.
 func (e *Engine) Analyze(ctx context.Context, text string, tasks []Task, opts Options) (Analysis, error) {
-	if err := checkText(text, e.cfg.MaxTextBytes); err != nil {
+	if err := CheckText(text, e.cfg.MaxTextBytes); err != nil {
 		return Analysis{}, err
 	}
 	if len(tasks) == 0 {
@@ -149,7 +149,7 @@ func (e *Engine) run(ctx context.Context, task Task, texts []string, opts Option
 		return err
 	}
 	for i, text := range texts {
-		if err := checkText(text, e.cfg.MaxTextBytes); err != nil {
+		if err := CheckText(text, e.cfg.MaxTextBytes); err != nil {
 			if len(texts) > 1 {
 				err = fmt.Errorf("text %d: %w", i, err)
 			}
