@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
 )
 
 // Sentiment classifies one text. It is safe for concurrent use; concurrent
@@ -81,54 +80,6 @@ func (e *Engine) EntitiesBatch(ctx context.Context, texts []string, opts Options
 		return nil, err
 	}
 	return out, nil
-}
-
-// Analyze runs the given tasks (every loaded one when tasks is empty) on one
-// text, concurrently.
-func (e *Engine) Analyze(ctx context.Context, text string, tasks []Task, opts Options) (Analysis, error) {
-	if err := CheckText(text, e.cfg.MaxTextBytes); err != nil {
-		return Analysis{}, err
-	}
-	if len(tasks) == 0 {
-		for _, t := range []Task{TaskSentiment, TaskEntities} {
-			if e.Ready(t) {
-				tasks = append(tasks, t)
-			}
-		}
-		if len(tasks) == 0 {
-			return Analysis{}, fmt.Errorf("%w: no model loaded", ErrNotReady)
-		}
-	}
-	var a Analysis
-	var wg sync.WaitGroup
-	errs := make([]error, len(tasks))
-	for i, t := range tasks {
-		switch t {
-		case TaskSentiment:
-			wg.Go(func() {
-				s, err := e.Sentiment(ctx, text, opts)
-				if err == nil {
-					a.Sentiment = &s
-				}
-				errs[i] = err
-			})
-		case TaskEntities:
-			wg.Go(func() {
-				en, err := e.Entities(ctx, text, opts)
-				if err == nil {
-					a.Entities = &en
-				}
-				errs[i] = err
-			})
-		default:
-			errs[i] = fmt.Errorf("engine: unknown task %q", t)
-		}
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return Analysis{}, err
-	}
-	return a, nil
 }
 
 // run is the common request path of both pipelines: validate every text,

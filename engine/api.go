@@ -96,12 +96,6 @@ type Options struct {
 	NoCache     bool   // bypass the in-memory cache
 }
 
-// Analysis is the combined result of both pipelines for one text.
-type Analysis struct {
-	Sentiment *Sentiment `json:"sentiment,omitempty"`
-	Entities  *Entities  `json:"entities,omitempty"`
-}
-
 // TensorInfo describes one model input or output.
 type TensorInfo struct {
 	Name  string  `json:"name"`

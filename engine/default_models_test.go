@@ -115,13 +115,3 @@ func BenchmarkDefaultEntitiesSingle(b *testing.B) {
 		}
 	}
 }
-
-func BenchmarkDefaultAnalyze(b *testing.B) {
-	e := newDefaultEngine(b, engine.Tuning{CacheEntries: -1})
-	ctx := context.Background()
-	for b.Loop() {
-		if _, err := e.Analyze(ctx, "Barack Obama loved his visit to Paris, a wonderful city.", nil, engine.Options{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
