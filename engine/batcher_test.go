@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"math"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -264,48 +264,52 @@ func TestBatcherOverload(t *testing.T) {
 	close(be.gate)
 }
 
+// Close runs what is queued, closes the backend and leaves no goroutine:
+// the test runs in a synctest bubble, which fails it if any goroutine
+// started inside (the batcher's loop) is still blocked when it ends.
 func TestBatcherCloseDrains(t *testing.T) {
-	before := runtime.NumGoroutine()
-	be := &fakeBackend{gate: make(chan struct{}), started: make(chan struct{}, 64)}
-	var p atomic.Pointer[Tuning]
-	tune := Tuning{MaxBatchSize: 4, MaxDelay: time.Hour, FixedDelay: true}.withDefaults()
-	p.Store(&tune)
-	b := newBatcher(TaskSentiment, be, 0, 64, &p, nil, time.Now, false)
-	var chans []chan seqResult
-	for i := range 20 {
-		chans = append(chans, send(t, b, context.Background(), seqOf(int64(i), 2)))
-	}
-	<-be.started
-	closed := make(chan error)
-	go func() { closed <- b.close() }()
-	// Close must wait for the queued work; release the backend.
-	close(be.gate)
-	if err := <-closed; err != nil {
-		t.Fatal(err)
-	}
-	for i, c := range chans {
-		select {
-		case r := <-c:
-			if r.err != nil || r.logits[1] != float32(i) {
-				t.Errorf("request %d: %+v", i, r)
-			}
-		default:
-			t.Errorf("request %d was dropped by Close", i)
+	synctest.Test(t, func(t *testing.T) {
+		be := &fakeBackend{gate: make(chan struct{}), started: make(chan struct{}, 64)}
+		var p atomic.Pointer[Tuning]
+		tune := Tuning{MaxBatchSize: 4, MaxDelay: time.Hour, FixedDelay: true}.withDefaults()
+		p.Store(&tune)
+		b := newBatcher(TaskSentiment, be, 0, 64, &p, nil, time.Now, false)
+		var chans []chan seqResult
+		for i := range 20 {
+			chans = append(chans, send(t, b, context.Background(), seqOf(int64(i), 2)))
 		}
-	}
-	if !be.closed.Load() {
-		t.Error("backend not closed")
-	}
-	if err := b.submit(&seqRequest{ctx: context.Background(), enc: seqOf(1, 1), res: make(chan seqResult, 1)}); !errors.Is(err, ErrClosed) {
-		t.Errorf("submit after close: %v", err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("goroutines: %d before, %d after close", before, n)
-	}
+		<-be.started
+		closed := make(chan error)
+		go func() { closed <- b.close() }()
+		// Close must wait for the queued work: with the backend held, the
+		// closing goroutine blocks until it is released.
+		synctest.Wait()
+		select {
+		case err := <-closed:
+			t.Fatalf("close returned before the queued work ran: %v", err)
+		default:
+		}
+		close(be.gate)
+		if err := <-closed; err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range chans {
+			select {
+			case r := <-c:
+				if r.err != nil || r.logits[1] != float32(i) {
+					t.Errorf("request %d: %+v", i, r)
+				}
+			default:
+				t.Errorf("request %d was dropped by Close", i)
+			}
+		}
+		if !be.closed.Load() {
+			t.Error("backend not closed")
+		}
+		if err := b.submit(&seqRequest{ctx: context.Background(), enc: seqOf(1, 1), res: make(chan seqResult, 1)}); !errors.Is(err, ErrClosed) {
+			t.Errorf("submit after close: %v", err)
+		}
+	})
 }
 
 func TestBatcherBackendError(t *testing.T) {
