@@ -255,7 +255,7 @@ func (lt *LoadTest) Run(ctx context.Context, target Target) (Report, error) {
 	if r.Elapsed > 0 {
 		r.Throughput = float64(r.Succeeded) / r.Elapsed.Seconds()
 	}
-	r.Thresholds, r.Passed = evalThresholds(lt.thresholds, &r, agg.latencyAt)
+	r.Thresholds, r.Passed = EvaluateThresholds(lt.thresholds, &r, agg.latencyAt)
 	return r, nil
 }
 

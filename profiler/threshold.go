@@ -247,10 +247,14 @@ func (t Threshold) Actual(r *Report, quantile func(p float64) time.Duration) flo
 	return math.NaN()
 }
 
-// evalThresholds evaluates ts on r; pass is true when all pass.
-func evalThresholds(ts []Threshold, r *Report, quantile func(float64) time.Duration) ([]ThresholdResult, bool) {
-	pass := true
-	out := make([]ThresholdResult, 0, len(ts))
+// EvaluateThresholds evaluates ts on a finished report; pass is true when
+// all pass. quantile answers percentiles other than the ones a Report
+// stores (p50, p90, p95, p99, p99.9); with a nil quantile they evaluate to
+// NaN and fail. A latency threshold fails on a run without a single
+// completed request. The load test calls it with its latency histogram.
+func EvaluateThresholds(ts []Threshold, r *Report, quantile func(p float64) time.Duration) (results []ThresholdResult, pass bool) {
+	pass = true
+	results = make([]ThresholdResult, 0, len(ts))
 	for _, t := range ts {
 		a := t.Actual(r, quantile)
 		ok := !math.IsNaN(a) && t.Compare(a)
@@ -259,16 +263,10 @@ func evalThresholds(ts []Threshold, r *Report, quantile func(float64) time.Durat
 		if t.kind() == kindLatency && r.Latency.Count == 0 {
 			ok = false
 		}
-		out = append(out, ThresholdResult{Threshold: t, Actual: a, Pass: ok})
+		results = append(results, ThresholdResult{Threshold: t, Actual: a, Pass: ok})
 		pass = pass && ok
 	}
-	return out, pass
-}
-
-// EvaluateThresholds evaluates ts on a finished report (percentiles other
-// than p50/p90/p95/p99/p99.9 evaluate to NaN and fail).
-func EvaluateThresholds(ts []Threshold, r *Report) ([]ThresholdResult, bool) {
-	return evalThresholds(ts, r, nil)
+	return results, pass
 }
 
 // String formats the result for a table: "p95<25ms  actual 12.3ms  pass".

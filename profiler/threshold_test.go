@@ -74,7 +74,7 @@ func TestEvaluateThresholds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, ok := profiler.EvaluateThresholds([]profiler.Threshold{th}, &r)
+		res, ok := profiler.EvaluateThresholds([]profiler.Threshold{th}, &r, nil)
 		if ok != pass || res[0].Pass != pass || math.Abs(res[0].Actual-actual) > 1e-12 {
 			t.Fatalf("%s: pass=%v actual=%v, want pass=%v actual=%v", expr, res[0].Pass, res[0].Actual, pass, actual)
 		}
@@ -94,13 +94,23 @@ func TestEvaluateThresholds(t *testing.T) {
 
 	// A percentile the report does not store fails without the histogram.
 	th, _ := profiler.ParseThreshold("p(75)<1s")
-	if res, ok := profiler.EvaluateThresholds([]profiler.Threshold{th}, &r); ok || !math.IsNaN(res[0].Actual) {
+	if res, ok := profiler.EvaluateThresholds([]profiler.Threshold{th}, &r, nil); ok || !math.IsNaN(res[0].Actual) {
 		t.Fatalf("p(75) without histogram = %+v", res)
+	}
+	// With the histogram's quantile function it is answered.
+	at := func(p float64) time.Duration {
+		if p != 75 {
+			t.Errorf("quantile asked for p%v", p)
+		}
+		return 12 * time.Millisecond
+	}
+	if res, ok := profiler.EvaluateThresholds([]profiler.Threshold{th}, &r, at); !ok || res[0].Actual != 0.012 {
+		t.Fatalf("p(75) with a quantile function = %+v", res)
 	}
 	// No completed request: latency thresholds fail.
 	empty := profiler.Report{}
 	th, _ = profiler.ParseThreshold("p95<25ms")
-	if _, ok := profiler.EvaluateThresholds([]profiler.Threshold{th}, &empty); ok {
+	if _, ok := profiler.EvaluateThresholds([]profiler.Threshold{th}, &empty, nil); ok {
 		t.Fatal("latency threshold passed on a run without requests")
 	}
 }
