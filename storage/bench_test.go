@@ -38,7 +38,7 @@ func BenchmarkStore(b *testing.B) {
 // and schema version and kept in the temp directory for later runs.
 func benchDB(b *testing.B) *storage.DB {
 	b.Helper()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("nlpscope-storage-bench-%d-v%d.db", *benchDocs, storage.SchemaVersion()))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("nlpscope-storage-bench-%d-v%d.db", *benchDocs, schemaVersion(b)))
 	db, built, err := storagebench.BuildDB(context.Background(), path, *benchDocs)
 	if err != nil {
 		b.Fatal(err)

@@ -53,9 +53,6 @@ func migrations() []migration {
 	return ms
 }
 
-// SchemaVersion is the newest schema version this build knows.
-func SchemaVersion() int { return latestVersion() }
-
 func latestVersion() int { return len(migrations()) }
 
 // migrate applies pending migrations, each in its own transaction that also
