@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/nlpscope/nlpscope/storage"
@@ -137,55 +138,64 @@ func TestRuns(t *testing.T) {
 // id. The writer indexes a group's documents for full text in one
 // statement; the delete must still find them indexed, or the index would
 // go out of step with the table.
+//
+// The test runs in a synctest bubble: synctest.Wait returns once each
+// write has reached the writer, which then waits on the (fake) group delay,
+// so the three writes queue in this order and share one transaction every
+// time, and the delay costs no real time.
 func TestDeleteImportInSameGroupAsItsDocuments(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "g.db")
-	ctx := context.Background()
-	first := openAt(t, path)
-	imp, err := first.BeginImport(ctx, "/data/same-group")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Close(); err != nil {
-		t.Fatal(err)
-	}
-	// A long group delay puts the three writes below into one transaction
-	// (when they queue in this order; another order is also correct).
-	db := openAt(t, path, func(c *storage.Config) { c.GroupCommitDelay = 2 * time.Second })
-	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	wg.Go(func() {
-		r1, r2 := sentimentResult("doomed alphaword one", "POSITIVE"), sentimentResult("doomed alphaword two", "NEGATIVE")
-		r1.ImportID, r2.ImportID = imp, imp
-		_, err := db.StoreBatch(ctx, []storage.Result{r1, r2})
-		errs <- err
-	})
-	time.Sleep(200 * time.Millisecond)
-	wg.Go(func() { errs <- db.DeleteImport(ctx, imp) })
-	time.Sleep(200 * time.Millisecond)
-	var keptID storage.DocID
-	wg.Go(func() {
-		var err error
-		keptID, err = db.Store(ctx, sentimentResult("survivor betaword", "POSITIVE"))
-		errs <- err
-	})
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	synctest.Test(t, func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "g.db")
+		ctx := context.Background()
+		first := openAt(t, path)
+		imp, err := first.BeginImport(ctx, "/data/same-group")
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	mustCheck(t, db)
-	p, err := db.Search(ctx, storage.Query{Text: "alphaword", WithTotal: true})
-	if err != nil || p.Total != 0 || len(p.Hits) != 0 {
-		t.Fatalf("deleted documents still found: %+v, %v", p, err)
-	}
-	p, err = db.Search(ctx, storage.Query{Text: "betaword", WithTotal: true})
-	if err != nil || p.Total != 1 || len(p.Hits) != 1 || p.Hits[0].ID != keptID {
-		t.Fatalf("kept document: %+v, %v (want id %d)", p, err, keptID)
-	}
-	p, err = db.Search(ctx, storage.Query{Text: "doomed", WithTotal: true})
-	if err != nil || p.Total != 0 {
-		t.Fatalf("deleted text still found: %+v, %v", p, err)
-	}
+		if err := first.Close(); err != nil {
+			t.Fatal(err)
+		}
+		db := openAt(t, path, func(c *storage.Config) { c.GroupCommitDelay = time.Hour })
+		var wg sync.WaitGroup
+		errs := make(chan error, 3)
+		wg.Go(func() {
+			r1, r2 := sentimentResult("doomed alphaword one", "POSITIVE"), sentimentResult("doomed alphaword two", "NEGATIVE")
+			r1.ImportID, r2.ImportID = imp, imp
+			_, err := db.StoreBatch(ctx, []storage.Result{r1, r2})
+			errs <- err
+		})
+		synctest.Wait()
+		wg.Go(func() { errs <- db.DeleteImport(ctx, imp) })
+		synctest.Wait()
+		var keptID storage.DocID
+		wg.Go(func() {
+			var err error
+			keptID, err = db.Store(ctx, sentimentResult("survivor betaword", "POSITIVE"))
+			errs <- err
+		})
+		synctest.Wait()
+		if len(errs) != 0 {
+			t.Fatalf("a write finished before the group delay: %v", <-errs)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustCheck(t, db)
+		p, err := db.Search(ctx, storage.Query{Text: "alphaword", WithTotal: true})
+		if err != nil || p.Total != 0 || len(p.Hits) != 0 {
+			t.Fatalf("deleted documents still found: %+v, %v", p, err)
+		}
+		p, err = db.Search(ctx, storage.Query{Text: "betaword", WithTotal: true})
+		if err != nil || p.Total != 1 || len(p.Hits) != 1 || p.Hits[0].ID != keptID {
+			t.Fatalf("kept document: %+v, %v (want id %d)", p, err, keptID)
+		}
+		p, err = db.Search(ctx, storage.Query{Text: "doomed", WithTotal: true})
+		if err != nil || p.Total != 0 {
+			t.Fatalf("deleted text still found: %+v, %v", p, err)
+		}
+	})
 }
