@@ -21,9 +21,14 @@ type Config struct {
 	InterOpThreads int    // 0 = 1
 	QueueSize      int    // engine queue per model; 0 = engine default
 
-	ModelSentiment string        // folder of the sentiment model; "" = embedded default
-	ModelEntities  string        // folder of the entities (NER) model; "" = embedded default
-	ModelsDir      string        // extra folder scanned for models (each sub-folder one model); "" = none
+	// The models to load, as catalog references: a folder, embedded:NAME,
+	// NAME (models folder, else embedded), ORG/NAME[@REV] (Hugging Face
+	// cache), each with an optional #FILE.ONNX; "" = the embedded default.
+	ModelSentiment string
+	ModelEntities  string
+	Variant        string        // ONNX variant of both models (catalog.Variant name or file, e.g. int8); "" = each model's default
+	ModelsDir      string        // folder scanned for models (each sub-folder one model); "" = none
+	HFCache        string        // Hugging Face hub cache searched for ORG/NAME models; "" = none
 	Tasks          []engine.Task // tasks whose models load at start; nil = both
 
 	Tuning engine.Tuning // batching and cache; zero fields = engine defaults

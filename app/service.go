@@ -8,9 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nlpscope/nlpscope/app/catalog"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -49,6 +49,7 @@ type Service struct {
 	cfg     Config
 	log     *slog.Logger
 	eng     Inferer
+	cat     *catalog.Catalog
 	db      *storage.DB // nil with NoDB
 	prof    *profiler.Profiler
 	hub     *hub
@@ -125,14 +126,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 func (s *Service) loadModels(ctx context.Context) {
 	for _, m := range []struct {
 		task engine.Task
-		dir  string
+		ref  string
 	}{{engine.TaskSentiment, s.cfg.ModelSentiment}, {engine.TaskEntities, s.cfg.ModelEntities}} {
 		if s.cfg.Tasks != nil && !slices.Contains(s.cfg.Tasks, m.task) {
 			continue
 		}
-		src, err := ModelSource(m.task, m.dir)
+		ch, err := resolveModel(s.cat, m.task, m.ref, s.cfg.Variant)
 		if err == nil {
-			_, err = s.eng.LoadModel(ctx, m.task, src)
+			_, err = s.eng.LoadModel(ctx, m.task, ch.Source())
 		}
 		if err != nil {
 			s.mu.Lock()
@@ -166,6 +167,7 @@ func newService(cfg Config, log *slog.Logger) (*Service, error) {
 		cfg:     cfg,
 		log:     log,
 		hub:     newHub(cfg.Emitter),
+		cat:     NewCatalog(cfg),
 		started: cfg.Now(),
 		ctx:     ctx,
 		cancel:  cancel,
@@ -475,7 +477,9 @@ func (s *Service) isClosed() bool {
 
 // Models lists the active models and the models that can be activated.
 func (s *Service) Models() ModelsResponse {
-	return ModelsResponse{Active: s.ActiveModels(), Available: s.availableModels(), Runtime: s.eng.Runtime()}
+	list, problems := s.availableModels()
+	return ModelsResponse{Active: s.ActiveModels(), Available: list, Problems: problems,
+		ModelsDir: s.cfg.ModelsDir, HFCache: s.cfg.HFCache, Runtime: s.eng.Runtime()}
 }
 
 // ActiveModels lists the model of each task that is ready.
@@ -484,33 +488,6 @@ func (s *Service) ActiveModels() []engine.ModelInfo { return s.eng.Models() }
 // MaxTextBytes is the largest text the Service accepts, in bytes
 // (Config.MaxTextBytes after defaults).
 func (s *Service) MaxTextBytes() int { return s.cfg.MaxTextBytes }
-
-// SetActiveModel loads a model and makes it the active one for its task; the
-// previous model finishes its queued requests first.
-func (s *Service) SetActiveModel(ctx context.Context, req SetModelRequest) (engine.ModelInfo, error) {
-	task, err := ParseTasks([]engine.Task{req.Task})
-	if err != nil || len(task) != 1 {
-		return engine.ModelInfo{}, fmt.Errorf("%w: task %q (want sentiment or entities)", ErrBadRequest, req.Task)
-	}
-	if req.Dir == "" {
-		return engine.ModelInfo{}, fmt.Errorf("%w: dir is required", ErrBadRequest)
-	}
-	src, err := ModelSource(task[0], req.Dir)
-	if err != nil {
-		return engine.ModelInfo{}, err
-	}
-	if req.Name != "" {
-		src.Name = req.Name
-	}
-	info, err := s.eng.LoadModel(ctx, task[0], src)
-	if err != nil {
-		return engine.ModelInfo{}, err
-	}
-	s.mu.Lock()
-	s.problems = slices.DeleteFunc(s.problems, func(p string) bool { return strings.HasPrefix(p, string(task[0])+":") })
-	s.mu.Unlock()
-	return info, nil
-}
 
 // Settings returns the engine's live settings.
 func (s *Service) Settings() Settings {

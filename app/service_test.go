@@ -170,6 +170,7 @@ func TestServiceBadInputChangesNothing(t *testing.T) {
 func TestServiceNotReady(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.ModelEntities = filepath.Join(t.TempDir(), "missing")
+	cfg.ModelsDir = t.TempDir()
 	svc := newService(t, cfg)
 	h := svc.Health()
 	if h.Status != "not_ready" || h.Ready["entities"] || !h.Ready["sentiment"] || len(h.Problems) != 1 {
@@ -179,8 +180,17 @@ func TestServiceNotReady(t *testing.T) {
 	if !errors.Is(err, engine.ErrNotReady) {
 		t.Fatalf("err = %v, want ErrNotReady", err)
 	}
-	// Activating a model fixes it.
-	if _, err := svc.SetActiveModel(context.Background(), app.SetModelRequest{Task: engine.TaskEntities, Dir: fixtureNER}); err != nil {
+	// A folder that was not given at start-up is refused, and changes nothing.
+	if _, err := svc.SetActiveModel(context.Background(), app.SetModelRequest{Task: engine.TaskEntities, Ref: fixtureNER}); !errors.Is(err, app.ErrModelNotOffered) {
+		t.Fatalf("SetActiveModel(a folder not in the catalog) = %v, want ErrModelNotOffered", err)
+	}
+	if h := svc.Health(); h.Ready["entities"] {
+		t.Fatal("a refused model became active")
+	}
+	// A model that appears in the models folder after start (pulled,
+	// quantized) is in the catalog at once; activating it fixes the task.
+	copyDir(t, fixtureNER, filepath.Join(cfg.ModelsDir, "ner-copy"))
+	if _, err := svc.SetActiveModel(context.Background(), app.SetModelRequest{Task: engine.TaskEntities, Ref: "ner-copy"}); err != nil {
 		t.Fatal(err)
 	}
 	if h := svc.Health(); h.Status != "ok" || len(h.Problems) != 0 {
@@ -229,5 +239,13 @@ func TestServiceStartImport(t *testing.T) {
 	}
 	if _, err := svc.StartImport(ctx, []app.ImportFile{{Path: filepath.Join(dir, "ignored.pdf")}}, app.ImportOptions{}); !errors.Is(err, app.ErrBadRequest) {
 		t.Errorf("import of a .pdf: err = %v, want ErrBadRequest", err)
+	}
+}
+
+// copyDir copies the files of folder src into dst.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
 	}
 }

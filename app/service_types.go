@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/nlpscope/nlpscope/app/catalog"
 	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
@@ -118,25 +119,26 @@ func (HealthStatus) Values() []HealthStatus {
 	return []HealthStatus{HealthOK, HealthLoading, HealthNotReady}
 }
 
-// ModelsResponse lists the active models and the ones that can be activated.
+// ModelsResponse lists the active models and the catalog's models, each
+// with its ONNX variants, that SetActiveModel accepts.
 type ModelsResponse struct {
 	Active    []engine.ModelInfo `json:"active"`
-	Available []ModelChoice      `json:"available"`
+	Available []catalog.Model    `json:"available"`
+	Problems  []string           `json:"problems,omitempty"`   // model locations that could not be read
+	ModelsDir string             `json:"models_dir,omitempty"` // where model folders are found ("" = none)
+	HFCache   string             `json:"hf_cache,omitempty"`   // the Hugging Face cache searched ("" = none)
 	Runtime   engine.RuntimeInfo `json:"runtime"`
 }
 
-// ModelChoice is a model that SetActiveModel accepts.
-type ModelChoice struct {
-	Name string `json:"name"`
-	Dir  string `json:"dir"`  // folder, or "embedded:<name>"
-	Task string `json:"task"` // "sentiment" or "entities" when known from config.json
-}
-
-// SetModelRequest activates a model for a task.
+// SetModelRequest activates a model of the catalog for a task.
 type SetModelRequest struct {
 	Task engine.Task `json:"task"`
-	Dir  string      `json:"dir"` // folder, or "embedded:<name>"
-	Name string      `json:"name,omitempty"`
+	// Ref is a catalog.Model's ref (embedded:NAME, a folder of the models
+	// folder or given at start-up, ORG/NAME@REV), optionally with #FILE.
+	Ref     string `json:"ref"`
+	Variant string `json:"variant,omitempty"` // a variant's name or file; "" = the default
+	Dir     string `json:"dir,omitempty"`     // deprecated: the same as Ref
+	Name    string `json:"name,omitempty"`
 }
 
 // Settings are the engine settings that apply without restart.

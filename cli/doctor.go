@@ -6,7 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
+	"github.com/nlpscope/nlpscope/app/catalog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -72,19 +72,20 @@ func cmdDoctor(ctx context.Context, std Stdio, args []string) error {
 	fset.SetOutput(std.Err)
 	ortLib := fset.String("ort-lib", "", "ONNX Runtime shared library `path`")
 	provider := fset.String("provider", "cpu", "execution provider to check: cpu or cuda")
-	modelsDir := fset.String("models-dir", "", "`dir` whose sub-folders are checked as models")
+	modelsDir := fset.String("models-dir", DefaultModelsDir(), "models `dir` whose sub-folders are checked")
+	hfCache := fset.String("hf-cache", catalog.DefaultHFCache(), "Hugging Face hub cache `dir` whose pulled models are checked")
 	asJSON := fset.Bool("json", false, "print the report as JSON")
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
-	const usage = "usage: nlpscope doctor [--ort-lib PATH] [--provider cpu|cuda] [--models-dir DIR] [--json]"
+	const usage = "usage: nlpscope doctor [--ort-lib PATH] [--provider cpu|cuda] [--models-dir DIR] [--hf-cache DIR] [--json]"
 	if fset.NArg() > 0 {
 		return withUsage(usage, "unexpected argument %q", fset.Arg(0))
 	}
 	if *provider != "cpu" && *provider != "cuda" {
 		return withUsage(usage, "--provider %q: want cpu or cuda", *provider)
 	}
-	r := runDoctor(*ortLib, *provider, *modelsDir)
+	r := runDoctor(*ortLib, *provider, *modelsDir, *hfCache)
 	if *asJSON {
 		enc := json.NewEncoder(std.Out)
 		enc.SetIndent("", "  ")
@@ -100,7 +101,7 @@ func cmdDoctor(ctx context.Context, std Stdio, args []string) error {
 	return nil
 }
 
-func runDoctor(ortLib, provider, modelsDir string) DoctorReport {
+func runDoctor(ortLib, provider, modelsDir, hfCache string) DoctorReport {
 	r := DoctorReport{ORT: DoctorORT{Requested: provider}, GPU: detectGPU(), CPU: quantize.DetectHost()}
 	lib, err := engine.FindORTLibrary(ortLib)
 	if err != nil {
@@ -130,36 +131,31 @@ func runDoctor(ortLib, provider, modelsDir string) DoctorReport {
 		m.File = src.ONNXFile
 		r.Models = append(r.Models, m)
 	}
-	// variants checks the other ONNX files of a folder (model_int8.onnx,
-	// onnx/model_quantized.onnx, …): an INT8 file that clips on this CPU is
-	// a warning, a broken one a failure.
-	variants := func(name, dir string) {
-		for _, f := range onnxFilesIn(os.DirFS(dir), ".") {
-			if f != "model.onnx" && f != "onnx/model.onnx" {
-				check(name, dir, engine.ModelSource{Name: name, Dir: dir, ONNXFile: f})
-			}
-		}
+	// Every variant of every model the catalog offers (what serve lists):
+	// an INT8 file that clips on this CPU is a warning, a broken file or a
+	// folder without one a failure.
+	cat := catalog.New(catalog.Config{Embedded: app.EmbeddedModels(), ModelsDir: modelsDir, HFCache: hfCache})
+	list, errs := cat.List()
+	for _, err := range errs {
+		r.Models = append(r.Models, DoctorModel{Name: modelsDir, Source: "catalog", Error: err.Error()})
+		r.OK = false
 	}
-	if app.EmbeddedModels() != nil {
-		entries, _ := fs.ReadDir(app.EmbeddedModels(), ".")
-		for _, e := range entries {
-			if e.IsDir() {
-				check(e.Name(), "embedded", engine.ModelSource{Name: e.Name(), Dir: e.Name(), FS: app.EmbeddedModels()})
-			}
+	for _, m := range list {
+		source := m.Dir
+		if m.Embedded() {
+			source = "embedded"
 		}
-	}
-	if modelsDir != "" {
-		entries, err := os.ReadDir(modelsDir)
-		if err != nil {
-			r.Models = append(r.Models, DoctorModel{Name: modelsDir, Source: "models-dir", Error: err.Error()})
+		if len(m.Variants) == 0 {
+			r.Models = append(r.Models, DoctorModel{Name: m.Name, Source: source, Error: m.Error})
 			r.OK = false
+			continue
 		}
-		for _, e := range entries {
-			dir := filepath.Join(modelsDir, e.Name())
-			if e.IsDir() && fileExists(filepath.Join(dir, "config.json")) {
-				check(e.Name(), dir, engine.ModelSource{Name: e.Name(), Dir: dir})
-				variants(e.Name(), dir)
+		for _, v := range m.Variants {
+			src := catalog.Choice{Model: m, Variant: v}.Source()
+			if v.Default {
+				src.ONNXFile = "" // reported as the model itself
 			}
+			check(m.Name, source, src)
 		}
 	}
 	return r

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"flag"
+	"github.com/nlpscope/nlpscope/app/catalog"
 
 	"github.com/nlpscope/nlpscope/app"
 )
@@ -14,10 +15,12 @@ func engineFlags(fs *flag.FlagSet) *app.Config {
 	fs.StringVar(&c.ORTLib, "ort-lib", "", "ONNX Runtime shared library `path`")
 	fs.StringVar(&c.Provider, "provider", "cpu", "execution provider: cpu or cuda")
 	fs.IntVar(&c.IntraOpThreads, "threads", 0, "intra-op threads per session (0 = all CPUs)")
-	fs.StringVar(&c.ModelSentiment, "model-sentiment", "", "sentiment model `dir` (Hugging Face layout; default: embedded)")
-	fs.StringVar(&c.ModelEntities, "model-entities", "", "entities (NER) model `dir` (Hugging Face layout; default: embedded)")
+	fs.StringVar(&c.ModelSentiment, "model-sentiment", "", "sentiment `model`: a folder, NAME in the models folder, embedded:NAME or ORG/NAME[@REV] pulled into the Hugging Face cache, optionally #FILE.onnx (default: embedded)")
+	fs.StringVar(&c.ModelEntities, "model-entities", "", "entities (NER) `model`, as --model-sentiment (default: embedded)")
 	fs.StringVar(&c.ModelEntities, "model-ner", "", "deprecated alias of --model-entities")
-	fs.StringVar(&c.ModelsDir, "models-dir", "", "`dir` whose sub-folders are offered as models")
+	fs.StringVar(&c.Variant, "variant", "", "ONNX `variant` of the models: fp32, int8, quantized, fp16, … or a file name (`nlpscope models list` shows them; default: each model's model.onnx)")
+	fs.StringVar(&c.ModelsDir, "models-dir", catalog.DefaultModelsDir(), "models `dir`: each sub-folder is a model")
+	fs.StringVar(&c.HFCache, "hf-cache", catalog.DefaultHFCache(), "Hugging Face hub cache `dir` (models pull)")
 	fs.IntVar(&c.Tuning.MaxBatchSize, "max-batch", 0, "max requests per batch (0 = engine default)")
 	fs.DurationVar(&c.Tuning.MaxDelay, "max-delay", 0, "max wait before a batch flushes (0 = engine default)")
 	fs.IntVar(&c.Tuning.TokenBudget, "token-budget", 0, "padded tokens per batch (0 = engine default)")

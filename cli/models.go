@@ -3,9 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
+	"github.com/nlpscope/nlpscope/app/catalog"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -109,22 +109,9 @@ func (m *modelsEnv) parse(fset *flag.FlagSet, args []string, n int, usage string
 	return pos, nil
 }
 
-// DefaultModelsDir is $NLPSCOPE_MODELS_DIR, else $XDG_DATA_HOME/nlpscope/models
-// (~/.local/share/nlpscope/models).
-func DefaultModelsDir() string {
-	if d := os.Getenv("NLPSCOPE_MODELS_DIR"); d != "" {
-		return d
-	}
-	dir := os.Getenv("XDG_DATA_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return filepath.Join(os.TempDir(), "nlpscope", "models")
-		}
-		dir = filepath.Join(home, ".local", "share")
-	}
-	return filepath.Join(dir, "nlpscope", "models")
-}
+// DefaultModelsDir is the models folder every command searches unless told
+// otherwise (catalog.DefaultModelsDir).
+func DefaultModelsDir() string { return catalog.DefaultModelsDir() }
 
 // embeddedModels is the default models' file system.
 func embeddedModels() fs.FS {
@@ -134,140 +121,91 @@ func embeddedModels() fs.FS {
 	return models.FS
 }
 
-// modelRef is one model found: a folder (or embedded folder) and an ONNX
-// file inside it.
+// catalog is the model catalog over the embedded models, the models folder
+// and the Hugging Face cache these flags name: the one the Service uses.
+func (m *modelsEnv) catalog() *catalog.Catalog {
+	return catalog.New(catalog.Config{Embedded: embeddedModels(), ModelsDir: m.modelsDir, HFCache: m.hfCache})
+}
+
+// modelRef is one model of the catalog and an ONNX file inside it ("" =
+// not chosen yet).
 type modelRef struct {
 	Name   string `json:"name"`
 	Source string `json:"source"` // embedded, models-dir, hf-cache, path
-	Dir    string `json:"dir"`
-	ONNX   string `json:"onnx"` // relative to Dir
+	Dir    string `json:"dir"`    // the folder; inside the embedded file system for an embedded model
+	ONNX   string `json:"onnx"`   // relative to Dir
 	embed  bool
+	model  catalog.Model // zero for a modelRef made by hand (a folder on disk)
+}
+
+func refOf(m catalog.Model, file string) modelRef {
+	name := m.Name
+	if m.Source == catalog.SourceHFCache {
+		name = m.Ref
+	}
+	return modelRef{Name: name, Source: string(m.Source), Dir: m.Root(), ONNX: file, embed: m.Embedded(), model: m}
 }
 
 func (r modelRef) src() engine.ModelSource {
-	if r.embed {
-		return engine.ModelSource{Name: r.Name, Dir: r.Dir, FS: embeddedModels(), ONNXFile: r.ONNX}
+	if r.model.Root() != "" {
+		return catalog.Choice{Model: r.model, Variant: catalog.Variant{File: r.ONNX}}.Source()
 	}
 	return engine.ModelSource{Name: r.Name, Dir: r.Dir, ONNXFile: r.ONNX}
 }
 
 func (r modelRef) readONNX() ([]byte, error) {
-	if r.embed {
-		return fs.ReadFile(embeddedModels(), r.Dir+"/"+r.ONNX)
+	if r.model.Root() != "" {
+		return r.model.ReadFile(r.ONNX)
 	}
 	return os.ReadFile(filepath.Join(r.Dir, filepath.FromSlash(r.ONNX)))
 }
 
-// onnxFilesIn lists the .onnx files of a folder (root and onnx/).
-func onnxFilesIn(fsys fs.FS, dir string) []string {
+// variants lists the ONNX files of the model (the default first).
+func (r modelRef) variants() []string {
 	var out []string
-	for _, sub := range []string{"", "onnx"} {
-		p := dir
-		if sub != "" {
-			p = dir + "/" + sub
-		}
-		entries, err := fs.ReadDir(fsys, p)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			if strings.HasSuffix(e.Name(), ".onnx") {
-				if sub != "" {
-					out = append(out, sub+"/"+e.Name())
-				} else {
-					out = append(out, e.Name())
-				}
-			}
-		}
+	for _, v := range r.model.Variants {
+		out = append(out, v.File)
 	}
 	return out
 }
 
-// discover returns every model variant: embedded folders, sub-folders of the
-// models dir, and Hugging Face cache snapshots with an ONNX file.
+// discover returns every model variant of the catalog: embedded folders,
+// sub-folders of the models dir, and Hugging Face cache snapshots. A folder
+// with no ONNX file is reported in errs.
 func (m *modelsEnv) discover() ([]modelRef, []error) {
+	list, errs := m.catalog().List()
 	var out []modelRef
-	var errs []error
-	emb := embeddedModels()
-	if entries, err := fs.ReadDir(emb, "."); err == nil {
-		for _, e := range entries {
-			if !e.IsDir() {
-				continue
-			}
-			for _, f := range onnxFilesIn(emb, e.Name()) {
-				out = append(out, modelRef{Name: e.Name(), Source: "embedded", Dir: e.Name(), ONNX: f, embed: true})
-			}
+	for _, mod := range list {
+		if len(mod.Variants) == 0 {
+			errs = append(errs, fmt.Errorf("%s: %s", mod.Dir, mod.Error))
+			continue
 		}
-	}
-	if entries, err := os.ReadDir(m.modelsDir); err == nil {
-		for _, e := range entries {
-			if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-				continue
-			}
-			dir := filepath.Join(m.modelsDir, e.Name())
-			files := onnxFilesIn(os.DirFS(dir), ".")
-			if len(files) == 0 {
-				errs = append(errs, fmt.Errorf("%s: no ONNX file", dir))
-			}
-			for _, f := range files {
-				out = append(out, modelRef{Name: e.Name(), Source: "models-dir", Dir: dir, ONNX: f})
-			}
-		}
-	} else if !os.IsNotExist(err) {
-		errs = append(errs, err)
-	}
-	cached, err := hfhub.ListCache(m.hfCache)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	for _, c := range cached {
-		name := c.Repo + "@" + c.Commit[:min(len(c.Commit), 12)]
-		if len(c.Refs) > 0 {
-			name = c.Repo + "@" + strings.Join(c.Refs, ",")
-		}
-		for _, f := range c.ONNX {
-			out = append(out, modelRef{Name: name, Source: "hf-cache", Dir: c.Dir, ONNX: f})
+		for _, v := range mod.Variants {
+			out = append(out, refOf(mod, v.File))
 		}
 	}
 	return out, errs
 }
 
 // errNoModel is returned when a MODEL argument matches nothing.
-var errNoModel = errors.New("no such model")
+var errNoModel = catalog.ErrNotFound
 
-// resolve turns a MODEL argument into the model's folder, preferring an
-// explicit path, then embedded names, the models dir and the HF cache.
+// resolve turns a MODEL argument (a catalog reference, with an optional
+// #FILE) into its model; ONNX is the #FILE, else "".
 func (m *modelsEnv) resolve(arg string) (modelRef, error) {
-	if st, err := os.Stat(arg); err == nil && st.IsDir() && (strings.ContainsRune(arg, os.PathSeparator) || arg == "." || arg == "..") {
-		return modelRef{Name: filepath.Base(filepath.Clean(arg)), Source: "path", Dir: arg}, nil
-	}
-	if name, ok := strings.CutPrefix(arg, app.EmbeddedPrefix); ok {
-		if _, err := fs.Stat(embeddedModels(), name); err != nil || strings.Contains(name, "/") {
-			return modelRef{}, fmt.Errorf("%w: no embedded model %q", errNoModel, name)
-		}
-		return modelRef{Name: name, Source: "embedded", Dir: name, embed: true}, nil
-	}
-	// A folder of the models dir shadows the embedded model of the same name
-	// (quantizing an embedded model makes such a copy).
-	if dir := filepath.Join(m.modelsDir, arg); !strings.ContainsAny(arg, `/\`) && arg != "." && arg != ".." {
-		if st, err := os.Stat(dir); err == nil && st.IsDir() {
-			return modelRef{Name: arg, Source: "models-dir", Dir: dir}, nil
+	cat := m.catalog()
+	if strings.Contains(arg, "#") {
+		if ch, err := cat.Resolve(arg, ""); err == nil {
+			return refOf(ch.Model, ch.Variant.File), nil
+		} else if _, err2 := cat.Model(arg); err2 != nil {
+			return modelRef{}, err
 		}
 	}
-	if _, err := fs.Stat(embeddedModels(), arg); err == nil && !strings.Contains(arg, "/") {
-		return modelRef{Name: arg, Source: "embedded", Dir: arg, embed: true}, nil
+	mod, err := cat.Model(arg)
+	if err != nil {
+		return modelRef{}, err
 	}
-	if repo, rev, err := hfhub.ParseRef(arg); err == nil && strings.Contains(repo, "/") {
-		cm, err := hfhub.Resolve(m.hfCache, repo, rev)
-		if err != nil {
-			return modelRef{}, fmt.Errorf("%w: %s: %v (try `nlpscope models pull %s`)", errNoModel, arg, err, arg)
-		}
-		return modelRef{Name: repo + "@" + rev, Source: "hf-cache", Dir: cm.Dir}, nil
-	}
-	if st, err := os.Stat(arg); err == nil && st.IsDir() {
-		return modelRef{Name: filepath.Base(filepath.Clean(arg)), Source: "path", Dir: arg}, nil
-	}
-	return modelRef{}, fmt.Errorf("%w: %q is not a folder, an embedded model, a folder in %s, or a cached ORG/NAME", errNoModel, arg, m.modelsDir)
+	return refOf(mod, ""), nil
 }
 
 // ModelDetails is what list and info print for one model variant.
@@ -299,7 +237,7 @@ func details(r modelRef, provider string) ModelDetails {
 		d.Error = err.Error()
 	} else {
 		d.ModelInfo = info
-		d.Source, d.ONNXFile = r.Source, r.ONNX
+		d.Name, d.Source, d.ONNXFile = r.Name, r.Source, r.ONNX
 		if d.ONNXFile == "" {
 			d.ONNXFile = "model.onnx"
 		}

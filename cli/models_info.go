@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -17,7 +16,7 @@ func modelsInfo(ctx context.Context, std Stdio, m *modelsEnv, args []string) err
 	fset := m.flags(std)
 	onnxFile := fset.String("onnx", "", "ONNX `file` inside the folder (default: every .onnx file)")
 	want := fset.String("provider", "cpu", "provider to report: cpu or cuda")
-	pos, err := m.parse(fset, args, 1, "usage: nlpscope models info MODEL [--onnx FILE] [--provider cpu|cuda] [--json]")
+	pos, err := m.parse(fset, args, 1, "usage: nlpscope models info MODEL[#FILE] [--onnx FILE] [--provider cpu|cuda] [--json]")
 	if err != nil {
 		return err
 	}
@@ -26,12 +25,13 @@ func modelsInfo(ctx context.Context, std Stdio, m *modelsEnv, args []string) err
 		return err
 	}
 	files := []string{*onnxFile}
-	if *onnxFile == "" {
-		fsys, dir := os.DirFS(ref.Dir), "."
-		if ref.embed {
-			fsys, dir = embeddedModels(), ref.Dir
-		}
-		if files = onnxFilesIn(fsys, dir); len(files) == 0 {
+	switch {
+	case ref.ONNX != "" && *onnxFile != "" && ref.ONNX != *onnxFile:
+		return withUsage("usage: nlpscope models info MODEL[#FILE] [--onnx FILE]", "%s names %s, --onnx %s", pos[0], ref.ONNX, *onnxFile)
+	case ref.ONNX != "":
+		files = []string{ref.ONNX}
+	case *onnxFile == "":
+		if files = ref.variants(); len(files) == 0 {
 			files = []string{""}
 		}
 	}

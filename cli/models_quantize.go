@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -140,11 +141,10 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 		return err
 	}
 	if ref.ONNX == "" {
+		// The model's default variant (model.onnx, else onnx/model.onnx, …).
 		ref.ONNX = "model.onnx"
-		if !ref.embed {
-			if _, err := os.Stat(filepath.Join(ref.Dir, "model.onnx")); err != nil {
-				ref.ONNX = "onnx/model.onnx"
-			}
+		if v := ref.variants(); len(v) > 0 {
+			ref.ONNX = v[0]
 		}
 	}
 	in, err := ref.readONNX()
@@ -208,6 +208,7 @@ func modelsQuantize(ctx context.Context, std Stdio, m *modelsEnv, args []string)
 	fmt.Fprintf(std.Out, "%s: %s -> %s\n", ref.Name, ref.ONNX, outPath)
 	fmt.Fprintf(std.Out, "target %s: scheme %s (%d-bit weights); %d weights quantized, %d nodes left fp32\n", targetName(rep.Target), rep.Scheme, rep.Weights.Bits(), len(rep.Quantized), len(rep.Skipped))
 	fmt.Fprintf(std.Out, "this CPU: %s; recorded in %s\n", host, res.Record)
+	fmt.Fprintf(std.Out, "use it: nlpscope serve --model-%s %s\n", fp32.Task, useRef(ref, outRel))
 	if res.Warning != "" {
 		fmt.Fprintf(std.Out, "warning: %s\n", res.Warning)
 	}
@@ -283,4 +284,20 @@ func writeAtomic(p string, b []byte) error {
 		return err
 	}
 	return nil
+}
+
+// useRef is how --model-<task> names the quantized file: the catalog
+// reference of the folder plus --variant, or #FILE.
+func useRef(ref modelRef, file string) string {
+	name := ref.Dir
+	if ref.Source == "models-dir" {
+		name = ref.Name
+	}
+	if strings.ContainsAny(name, " '\"") {
+		name = "'" + name + "'"
+	}
+	if path.Dir(file) == "." && strings.HasPrefix(file, "model_") {
+		return name + " --variant " + strings.TrimSuffix(strings.TrimPrefix(file, "model_"), ".onnx")
+	}
+	return name + "#" + file
 }

@@ -82,6 +82,37 @@ func TestModelsQuantizeDefaultModel(t *testing.T) {
 		!strings.Contains(out, "quantized  no") || strings.Contains(out, "WARNING") {
 		t.Errorf("info after quantize: %d\n%s", code, out)
 	}
+	// The INT8 file is served: --variant int8 and NAME#FILE load it (the
+	// folder in the models dir shadows the embedded ner), the default stays
+	// the fp32 file.
+	int8Bytes, err := os.ReadFile(r.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	int8ID := "ner@" + sha(int8Bytes)[:12]
+	for _, args := range [][]string{
+		{"--model-entities", "ner", "--variant", "int8"},
+		{"--model-entities", "ner#" + cli.QuantizedFile},
+		{"--model-entities", filepath.Join(modelsDir, "ner"), "--variant", cli.QuantizedFile},
+		{"--model", "ner", "--variant", "int8"},
+		{"--model-entities", "ner"},
+	} {
+		code, out, errOut := runCLI(t, "Angela Merkel visited Paris.\n", append([]string{"analyze", "--task", "entities", "--threads", "1"}, args...)...)
+		var rec struct {
+			Entities []struct{ Label string }
+			Meta     struct{ Entities struct{ Model string } }
+		}
+		if code != cli.ExitOK || json.Unmarshal([]byte(out), &rec) != nil || len(rec.Entities) == 0 {
+			t.Errorf("analyze %v: %d\n%s%s", args, code, out, errOut)
+			continue
+		}
+		if isInt8 := rec.Meta.Entities.Model == int8ID; isInt8 != (len(args) > 2 || strings.Contains(args[1], "#")) {
+			t.Errorf("analyze %v ran model %s (int8 is %s)", args, rec.Meta.Entities.Model, int8ID)
+		}
+	}
+	if code, _, errOut := runCLI(t, "x\n", "analyze", "--task", "entities", "--model-entities", "ner", "--variant", "fp16"); code != cli.ExitFailure || !strings.Contains(errOut, "int8 (model_int8.onnx)") {
+		t.Errorf("unknown variant: %d %s, want a failure naming the variants", code, errOut)
+	}
 	code, out, _ = runCLI(t, "", "models", "compare", filepath.Join(modelsDir, "ner"), "--rounds", "1")
 	if code != cli.ExitOK || !strings.Contains(out, "model_int8.onnx") || !strings.Contains(out, "same entities") {
 		t.Errorf("compare: %d\n%s", code, out)

@@ -157,6 +157,18 @@ func TestModelsListInfoPullRemove(t *testing.T) {
 		t.Errorf("pull output:\n%s", out)
 	}
 
+	// The pulled model serves by its ORG/NAME, with or without @main.
+	for _, ref := range []string{"acme/good", "acme/good@main", "acme/good@" + fixtureCommit} {
+		code, out, errOut := runCLI(t, "good\n", "analyze", "--task", "sentiment", "--model-sentiment", ref, "--threads", "1")
+		var rec struct {
+			Sentiment struct{ Label string }
+			Meta      struct{ Sentiment struct{ Model string } }
+		}
+		if code != cli.ExitOK || json.Unmarshal([]byte(out), &rec) != nil || rec.Meta.Sentiment.Model != "acme/good@"+sha(good["model.onnx"])[:12] {
+			t.Errorf("analyze --model-sentiment %s: %d\n%s%s", ref, code, out, errOut)
+		}
+	}
+
 	// Bad models: a clear message, nothing installed.
 	for repo, want := range map[string]string{
 		"acme/bad-labels":    "label",

@@ -108,7 +108,8 @@ type ModelInfo struct {
 	ID        string       `json:"id"`   // name@hash12
 	Name      string       `json:"name"` // folder name or ORG/NAME
 	Task      Task         `json:"task"`
-	Dir       string       `json:"dir"` // "embedded:<name>" for defaults
+	Dir       string       `json:"dir"`  // "embedded:<name>" for defaults
+	File      string       `json:"file"` // the ONNX file inside Dir (the variant), with /
 	Labels    []string     `json:"labels"`
 	Hash      string       `json:"hash"` // sha256 of the ONNX file, hex
 	SizeBytes int64        `json:"size_bytes"`

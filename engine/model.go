@@ -328,6 +328,7 @@ func inspect(src ModelSource) (*inspected, error) {
 		Name:      mf.name,
 		Task:      mio.task,
 		Dir:       mf.dir,
+		File:      mf.onnxName,
 		Labels:    cfg.labels,
 		Hash:      hash,
 		SizeBytes: size,

@@ -263,8 +263,9 @@ func TestHTTPBadRequests(t *testing.T) {
 	s.wantError("GET", "/v1/imports/nope", nil, 404, "not_found")
 	s.wantError("POST", "/v1/imports", `{"files": []}`, 400, "bad_request")
 	s.wantError("PUT", "/v1/settings", `{"max_batch_size": 0, "token_budget": 10}`, 400, "bad_request")
-	s.wantError("POST", "/v1/models/active", `{"task": "entities", "dir": "/nonexistent"}`, 400, "bad_request")
+	s.wantError("POST", "/v1/models/active", `{"task": "entities", "dir": "/nonexistent"}`, 400, "bad_model")
 	s.wantError("POST", "/v1/models/active", map[string]string{"task": "entities", "dir": filepath.Join("..", "engine", "testdata", "bad_rank")}, 400, "bad_model")
+	s.wantError("POST", "/v1/models/active", `{"task": "nope", "ref": "embedded:sentiment"}`, 400, "bad_request")
 
 	// Nothing was stored by any of them.
 	var page app.SearchPage
@@ -436,7 +437,7 @@ func TestHTTPModelsSettings(t *testing.T) {
 	}
 	avail := map[string]string{}
 	for _, a := range m.Available {
-		avail[a.Dir] = a.Task
+		avail[a.Dir] = string(a.Task)
 	}
 	for dir, task := range map[string]string{fixtureSentiment: "sentiment", fixtureNER: "entities", "embedded:sentiment": "sentiment", "embedded:ner": "entities"} {
 		if avail[dir] != task {

@@ -31,7 +31,7 @@ async function open(view) {
 const cp = (s, a, b) => Array.from(s).slice(a, b).join('');
 
 before(async () => {
-  server = await startServer(root);
+  server = await startServer(root, { int8: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -277,14 +277,46 @@ describe('web shell', () => {
     const settings = await (await fetch(`${server.base}/v1/settings`)).json();
     assert.equal(settings.max_batch_size, next);
 
-    // Switching the active model (to the embedded default again) reloads it.
-    const switched = page.waitForResponse((r) => r.url().endsWith('/v1/models/active') && r.request().method() === 'POST');
-    await page.selectOption('[data-testid="model-sentiment"] select', 'embedded:sentiment');
-    const res = await switched;
+    // The catalog lists the INT8 variant that `models quantize` made, with
+    // its precision and size; switching to it serves it.
+    const panel = '[data-testid="model-sentiment"]';
+    const int8Row = `${panel} tr[data-testid="variant-sentiment"][data-variant="int8"]`;
+    await page.waitForSelector(int8Row);
+    const rowText = await page.textContent(int8Row);
+    assert.match(rowText, /model_int8\.onnx/);
+    assert.match(rowText, /u?int8/);
+    assert.ok(await page.isVisible(`${panel} tr[data-variant="fp32"][data-ref="embedded:sentiment"].active`), 'the embedded fp32 model is marked active');
+    const catalog = await (await fetch(`${server.base}/v1/models`)).json();
+    const quantized = catalog.available.find((m) => m.source === 'models-dir' && m.variants.some((v) => v.name === 'int8'));
+    assert.ok(quantized, 'GET /v1/models lists the models-dir copy with an int8 variant');
+
+    let switched = page.waitForResponse((r) => r.url().endsWith('/v1/models/active') && r.request().method() === 'POST');
+    await page.click(`${int8Row} button`);
+    let res = await switched;
     assert.equal(res.status(), 200, await res.text());
-    const info = await res.json();
-    await page.waitForFunction(() => !document.querySelector('[data-testid="model-sentiment"] select')?.disabled);
-    assert.ok((await page.textContent('[data-testid="model-sentiment"]')).includes(info.id), `the panel shows ${info.id}`);
+    let info = await res.json();
+    assert.equal(info.file, 'model_int8.onnx');
+    assert.equal(info.quantized, true);
+    await page.waitForSelector(`${int8Row}.active`);
+    assert.ok((await page.textContent(panel)).includes(info.id), `the panel shows ${info.id}`);
+    await shot('models-int8');
+    // Analyses now run on the INT8 file.
+    const analysed = await (await fetch(`${server.base}/v1/analyze`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: 'The INT8 model is fast and good.', tasks: ['sentiment'], no_store: true }),
+    })).json();
+    assert.equal(analysed.results[0].meta.sentiment.model, info.id);
+
+    // Back to the embedded default.
+    switched = page.waitForResponse((r) => r.url().endsWith('/v1/models/active') && r.request().method() === 'POST');
+    await page.click(`${panel} tr[data-ref="embedded:sentiment"][data-variant="fp32"] button`);
+    res = await switched;
+    assert.equal(res.status(), 200, await res.text());
+    info = await res.json();
+    assert.equal(info.file, 'model.onnx');
+    await page.waitForSelector(`${panel} tr[data-ref="embedded:sentiment"][data-variant="fp32"].active`);
+    assert.ok((await page.textContent(panel)).includes(info.id), `the panel shows ${info.id}`);
   });
 
   it('logged no errors in the browser console', () => {

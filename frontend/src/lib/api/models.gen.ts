@@ -242,10 +242,16 @@ export interface MetricsSnapshot {
   profiler: Snapshot;
 }
 
-export interface ModelChoice {
+export interface Model {
+  ref: string;
   name: string;
+  source: Source;
   dir: string;
-  task: string;
+  revision?: string;
+  commit?: string;
+  task?: Task;
+  variants: Variant[];
+  error?: string;
 }
 
 export interface ModelInfo {
@@ -253,6 +259,7 @@ export interface ModelInfo {
   name: string;
   task: Task;
   dir: string;
+  file: string;
   labels: string[];
   hash: string;
   size_bytes: number;
@@ -266,7 +273,10 @@ export interface ModelInfo {
 
 export interface ModelsResponse {
   active: ModelInfo[];
-  available: ModelChoice[];
+  available: Model[];
+  problems?: string[];
+  models_dir?: string;
+  hf_cache?: string;
   runtime: RuntimeInfo;
 }
 
@@ -386,7 +396,9 @@ export interface SeriesStats {
 
 export interface SetModelRequest {
   task: Task;
-  dir: string;
+  ref: string;
+  variant?: string;
+  dir?: string;
   name?: string;
 }
 
@@ -411,6 +423,9 @@ export interface Snapshot {
   system: SystemStats;
   gpu: GPUStats;
 }
+
+export type Source = "embedded" | "models-dir" | "hf-cache" | "path";
+export const SourceValues: readonly Source[] = ["embedded", "models-dir", "hf-cache", "path"];
 
 export interface Stats {
   queue_depth: Partial<Record<Task, number>>;
@@ -474,6 +489,19 @@ export interface Timings {
   tokenize_ns: number;
   inference_ns: number;
   postprocess_ns: number;
+}
+
+export interface Variant {
+  name: string;
+  file: string;
+  default: boolean;
+  size_bytes: number;
+  precision: string;
+  quantized: boolean;
+  scheme?: string;
+  target?: string;
+  warning?: string;
+  error?: string;
 }
 
 export interface WindowStats {
