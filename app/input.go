@@ -36,20 +36,82 @@ type RecordReader interface {
 const (
 	FormatTXT   = "txt"
 	FormatCSV   = "csv"
+	FormatTSV   = "tsv"
 	FormatJSONL = "jsonl"
+	FormatJSON  = "json" // an array of objects
+	FormatXLSX  = "xlsx" // Excel workbook (.xlsx, .xlsm)
 )
 
 // ErrBadInput marks a row that could not be read (bad JSON, missing field,
 // invalid UTF-8, over the size limit).
 var ErrBadInput = errors.New("bad input")
 
-// InputOptions select what a reader takes from its input.
+// InputOptions select what a reader takes from its input. Empty fields are
+// sniffed from the input itself (see InputMapping).
 type InputOptions struct {
-	Format       string // txt|csv|jsonl; "" = from the file name (default txt)
+	Format       string // txt|csv|tsv|jsonl|json|xlsx; "" = from the file name (default txt)
 	Unit         string // txt: "line" (default) or "file"
-	Column       string // csv: header name or 1-based index; "" = "text" if present, else the first column
+	Column       string // csv/tsv/xlsx/json: the text column (header name or 1-based index); "" = chosen by content
 	Field        string // jsonl: field name; "" = "text"
+	Encoding     string // utf-8, utf-16le, utf-16be, windows-1252 (latin-1); "" = sniffed
+	Delimiter    string // csv: one character or tab/comma/semicolon/pipe; "" = sniffed
+	Sheet        string // xlsx: sheet name; "" = the first sheet with data
 	MaxTextBytes int    // 0 = DefaultMaxTextBytes
+}
+
+// InputMapping is how a reader reads its input: what it sniffed, or was
+// told, and which column holds the texts. Readers of tabular inputs
+// (csv, tsv, xlsx, json) fill the table fields.
+type InputMapping struct {
+	Source     string       `json:"source"`
+	Format     string       `json:"format"`
+	Encoding   string       `json:"encoding,omitempty"`  // text inputs
+	Delimiter  string       `json:"delimiter,omitempty"` // csv/tsv: "," ";" "\t" "|"
+	Header     bool         `json:"header"`              // the first row names the columns
+	Columns    []ColumnInfo `json:"columns,omitempty"`
+	TextColumn string       `json:"text_column,omitempty"` // the column (or JSON field) the texts come from
+	Sheet      string       `json:"sheet,omitempty"`
+	Sheets     []string     `json:"sheets,omitempty"`
+	Rows       [][]string   `json:"rows,omitempty"` // the first rows (without the header), for a preview
+}
+
+// String is the mapping in one line, as the CLI prints it.
+func (m InputMapping) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s", m.Source, m.Format)
+	if m.Sheet != "" {
+		fmt.Fprintf(&b, ", sheet %q", m.Sheet)
+	}
+	if m.Encoding != "" {
+		fmt.Fprintf(&b, ", %s", m.Encoding)
+	}
+	if m.Delimiter != "" {
+		d := m.Delimiter
+		if d == "\t" {
+			d = "tab"
+		}
+		fmt.Fprintf(&b, ", delimiter %q", d)
+	}
+	if len(m.Columns) > 0 {
+		if !m.Header {
+			b.WriteString(", no header row")
+		}
+		idx := -1
+		for _, c := range m.Columns {
+			if c.Name == m.TextColumn {
+				idx = c.Index
+			}
+		}
+		fmt.Fprintf(&b, ", text from column %q (%d of %d)", m.TextColumn, idx+1, len(m.Columns))
+	} else if m.TextColumn != "" {
+		fmt.Fprintf(&b, ", text from field %q", m.TextColumn)
+	}
+	return b.String()
+}
+
+// Mapper is implemented by readers that can say how they read their input.
+type Mapper interface {
+	Mapping() InputMapping
 }
 
 // FormatOf returns the input format of a file name by its extension.
@@ -59,13 +121,22 @@ func FormatOf(name string) (string, error) {
 		return FormatTXT, nil
 	case ".csv":
 		return FormatCSV, nil
+	case ".tsv", ".tab":
+		return FormatTSV, nil
 	case ".jsonl", ".ndjson":
 		return FormatJSONL, nil
+	case ".json":
+		return FormatJSON, nil
+	case ".xlsx", ".xlsm":
+		return FormatXLSX, nil
 	}
-	return "", fmt.Errorf("%w: %s: unsupported file type (want .txt, .csv or .jsonl)", ErrBadRequest, name)
+	return "", fmt.Errorf("%w: %s: unsupported file type (want .txt, .csv, .tsv, .jsonl, .json or .xlsx)", ErrBadRequest, name)
 }
 
-// NewRecordReader reads r, named source in records and errors.
+// NewRecordReader reads r, named source in records and errors. Text inputs
+// are decoded from their encoding (sniffed unless given) and refused when
+// they are binary; tabular ones have their delimiter, header row and text
+// column sniffed unless given. The reader implements Mapper.
 func NewRecordReader(r io.Reader, source string, opt InputOptions) (RecordReader, error) {
 	if opt.MaxTextBytes <= 0 {
 		opt.MaxTextBytes = DefaultMaxTextBytes
@@ -78,25 +149,40 @@ func NewRecordReader(r io.Reader, source string, opt InputOptions) (RecordReader
 		}
 		format = f
 	}
+	m := InputMapping{Source: source, Format: format}
+	if format == FormatXLSX {
+		return newXLSXReader(r, source, opt)
+	}
+	switch format {
+	case FormatTXT, FormatCSV, FormatTSV, FormatJSONL, FormatJSON:
+	default:
+		return nil, fmt.Errorf("%w: input format %q (want txt, csv, tsv, jsonl, json or xlsx)", ErrBadRequest, format)
+	}
+	in, err := decodeInput(r, source, opt.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	m.Encoding = in.encoding
 	switch format {
 	case FormatTXT:
 		switch opt.Unit {
 		case "", "line":
-			return &lineReader{r: newLineScanner(r, opt.MaxTextBytes), source: source, max: opt.MaxTextBytes}, nil
+			return &lineReader{r: newLineScanner(in.r, opt.MaxTextBytes), source: source, max: opt.MaxTextBytes, m: m}, nil
 		case "file":
-			return &fileReader{r: r, source: source, max: opt.MaxTextBytes}, nil
+			return &fileReader{r: in.r, source: source, max: opt.MaxTextBytes, m: m}, nil
 		}
 		return nil, fmt.Errorf("%w: unit %q (want line or file)", ErrBadRequest, opt.Unit)
-	case FormatCSV:
-		return newCSVReader(r, source, opt)
-	case FormatJSONL:
-		field := opt.Field
-		if field == "" {
-			field = "text"
-		}
-		return &jsonlReader{r: newLineScanner(r, opt.MaxTextBytes), source: source, field: field, max: opt.MaxTextBytes}, nil
+	case FormatCSV, FormatTSV:
+		return newCSVReader(in, source, format, opt, m)
+	case FormatJSON:
+		return newJSONArrayReader(in, source, opt, m)
 	}
-	return nil, fmt.Errorf("%w: input format %q (want txt, csv or jsonl)", ErrBadRequest, format)
+	field := opt.Field
+	if field == "" {
+		field = "text"
+	}
+	m.TextColumn = field
+	return &jsonlReader{r: newLineScanner(in.r, opt.MaxTextBytes), source: source, field: field, max: opt.MaxTextBytes, m: m}, nil
 }
 
 // checkInputText applies the rules every text must meet.
@@ -167,7 +253,10 @@ type lineReader struct {
 	r      *lineScanner
 	source string
 	max    int
+	m      InputMapping
 }
+
+func (l *lineReader) Mapping() InputMapping { return l.m }
 
 func (l *lineReader) Next() (Record, error) {
 	for {
@@ -197,7 +286,10 @@ type fileReader struct {
 	source string
 	max    int
 	done   bool
+	m      InputMapping
 }
+
+func (f *fileReader) Mapping() InputMapping { return f.m }
 
 func (f *fileReader) Next() (Record, error) {
 	if f.done {
@@ -222,7 +314,10 @@ type jsonlReader struct {
 	source string
 	field  string
 	max    int
+	m      InputMapping
 }
+
+func (j *jsonlReader) Mapping() InputMapping { return j.m }
 
 func (j *jsonlReader) Next() (Record, error) {
 	for {
@@ -266,88 +361,130 @@ func (j *jsonlReader) Next() (Record, error) {
 	}
 }
 
-// csvReader: a header row, then one text per row from the chosen column.
-type csvReader struct {
-	r      *csv.Reader
+// tableReader: rows of a csv, tsv or xlsx input; an optional header row,
+// then one text per row from the chosen column.
+type tableReader struct {
+	next   func() ([]string, int, error) // the next row and its 1-based line; io.EOF at the end
 	source string
-	col    int
+	col    int // -1: no rows at all
 	name   string
 	max    int
-	hdrErr error
+	m      InputMapping
 }
 
-func newCSVReader(r io.Reader, source string, opt InputOptions) (*csvReader, error) {
-	br := bufio.NewReader(r)
-	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
-		br.Discard(3)
+func (t *tableReader) Mapping() InputMapping { return t.m }
+
+// maxPreviewRows is how many rows a mapping keeps for a preview.
+const maxPreviewRows = 10
+
+// mapTable fills m from the first rows of a table (header included when
+// there is one) and opt, and returns the text column and whether the first
+// row is a header.
+func mapTable(m *InputMapping, rows [][]string, opt InputOptions) (col int, header bool, err error) {
+	if len(rows) == 0 {
+		return -1, false, nil
 	}
-	cr := csv.NewReader(br)
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r))
+	}
+	header = looksLikeHeader(rows[0], rows[1:])
+	names := make([]string, width)
+	data := rows
+	if header {
+		data = rows[1:]
+	}
+	for i := range names {
+		names[i] = strconv.Itoa(i + 1)
+		if header && i < len(rows[0]) {
+			names[i] = strings.TrimSpace(rows[0][i])
+		}
+	}
+	m.Header = header
+	m.Columns = describeColumns(names, data)
+	m.Rows = data[:min(len(data), maxPreviewRows)]
+	if opt.Column != "" {
+		col, err = pickColumnByName(names, opt.Column)
+		if err != nil {
+			return 0, false, fmt.Errorf("%s: %w", m.Source, err)
+		}
+	} else if col = chooseTextColumn(m.Columns); col < 0 {
+		return 0, false, fmt.Errorf("%w: %s: no column holds text (columns: %s); pick one with column", ErrBadRequest, m.Source, strings.Join(names, ", "))
+	}
+	m.TextColumn = names[col]
+	return col, header, nil
+}
+
+func newCSVReader(in *decodedInput, source, format string, opt InputOptions, m InputMapping) (*tableReader, error) {
+	d, err := parseDelimiter(opt.Delimiter)
+	if err != nil {
+		return nil, err
+	}
+	if d == 0 && format == FormatTSV {
+		d = '\t'
+	}
+	if d == 0 {
+		d = sniffDelimiter(in.sample)
+	}
+	m.Delimiter = string(d)
+	if d == '\t' {
+		m.Delimiter = "\\t"
+	}
+	col, header, err := mapTable(&m, sampleRows(in.sample, d, 200), opt)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(in.r)
+	cr.Comma = d
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	c := &csvReader{r: cr, source: source, max: opt.MaxTextBytes}
-	header, err := cr.Read()
-	if err == io.EOF {
-		c.col = -1 // empty input: no records
-		return c, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: header: %v", ErrBadInput, source, err)
-	}
-	c.col, c.name, err = pickColumn(header, opt.Column)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
-	}
-	return c, nil
-}
-
-// pickColumn finds column (a header name or a 1-based index) in header.
-func pickColumn(header []string, column string) (int, string, error) {
-	if column == "" {
-		for i, h := range header {
-			if strings.EqualFold(strings.TrimSpace(h), "text") {
-				return i, h, nil
+	t := &tableReader{source: source, col: col, max: opt.MaxTextBytes, m: m, name: m.TextColumn}
+	first := true
+	t.next = func() ([]string, int, error) {
+		row, err := cr.Read()
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, pe.StartLine, fmt.Errorf("%w: %v", ErrBadInput, pe.Err)
 			}
+			return nil, 0, err
 		}
-		return 0, header[0], nil
-	}
-	for i, h := range header {
-		if strings.TrimSpace(h) == column {
-			return i, h, nil
+		line, _ := cr.FieldPos(0) // only valid after a successful Read
+		if first && header {
+			first = false
+			return t.next()
 		}
+		first = false
+		return row, line, nil
 	}
-	if n, err := strconv.Atoi(column); err == nil && n >= 1 && n <= len(header) {
-		return n - 1, header[n-1], nil
-	}
-	return 0, "", fmt.Errorf("%w: no column %q (header: %s)", ErrBadRequest, column, strings.Join(header, ", "))
+	return t, nil
 }
 
-func (c *csvReader) Next() (Record, error) {
-	if c.col < 0 {
+func (t *tableReader) Next() (Record, error) {
+	if t.col < 0 {
 		return Record{}, io.EOF
 	}
-	row, err := c.r.Read()
+	row, line, err := t.next()
 	if err == io.EOF {
 		return Record{}, io.EOF
 	}
+	if errors.Is(err, ErrBadInput) {
+		return Record{Source: t.source, Line: line, Err: err}, nil
+	}
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return Record{Source: c.source, Line: pe.StartLine, Err: fmt.Errorf("%w: %v", ErrBadInput, pe.Err)}, nil
-		}
 		return Record{}, err
 	}
-	line, _ := c.r.FieldPos(0) // only valid after a successful Read
-	rec := Record{Source: c.source, Line: line}
-	if c.col >= len(row) {
-		rec.Err = fmt.Errorf("%w: row has %d columns, no column %q", ErrBadInput, len(row), c.name)
+	rec := Record{Source: t.source, Line: line}
+	if t.col >= len(row) {
+		rec.Err = fmt.Errorf("%w: row has %d columns, no column %q", ErrBadInput, len(row), t.name)
 		return rec, nil
 	}
-	t := row[c.col]
-	if err := checkInputText(t, c.max); err != nil {
+	s := row[t.col]
+	if err := checkInputText(s, t.max); err != nil {
 		rec.Err = err
 		return rec, nil
 	}
-	rec.Text = strings.Clone(t)
+	rec.Text = strings.Clone(s)
 	return rec, nil
 }
 

@@ -96,8 +96,9 @@ func TestCSVReader(t *testing.T) {
 	// By 1-based index and by name.
 	eqRows(t, readAll(t, "a,b\nx,y\n", "in.csv", app.InputOptions{Column: "2"}), []row{{2, "y"}})
 	eqRows(t, readAll(t, "a,b\nx,y\n", "in.csv", app.InputOptions{Column: "a"}), []row{{2, "x"}})
-	// Without a "text" column: the first one.
-	eqRows(t, readAll(t, "a,b\nx,y\n", "in.csv", app.InputOptions{}), []row{{2, "x"}})
+	// Without a "text" column: the column with the longest texts, not the
+	// first one.
+	eqRows(t, readAll(t, "a,b\nx,longer text\n", "in.csv", app.InputOptions{}), []row{{2, "longer text"}})
 	// Empty input: no rows.
 	eqRows(t, readAll(t, "", "in.csv", app.InputOptions{}), nil)
 }

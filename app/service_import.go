@@ -201,10 +201,11 @@ func (s *Service) runImport(ctx context.Context, j *importJob, files []ImportFil
 		}()
 	}
 	var fatal error
+	fileErrs := 0 // files that could not be read at all (bad mapping, not text)
 files:
 	for _, f := range files {
 		chunk := make([]Record, 0, importChunk)
-		err := readFile(f, InputOptions{Unit: opt.Unit, Column: opt.Column, Field: opt.Field, MaxTextBytes: s.cfg.MaxTextBytes}, func(rec Record) error {
+		err := readFile(f, opt.inputOptions(s.cfg.MaxTextBytes), func(rec Record) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -233,6 +234,7 @@ files:
 		case ctx.Err() != nil:
 			break files
 		case errors.Is(err, ErrBadInput) || errors.Is(err, ErrBadRequest):
+			fileErrs++
 			j.addError(InputError{Source: f.Name, Message: err.Error()})
 		case err != nil:
 			fatal = err
@@ -245,7 +247,9 @@ files:
 	switch {
 	case ctx.Err() != nil:
 		j.status.State = StateCancelled
-	case fatal != nil && j.status.Done == 0:
+	case (fatal != nil || fileErrs > 0) && j.status.Done == 0:
+		// Nothing was analysed and a file could not be read: the import
+		// failed (an unknown column, a binary file), it is not "done".
 		j.status.State = StateFailed
 	default:
 		j.status.State = StateDone
@@ -427,3 +431,37 @@ func (s *Service) WaitImport(ctx context.Context, id string) (ImportStatus, erro
 	}
 	return j.snapshot(s.cfg.Now()), nil
 }
+
+// PreviewImport says how each file would be read, without analysing or
+// storing anything: format, encoding, delimiter, header row, columns with
+// their kinds, the text column chosen (or opt's), and the first rows. A file
+// that cannot be read gets its error in the list instead.
+func (s *Service) PreviewImport(ctx context.Context, files []ImportFile, opt ImportOptions) ([]ImportPreview, error) {
+	list, err := expandFiles(files)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) > maxPreviewFiles {
+		list = list[:maxPreviewFiles]
+	}
+	out := make([]ImportPreview, 0, len(list))
+	for _, f := range list {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p := ImportPreview{InputMapping: InputMapping{Source: f.Name}}
+		fh, err := os.Open(f.Path)
+		if err == nil {
+			p.InputMapping, err = PreviewInput(fh, f.Name, opt.inputOptions(s.cfg.MaxTextBytes))
+			fh.Close()
+		}
+		if err != nil {
+			p.Source, p.Error = f.Name, err.Error()
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// maxPreviewFiles bounds a preview of a dropped folder.
+const maxPreviewFiles = 50

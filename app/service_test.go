@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -208,7 +209,7 @@ func TestServiceStartImport(t *testing.T) {
 		}
 		return p
 	}
-	write("a.txt", "good movie\n\nbad \xff line\nAlice in Berlin\n")
+	write("a.txt", "good movie, naïve\n\nbad \xff line\nAlice in Berlin\n") // UTF-8 with one broken line
 	write("b.jsonl", `{"text":"great food"}`+"\n"+`{"body":"x"}`+"\n")
 	write("ignored.pdf", "x")
 	ctx := context.Background()
@@ -247,5 +248,47 @@ func copyDir(t *testing.T, src, dst string) {
 	t.Helper()
 	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestImportPreviewAndFailedMapping: the preview reads the reviews file of
+// the bug report as a user would want (body, not the id column) without
+// storing anything, and an import whose only file cannot be read (an
+// unknown column) ends failed, not done.
+func TestImportPreviewAndFailedMapping(t *testing.T) {
+	svc := newService(t, testConfig(t))
+	dir := t.TempDir()
+	p := filepath.Join(dir, "reviews.csv")
+	os.WriteFile(p, []byte("id,author,body,stars\n1,ann,The battery lasts two days.,5\n2,bob,Broke after a week.,1\n"), 0o644)
+	ctx := context.Background()
+	prev, err := svc.PreviewImport(ctx, []app.ImportFile{{Path: p, Name: "reviews.csv"}}, app.ImportOptions{})
+	if err != nil || len(prev) != 1 || prev[0].TextColumn != "body" || prev[0].Delimiter != "," || len(prev[0].Rows) != 2 || prev[0].Error != "" {
+		t.Fatalf("preview = %+v, %v", prev, err)
+	}
+	bad, _ := svc.PreviewImport(ctx, []app.ImportFile{{Path: p, Name: "reviews.csv"}}, app.ImportOptions{Column: "nope"})
+	if len(bad) != 1 || !strings.Contains(bad[0].Error, "nope") {
+		t.Errorf("preview with a bad column = %+v", bad)
+	}
+	if page, _ := svc.Search(ctx, app.SearchQuery{}); len(page.Items) != 0 {
+		t.Errorf("a preview stored %d documents", len(page.Items))
+	}
+	st, err := svc.StartImport(ctx, []app.ImportFile{{Path: p, Name: "reviews.csv"}}, app.ImportOptions{Column: "nope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ = svc.WaitImport(ctx, st.ID)
+	if st.State != app.StateFailed || st.Done != 0 || len(st.Errors) != 1 {
+		t.Errorf("import with an unknown column = %+v, want failed", st)
+	}
+	st, _ = svc.StartImport(ctx, []app.ImportFile{{Path: p, Name: "reviews.csv"}}, app.ImportOptions{})
+	st, _ = svc.WaitImport(ctx, st.ID)
+	page, _ := svc.Search(ctx, app.SearchQuery{})
+	if st.State != app.StateDone || st.Done != 2 || len(page.Items) != 2 {
+		t.Fatalf("import = %+v, %d stored", st, len(page.Items))
+	}
+	for _, it := range page.Items {
+		if it.Text != "The battery lasts two days." && it.Text != "Broke after a week." {
+			t.Errorf("stored %+v: want the body texts", it)
+		}
 	}
 }

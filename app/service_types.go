@@ -188,9 +188,24 @@ type DocumentSummary struct {
 type ImportOptions struct {
 	Tasks       []engine.Task `json:"tasks,omitempty"`
 	Aggregation Aggregation   `json:"aggregation,omitempty"`
-	Unit        string        `json:"unit,omitempty"`   // .txt: "line" (default) or "file"
-	Column      string        `json:"column,omitempty"` // .csv: column name or 1-based index; "" = "text" or the first column
-	Field       string        `json:"field,omitempty"`  // .jsonl: field; "" = "text"
+	Unit        string        `json:"unit,omitempty"`      // .txt: "line" (default) or "file"
+	Column      string        `json:"column,omitempty"`    // tables (.csv, .tsv, .xlsx, .json): the text column, a name or 1-based index; "" = chosen by content
+	Field       string        `json:"field,omitempty"`     // .jsonl: field; "" = "text"
+	Encoding    string        `json:"encoding,omitempty"`  // utf-8, utf-16le, utf-16be, windows-1252 (latin-1); "" = sniffed
+	Delimiter   string        `json:"delimiter,omitempty"` // .csv: one character or tab; "" = sniffed
+	Sheet       string        `json:"sheet,omitempty"`     // .xlsx: sheet name; "" = the first with data
+}
+
+// inputOptions are the reader options of an import.
+func (o ImportOptions) inputOptions(maxText int) InputOptions {
+	return InputOptions{Unit: o.Unit, Column: o.Column, Field: o.Field, Encoding: o.Encoding, Delimiter: o.Delimiter, Sheet: o.Sheet, MaxTextBytes: maxText}
+}
+
+// ImportPreview is how one file of an import would be read (or why it
+// cannot be).
+type ImportPreview struct {
+	InputMapping
+	Error string `json:"error,omitempty"`
 }
 
 // ImportStatus is the progress of one import.
