@@ -59,6 +59,16 @@ type InputOptions struct {
 	MaxTextBytes int    // 0 = DefaultMaxTextBytes
 }
 
+// Validate checks the given encoding and delimiter names, so that a typo
+// is refused before any input is read.
+func (o InputOptions) Validate() error {
+	if _, err := parseEncoding(o.Encoding); err != nil {
+		return err
+	}
+	_, err := parseDelimiter(o.Delimiter)
+	return err
+}
+
 // InputMapping is how a reader reads its input: what it sniffed, or was
 // told, and which column holds the texts. Readers of tabular inputs
 // (csv, tsv, xlsx, json) fill the table fields.
@@ -102,7 +112,11 @@ func (m InputMapping) String() string {
 				idx = c.Index
 			}
 		}
-		fmt.Fprintf(&b, ", text from column %q (%d of %d)", m.TextColumn, idx+1, len(m.Columns))
+		if m.Header {
+			fmt.Fprintf(&b, ", text from column %q (%d of %d)", m.TextColumn, idx+1, len(m.Columns))
+		} else {
+			fmt.Fprintf(&b, ", text from column %d of %d", idx+1, len(m.Columns))
+		}
 	} else if m.TextColumn != "" {
 		fmt.Fprintf(&b, ", text from field %q", m.TextColumn)
 	}

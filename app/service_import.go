@@ -94,6 +94,9 @@ func (s *Service) StartImport(ctx context.Context, files []ImportFile, opt Impor
 	if opt.Unit != "" && opt.Unit != "line" && opt.Unit != "file" {
 		return ImportStatus{}, fmt.Errorf("%w: unit %q (want line or file)", ErrBadRequest, opt.Unit)
 	}
+	if err := opt.inputOptions(0).Validate(); err != nil {
+		return ImportStatus{}, err
+	}
 	list, err := expandFiles(files)
 	if err != nil {
 		return ImportStatus{}, err
@@ -437,6 +440,9 @@ func (s *Service) WaitImport(ctx context.Context, id string) (ImportStatus, erro
 // their kinds, the text column chosen (or opt's), and the first rows. A file
 // that cannot be read gets its error in the list instead.
 func (s *Service) PreviewImport(ctx context.Context, files []ImportFile, opt ImportOptions) ([]ImportPreview, error) {
+	if err := opt.inputOptions(0).Validate(); err != nil {
+		return nil, err
+	}
 	list, err := expandFiles(files)
 	if err != nil {
 		return nil, err

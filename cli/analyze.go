@@ -34,8 +34,14 @@ const analyzeUsage = `usage: nlpscope analyze [FILES…|-] [flags]
 Analyses every text of the given files (stdin when none or "-") and writes one
 result per input, in input order:
   .txt    one text per line (blank lines skipped), or the whole file with --unit file
-  .csv    a header row, the text in --column (default "text" or the first column)
-  .jsonl  one object per line, the text in --field (default "text")
+  .csv .tsv     delimiter, header row and text column sniffed (or --delimiter,
+                --column); a header named "text" wins
+  .xlsx .xlsm   the first sheet with data (or --sheet), text column as for .csv
+  .jsonl        one object per line, the text in --field (default "text")
+  .json         an array of objects (text in --field) or of strings
+Text files are decoded from UTF-8, UTF-16 (with BOM) or Windows-1252, sniffed
+unless --encoding is given; binary files are refused. How each tabular file is
+read is printed on stderr before its results.
 Rows that cannot be read or analysed are reported on stderr as FILE:LINE and as
 an output record with "error"; the exit status is then 1.
 
@@ -56,7 +62,10 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	fs.StringVar(&in.Unit, "unit", "line", ".txt: one text per line or per file (line|file)")
 	fs.StringVar(&in.Column, "column", "", ".csv: column `name` or 1-based index")
 	fs.StringVar(&in.Field, "field", "text", ".jsonl: `field` holding the text")
-	fs.StringVar(&in.Format, "input-format", "", "input format for stdin or unknown extensions: txt, csv or jsonl")
+	fs.StringVar(&in.Format, "input-format", "", "input format for stdin or unknown extensions: txt, csv, tsv, jsonl or json")
+	fs.StringVar(&in.Encoding, "encoding", "", "text encoding: utf-8, utf-16le, utf-16be or windows-1252 (default: sniffed)")
+	fs.StringVar(&in.Delimiter, "delimiter", "", ".csv: one character, or tab, comma, semicolon, pipe (default: sniffed)")
+	fs.StringVar(&in.Sheet, "sheet", "", ".xlsx: sheet `name` (default: the first sheet with data)")
 	progress := fs.Bool("progress", true, "show a progress bar on stderr when it is a terminal")
 	fs.Usage = func() { fmt.Fprint(std.Err, analyzeUsage); fs.PrintDefaults() }
 	if err := flagError(parseInterspersed(fs, args)); err != nil {
@@ -71,6 +80,9 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	}
 	if *format != "jsonl" && *format != "csv" {
 		return usagef("--format %q: want jsonl or csv", *format)
+	}
+	if err := in.Validate(); err != nil {
+		return usagef("%v", strings.TrimPrefix(err.Error(), app.ErrBadRequest.Error()+": "))
 	}
 	if in.Unit != "line" && in.Unit != "file" {
 		return usagef("--unit %q: want line or file", in.Unit)
@@ -100,7 +112,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 		}
 		if in.Format == "" {
 			if _, err := app.FormatOf(f); err != nil {
-				return usagef("%s: unsupported file type (want .txt, .csv or .jsonl, or set --input-format)", f)
+				return usagef("%s: unsupported file type (want .txt, .csv, .tsv, .jsonl, .json or .xlsx, or set --input-format)", f)
 			}
 		}
 	}
@@ -293,9 +305,25 @@ func (a *analyzer) read(ctx context.Context, files []string, emit func(*chunk) e
 			opt.Format, _ = app.FormatOf(name)
 		}
 		c := newChunk()
-		err := app.ReadRecords(r, source, opt, func(rec app.Record) error {
+		rr, err := app.NewRecordReader(r, source, opt)
+		if err != nil {
+			return err
+		}
+		if m, ok := rr.(app.Mapper); ok && len(m.Mapping().Columns) > 0 {
+			// Tabular inputs: say which column the texts come from, so a
+			// wrong sniff is seen before the results are trusted.
+			fmt.Fprintf(a.std.Err, "reading %s\n", m.Mapping())
+		}
+		for {
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			rec, err := rr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", source, err)
 			}
 			c.recs = append(c.recs, rec)
 			if len(c.recs) == analyzeChunk {
@@ -304,10 +332,6 @@ func (a *analyzer) read(ctx context.Context, files []string, emit func(*chunk) e
 				}
 				c = newChunk()
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
 		if len(c.recs) > 0 {
 			if err := emit(c); err != nil {

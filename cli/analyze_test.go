@@ -62,7 +62,7 @@ func TestAnalyzeCLIOrderErrorsAndDB(t *testing.T) {
 			txt.WriteString("\n") // blank: skipped, not an input
 		}
 	}
-	txt.WriteString("bad \xff bytes\n") // line 101
+	txt.WriteString("bad \xff bytes\n") // line 101: invalid UTF-8, and --encoding utf-8 is given
 	dir := writeFiles(t, map[string]string{
 		"a.txt":   txt.String(),
 		"b.csv":   "id,body\n1,great\n2,\n3,Bob in London\n",
@@ -70,7 +70,7 @@ func TestAnalyzeCLIOrderErrorsAndDB(t *testing.T) {
 	})
 	db := filepath.Join(t.TempDir(), "x.db")
 	args := append([]string{"analyze", filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.csv"), "--column", "body",
-		filepath.Join(dir, "c.jsonl"), "--db", db}, fixtureFlags...)
+		filepath.Join(dir, "c.jsonl"), "--db", db, "--encoding", "utf-8"}, fixtureFlags...)
 	code, stdout, stderr := runCLI(t, "", args...)
 	if code != cli.ExitFailure {
 		t.Errorf("exit %d, want 1 (some inputs failed); stderr:\n%s", code, stderr)
@@ -111,7 +111,8 @@ func TestAnalyzeCLIOrderErrorsAndDB(t *testing.T) {
 	if r := recs[0]; r.Sentiment.Label != "POSITIVE" || recs[2].Sentiment.Label != "NEGATIVE" {
 		t.Errorf("labels %q %q", r.Sentiment.Label, recs[2].Sentiment.Label)
 	}
-	for _, want := range []string{"a.txt:101: ", "b.csv:3: ", "c.jsonl:2: ", "3 of 81 inputs failed"} {
+	for _, want := range []string{"a.txt:101: ", "b.csv:3: ", "c.jsonl:2: ", "3 of 81 inputs failed",
+		`b.csv: csv, utf-8, delimiter ",", text from column "body" (2 of 2)`} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
@@ -176,12 +177,50 @@ func TestAnalyzeCLIStdinCSVAndUnits(t *testing.T) {
 	}
 }
 
+// Sniffed inputs: a Windows-1252 file is decoded, a semicolon table with no
+// header row has its delimiter and text column found by content, and how
+// it was read is printed before its results.
+func TestAnalyzeCLISniffedInputs(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"notes.txt":  "caf\xe9 in Paris was great\n",
+		"export.csv": "1;2024-01-05;Alice loved the hotel in Rome\n2;2024-01-06;terrible service\n3;2024-01-07;Bob in London\n",
+	})
+	args := append([]string{"analyze", filepath.Join(dir, "notes.txt"), filepath.Join(dir, "export.csv")}, fixtureFlags...)
+	code, stdout, stderr := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var recs []outRecord
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var r outRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("output line %q: %v", line, err)
+		}
+		recs = append(recs, r)
+	}
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want 4:\n%s", len(recs), stdout)
+	}
+	if recs[0].Text != "café in Paris was great" {
+		t.Errorf("windows-1252 line decoded as %q", recs[0].Text)
+	}
+	if recs[1].Text != "Alice loved the hotel in Rome" || recs[1].Line != 1 || recs[3].Text != "Bob in London" {
+		t.Errorf("csv rows %+v %+v", recs[1], recs[3])
+	}
+	want := `export.csv: csv, utf-8, delimiter ";", no header row, text from column 3 of 3`
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+}
+
 func TestAnalyzeCLIUsage(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"x.pdf": "x"})
 	for _, args := range [][]string{
 		{"analyze", "--task", "summarize"},
 		{"analyze", "--format", "xml"},
 		{"analyze", "--unit", "page"},
+		{"analyze", "--encoding", "ebcdic"},
+		{"analyze", "--delimiter", "ab"},
 		{"analyze", "--aggregation", "median"},
 		{"analyze", "--model", fixtureSentiment}, // --task all: ambiguous
 		{"analyze", filepath.Join(dir, "missing.txt")},

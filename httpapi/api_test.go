@@ -335,6 +335,11 @@ func TestHTTPResultsSearchExport(t *testing.T) {
 // upload posts files as multipart/form-data with extra form fields.
 func (s *shell) upload(files map[string]string, fields map[string]string) (*http.Response, []byte) {
 	s.t.Helper()
+	return s.uploadTo("/v1/imports", files, fields)
+}
+
+func (s *shell) uploadTo(path string, files map[string]string, fields map[string]string) (*http.Response, []byte) {
+	s.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range fields {
@@ -348,7 +353,7 @@ func (s *shell) upload(files map[string]string, fields map[string]string) (*http
 		io.WriteString(w, content)
 	}
 	mw.Close()
-	req, _ := http.NewRequest("POST", s.srv.URL+"/v1/imports", &buf)
+	req, _ := http.NewRequest("POST", s.srv.URL+path, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set(httpapi.CSRFHeader, "1") // as the bundled UI sends it
 	resp, err := s.srv.Client().Do(req)
@@ -425,6 +430,62 @@ func TestHTTPImportUpload(t *testing.T) {
 	st = s.waitImport(st.ID)
 	if st.Done != 0 || len(st.Errors) != 1 || !strings.Contains(st.Errors[0].Message, "nope") {
 		t.Errorf("missing column import = %+v", st)
+	}
+}
+
+// The preview reads uploaded files as an import would and stores nothing:
+// the sniffed mapping and first rows come back, per file.
+func TestHTTPImportPreview(t *testing.T) {
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
+	resp, b := s.uploadTo("/v1/imports/preview", map[string]string{
+		"reviews.csv": "id,author,body,stars\n1,ann,the food was lovely and warm,5\n2,bob,\"cold, slow and rude staff\",1\n",
+		"notes.txt":   "caf\xe9 good\n",
+	}, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("preview: %d %s", resp.StatusCode, b)
+	}
+	var prev struct{ Files []app.ImportPreview }
+	if err := json.Unmarshal(b, &prev); err != nil || len(prev.Files) != 2 {
+		t.Fatalf("preview answer %s: %v", b, err)
+	}
+	var csvMap, txtMap *app.InputMapping
+	for i := range prev.Files {
+		f := &prev.Files[i]
+		if f.Error != "" {
+			t.Fatalf("preview of %s: %s", f.Source, f.Error)
+		}
+		switch f.Source {
+		case "reviews.csv":
+			csvMap = &f.InputMapping
+		case "notes.txt":
+			txtMap = &f.InputMapping
+		}
+	}
+	if csvMap == nil || txtMap == nil {
+		t.Fatalf("preview names: %s", b)
+	}
+	if csvMap.TextColumn != "body" || !csvMap.Header || csvMap.Delimiter != "," || len(csvMap.Columns) != 4 || len(csvMap.Rows) != 2 || csvMap.Rows[1][2] != "cold, slow and rude staff" {
+		t.Errorf("csv mapping %+v", csvMap)
+	}
+	if txtMap.Encoding != "windows-1252" {
+		t.Errorf("txt encoding %q, want windows-1252", txtMap.Encoding)
+	}
+	// The delimiter and column can be given; a bad one is refused.
+	resp, b = s.uploadTo("/v1/imports/preview", map[string]string{"a.csv": "x|y\n1|hello there\n"}, map[string]string{"delimiter": "pipe", "column": "y"})
+	if json.Unmarshal(b, &prev); resp.StatusCode != 200 || prev.Files[0].TextColumn != "y" {
+		t.Errorf("pipe preview: %d %s", resp.StatusCode, b)
+	}
+	resp, b = s.uploadTo("/v1/imports/preview", map[string]string{"a.csv": "x\n"}, map[string]string{"encoding": "ebcdic"})
+	if resp.StatusCode != 400 {
+		t.Errorf("bad encoding: %d %s", resp.StatusCode, b)
+	}
+	// Nothing was imported or stored.
+	var list struct{ Imports []app.ImportStatus }
+	s.do("GET", "/v1/imports", nil, &list)
+	var page app.SearchPage
+	s.do("GET", "/v1/results", nil, &page)
+	if len(list.Imports) != 0 || len(page.Items) != 0 {
+		t.Errorf("preview stored something: %d imports, %d documents", len(list.Imports), len(page.Items))
 	}
 }
 

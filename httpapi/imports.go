@@ -18,6 +18,7 @@ import (
 
 func (s *Server) importsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/imports", s.handleImportUpload)
+	mux.HandleFunc("POST /v1/imports/preview", s.handleImportPreview)
 	mux.HandleFunc("GET /v1/imports", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return map[string]any{"imports": s.svc.Imports()}, nil
 	}))
@@ -40,53 +41,34 @@ func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// handleImportPreview serves POST /v1/imports/preview: the same body as
+// POST /v1/imports; answers {"files": ImportPreview[]}, how each file would
+// be read, and analyses and stores nothing.
+func (s *Server) handleImportPreview(w http.ResponseWriter, r *http.Request) {
+	dir, files, opt, err := s.receiveUpload(w, r)
+	if dir != "" {
+		defer os.RemoveAll(dir)
+	}
+	if err == nil {
+		var prev []app.ImportPreview
+		if prev, err = s.svc.PreviewImport(r.Context(), files, opt); err == nil {
+			writeJSON(w, http.StatusOK, map[string]any{"files": prev})
+			return
+		}
+	}
+	writeError(w, s.log, r, err)
+}
+
 func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return fmt.Errorf("%w: want multipart/form-data: %v", app.ErrBadRequest, err)
-	}
-	dir, err := os.MkdirTemp("", "nlpscope-import-")
-	if err != nil {
-		return err
-	}
+	dir, files, opt, err := s.receiveUpload(w, r)
 	keep := false
 	defer func() {
-		if !keep {
+		if !keep && dir != "" {
 			os.RemoveAll(dir)
 		}
 	}()
-	var opt app.ImportOptions
-	var files []app.ImportFile
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("%w: multipart: %w", app.ErrBadRequest, err)
-		}
-		filename := rawFileName(p)
-		if filename == "" {
-			if err := formField(p, &opt); err != nil {
-				return err
-			}
-			continue
-		}
-		// The name may be a relative path (a dropped folder); it is kept as
-		// the source, the file on disk gets a safe name.
-		name := strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(filename)), "/")
-		if _, err := app.FormatOf(name); err != nil {
-			return err
-		}
-		disk := filepath.Join(dir, fmt.Sprintf("%04d%s", len(files), strings.ToLower(filepath.Ext(name))))
-		if err := saveFile(disk, p); err != nil {
-			return err
-		}
-		files = append(files, app.ImportFile{Path: disk, Name: name})
-	}
-	if len(files) == 0 {
-		return fmt.Errorf("%w: no files in the upload (part name \"files\")", app.ErrBadRequest)
+	if err != nil {
+		return err
 	}
 	st, err := s.svc.StartImport(r.Context(), files, opt)
 	if err != nil {
@@ -99,6 +81,52 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 	}()
 	writeJSON(w, http.StatusAccepted, st)
 	return nil
+}
+
+// receiveUpload saves the files of a multipart upload into a new temporary
+// folder (returned even on error, for the caller to remove) and reads the
+// option fields.
+func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (dir string, files []app.ImportFile, opt app.ImportOptions, err error) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "", nil, opt, fmt.Errorf("%w: want multipart/form-data: %v", app.ErrBadRequest, err)
+	}
+	dir, err = os.MkdirTemp("", "nlpscope-import-")
+	if err != nil {
+		return "", nil, opt, err
+	}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return dir, nil, opt, fmt.Errorf("%w: multipart: %w", app.ErrBadRequest, err)
+		}
+		filename := rawFileName(p)
+		if filename == "" {
+			if err := formField(p, &opt); err != nil {
+				return dir, nil, opt, err
+			}
+			continue
+		}
+		// The name may be a relative path (a dropped folder); it is kept as
+		// the source, the file on disk gets a safe name.
+		name := strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(filename)), "/")
+		if _, err := app.FormatOf(name); err != nil {
+			return dir, nil, opt, err
+		}
+		disk := filepath.Join(dir, fmt.Sprintf("%04d%s", len(files), strings.ToLower(filepath.Ext(name))))
+		if err := saveFile(disk, p); err != nil {
+			return dir, nil, opt, err
+		}
+		files = append(files, app.ImportFile{Path: disk, Name: name})
+	}
+	if len(files) == 0 {
+		return dir, nil, opt, fmt.Errorf("%w: no files in the upload (part name \"files\")", app.ErrBadRequest)
+	}
+	return dir, files, opt, nil
 }
 
 // rawFileName is the part's file name with its folders (a dropped folder's
@@ -132,6 +160,15 @@ func formField(p *multipart.Part, opt *app.ImportOptions) error {
 		opt.Column = v
 	case "field":
 		opt.Field = v
+	case "encoding":
+		opt.Encoding = v
+	case "delimiter":
+		opt.Delimiter = string(b) // a tab must survive
+		if strings.TrimSpace(opt.Delimiter) != "" {
+			opt.Delimiter = v
+		}
+	case "sheet":
+		opt.Sheet = v
 	}
 	return nil
 }

@@ -38,6 +38,14 @@ export interface CacheStats {
   hit_rate_60s: number;
 }
 
+export interface ColumnInfo {
+  index: number;
+  name: string;
+  kind: string;
+  mean_chars: number;
+  text_share: number;
+}
+
 export interface DocumentResult {
   id?: number;
   text: string;
@@ -141,6 +149,23 @@ export interface ImportOptions {
   unit?: string;
   column?: string;
   field?: string;
+  encoding?: string;
+  delimiter?: string;
+  sheet?: string;
+}
+
+export interface ImportPreview {
+  source: string;
+  format: string;
+  encoding?: string;
+  delimiter?: string;
+  header: boolean;
+  columns?: ColumnInfo[];
+  text_column?: string;
+  sheet?: string;
+  sheets?: string[];
+  rows?: string[][];
+  error?: string;
 }
 
 export interface ImportStatus {
