@@ -33,11 +33,60 @@ type importJob struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu     sync.Mutex
-	status ImportStatus
-	last   time.Time // last progress event
+	mu      sync.Mutex
+	status  ImportStatus // Total: the inputs found so far by the import itself
+	counted int          // inputs in all files, from the counting pass
+	exact   bool         // counted is complete
+	last    time.Time    // last progress event
+	samples []progressSample
 }
 
+// progressSample is how many inputs were processed (done or failed) at a
+// time, for the recent rate.
+type progressSample struct {
+	at        time.Time
+	processed int
+}
+
+// Recent rate: samples are kept at least rateSampleEvery apart, over the
+// last rateWindow.
+const (
+	rateSampleEvery = 250 * time.Millisecond
+	rateWindow      = 10 * time.Second
+)
+
+// sample records the processed count at now (j.mu held).
+func (j *importJob) sample(now time.Time) {
+	p := j.status.Done + j.status.Failed
+	if n := len(j.samples); n > 0 && now.Sub(j.samples[n-1].at) < rateSampleEvery {
+		j.samples[n-1].processed = p // keep the newest count, not a new point
+		return
+	}
+	j.samples = append(j.samples, progressSample{at: now, processed: p})
+	for len(j.samples) > 2 && now.Sub(j.samples[1].at) >= rateWindow {
+		j.samples = j.samples[1:]
+	}
+}
+
+// recentRate is inputs processed per second over the sampled window; 0
+// when the window is under a second.
+func (j *importJob) recentRate() float64 {
+	if len(j.samples) < 2 {
+		return 0
+	}
+	first, last := j.samples[0], j.samples[len(j.samples)-1]
+	dt := last.at.Sub(first.at).Seconds()
+	if dt < 1 {
+		return 0
+	}
+	return float64(last.processed-first.processed) / dt
+}
+
+// snapshot is the status at now. Total is the counting pass's count once
+// it is complete (TotalExact), before that the larger of its partial count
+// and the inputs the import has found. The ETA divides what is left by the
+// rate of the last rateWindow (the whole run's rate until a second has
+// passed), so a slow start or a change of pace does not skew it for long.
 func (j *importJob) snapshot(now time.Time) ImportStatus {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -52,8 +101,23 @@ func (j *importJob) snapshot(now time.Time) ImportStatus {
 	if secs := st.Elapsed.Seconds(); secs > 0 {
 		st.RatePerS = float64(st.Done) / secs
 	}
-	if st.State == StateRunning && st.RatePerS > 0 && st.Total > st.Done+st.Failed {
-		st.ETASecond = float64(st.Total-st.Done-st.Failed) / st.RatePerS
+	if st.Finished == nil {
+		st.TotalExact = j.exact
+		if j.exact || j.counted > st.Total {
+			st.Total = j.counted
+		}
+	} else {
+		st.TotalExact = st.State == StateDone || st.State == StateFailed
+	}
+	if st.State == StateRunning && st.TotalExact {
+		left := st.Total - st.Done - st.Failed
+		rate := j.recentRate()
+		if rate == 0 && st.Elapsed > 0 {
+			rate = float64(st.Done+st.Failed) / st.Elapsed.Seconds()
+		}
+		if left > 0 && rate > 0 {
+			st.ETASecond = float64(left) / rate
+		}
 	}
 	return st
 }
@@ -192,6 +256,12 @@ func newID() string {
 // runImport reads every file, sends chunks of texts to analyze with up to
 // importInFlight chunks in flight, and records progress.
 func (s *Service) runImport(ctx context.Context, j *importJob, files []ImportFile, opt ImportOptions, base request) {
+	counting := make(chan struct{})
+	go func() {
+		defer close(counting)
+		s.countInputs(ctx, j, files, opt.inputOptions(s.cfg.MaxTextBytes))
+	}()
+	defer func() { <-counting }()
 	sem := make(chan struct{}, importInFlight)
 	var wg sync.WaitGroup
 	submit := func(chunk []Record) {
@@ -269,6 +339,37 @@ files:
 	s.importProgress(j, true)
 }
 
+// countInputs is the first, fast pass of an import: it reads every file
+// with the same readers as the import, without analysing, so the total (and
+// with it progress and ETA) is right from the first second. Reading runs at
+// millions of rows a second; analysis at hundreds to thousands. Files that
+// cannot be read count nothing (the import reports them).
+func (s *Service) countInputs(ctx context.Context, j *importJob, files []ImportFile, opt InputOptions) {
+	n := 0
+	for _, f := range files {
+		err := readFile(f, opt, func(Record) error {
+			if n++; n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				j.mu.Lock()
+				j.counted = n
+				j.mu.Unlock()
+			}
+			return nil
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil && !errors.Is(err, ErrBadInput) && !errors.Is(err, ErrBadRequest) {
+			s.log.Debug("import count", slog.String("file", f.Name), slog.Any("err", err))
+		}
+	}
+	j.mu.Lock()
+	j.counted, j.exact = n, true
+	j.mu.Unlock()
+}
+
 // readFile opens f and passes every record to fn until fn fails.
 func readFile(f ImportFile, opt InputOptions, fn func(Record) error) error {
 	fh, err := os.Open(f.Path)
@@ -294,6 +395,9 @@ func (s *Service) importChunk(ctx context.Context, j *importJob, chunk []Record,
 		j.status.Done++
 		j.mu.Unlock()
 	}
+	j.mu.Lock()
+	j.sample(s.cfg.Now())
+	j.mu.Unlock()
 	s.importProgress(j, false)
 }
 

@@ -3,10 +3,13 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"log/slog"
 	"os"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
@@ -18,6 +21,7 @@ type fakeEngine struct {
 	started chan struct{} // receives a value per Sentiment call while it has room
 	release chan struct{}
 	err     error
+	cost    time.Duration // sleep per text (fake time in a synctest bubble)
 }
 
 func (f *fakeEngine) Close() error { return nil }
@@ -48,6 +52,9 @@ func (f *fakeEngine) Sentiment(ctx context.Context, text string, opts engine.Opt
 	}
 	if f.err != nil {
 		return engine.Sentiment{}, f.err
+	}
+	if f.cost > 0 {
+		time.Sleep(f.cost)
 	}
 	return engine.Sentiment{Label: "POS", Score: 0.9, Scores: []engine.LabelScore{{Label: "NEG", Score: 0.1}, {Label: "POS", Score: 0.9}}, Model: "fake@1"}, nil
 }
@@ -82,6 +89,58 @@ func newFakeService(t *testing.T, eng Inferer) *Service {
 	close(s.loaded)
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// Progress measures the work: a first pass counts the inputs, so at 10 % of
+// a 20,000-line file the total is exact and the ETA is within 20 % of the
+// time that is really left. The engine costs a fixed time per text, in a
+// synctest bubble (fake clock).
+func TestImportProgressETA(t *testing.T) {
+	path := t.TempDir() + "/big.txt"
+	var b strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&b, "text number %d\n", i)
+		if i%7 == 0 {
+			b.WriteString("\n") // blank lines are not inputs
+		}
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		svc := newFakeService(t, &fakeEngine{cost: time.Millisecond})
+		ctx := context.Background()
+		st, err := svc.StartImport(ctx, []ImportFile{{Path: path}}, ImportOptions{Tasks: []engine.Task{engine.TaskSentiment}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var at10 ImportStatus
+		for {
+			time.Sleep(100 * time.Millisecond)
+			if at10, err = svc.ImportStatus(st.ID); err != nil {
+				t.Fatal(err)
+			}
+			if at10.Done >= 2000 {
+				break
+			}
+		}
+		t10 := time.Now()
+		final, err := svc.WaitImport(ctx, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		left := time.Since(t10).Seconds()
+		if final.State != StateDone || final.Done != 20000 || final.Total != 20000 || !final.TotalExact {
+			t.Fatalf("final %+v", final)
+		}
+		if at10.Total != 20000 || !at10.TotalExact {
+			t.Errorf("at %d done: total %d (exact %v), want 20000 counted", at10.Done, at10.Total, at10.TotalExact)
+		}
+		t.Logf("at %d done: ETA %.2f s, really left %.2f s", at10.Done, at10.ETASecond, left)
+		if d := math.Abs(at10.ETASecond-left) / left; d > 0.2 {
+			t.Errorf("ETA at %d done: %.2f s, really left %.2f s (off by %.0f %%)", at10.Done, at10.ETASecond, left, 100*d)
+		}
+	})
 }
 
 func TestImportCancel(t *testing.T) {

@@ -210,18 +210,19 @@ type ImportPreview struct {
 
 // ImportStatus is the progress of one import.
 type ImportStatus struct {
-	ID        string        `json:"id"`
-	State     RunState      `json:"state"`
-	Files     []string      `json:"files"`
-	Total     int           `json:"total"` // texts found so far (grows while files are read)
-	Done      int           `json:"done"`  // texts analysed and stored
-	Failed    int           `json:"failed"`
-	Errors    []InputError  `json:"errors"` // first 1000
-	RatePerS  float64       `json:"rate_per_s"`
-	ETASecond float64       `json:"eta_s"` // 0 when unknown
-	Started   time.Time     `json:"started"`
-	Finished  *time.Time    `json:"finished,omitempty"`
-	Elapsed   time.Duration `json:"elapsed_ns"`
+	ID         string        `json:"id"`
+	State      RunState      `json:"state"`
+	Files      []string      `json:"files"`
+	Total      int           `json:"total"`       // inputs in the files (a first pass counts them; see TotalExact)
+	TotalExact bool          `json:"total_exact"` // false while the first pass is still counting: Total is then a lower bound
+	Done       int           `json:"done"`        // texts analysed and stored
+	Failed     int           `json:"failed"`
+	Errors     []InputError  `json:"errors"` // first 1000
+	RatePerS   float64       `json:"rate_per_s"`
+	ETASecond  float64       `json:"eta_s"` // 0 when unknown
+	Started    time.Time     `json:"started"`
+	Finished   *time.Time    `json:"finished,omitempty"`
+	Elapsed    time.Duration `json:"elapsed_ns"`
 }
 
 // InputError is one input that could not be read or analysed.

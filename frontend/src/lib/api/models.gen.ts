@@ -173,6 +173,7 @@ export interface ImportStatus {
   state: RunState;
   files: string[];
   total: number;
+  total_exact: boolean;
   done: number;
   failed: number;
   errors: InputError[];
