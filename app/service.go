@@ -266,6 +266,33 @@ type request struct {
 	source  string
 	lines   []int // optional line per text (imports, CLI)
 	imports string
+	via     string // who asked (profiler.Source*), for the metrics
+}
+
+// Sources of analysis work, as the metrics name them.
+const (
+	SourceHTTP     = profiler.SourceHTTP
+	SourceDesktop  = profiler.SourceDesktop
+	SourceCLI      = profiler.SourceCLI
+	SourceImport   = profiler.SourceImport
+	SourceLoadTest = profiler.SourceLoadTest
+	SourceAPI      = profiler.SourceAPI
+)
+
+type sourceKey struct{}
+
+// WithSource names who asks for the analyses made with ctx (the shells set
+// it: SourceHTTP, SourceDesktop, SourceCLI); the dashboard and
+// /metrics split the work by it. Without it the source is SourceAPI.
+func WithSource(ctx context.Context, source string) context.Context {
+	return context.WithValue(ctx, sourceKey{}, source)
+}
+
+func sourceOf(ctx context.Context) string {
+	if s, ok := ctx.Value(sourceKey{}).(string); ok && s != "" {
+		return s
+	}
+	return profiler.SourceAPI
 }
 
 func (s *Service) validate(req AnalyzeRequest) (request, error) {
@@ -360,22 +387,25 @@ func (s *Service) checkModel(model string, tasks []engine.Task) error {
 // options and text are reused without inference. Bad input fails the whole
 // request before anything is computed.
 func (s *Service) Analyze(ctx context.Context, req AnalyzeRequest) (AnalyzeResponse, error) {
-	start := time.Now()
 	r, err := s.validate(req)
 	if err != nil {
-		s.observeOp(nil, 0, start, err)
+		s.prof.ObserveError(errorKind(err)) // bad input is not a latency sample
 		return AnalyzeResponse{}, err
 	}
+	r.via = sourceOf(ctx)
 	res, err := s.analyze(ctx, r)
-	s.observeOp(r.tasks, len(r.texts), start, err)
 	if err != nil {
 		return AnalyzeResponse{}, err
 	}
 	return AnalyzeResponse{Results: res}, nil
 }
 
-// analyze computes (or reuses) and stores a validated request.
-func (s *Service) analyze(ctx context.Context, r request) ([]DocumentResult, error) {
+// analyze computes (or reuses) and stores a validated request. It is the
+// one place every analysed text passes (HTTP, desktop, CLI, imports, load
+// tests), so it is where the work is measured.
+func (s *Service) analyze(ctx context.Context, r request) (res []DocumentResult, err error) {
+	start := time.Now()
+	defer func() { s.observeWork(r, start, err) }()
 	if s.isClosed() {
 		return nil, ErrServiceClosed
 	}

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/profiler"
 	"github.com/nlpscope/nlpscope/storage"
 )
 
@@ -194,7 +195,7 @@ func (s *Service) StartImport(ctx context.Context, files []ImportFile, opt Impor
 	s.wg.Add(1)
 	s.mu.Unlock()
 
-	base := request{tasks: tasks, opts: engine.Options{Aggregation: agg}, store: true, imports: j.status.ID}
+	base := request{tasks: tasks, opts: engine.Options{Aggregation: agg}, store: true, imports: j.status.ID, via: profiler.SourceImport}
 	go func() {
 		defer s.wg.Done()
 		defer close(j.done)
@@ -413,7 +414,7 @@ type RecordOptions struct {
 // keep it. When the request fails, the records are retried one by one so
 // that each error lands on its own record. It is safe for concurrent use.
 func (s *Service) AnalyzeRecords(ctx context.Context, opt RecordOptions, recs []Record) ([]DocumentResult, []error) {
-	return s.analyzeRecords(ctx, request{tasks: opt.Tasks, opts: engine.Options{Aggregation: opt.Aggregation}, store: opt.Store}, recs)
+	return s.analyzeRecords(ctx, request{tasks: opt.Tasks, opts: engine.Options{Aggregation: opt.Aggregation}, store: opt.Store, via: sourceOf(ctx)}, recs)
 }
 
 // analyzeRecords analyses (and, per base, stores) the records of one source

@@ -201,7 +201,7 @@ func loadTestTasks(task LoadTestTask) ([]engine.Task, error) {
 func (s *Service) runLoadTest(ctx context.Context, lt *profiler.LoadTest, st *LoadTestStatus, tasks []engine.Task, texts []string) {
 	target := func(ctx context.Context, seq uint64) error {
 		_, err := s.analyze(ctx, request{
-			texts: []string{texts[seq%uint64(len(texts))]}, tasks: tasks,
+			texts: []string{texts[seq%uint64(len(texts))]}, tasks: tasks, via: profiler.SourceLoadTest,
 			opts: engine.Options{Aggregation: engine.AggSimple, NoCache: true},
 		})
 		return err

@@ -69,20 +69,22 @@ func (s *Service) setupProfiler() {
 	})
 }
 
-// observeOp records one Service operation of len(texts) texts.
-func (s *Service) observeOp(tasks []engine.Task, texts int, start time.Time, err error) {
+// observeWork records one analysis request r, started at start, with who
+// asked for it (r.via).
+func (s *Service) observeWork(r request, start time.Time, err error) {
 	op := profiler.OpAnalyze
-	if len(tasks) == 1 {
-		op = string(tasks[0])
+	if len(r.tasks) == 1 {
+		op = string(r.tasks[0])
 	}
 	if errors.Is(err, ErrBadRequest) || errors.Is(err, engine.ErrEmptyText) || errors.Is(err, engine.ErrInvalidUTF8) {
 		s.prof.ObserveError(errorKind(err)) // bad input is not a latency sample
 		return
 	}
-	s.prof.ObserveOp(op, time.Since(start), err)
-	if err == nil {
-		s.prof.ObserveTexts(texts)
+	via := r.via
+	if via == "" {
+		via = profiler.SourceAPI
 	}
+	s.prof.ObserveWork(via, op, time.Since(start), len(r.texts), err)
 }
 
 func (s *Service) profilerSnapshot() profiler.Snapshot { return s.prof.Snapshot() }

@@ -349,7 +349,7 @@ func newChunk() *chunk {
 // process analyses a chunk and marks it ready.
 func (a *analyzer) process(ctx context.Context, c *chunk) {
 	defer close(c.ready)
-	c.results, c.errs = a.svc.AnalyzeRecords(ctx, a.base, c.recs)
+	c.results, c.errs = a.svc.AnalyzeRecords(app.WithSource(ctx, app.SourceCLI), a.base, c.recs)
 }
 
 // resultEncoder writes one output record per input.

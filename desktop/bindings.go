@@ -91,7 +91,7 @@ func (d *Desktop) Health() app.Health {
 
 // Analyze runs and stores an analysis (POST /v1/analyze).
 func (d *Desktop) Analyze(req app.AnalyzeRequest) (app.AnalyzeResponse, error) {
-	res, err := d.svc.Analyze(d.ctx, req)
+	res, err := d.svc.Analyze(app.WithSource(d.ctx, app.SourceDesktop), req)
 	if err == nil {
 		n := 0
 		for _, r := range res.Results {

@@ -818,3 +818,87 @@ func TestHTTPEmptyListsAreNotNull(t *testing.T) {
 		t.Error("GET /v1/results: items is not a list")
 	}
 }
+
+// Every workload is measured where the texts pass (the Service), not in the
+// HTTP middleware: HTTP analyses, an import and a built-in load test each
+// appear under their source in /v1/metrics and /metrics, and the counts
+// equal an independent count of the work (texts sent, rows imported,
+// requests the load test's report says succeeded).
+func TestHTTPMetricsCountEveryWorkload(t *testing.T) {
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
+	httpTexts := 0
+	for i := range 5 {
+		texts := []string{"good film", "Alice met Bob in Paris", "awful"}[:1+i%3]
+		var res app.AnalyzeResponse
+		if resp, b := s.do("POST", "/v1/analyze", app.AnalyzeRequest{Texts: texts, NoStore: true}, &res); resp.StatusCode != 200 {
+			t.Fatalf("analyze: %d %s", resp.StatusCode, b)
+		}
+		httpTexts += len(texts)
+	}
+	var lines strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&lines, "imported text number %d\n", i)
+	}
+	up, b := s.upload(map[string]string{"a.txt": lines.String()}, map[string]string{"tasks": "sentiment"})
+	if up.StatusCode != 202 {
+		t.Fatalf("upload: %d %s", up.StatusCode, b)
+	}
+	var imp app.ImportStatus
+	json.Unmarshal(b, &imp)
+	if imp = s.waitImport(imp.ID); imp.Done != 300 {
+		t.Fatalf("import %+v", imp)
+	}
+	var lt app.LoadTestStatus
+	if resp, b := s.do("POST", "/v1/loadtests", app.LoadTestConfig{Task: "sentiment", Mode: "open", Rate: 40, Duration: time.Second}, &lt); resp.StatusCode != 200 {
+		t.Fatalf("load test: %d %s", resp.StatusCode, b)
+	}
+	for deadline := time.Now().Add(time.Minute); lt.State == app.StateRunning; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("load test still running")
+		}
+		s.do("GET", "/v1/loadtests/current", nil, &lt)
+	}
+	if lt.Report == nil || lt.Report.Succeeded == 0 {
+		t.Fatalf("load test %+v", lt)
+	}
+
+	var m app.MetricsSnapshot
+	s.do("GET", "/v1/metrics", nil, &m)
+	want := map[string]uint64{"http": uint64(httpTexts), "import": 300, "loadtest": lt.Report.Succeeded}
+	got := map[string]uint64{}
+	var sum uint64
+	for _, src := range m.Profiler.Throughput.Sources {
+		got[src.Source] = src.Texts
+		sum += src.Texts
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("source %s: %d texts in /v1/metrics, want %d (all: %v)", k, got[k], v, got)
+		}
+	}
+	if m.Profiler.Throughput.Texts != sum || sum != uint64(httpTexts)+300+lt.Report.Succeeded {
+		t.Errorf("texts total %d, sources sum %d, work done %d", m.Profiler.Throughput.Texts, sum, uint64(httpTexts)+300+lt.Report.Succeeded)
+	}
+	// Requests: 5 HTTP calls, the import's chunks, one per load-test request.
+	reqs := map[string]uint64{}
+	for _, op := range m.Profiler.Ops {
+		reqs[op.Source] += op.Total.Count
+	}
+	if reqs["http"] != 5 || reqs["loadtest"] != lt.Report.Completed || reqs["import"] == 0 {
+		t.Errorf("requests by source %v; want http 5, loadtest %d", reqs, lt.Report.Completed)
+	}
+	// Prometheus has the same series with a source label.
+	resp, body := s.do("GET", "/metrics", nil, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics: %d", resp.StatusCode)
+	}
+	for src, n := range want {
+		line := fmt.Sprintf("nlpscope_source_texts_total{source=%q} %d\n", src, n)
+		if !strings.Contains(string(body), line) {
+			t.Errorf("/metrics lacks %q", line)
+		}
+	}
+	if !strings.Contains(string(body), `nlpscope_http_request_duration_seconds_count{route="POST /v1/analyze"} 5`) {
+		t.Errorf("/metrics lacks the HTTP route table for POST /v1/analyze")
+	}
+}

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"time"
+
+	"github.com/nlpscope/nlpscope/app"
 )
 
 func (s *Server) metricsRoutes(mux *http.ServeMux) {
@@ -17,6 +19,7 @@ func (s *Server) metricsRoutes(mux *http.ServeMux) {
 // (e.g. "POST /v1/analyze"); the live stream and static files are skipped.
 func (s *Server) observeRoutes(next http.Handler, mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(app.WithSource(r.Context(), app.SourceHTTP))
 		_, pattern := mux.Handler(r)
 		if pattern == "" || pattern == "/" || pattern == "GET /v1/metrics/stream" || pattern == "/debug/pprof/" {
 			next.ServeHTTP(w, r)

@@ -35,6 +35,20 @@ const (
 	StageStore       = "store"
 )
 
+// Sources of analysis work (ObserveWork): every text the Service analyses
+// is observed once, with the shell or job that asked for it.
+const (
+	SourceHTTP     = "http"
+	SourceDesktop  = "desktop"
+	SourceImport   = "import"
+	SourceLoadTest = "loadtest"
+	SourceCLI      = "cli"
+	SourceAPI      = "api" // a Go caller that named no source
+)
+
+// maxSources bounds the distinct sources; later ones count as OtherSeries.
+const maxSources = 16
+
 // GaugeQueueDepth is the gauge name Snapshot reports as QueueDepth.
 const GaugeQueueDepth = "queue_depth"
 
@@ -102,6 +116,7 @@ type Profiler struct {
 
 	mu          sync.Mutex // counters below
 	texts       *counterRing
+	textsBy     map[string]*counterRing // by source
 	cacheHits   *counterRing
 	cacheMisses *counterRing
 	batches     *counterRing
@@ -143,6 +158,7 @@ func New(cfg Config, log *slog.Logger) (*Profiler, error) {
 		ops:         map[string]*series{},
 		stages:      map[string]*series{},
 		texts:       newCounterRing(),
+		textsBy:     map[string]*counterRing{},
 		cacheHits:   newCounterRing(),
 		cacheMisses: newCounterRing(),
 		batches:     newCounterRing(),
@@ -173,34 +189,67 @@ func (p *Profiler) sec() int64 {
 }
 
 func (p *Profiler) seriesFor(m map[string]*series, name string) *series {
+	return p.sourceSeries(m, "", name)
+}
+
+// sourceSeries is the series of name done by source (key source NUL name).
+func (p *Profiler) sourceSeries(m map[string]*series, source, name string) *series {
+	key := name
+	if source != "" {
+		key = source + "\x00" + name
+	}
 	p.seriesMu.RLock()
-	s := m[name]
+	s := m[key]
 	p.seriesMu.RUnlock()
 	if s != nil {
 		return s
 	}
 	p.seriesMu.Lock()
 	defer p.seriesMu.Unlock()
-	if s = m[name]; s != nil {
+	if s = m[key]; s != nil {
 		return s
 	}
 	if len(p.ops)+len(p.stages) >= p.cfg.MaxSeries {
 		if s = m[OtherSeries]; s != nil {
 			return s
 		}
-		name = OtherSeries
+		key, name, source = OtherSeries, OtherSeries, ""
 	}
 	s = newSeries(name)
-	m[name] = s
+	s.source = source
+	m[key] = s
 	return s
 }
 
 // ObserveOp records one completed operation of duration d; a non-nil err
 // counts as an error of kind Config.ClassifyError(err).
 func (p *Profiler) ObserveOp(op string, d time.Duration, err error) {
+	if !strings.HasPrefix(op, httpOpPrefix) {
+		p.ObserveWork(SourceAPI, op, d, 0, err)
+		return
+	}
 	p.seriesFor(p.ops, op).record(p.sec(), d, err != nil)
 	if err != nil {
 		p.ObserveError(p.cfg.ClassifyError(err))
+	}
+}
+
+// ObserveWork records one analysis request of texts texts, done for source
+// (SourceHTTP, SourceImport, …; "" = SourceAPI) as operation op, that took
+// d. It is the one measurement point of analysis work: throughput, texts
+// and the per-source series all come from it, whoever asked. A non-nil err
+// counts as an error and the texts as not processed.
+func (p *Profiler) ObserveWork(source, op string, d time.Duration, texts int, err error) {
+	if source == "" {
+		source = SourceAPI
+	}
+	p.sourceSeries(p.ops, source, op).record(p.sec(), d, err != nil)
+	if err != nil {
+		p.ObserveError(p.cfg.ClassifyError(err))
+		return
+	}
+	if texts > 0 {
+		p.addTexts(source, texts)
 	}
 }
 
@@ -223,15 +272,32 @@ func (p *Profiler) ObserveError(kind string) {
 	p.mu.Unlock()
 }
 
-// ObserveTexts counts n texts processed (a batch request counts its texts).
+// ObserveTexts counts n texts processed for SourceAPI (a batch request
+// counts its texts); ObserveWork counts them with their request.
 func (p *Profiler) ObserveTexts(n int) {
 	if n <= 0 {
 		return
 	}
+	p.addTexts(SourceAPI, n)
+}
+
+func (p *Profiler) addTexts(source string, n int) {
 	sec := p.sec()
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.texts.add(sec, uint64(n))
-	p.mu.Unlock()
+	r := p.textsBy[source]
+	if r == nil {
+		if len(p.textsBy) >= maxSources {
+			source = OtherSeries
+			r = p.textsBy[source]
+		}
+		if r == nil {
+			r = newCounterRing()
+			p.textsBy[source] = r
+		}
+	}
+	r.add(sec, uint64(n))
 }
 
 // ObserveCache counts one cache lookup.
@@ -397,7 +463,12 @@ func sortedSeries(m map[string]*series) []*series {
 	for _, s := range m {
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].name != out[j].name {
+			return out[i].name < out[j].name
+		}
+		return out[i].source < out[j].source
+	})
 	return out
 }
 

@@ -376,29 +376,29 @@ func TestPrometheusExposition(t *testing.T) {
 	clk.Advance(time.Second)
 
 	want := `
-# HELP nlpscope_op_duration_seconds Operation latency since start.
+# HELP nlpscope_op_duration_seconds Analysis latency since start, by who asked (source) and operation.
 # TYPE nlpscope_op_duration_seconds histogram
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="0.0005"} 0
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="0.001"} 0
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="0.0025"} 0
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="0.005"} 10
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="0.01"} 10
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="0.025"} 10
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="0.05"} 11
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="0.1"} 11
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="0.25"} 11
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="0.5"} 11
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="1"} 11
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="2.5"} 11
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="5"} 11
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="10"} 11
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="30"} 11
-nlpscope_op_duration_seconds_bucket{op="sentiment",le="+Inf"} 11
-nlpscope_op_duration_seconds_sum{op="sentiment"} 0.08
-nlpscope_op_duration_seconds_count{op="sentiment"} 11
-# HELP nlpscope_op_errors_total Failed operations since start.
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="0.0005"} 0
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="0.001"} 0
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="0.0025"} 0
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="0.005"} 10
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="0.01"} 10
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="0.025"} 10
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="0.05"} 11
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="0.1"} 11
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="0.25"} 11
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="0.5"} 11
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="1"} 11
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="2.5"} 11
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="5"} 11
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="10"} 11
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="30"} 11
+nlpscope_op_duration_seconds_bucket{op="sentiment",source="api",le="+Inf"} 11
+nlpscope_op_duration_seconds_sum{op="sentiment",source="api"} 0.08
+nlpscope_op_duration_seconds_count{op="sentiment",source="api"} 11
+# HELP nlpscope_op_errors_total Failed analyses since start.
 # TYPE nlpscope_op_errors_total counter
-nlpscope_op_errors_total{op="sentiment"} 1
+nlpscope_op_errors_total{op="sentiment",source="api"} 1
 # HELP nlpscope_queue_depth Application gauge "queue_depth".
 # TYPE nlpscope_queue_depth gauge
 nlpscope_queue_depth 3

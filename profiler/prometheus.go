@@ -2,6 +2,7 @@ package profiler
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -42,11 +43,14 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 }
 
 var (
-	descOpDur      = desc("op_duration_seconds", "Operation latency since start.", "op")
-	descOpErrors   = desc("op_errors_total", "Failed operations since start.", "op")
+	descOpDur      = desc("op_duration_seconds", "Analysis latency since start, by who asked (source) and operation.", "source", "op")
+	descOpErrors   = desc("op_errors_total", "Failed analyses since start.", "source", "op")
+	descOpTexts    = desc("source_texts_total", "Texts analysed since start, by who asked.", "source")
+	descRouteDur   = desc("http_request_duration_seconds", "HTTP route latency since start (the web shell's own table).", "route")
+	descRouteErr   = desc("http_request_errors_total", "HTTP answers 5xx and 429 since start.", "route")
 	descStageDur   = desc("stage_duration_seconds", "Engine stage latency since start.", "stage")
-	descWindow     = desc("latency_window_seconds", "Latency percentile over a rolling window of complete seconds.", "kind", "name", "window", "quantile")
-	descRate       = desc("op_rate_per_second", "Operations per second over a rolling window.", "op", "window")
+	descWindow     = desc("latency_window_seconds", "Latency percentile over a rolling window of complete seconds (kind op, stage or route; source for ops).", "kind", "source", "name", "window", "quantile")
+	descRate       = desc("op_rate_per_second", "Analyses per second over a rolling window.", "source", "op", "window")
 	descTexts      = desc("texts_total", "Texts processed since start.")
 	descErrors     = desc("errors_total", "Errors since start by kind.", "kind")
 	descCacheHit   = desc("cache_hits_total", "Result cache hits.")
@@ -108,31 +112,43 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	p.seriesMu.RLock()
 	ops, stages := sortedSeries(p.ops), sortedSeries(p.stages)
 	p.seriesMu.RUnlock()
-	emit := func(kind string, list []*series, d *prometheus.Desc) {
+	emit := func(kind string, list []*series) {
 		for _, s := range list {
 			n, errs, sum, h := s.totals()
-			must(prometheus.NewConstHistogram(d, n, sum.Seconds(), hdrBuckets(h), s.name))
-			if kind == "op" {
-				must(prometheus.NewConstMetric(descOpErrors, prometheus.CounterValue, float64(errs), s.name))
+			name, k := s.name, kind
+			switch {
+			case kind == "stage":
+				must(prometheus.NewConstHistogram(descStageDur, n, sum.Seconds(), hdrBuckets(h), name))
+			case strings.HasPrefix(name, httpOpPrefix):
+				k, name = "route", strings.TrimPrefix(name, httpOpPrefix)
+				must(prometheus.NewConstHistogram(descRouteDur, n, sum.Seconds(), hdrBuckets(h), name))
+				must(prometheus.NewConstMetric(descRouteErr, prometheus.CounterValue, float64(errs), name))
+			default:
+				must(prometheus.NewConstHistogram(descOpDur, n, sum.Seconds(), hdrBuckets(h), s.source, name))
+				must(prometheus.NewConstMetric(descOpErrors, prometheus.CounterValue, float64(errs), s.source, name))
 			}
 			for _, w := range s.stats(sec).Windows {
-				if kind == "op" {
-					must(prometheus.NewConstMetric(descRate, prometheus.GaugeValue, w.PerSecond, s.name, w.Window))
+				if k == "op" {
+					must(prometheus.NewConstMetric(descRate, prometheus.GaugeValue, w.PerSecond, s.source, name, w.Window))
 				}
 				if w.Count == 0 {
 					continue
 				}
 				for _, q := range quantileLabels {
-					must(prometheus.NewConstMetric(descWindow, prometheus.GaugeValue, q.get(w.Percentiles), kind, s.name, w.Window, q.label))
+					must(prometheus.NewConstMetric(descWindow, prometheus.GaugeValue, q.get(w.Percentiles), k, s.source, name, w.Window, q.label))
 				}
 			}
 		}
 	}
-	emit("op", ops, descOpDur)
-	emit("stage", stages, descStageDur)
+	emit("op", ops)
+	emit("stage", stages)
 
 	p.mu.Lock()
 	texts := p.texts.total
+	bySource := make(map[string]uint64, len(p.textsBy))
+	for k, r := range p.textsBy {
+		bySource[k] = r.total
+	}
 	hits, misses := p.cacheHits.total, p.cacheMisses.total
 	batches, reqs := p.batches.total, p.batchReqs.total
 	tok, pad := p.batchTokens.total, p.batchPadded.total
@@ -148,6 +164,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	p.mu.Unlock()
 	must(prometheus.NewConstMetric(descTexts, prometheus.CounterValue, float64(texts)))
+	for k, v := range bySource {
+		must(prometheus.NewConstMetric(descOpTexts, prometheus.CounterValue, float64(v), k))
+	}
 	must(prometheus.NewConstMetric(descCacheHit, prometheus.CounterValue, float64(hits)))
 	must(prometheus.NewConstMetric(descCacheMiss, prometheus.CounterValue, float64(misses)))
 	must(prometheus.NewConstHistogram(descBatchSize, batches, float64(reqs), sizes))

@@ -1,6 +1,7 @@
 package profiler
 
 import (
+	"sort"
 	"strings"
 	"time"
 )
@@ -10,7 +11,7 @@ import (
 type Snapshot struct {
 	Time          time.Time          `json:"time"`
 	UptimeSeconds float64            `json:"uptime_s"`
-	Ops           []SeriesStats      `json:"ops"`    // by name
+	Ops           []SeriesStats      `json:"ops"`    // by name, then source
 	Stages        []SeriesStats      `json:"stages"` // by name
 	Throughput    Throughput         `json:"throughput"`
 	QueueDepth    float64            `json:"queue_depth"` // gauge GaugeQueueDepth
@@ -34,6 +35,21 @@ type Throughput struct {
 	TextsPerSec60s    float64 `json:"texts_per_s_60s"`
 	Requests          uint64  `json:"requests"`
 	Texts             uint64  `json:"texts"`
+	// Sources splits the work by who asked for it (ObserveWork), by name.
+	Sources []SourceThroughput `json:"sources"`
+}
+
+// SourceThroughput is the analysis work done for one source.
+type SourceThroughput struct {
+	Source            string  `json:"source"`
+	RequestsPerSec10s float64 `json:"requests_per_s_10s"`
+	TextsPerSec1s     float64 `json:"texts_per_s_1s"`
+	TextsPerSec10s    float64 `json:"texts_per_s_10s"`
+	Requests          uint64  `json:"requests"`
+	Texts             uint64  `json:"texts"`
+	// Texts10s is the count behind TextsPerSec10s (the last 10 complete
+	// seconds), for "n texts in the last 10 s".
+	Texts10s uint64 `json:"texts_10s"`
 }
 
 // BatchStats describes the engine's flushed batches.
@@ -82,19 +98,31 @@ func (p *Profiler) Snapshot() Snapshot {
 	p.seriesMu.RLock()
 	ops, stages := sortedSeries(p.ops), sortedSeries(p.stages)
 	p.seriesMu.RUnlock()
+	bySource := map[string]*SourceThroughput{}
 	for _, o := range ops {
 		st := o.stats(sec)
 		s.Ops = append(s.Ops, st)
 		if strings.HasPrefix(st.Name, httpOpPrefix) {
 			continue // the same requests are counted by their operation
 		}
+		src := bySource[st.Source]
+		if src == nil && st.Source != "" {
+			src = &SourceThroughput{Source: st.Source}
+			bySource[st.Source] = src
+		}
 		s.Throughput.Requests += st.Total.Count
+		if src != nil {
+			src.Requests += st.Total.Count
+		}
 		for _, w := range st.Windows {
 			switch w.Window {
 			case "1s":
 				s.Throughput.RequestsPerSec1s += w.PerSecond
 			case "10s":
 				s.Throughput.RequestsPerSec10s += w.PerSecond
+				if src != nil {
+					src.RequestsPerSec10s += w.PerSecond
+				}
 			case "60s":
 				s.Throughput.RequestsPerSec60s += w.PerSecond
 			}
@@ -109,6 +137,16 @@ func (p *Profiler) Snapshot() Snapshot {
 	s.Throughput.TextsPerSec1s = float64(p.texts.sum(sec, 1))
 	s.Throughput.TextsPerSec10s = float64(p.texts.sum(sec, 10)) / 10
 	s.Throughput.TextsPerSec60s = float64(p.texts.sum(sec, 60)) / 60
+	for name, r := range p.textsBy {
+		src := bySource[name]
+		if src == nil {
+			src = &SourceThroughput{Source: name}
+			bySource[name] = src
+		}
+		src.Texts, src.Texts10s = r.total, r.sum(sec, 10)
+		src.TextsPerSec1s = float64(r.sum(sec, 1))
+		src.TextsPerSec10s = float64(src.Texts10s) / 10
+	}
 	s.Cache.Hits, s.Cache.Misses = p.cacheHits.total, p.cacheMisses.total
 	s.Cache.HitRate = ratio(s.Cache.Hits, s.Cache.Hits+s.Cache.Misses)
 	h60 := p.cacheHits.sum(sec, 60)
@@ -127,6 +165,11 @@ func (p *Profiler) Snapshot() Snapshot {
 	}
 	p.mu.Unlock()
 
+	s.Throughput.Sources = make([]SourceThroughput, 0, len(bySource))
+	for _, src := range bySource {
+		s.Throughput.Sources = append(s.Throughput.Sources, *src)
+	}
+	sort.Slice(s.Throughput.Sources, func(i, j int) bool { return s.Throughput.Sources[i].Source < s.Throughput.Sources[j].Source })
 	s.Gauges = p.readGauges()
 	s.QueueDepth = s.Gauges[GaugeQueueDepth]
 	p.sysMu.RLock()

@@ -28,7 +28,8 @@ type slot struct {
 // series is the latency and count record of one operation or stage. It is
 // safe for concurrent use.
 type series struct {
-	name string
+	name   string
+	source string // operations recorded with ObserveWork; "" otherwise
 
 	mu     sync.Mutex
 	total  *hdrhistogram.Histogram // since start, totalSigFigs
@@ -96,6 +97,7 @@ type WindowStats struct {
 // SeriesStats is one operation or stage in a Snapshot.
 type SeriesStats struct {
 	Name    string        `json:"name"`
+	Source  string        `json:"source,omitempty"` // who did the work (ObserveWork); "" for HTTP routes and stages
 	Errors  uint64        `json:"errors"`
 	Total   Percentiles   `json:"total"` // since start
 	Windows []WindowStats `json:"windows"`
@@ -108,6 +110,7 @@ func (s *series) stats(now int64) SeriesStats {
 	defer s.mu.Unlock()
 	out := SeriesStats{
 		Name:   s.name,
+		Source: s.source,
 		Errors: s.errors,
 		Total:  summarize(s.total, s.totalE),
 	}

@@ -415,6 +415,7 @@ export interface Sentiment {
 
 export interface SeriesStats {
   name: string;
+  source?: string;
   errors: number;
   total: Percentiles;
   windows: WindowStats[];
@@ -452,6 +453,16 @@ export interface Snapshot {
 
 export type Source = "embedded" | "models-dir" | "hf-cache" | "path";
 export const SourceValues: readonly Source[] = ["embedded", "models-dir", "hf-cache", "path"];
+
+export interface SourceThroughput {
+  source: string;
+  requests_per_s_10s: number;
+  texts_per_s_1s: number;
+  texts_per_s_10s: number;
+  requests: number;
+  texts: number;
+  texts_10s: number;
+}
 
 export interface Stats {
   queue_depth: Partial<Record<Task, number>>;
@@ -508,6 +519,7 @@ export interface Throughput {
   texts_per_s_60s: number;
   requests: number;
   texts: number;
+  sources: SourceThroughput[];
 }
 
 export interface Timings {
