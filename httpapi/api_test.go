@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -886,6 +887,22 @@ func TestHTTPMetricsCountEveryWorkload(t *testing.T) {
 	}
 	if reqs["http"] != 5 || reqs["loadtest"] != lt.Report.Completed || reqs["import"] == 0 {
 		t.Errorf("requests by source %v; want http 5, loadtest %d", reqs, lt.Report.Completed)
+	}
+	// The all-sources series of an operation (source "") is the sum of its
+	// sources; the throughput total counts each request once.
+	all, bySrc := map[string]uint64{}, map[string]uint64{}
+	for _, op := range m.Profiler.Ops {
+		if strings.HasPrefix(op.Name, "http:") {
+			continue
+		}
+		if op.Source == "" {
+			all[op.Name] += op.Total.Count
+		} else {
+			bySrc[op.Name] += op.Total.Count
+		}
+	}
+	if len(all) == 0 || !maps.Equal(all, bySrc) || m.Profiler.Throughput.Requests != reqs["http"]+reqs["import"]+reqs["loadtest"] {
+		t.Errorf("all-sources ops %v, sum of sources %v, requests %d", all, bySrc, m.Profiler.Throughput.Requests)
 	}
 	// Prometheus has the same series with a source label.
 	resp, body := s.do("GET", "/metrics", nil, nil)

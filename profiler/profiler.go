@@ -66,7 +66,8 @@ type Config struct {
 	SampleInterval time.Duration
 	// MaxSeries bounds the number of distinct operation plus stage names
 	// (memory is fixed by it); later names are recorded as OtherSeries, one
-	// for operations and one for stages. 0 = 64.
+	// for operations and one for stages. An operation counts once for all
+	// sources and once per source. 0 = 128.
 	MaxSeries int
 	// DisableSystem turns off CPU/memory/process sampling.
 	DisableSystem bool
@@ -89,7 +90,7 @@ func (c *Config) withDefaults() error {
 		return fmt.Errorf("%w: sample interval %v is under 100ms", ErrInvalidConfig, c.SampleInterval)
 	}
 	if c.MaxSeries == 0 {
-		c.MaxSeries = 64
+		c.MaxSeries = 128
 	}
 	if c.MaxSeries < 0 {
 		return fmt.Errorf("%w: max series %d is negative", ErrInvalidConfig, c.MaxSeries)
@@ -243,7 +244,9 @@ func (p *Profiler) ObserveWork(source, op string, d time.Duration, texts int, er
 	if source == "" {
 		source = SourceAPI
 	}
-	p.sourceSeries(p.ops, source, op).record(p.sec(), d, err != nil)
+	sec := p.sec()
+	p.sourceSeries(p.ops, source, op).record(sec, d, err != nil)
+	p.seriesFor(p.ops, op).record(sec, d, err != nil) // all sources: the dashboard's default view
 	if err != nil {
 		p.ObserveError(p.cfg.ClassifyError(err))
 		return

@@ -123,6 +123,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 				k, name = "route", strings.TrimPrefix(name, httpOpPrefix)
 				must(prometheus.NewConstHistogram(descRouteDur, n, sum.Seconds(), hdrBuckets(h), name))
 				must(prometheus.NewConstMetric(descRouteErr, prometheus.CounterValue, float64(errs), name))
+			case s.source == "":
+				continue // all sources: the sum of the sourced series
 			default:
 				must(prometheus.NewConstHistogram(descOpDur, n, sum.Seconds(), hdrBuckets(h), s.source, name))
 				must(prometheus.NewConstMetric(descOpErrors, prometheus.CounterValue, float64(errs), s.source, name))

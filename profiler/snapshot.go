@@ -11,7 +11,7 @@ import (
 type Snapshot struct {
 	Time          time.Time          `json:"time"`
 	UptimeSeconds float64            `json:"uptime_s"`
-	Ops           []SeriesStats      `json:"ops"`    // by name, then source
+	Ops           []SeriesStats      `json:"ops"`    // by name, then source: source "" is all sources (and HTTP routes)
 	Stages        []SeriesStats      `json:"stages"` // by name
 	Throughput    Throughput         `json:"throughput"`
 	QueueDepth    float64            `json:"queue_depth"` // gauge GaugeQueueDepth
@@ -105,24 +105,27 @@ func (p *Profiler) Snapshot() Snapshot {
 		if strings.HasPrefix(st.Name, httpOpPrefix) {
 			continue // the same requests are counted by their operation
 		}
-		src := bySource[st.Source]
-		if src == nil && st.Source != "" {
-			src = &SourceThroughput{Source: st.Source}
-			bySource[st.Source] = src
+		if st.Source != "" { // one source's share of an all-sources series
+			src := bySource[st.Source]
+			if src == nil {
+				src = &SourceThroughput{Source: st.Source}
+				bySource[st.Source] = src
+			}
+			src.Requests += st.Total.Count
+			for _, w := range st.Windows {
+				if w.Window == "10s" {
+					src.RequestsPerSec10s += w.PerSecond
+				}
+			}
+			continue
 		}
 		s.Throughput.Requests += st.Total.Count
-		if src != nil {
-			src.Requests += st.Total.Count
-		}
 		for _, w := range st.Windows {
 			switch w.Window {
 			case "1s":
 				s.Throughput.RequestsPerSec1s += w.PerSecond
 			case "10s":
 				s.Throughput.RequestsPerSec10s += w.PerSecond
-				if src != nil {
-					src.RequestsPerSec10s += w.PerSecond
-				}
 			case "60s":
 				s.Throughput.RequestsPerSec60s += w.PerSecond
 			}
