@@ -42,6 +42,7 @@ type Throughput struct {
 // SourceThroughput is the analysis work done for one source.
 type SourceThroughput struct {
 	Source            string  `json:"source"`
+	RequestsPerSec1s  float64 `json:"requests_per_s_1s"`
 	RequestsPerSec10s float64 `json:"requests_per_s_10s"`
 	TextsPerSec1s     float64 `json:"texts_per_s_1s"`
 	TextsPerSec10s    float64 `json:"texts_per_s_10s"`
@@ -74,7 +75,9 @@ type CacheStats struct {
 	Hits       uint64  `json:"hits"`
 	Misses     uint64  `json:"misses"`
 	HitRate    float64 `json:"hit_rate"`     // since start, 0..1
-	HitRate60s float64 `json:"hit_rate_60s"` // 0..1
+	HitRate60s float64 `json:"hit_rate_60s"` // 0..1, of Hits60s+Misses60s
+	Hits60s    uint64  `json:"hits_60s"`     // the last 60 complete seconds
+	Misses60s  uint64  `json:"misses_60s"`
 }
 
 func ratio(a, b uint64) float64 {
@@ -113,7 +116,10 @@ func (p *Profiler) Snapshot() Snapshot {
 			}
 			src.Requests += st.Total.Count
 			for _, w := range st.Windows {
-				if w.Window == "10s" {
+				switch w.Window {
+				case "1s":
+					src.RequestsPerSec1s += w.PerSecond
+				case "10s":
 					src.RequestsPerSec10s += w.PerSecond
 				}
 			}
@@ -152,8 +158,8 @@ func (p *Profiler) Snapshot() Snapshot {
 	}
 	s.Cache.Hits, s.Cache.Misses = p.cacheHits.total, p.cacheMisses.total
 	s.Cache.HitRate = ratio(s.Cache.Hits, s.Cache.Hits+s.Cache.Misses)
-	h60 := p.cacheHits.sum(sec, 60)
-	s.Cache.HitRate60s = ratio(h60, h60+p.cacheMisses.sum(sec, 60))
+	s.Cache.Hits60s, s.Cache.Misses60s = p.cacheHits.sum(sec, 60), p.cacheMisses.sum(sec, 60)
+	s.Cache.HitRate60s = ratio(s.Cache.Hits60s, s.Cache.Hits60s+s.Cache.Misses60s)
 	s.Batches.Total = p.batches.total
 	s.Batches.PerSec10s = float64(p.batches.sum(sec, 10)) / 10
 	b60 := p.batches.sum(sec, 60)

@@ -206,6 +206,68 @@ describe('web shell', () => {
     await page.click('[data-testid="theme"]');
   });
 
+  it('counts every workload on the dashboard and in /v1/metrics: an import and a built-in load test', async () => {
+    const metrics = async () => (await (await fetch(`${server.base}/v1/metrics`)).json()).profiler.throughput;
+    const textsOf = (t, src) => t.sources.find((x) => x.source === src)?.texts ?? 0;
+    const before = await metrics();
+    // An import through the API, as the Batches view sends it.
+    const lines = Array.from({ length: 3000 }, (_, i) => `imported review ${i}: the service was ${i % 2 ? 'slow' : 'friendly'}`).join('\n');
+    const form = new FormData();
+    form.append('tasks', 'sentiment');
+    form.append('files', new Blob([lines + '\n'], { type: 'text/plain' }), 'reviews.txt');
+    const up = await fetch(`${server.base}/v1/imports`, { method: 'POST', body: form, headers: { 'X-Nlpscope-Request': '1' } });
+    assert.equal(up.status, 202);
+    const imp = await up.json();
+    await open('dashboard');
+    await page.selectOption('[data-testid="source-select"]', 'import').catch(() => {});
+    await page.waitForTimeout(1500);
+    await shot('dashboard-import');
+    let st = imp;
+    for (const deadline = Date.now() + 120_000; st.state === 'running' && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      st = await (await fetch(`${server.base}/v1/imports/${imp.id}`)).json();
+    }
+    assert.equal(st.state, 'done');
+    assert.equal(st.done, 3000);
+    assert.equal(st.total, 3000);
+    // A built-in load test.
+    const lt = await fetch(`${server.base}/v1/loadtests`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ task: 'sentiment', mode: 'open', rate: 30, duration_ns: 3e9 }) });
+    assert.equal(lt.status, 200);
+    await page.selectOption('[data-testid="source-select"]', 'loadtest').catch(() => {});
+    await page.waitForTimeout(2000);
+    await shot('dashboard-loadtest');
+    let run = await lt.json();
+    for (const deadline = Date.now() + 60_000; run && run.state === 'running' && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      run = await (await fetch(`${server.base}/v1/loadtests/current`)).json();
+    }
+    assert.equal(run.state, 'done');
+    const after = await metrics();
+    // Independent counts: the import's rows and the load test's report.
+    assert.equal(textsOf(after, 'import') - textsOf(before, 'import'), 3000);
+    assert.equal(textsOf(after, 'loadtest') - textsOf(before, 'loadtest'), run.report.succeeded);
+    const sum = after.sources.reduce((a, x) => a + x.texts, 0);
+    assert.equal(after.texts, sum, 'the total is the sum of the sources');
+    // The dashboard shows the same counts (within 1 %), per source.
+    for (const src of ['import', 'loadtest']) {
+      await page.selectOption('[data-testid="source-select"]', src);
+      const want = textsOf(after, src);
+      await page.waitForFunction(
+        ([w]) => {
+          const t = document.querySelector('[data-testid="dash-rps"]')?.textContent ?? '';
+          const m = t.match(/([\d,. ]+) texts since start/);
+          const n = m ? Number(m[1].replace(/[^\d]/g, '')) : -1;
+          return Math.abs(n - w) <= w * 0.01;
+        },
+        [want],
+        { timeout: 10_000 },
+      );
+    }
+    await page.selectOption('[data-testid="source-select"]', '');
+    // Leave the stored runs as the Load test view's own test expects them.
+    assert.equal((await fetch(`${server.base}/v1/loadtests/${run.report.id}`, { method: 'DELETE', headers: { 'X-Nlpscope-Request': '1' } })).status, 204);
+  });
+
   it('runs a 5-second load test and shows its report', async () => {
     await open('loadtest');
     await page.fill('[data-testid="lt-name"]', 'e2e');

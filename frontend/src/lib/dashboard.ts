@@ -1,4 +1,5 @@
 // Pure helpers that turn the metrics history into chart data.
+import type { SeriesStats } from './api/models.gen';
 import { latencyMs, recentLatency, type ProfilerSnapshot, type Quantile } from './api/snapshot';
 import type { Sample } from './stores/metrics.svelte';
 
@@ -19,22 +20,50 @@ export function latencyLevel(op: string, p95ms: number | null): 'ok' | 'warn' | 
   return 'bad';
 }
 
-export function opNames(s: ProfilerSnapshot | null): string[] {
-  return (s?.ops ?? []).map((o) => o.name);
+/** Who asked for the work: "" is all of it. Labels for the source filter. */
+export const sourceLabels: Record<string, string> = {
+  '': 'all work',
+  http: 'web API',
+  desktop: 'desktop window',
+  cli: 'command line',
+  import: 'imports',
+  loadtest: 'load tests',
+  api: 'other callers',
+};
+
+/** workOps are the analysis operations of one source ("" = all sources), without HTTP routes. */
+export function workOps(s: ProfilerSnapshot | null, source = ''): SeriesStats[] {
+  return (s?.ops ?? []).filter((o) => !o.name.startsWith('http:') && (o.source ?? '') === source);
+}
+
+/** opNames are the operation names of one source, analyses first and the UI's own health polling last. */
+export function opNames(s: ProfilerSnapshot | null, source = ''): string[] {
+  const rank = (n: string) => (n === 'analyze' ? 0 : n === 'health' ? 2 : 1);
+  return workOps(s, source)
+    .map((o) => o.name)
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** sources present in the snapshot, for the filter ("" first). */
+export function sourceNames(s: ProfilerSnapshot | null): string[] {
+  return ['', ...(s?.throughput.sources ?? []).map((x) => x.source)];
 }
 
 export function stageNames(s: ProfilerSnapshot | null): string[] {
   return (s?.stages ?? []).map((o) => o.name);
 }
 
-/** percentileSeries: [times, p50, p95, p99] of one operation (or stage) over the history. */
-export function percentileSeries(samples: readonly Sample[], name: string, kind: 'ops' | 'stages' = 'ops'): (number | null)[][] {
+/**
+ * percentileSeries: [times, p50, p95, p99] of one operation (of source, "" =
+ * all) or stage over the history; null (a gap) where its window was empty.
+ */
+export function percentileSeries(samples: readonly Sample[], name: string, kind: 'ops' | 'stages' = 'ops', source = ''): (number | null)[][] {
   const xs: number[] = [];
   const cols: (number | null)[][] = [[], [], []];
   const qs: Quantile[] = ['p50', 'p95', 'p99'];
   for (const s of samples) {
     xs.push(s.t);
-    const series = s.snap[kind].find((o) => o.name === name);
+    const series = s.snap[kind].find((o) => o.name === name && (kind === 'stages' || (o.source ?? '') === source));
     qs.forEach((q, i) => cols[i]?.push(series ? latencyMs(recentLatency(series), q) : null));
   }
   return [xs, ...cols];
@@ -52,8 +81,27 @@ export function stageSeries(samples: readonly Sample[], stages: readonly string[
   return [xs, ...cols];
 }
 
-export function throughputSeries(samples: readonly Sample[]): (number | null)[][] {
-  return [samples.map((s) => s.t), samples.map((s) => s.snap.throughput.requests_per_s_1s), samples.map((s) => s.snap.throughput.texts_per_s_1s)];
+/** throughputSeries: [times, requests/s, texts/s] over 1 s windows, of one source ("" = all). */
+export function throughputSeries(samples: readonly Sample[], source = ''): (number | null)[][] {
+  if (!source) {
+    return [samples.map((s) => s.t), samples.map((s) => s.snap.throughput.requests_per_s_1s), samples.map((s) => s.snap.throughput.texts_per_s_1s)];
+  }
+  const of = (s: Sample) => s.snap.throughput.sources?.find((x) => x.source === source);
+  return [samples.map((s) => s.t), samples.map((s) => of(s)?.requests_per_s_1s ?? 0), samples.map((s) => of(s)?.texts_per_s_1s ?? 0)];
+}
+
+/** Human names of the engine stages (profiler.Stage*). */
+export const stageLabels: Record<string, string> = {
+  cache_lookup: 'cache lookup',
+  queue_wait: 'queue wait',
+  tokenize: 'tokenize',
+  inference: 'inference',
+  postprocess: 'post-process',
+  store: 'store (commit wait)',
+};
+
+export function stageLabel(name: string): string {
+  return stageLabels[name] ?? name.replaceAll('_', ' ');
 }
 
 export function queueSeries(samples: readonly Sample[]): (number | null)[][] {

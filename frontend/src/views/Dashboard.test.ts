@@ -39,10 +39,10 @@ function snapshot(over: Partial<Snapshot>): MetricsSnapshot {
       { name: 'http:POST /v1/analyze', errors: 1, total: pct, windows: [] },
     ],
     stages: [],
-    throughput: { requests_per_s_1s: 2, requests_per_s_10s: 2, requests_per_s_60s: 2, texts_per_s_1s: 2, texts_per_s_10s: 2, texts_per_s_60s: 2, requests: 10, texts: 10 },
+    throughput: { requests_per_s_1s: 2, requests_per_s_10s: 2, requests_per_s_60s: 2, texts_per_s_1s: 2, texts_per_s_10s: 2, texts_per_s_60s: 2, requests: 10, texts: 10, sources: [] },
     queue_depth: 0,
     batches: { total: 3, per_s_10s: 0.3, mean_size_60s: 2, efficiency_60s: 0.9, sizes: [{ le: 1, count: 1 }, { le: 4, count: 2 }, { le: 0, count: 0 }] },
-    cache: { hits: 1, misses: 3, hit_rate: 0.25, hit_rate_60s: 0.25 },
+    cache: { hits: 1, misses: 3, hit_rate: 0.25, hit_rate_60s: 0.25, hits_60s: 1, misses_60s: 3 },
     errors: {},
     system: { sampled_at: '', cpu_percent: 80, cpu_per_core: [80, 80], mem_total_bytes: 8 << 30, mem_used_bytes: 4 << 30, mem_available_bytes: 4 << 30, mem_percent: 50, process_rss_bytes: 1 << 27, goroutines: 12, open_files: 9 },
     gpu: { available: false, reason: 'NVML library not found' },
@@ -77,6 +77,42 @@ describe('Dashboard', () => {
     expect(el.querySelector('[data-testid="op-http:POST /v1/analyze"]')).toBeNull();
     expect(el.querySelector('[data-testid="http-routes"]')?.textContent).toContain('POST /v1/analyze');
     expect(el.querySelector('[data-testid="batch-histogram"]')?.textContent).toContain('2–4');
+  });
+
+  it('says "no data" for an idle window instead of showing since-start values, and filters by source', () => {
+    const pct = { count: 7, min_ns: 1e6, mean_ns: 2e6, p50_ns: 2e6, p90_ns: 3e6, p95_ns: 204e6, p99_ns: 250e6, p999_ns: 3e8, max_ns: 3e8 };
+    const live = { count: 3, min_ns: 1e6, mean_ns: 2e6, p50_ns: 4e6, p90_ns: 5e6, p95_ns: 6e6, p99_ns: 7e6, p999_ns: 7e6, max_ns: 7e6 };
+    const el = render(
+      snapshot({
+        ops: [
+          { name: 'sentiment', errors: 0, total: pct, windows: [{ window: '10s', per_second: 0, errors_per_second: 0, ...pct, count: 0 }] },
+          { name: 'sentiment', source: 'import', errors: 0, total: pct, windows: [{ window: '10s', per_second: 0.3, errors_per_second: 0, ...live }] },
+          { name: 'health', errors: 0, total: pct, windows: [] },
+        ],
+        throughput: {
+          requests_per_s_1s: 0, requests_per_s_10s: 0, requests_per_s_60s: 0, texts_per_s_1s: 0, texts_per_s_10s: 0, texts_per_s_60s: 0, requests: 7, texts: 700,
+          sources: [{ source: 'import', requests_per_s_1s: 0, requests_per_s_10s: 0.3, texts_per_s_1s: 0, texts_per_s_10s: 30, requests: 7, texts: 700, texts_10s: 300 }],
+        },
+        cache: { hits: 734, misses: 61408, hit_rate: 0.01, hit_rate_60s: 0, hits_60s: 0, misses_60s: 0 },
+      }),
+    );
+    const tile = el.querySelector('[data-testid="op-sentiment"]');
+    expect(tile?.textContent).toContain('no data');
+    expect(tile?.textContent).toContain('since start: p95 204');
+    expect(tile?.querySelector('.tval')?.textContent).not.toContain('204');
+    expect(el.querySelector('[data-testid="dash-cache"]')?.textContent).toContain('no data');
+    // The operation picker does not default to the UI's own health polling.
+    expect((el.querySelector('[data-testid="op-select"]') as HTMLSelectElement).value).toBe('sentiment');
+    const src = el.querySelector('[data-testid="source-select"]') as HTMLSelectElement;
+    expect([...src.options].map((o) => o.value)).toEqual(['', 'import']);
+    src.value = 'import';
+    src.dispatchEvent(new Event('change'));
+    flushSync();
+    const imp = el.querySelector('[data-testid="op-sentiment"]');
+    expect(imp?.textContent).toContain('6.0');
+    expect(imp?.textContent).not.toContain('no data');
+    expect(el.querySelector('[data-testid="dash-tps"]')?.textContent).toContain('30');
+    expect(el.querySelector('[data-testid="op-health"]')).toBeNull();
   });
 
   it('shows a gauge per GPU, red above the 95 % max', () => {

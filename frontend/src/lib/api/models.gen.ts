@@ -36,6 +36,8 @@ export interface CacheStats {
   misses: number;
   hit_rate: number;
   hit_rate_60s: number;
+  hits_60s: number;
+  misses_60s: number;
 }
 
 export interface ColumnInfo {
@@ -456,6 +458,7 @@ export const SourceValues: readonly Source[] = ["embedded", "models-dir", "hf-ca
 
 export interface SourceThroughput {
   source: string;
+  requests_per_s_1s: number;
   requests_per_s_10s: number;
   texts_per_s_1s: number;
   texts_per_s_10s: number;

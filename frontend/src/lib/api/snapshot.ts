@@ -27,11 +27,12 @@ export function latencyMs(p: Percentiles | undefined, q: Quantile): number | nul
 }
 
 /**
- * recentLatency prefers the 10 s window's percentiles (what is happening now)
- * and falls back to the since-start totals.
+ * recentLatency is a series' percentiles over a rolling window (what is
+ * happening now); undefined when nothing happened in it. The since-start
+ * figures are s.total, always labelled as such: an empty window is never
+ * filled with old values.
  */
 export function recentLatency(s: SeriesStats, w = '10s'): Percentiles | undefined {
   const win = windowOf(s, w);
-  if (win && win.count) return win;
-  return s.total;
+  return win && win.count ? win : undefined;
 }

@@ -19,10 +19,10 @@ function snap(p95ms: number, t = '2026-01-01T00:00:00Z'): Snapshot {
     uptime_s: 1,
     ops: [{ name: 'sentiment', errors: 0, total: pct, windows: [{ window: '10s', per_second: 1, errors_per_second: 0, ...pct }] }],
     stages: [],
-    throughput: { requests_per_s_1s: 1, requests_per_s_10s: 1, requests_per_s_60s: 1, texts_per_s_1s: 1, texts_per_s_10s: 1, texts_per_s_60s: 1, requests: 1, texts: 1 },
+    throughput: { requests_per_s_1s: 1, requests_per_s_10s: 1, requests_per_s_60s: 1, texts_per_s_1s: 1, texts_per_s_10s: 1, texts_per_s_60s: 1, requests: 1, texts: 1, sources: [] },
     queue_depth: 2,
     batches: { total: 0, per_s_10s: 0, mean_size_60s: 0, efficiency_60s: 0, sizes: [] },
-    cache: { hits: 0, misses: 0, hit_rate: 0, hit_rate_60s: 0 },
+    cache: { hits: 0, misses: 0, hit_rate: 0, hit_rate_60s: 0, hits_60s: 0, misses_60s: 0 },
     errors: {},
     system: { sampled_at: t, cpu_percent: 10, cpu_per_core: [], mem_total_bytes: 1, mem_used_bytes: 1, mem_available_bytes: 0, mem_percent: 50, process_rss_bytes: 1, goroutines: 1, open_files: 1 },
     gpu: { available: false, reason: 'no driver' },
@@ -116,7 +116,7 @@ describe('AnalyzeStore', () => {
 
 describe('BatchesStore', () => {
   const status = (over: Partial<ImportStatus>): ImportStatus => ({
-    id: 'a', state: 'running', files: [], total: 10, done: 0, failed: 0, errors: [], rate_per_s: 0, eta_s: 0, started: '', elapsed_ns: 0, ...over,
+    id: 'a', state: 'running', files: [], total: 10, total_exact: true, done: 0, failed: 0, errors: [], rate_per_s: 0, eta_s: 0, started: '', elapsed_ns: 0, ...over,
   });
 
   it('accepts only .txt, .csv and .jsonl files', () => {
