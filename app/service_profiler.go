@@ -27,6 +27,7 @@ func (o engineObserver) ObserveRequest(task engine.Task, t engine.Timings, cache
 	}
 	o.p.ObserveCache(cached)
 	if cached {
+		o.p.ObserveStage(profiler.StageCacheLookup, t.CacheLookup)
 		return
 	}
 	o.p.ObserveStage(profiler.StageQueueWait, t.QueueWait)

@@ -80,10 +80,13 @@ func (s *Service) lookupStored(ctx context.Context, r request, out []DocumentRes
 			continue
 		}
 		opts := optionsKey(task, r.opts)
+		start := time.Now()
 		found, err := s.db.LookupMany(ctx, m.Hash, string(task), opts, hashes)
 		if err != nil {
 			return nil, fmt.Errorf("cache lookup: %w", err)
 		}
+		lookup := time.Since(start)
+		s.prof.ObserveStage(profiler.StageCacheLookup, lookup)
 		for i, h := range hashes {
 			a, ok := found[h]
 			if !ok {
@@ -91,7 +94,7 @@ func (s *Service) lookupStored(ctx context.Context, r request, out []DocumentRes
 			}
 			hit[key{i, task}] = true
 			s.prof.ObserveCache(true)
-			setStored(&out[i], a)
+			setStored(&out[i], a, lookup)
 		}
 	}
 	if len(hit) == 0 {
@@ -100,15 +103,31 @@ func (s *Service) lookupStored(ctx context.Context, r request, out []DocumentRes
 	return func(i int, t engine.Task) bool { return hit[key{i, t}] }, nil
 }
 
-// setStored puts a stored analysis into d, marked cached.
-func setStored(d *DocumentResult, a storage.Analysis) {
-	t := engine.Timings(a.Timings)
+// setStored puts a stored analysis into d, marked cached: its timings are
+// this request's lookup, the stored ones are what computed it.
+func setStored(d *DocumentResult, a storage.Analysis, lookup time.Duration) {
+	t := engine.Timings{CacheLookup: lookup}
+	c := engineTimings(a.Timings)
 	switch a.Task {
 	case storage.TaskSentiment:
-		d.setSentiment(engine.Sentiment{Label: a.Label, Score: a.Score, Scores: labelScores(a.Scores), Model: a.ModelID, Cached: true, Timings: t})
+		d.setSentiment(engine.Sentiment{Label: a.Label, Score: a.Score, Scores: labelScores(a.Scores), Model: a.ModelID, Cached: true, Timings: t, Computed: &c})
 	case storage.TaskEntities:
-		d.setEntities(engine.Entities{Entities: entities(a.Entities), Model: a.ModelID, Cached: true, Timings: t})
+		d.setEntities(engine.Entities{Entities: entities(a.Entities), Model: a.ModelID, Cached: true, Timings: t, Computed: &c})
 	}
+}
+
+func engineTimings(t storage.Timings) engine.Timings {
+	return engine.Timings{QueueWait: t.QueueWait, Tokenize: t.Tokenize, Inference: t.Inference, Postprocess: t.Postprocess}
+}
+
+// storedTimings are the timings stored with an analysis: those of the
+// request that computed it (a cached result keeps its original ones).
+func storedTimings(m *TaskMeta) storage.Timings {
+	t := m.Timings
+	if m.Computed != nil {
+		t = *m.Computed
+	}
+	return storage.Timings{QueueWait: t.QueueWait, Tokenize: t.Tokenize, Inference: t.Inference, Postprocess: t.Postprocess}
 }
 
 func labelScores(in []storage.LabelScore) []engine.LabelScore {
@@ -151,7 +170,7 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 			res.Analyses = append(res.Analyses, storage.Analysis{
 				Task: storage.TaskSentiment, ModelID: m.Model, ModelHash: models[engine.TaskSentiment].Hash,
 				Options: optionsKey(engine.TaskSentiment, r.opts),
-				Label:   sn.Label, Score: sn.Score, Scores: scores, Timings: storage.Timings(m.Timings),
+				Label:   sn.Label, Score: sn.Score, Scores: scores, Timings: storedTimings(m),
 			})
 		}
 		if m := d.Meta.Entities; m != nil {
@@ -161,7 +180,7 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 			}
 			res.Analyses = append(res.Analyses, storage.Analysis{
 				Task: storage.TaskEntities, ModelID: m.Model, ModelHash: models[engine.TaskEntities].Hash,
-				Options: optionsKey(engine.TaskEntities, r.opts), Entities: ents, Timings: storage.Timings(m.Timings),
+				Options: optionsKey(engine.TaskEntities, r.opts), Entities: ents, Timings: storedTimings(m),
 			})
 		}
 		rs[i] = res
@@ -170,10 +189,16 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 	if err != nil {
 		return fmt.Errorf("store results: %w", err)
 	}
+	took := time.Since(start)
 	for i, id := range ids {
 		out[i].ID = int64(id)
+		for _, m := range []*TaskMeta{out[i].Meta.Sentiment, out[i].Meta.Entities} {
+			if m != nil {
+				m.Store = took
+			}
+		}
 	}
-	s.prof.ObserveStage(profiler.StageStore, time.Since(start))
+	s.prof.ObserveStage(profiler.StageStore, took)
 	return nil
 }
 
@@ -241,7 +266,7 @@ func (s *Service) Document(ctx context.Context, id int64) (DocumentResult, error
 	}
 	out := DocumentResult{ID: int64(d.ID), Text: d.Text, Source: d.Source, Line: d.Line, CreatedAt: d.Created}
 	for _, a := range d.Analyses { // oldest first: the newest wins
-		setStored(&out, a)
+		setStored(&out, a, 0) // read back: no lookup stages, Computed is how it was computed
 	}
 	return out, nil
 }

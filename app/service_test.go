@@ -292,3 +292,60 @@ func TestImportPreviewAndFailedMapping(t *testing.T) {
 		}
 	}
 }
+
+// The waterfall's stages: an uncached result has its own queue, tokenize,
+// inference, post-process and store times and no Computed; a cached one
+// (memory cache, then SQLite) has only its lookup time as its own, and the
+// original computation's stages, unchanged, as Computed ("computed
+// earlier"); storing a cached result keeps the original timings.
+func TestServiceWaterfallStages(t *testing.T) {
+	svc := newService(t, testConfig(t))
+	ctx := context.Background()
+	req := app.AnalyzeRequest{Text: "the staff in Rome were kind", Tasks: []engine.Task{engine.TaskSentiment}}
+	first, err := svc.Analyze(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := first.Results[0].Meta.Sentiment
+	if m.Cached || m.Computed != nil || m.Timings.Inference <= 0 || m.Timings.Tokenize <= 0 || m.Timings.CacheLookup != 0 || m.Store <= 0 {
+		t.Fatalf("uncached meta %+v", m)
+	}
+	orig := m.Timings
+
+	check := func(what string, r app.DocumentResult) {
+		t.Helper()
+		m := r.Meta.Sentiment
+		if !m.Cached || m.Computed == nil || *m.Computed != orig {
+			t.Errorf("%s: meta %+v, computed %+v; want cached with computed = %+v", what, m, m.Computed, orig)
+			return
+		}
+		if tm := m.Timings; tm.QueueWait != 0 || tm.Tokenize != 0 || tm.Inference != 0 || tm.Postprocess != 0 {
+			t.Errorf("%s: own timings %+v: a cached result has only its lookup", what, tm)
+		}
+	}
+	mem, err := svc.Analyze(ctx, req) // the engine's memory cache
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("memory cache", mem.Results[0])
+
+	if _, err := svc.SetSettings(app.Settings{MaxBatchSize: 8, MaxDelayUS: 1000, TokenBudget: 4096, CacheEntries: -1}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := svc.Analyze(ctx, req) // SQLite
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("stored", db.Results[0])
+	if db.Results[0].Meta.Sentiment.Timings.CacheLookup <= 0 {
+		t.Errorf("SQLite hit without a lookup time: %+v", db.Results[0].Meta.Sentiment.Timings)
+	}
+	// The new document stored for the repeat keeps the original timings.
+	doc, err := svc.Document(ctx, db.Results[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := doc.Meta.Sentiment.Computed; c == nil || *c != orig {
+		t.Errorf("stored repeat: computed %+v, want %+v", c, orig)
+	}
+}

@@ -66,21 +66,28 @@ type ResultMeta struct {
 
 // TaskMeta is how one task's result was computed.
 type TaskMeta struct {
-	Model   string         `json:"model"`  // model ID (name@hash prefix)
-	Cached  bool           `json:"cached"` // from the in-memory cache or the database instead of inference
-	Timings engine.Timings `json:"timings"`
+	Model   string         `json:"model"`   // model ID (name@hash prefix)
+	Cached  bool           `json:"cached"`  // from the in-memory cache or the database instead of inference
+	Timings engine.Timings `json:"timings"` // this request's stages (a cached result: its lookup)
+	// Computed is, for a cached result, the stages of the request that
+	// computed it ("computed earlier"); nil otherwise.
+	Computed *engine.Timings `json:"computed,omitempty"`
+	// Store is how long the request waited for its results to be committed
+	// (one group commit, after the tasks, shared by them); 0 when nothing
+	// was stored.
+	Store time.Duration `json:"store_ns,omitempty"`
 }
 
 // setSentiment puts an engine result into d.
 func (d *DocumentResult) setSentiment(s engine.Sentiment) {
 	d.Sentiment = &Sentiment{Label: s.Label, Score: s.Score, Scores: nonNil(s.Scores)}
-	d.Meta.Sentiment = &TaskMeta{Model: s.Model, Cached: s.Cached, Timings: s.Timings}
+	d.Meta.Sentiment = &TaskMeta{Model: s.Model, Cached: s.Cached, Timings: s.Timings, Computed: s.Computed}
 }
 
 // setEntities puts an engine result into d.
 func (d *DocumentResult) setEntities(e engine.Entities) {
 	d.Entities = nonNil(e.Entities)
-	d.Meta.Entities = &TaskMeta{Model: e.Model, Cached: e.Cached, Timings: e.Timings}
+	d.Meta.Entities = &TaskMeta{Model: e.Model, Cached: e.Cached, Timings: e.Timings, Computed: e.Computed}
 }
 
 // nonNil returns s, or an empty slice for nil: the Service's shapes never

@@ -29,6 +29,10 @@ func (e *Engine) SentimentBatch(ctx context.Context, texts []string, opts Option
 	}, func(i int, v any, t Timings) {
 		s := v.(Sentiment)
 		s.Scores = slices.Clone(s.Scores)
+		if s.Computed == nil {
+			orig := s.Timings
+			s.Computed = &orig
+		}
 		s.Timings = t
 		out[i] = s
 	}, func(i int) any { return out[i] }, func(i int, t Timings, cached bool) {
@@ -71,6 +75,10 @@ func (e *Engine) EntitiesBatch(ctx context.Context, texts []string, opts Options
 	}, func(i int, v any, t Timings) {
 		en := v.(Entities)
 		en.Entities = slices.Clone(en.Entities)
+		if en.Computed == nil {
+			orig := en.Timings
+			en.Computed = &orig
+		}
 		en.Timings = t
 		out[i] = en
 	}, func(i int) any { return out[i] }, func(i int, t Timings, cached bool) {
@@ -164,7 +172,7 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 			key = cacheKey(p.info.Hash, task, optKey, text)
 			start := e.now()
 			if v, ok := e.cache.get(key); ok {
-				tm := Timings{Postprocess: e.now().Sub(start)}
+				tm := Timings{CacheLookup: e.now().Sub(start)}
 				fromCache(i, v, tm)
 				setTimings(i, tm, true)
 				if obs != nil {

@@ -44,6 +44,9 @@ type LabelScore struct {
 
 // Timings are the stage durations of one request.
 type Timings struct {
+	// CacheLookup is the time a cached result took to find (the other
+	// stages are then 0: see the result's Computed).
+	CacheLookup time.Duration `json:"cache_lookup_ns"`
 	QueueWait   time.Duration `json:"queue_wait_ns"`
 	Tokenize    time.Duration `json:"tokenize_ns"`
 	Inference   time.Duration `json:"inference_ns"`
@@ -51,7 +54,9 @@ type Timings struct {
 }
 
 // Total is the sum of all stages.
-func (t Timings) Total() time.Duration { return t.QueueWait + t.Tokenize + t.Inference + t.Postprocess }
+func (t Timings) Total() time.Duration {
+	return t.CacheLookup + t.QueueWait + t.Tokenize + t.Inference + t.Postprocess
+}
 
 // Sentiment is the result of text classification.
 type Sentiment struct {
@@ -60,7 +65,10 @@ type Sentiment struct {
 	Scores  []LabelScore `json:"scores"` // every label, in id2label order
 	Model   string       `json:"model"`  // model ID (name@hash prefix)
 	Cached  bool         `json:"cached"`
-	Timings Timings      `json:"timings"`
+	Timings Timings      `json:"timings"` // this request's stages
+	// Computed is, for a cached result, the stages of the request that
+	// computed it; nil otherwise.
+	Computed *Timings `json:"computed,omitempty"`
 }
 
 // Entity is one named-entity span. Start and End are Unicode code-point
@@ -78,7 +86,8 @@ type Entities struct {
 	Entities []Entity `json:"entities"`
 	Model    string   `json:"model"`
 	Cached   bool     `json:"cached"`
-	Timings  Timings  `json:"timings"`
+	Timings  Timings  `json:"timings"`            // this request's stages
+	Computed *Timings `json:"computed,omitempty"` // for a cached result: the stages that computed it
 }
 
 // Aggregation strategies, with Hugging Face's semantics.

@@ -28,6 +28,7 @@ const httpOpPrefix = "http:"
 
 // Engine stage names.
 const (
+	StageCacheLookup = "cache_lookup" // memory cache, then SQLite
 	StageQueueWait   = "queue_wait"
 	StageTokenize    = "tokenize"
 	StageInference   = "inference"

@@ -495,6 +495,8 @@ export interface TaskMeta {
   model: string;
   cached: boolean;
   timings: Timings;
+  computed?: Timings;
+  store_ns?: number;
 }
 
 export interface TensorInfo {
@@ -526,6 +528,7 @@ export interface Throughput {
 }
 
 export interface Timings {
+  cache_lookup_ns: number;
   queue_wait_ns: number;
   tokenize_ns: number;
   inference_ns: number;
