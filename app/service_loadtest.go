@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -389,6 +390,7 @@ func reportFromRun(run storage.Run) (profiler.Report, error) {
 		r.ServiceTime = st
 	}
 	r.ErrorsByKind, r.Thresholds, r.Passed = sum.ErrorsByKind, sum.Thresholds, run.Passed
+	r.Capacity = sum.Capacity
 	r.EndedAt = run.Created
 	r.StartedAt = run.Created.Add(-sum.Elapsed)
 	if r.Config.Name == "" {
@@ -437,8 +439,15 @@ func (s *Service) CompareLoadTests(ctx context.Context, a, b string) (LoadTestCo
 	if err != nil {
 		return LoadTestComparison{}, err
 	}
+	return CompareReports(ra, rb), nil
+}
+
+// CompareReports puts two reports side by side with b − a of the main
+// metrics (latencies in milliseconds); when both are capacity searches,
+// "max_passing_rate" too.
+func CompareReports(ra, rb profiler.Report) LoadTestComparison {
 	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
-	return LoadTestComparison{A: ra, B: rb, Delta: map[string]float64{
+	c := LoadTestComparison{A: ra, B: rb, Delta: map[string]float64{
 		"p50_ms":        ms(rb.Latency.P50) - ms(ra.Latency.P50),
 		"p95_ms":        ms(rb.Latency.P95) - ms(ra.Latency.P95),
 		"p99_ms":        ms(rb.Latency.P99) - ms(ra.Latency.P99),
@@ -446,7 +455,33 @@ func (s *Service) CompareLoadTests(ctx context.Context, a, b string) (LoadTestCo
 		"achieved_rate": rb.AchievedRate - ra.AchievedRate,
 		"throughput":    rb.Throughput - ra.Throughput,
 		"error_rate":    rb.ErrorRate - ra.ErrorRate,
-	}}, nil
+	}}
+	if ra.Capacity != nil && rb.Capacity != nil {
+		c.Delta["max_passing_rate"] = rb.Capacity.MaxPassingRate - ra.Capacity.MaxPassingRate
+	}
+	return c
+}
+
+// ReadLoadRun returns the run with id from the database at path (the
+// history SaveLoadRun writes). The database must exist.
+func ReadLoadRun(ctx context.Context, path, id string, log *slog.Logger) (profiler.Report, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return profiler.Report{}, fmt.Errorf("%w: run id %q is not a saved run's number", ErrBadRequest, id)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return profiler.Report{}, fmt.Errorf("no database at %s: %w", path, err)
+	}
+	db, err := storage.Open(ctx, storage.Config{Path: path}, log)
+	if err != nil {
+		return profiler.Report{}, err
+	}
+	defer db.Close()
+	run, err := db.GetRun(ctx, storage.RunID(n))
+	if err != nil {
+		return profiler.Report{}, fmt.Errorf("load test %q: %w", id, err)
+	}
+	return reportFromRun(run)
 }
 
 // InprocTarget is a load-test target that analyses texts[seq % len] with the
