@@ -33,6 +33,14 @@ type LoadTestConfig struct {
 	MaxRequests uint64        `json:"max_requests,omitempty"`
 	Thresholds  []string      `json:"thresholds,omitempty"`
 	Texts       []string      `json:"texts,omitempty"` // empty = profiler.DefaultTexts
+	// Arrivals is the open-loop arrival process: "uniform" ("" ) or
+	// "poisson" (Seed 0 = random).
+	Arrivals string `json:"arrivals,omitempty"`
+	Seed     uint64 `json:"seed,omitempty"`
+	// FindMax, when set, makes the run a capacity search (open loop, no
+	// Rate, Users, Ramp, MaxRequests or Thresholds): Duration is the length
+	// of one step (0 = 3 s).
+	FindMax *LoadTestFindMax `json:"find_max,omitempty"`
 }
 
 // LoadTestTask is what a load test runs: one task or both ("analyze").
@@ -72,6 +80,9 @@ type LoadTestStatus struct {
 	Progress *profiler.Progress   `json:"progress,omitempty"`
 	Report   *profiler.Report     `json:"report,omitempty"` // when finished; Report.ID is the saved run's id
 	Error    string               `json:"error,omitempty"`
+	// Capacity is a running capacity search's steps so far (after each
+	// step); the finished report carries the final one.
+	Capacity *profiler.Capacity `json:"capacity,omitempty"`
 }
 
 // LoadTestSummary is one row of the saved runs list.
@@ -87,6 +98,9 @@ type LoadTestSummary struct {
 	P95          time.Duration `json:"p95_ns"`
 	Passed       bool          `json:"passed"`
 	Thresholds   int           `json:"thresholds"`
+	// MaxRate is a capacity search's answer (requests/s; 0 = no rate held
+	// or not a search).
+	MaxRate float64 `json:"max_rate,omitempty"`
 }
 
 // LoadTestComparison puts two runs side by side; Delta is b − a per metric.
@@ -134,6 +148,7 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 	lc := profiler.LoadConfig{
 		Name: c.Name, Target: "inproc", Task: string(c.Task), StartRate: c.StartRate, Think: c.Think, Ramp: c.Ramp,
 		Duration: c.Duration, MaxRequests: c.MaxRequests, Thresholds: c.Thresholds, ClassifyError: errorKind,
+		Arrivals: c.Arrivals, Seed: c.Seed,
 	}
 	switch c.Mode {
 	case LoadTestOpen, "":
@@ -152,11 +167,16 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 		s.lt.mu.Unlock()
 		s.hub.emit(EventLoadTest, snap)
 	}
-	lt, err := profiler.NewLoadTest(lc, s.log)
+	run, cfg, err := s.newLoadRun(lc, c.FindMax, func(cp profiler.Capacity) {
+		s.lt.mu.Lock()
+		st.Capacity = &cp
+		snap := *st
+		s.lt.mu.Unlock()
+		s.hub.emit(EventLoadTest, snap)
+	})
 	if err != nil {
-		return LoadTestStatus{}, fmt.Errorf("%w: %w", ErrBadRequest, err)
+		return LoadTestStatus{}, err
 	}
-	cfg := lt.Config()
 
 	s.lt.mu.Lock()
 	if s.lt.current != nil && s.lt.current.State == StateRunning {
@@ -182,7 +202,7 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 		defer s.wg.Done()
 		defer close(done)
 		defer cancel()
-		s.runLoadTest(ctx, lt, st, tasks, texts)
+		s.runLoadTest(ctx, run, st, tasks, texts)
 	}()
 	return first, nil
 }
@@ -199,7 +219,7 @@ func loadTestTasks(task LoadTestTask) ([]engine.Task, error) {
 	return nil, fmt.Errorf("%w: task %q (want sentiment, entities or analyze)", ErrBadRequest, task)
 }
 
-func (s *Service) runLoadTest(ctx context.Context, lt *profiler.LoadTest, st *LoadTestStatus, tasks []engine.Task, texts []string) {
+func (s *Service) runLoadTest(ctx context.Context, run loadRun, st *LoadTestStatus, tasks []engine.Task, texts []string) {
 	target := func(ctx context.Context, seq uint64) error {
 		_, err := s.analyze(ctx, request{
 			texts: []string{texts[seq%uint64(len(texts))]}, tasks: tasks,
@@ -207,7 +227,7 @@ func (s *Service) runLoadTest(ctx context.Context, lt *profiler.LoadTest, st *Lo
 		})
 		return err
 	}
-	report, err := lt.Run(ctx, target)
+	report, err := run(ctx, target)
 	if err == nil {
 		report.Meta = s.loadTestMeta(tasks)
 		err = s.saveReport(context.WithoutCancel(ctx), &report)
@@ -225,7 +245,7 @@ func (s *Service) runLoadTest(ctx context.Context, lt *profiler.LoadTest, st *Lo
 		st.Report = &report
 		st.ID = report.ID
 	}
-	st.Progress = nil
+	st.Progress, st.Capacity = nil, nil
 	final := *st
 	s.lt.mu.Unlock()
 	s.hub.emit(EventLoadTest, final)
@@ -322,16 +342,23 @@ func (s *Service) LoadTests(ctx context.Context) ([]LoadTestSummary, error) {
 			StartedAt: info.Created.Add(-sum.Elapsed), Elapsed: sum.Elapsed, Requests: sum.Requests,
 			AchievedRate: sum.AchievedRate, P95: sum.Latency.P95, Passed: info.Passed, Thresholds: len(sum.Thresholds),
 		}
+		if sum.Capacity != nil {
+			ls.MaxRate = sum.Capacity.MaxPassingRate
+		}
 		out = append(out, ls)
 	}
 	return out, nil
 }
 
 func summaryOf(r profiler.Report) LoadTestSummary {
-	return LoadTestSummary{
+	ls := LoadTestSummary{
 		ID: r.ID, Name: r.Config.Name, Mode: r.Mode, Task: r.Config.Task, StartedAt: r.StartedAt, Elapsed: r.Elapsed,
 		Requests: r.Requests, AchievedRate: r.AchievedRate, P95: r.Latency.P95, Passed: r.Passed, Thresholds: len(r.Thresholds),
 	}
+	if r.Capacity != nil {
+		ls.MaxRate = r.Capacity.MaxPassingRate
+	}
+	return ls
 }
 
 // LoadTest returns a saved run's report.

@@ -112,7 +112,7 @@ func (c *LoadConfig) validate() ([]Threshold, error) {
 		return nil, bad("poisson arrivals apply to open loop (rate) only")
 	}
 	if c.Arrivals == ArrivalsPoisson && c.Seed == 0 {
-		c.Seed = mathrand.Uint64() | 1
+		c.Seed = mathrand.Uint64N(1<<53) | 1 // exact in JSON numbers (JavaScript)
 	}
 	if c.MaxInFlight == 0 {
 		c.MaxInFlight = 1024
