@@ -836,6 +836,37 @@ func TestHTTPLoadTestFindMax(t *testing.T) {
 	if len(list) != 1 || list[0].Mode != profiler.ModeCapacity || list[0].MaxRate != 40 || list[0].Requests != 14 {
 		t.Fatalf("list = %+v", list)
 	}
+	// A second search, cancelled after its first step: the status showed
+	// the steps so far, and the partial report keeps every step.
+	long := app.LoadTestConfig{Task: "sentiment", Duration: 300 * time.Millisecond, FindMax: &app.LoadTestFindMax{SLO: []string{"p99<10s"}}}
+	var run app.LoadTestStatus
+	s.do("POST", "/v1/loadtests", long, &run)
+	for run.Capacity == nil || len(run.Capacity.Steps) == 0 {
+		if time.Now().After(deadline) || run.State != app.StateRunning {
+			t.Fatalf("no step reported: %+v", run)
+		}
+		time.Sleep(20 * time.Millisecond)
+		run = app.LoadTestStatus{}
+		s.do("GET", "/v1/loadtests/current", nil, &run)
+	}
+	var final app.LoadTestStatus
+	if resp, b := s.do("POST", "/v1/loadtests/"+run.ID+"/cancel", struct{}{}, &final); resp.StatusCode != 200 {
+		t.Fatalf("cancel: %d %s", resp.StatusCode, b)
+	}
+	if final.State != app.StateCancelled || final.Report == nil || final.Report.Capacity == nil || final.Capacity != nil {
+		t.Fatalf("cancelled: %+v", final)
+	}
+	pc := final.Report.Capacity
+	sent = 0
+	for _, step := range pc.Steps {
+		sent += step.Requests
+	}
+	// The cancel lands during the second step (or, rarely, just between
+	// the first and the second).
+	if len(pc.Steps) < 1 || pc.Steps[0].Status != profiler.StatusCompleted || pc.StopReason != profiler.CapacityCanceled || sent != final.Report.Requests {
+		t.Fatalf("partial search: %+v (%d sent in steps, %d in the report)", pc, sent, final.Report.Requests)
+	}
+
 	for _, bad := range []app.LoadTestConfig{
 		{Task: "sentiment", Rate: 10, FindMax: &app.LoadTestFindMax{SLO: []string{"p99<50ms"}}},
 		{Task: "sentiment", FindMax: &app.LoadTestFindMax{}},

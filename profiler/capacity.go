@@ -347,7 +347,7 @@ func (cs *CapacitySearch) Run(ctx context.Context, target Target) (Report, error
 
 // snapshot returns a copy of c with the answer so far.
 func (c Capacity) snapshot(lo, hi float64) Capacity {
-	c.Steps = append([]CapacityStep(nil), c.Steps...)
+	c.Steps = append([]CapacityStep{}, c.Steps...) // [] in JSON, never null
 	c.MaxPassingRate, c.MinFailingRate = lo, hi
 	c.Message = c.message()
 	return c

@@ -316,3 +316,34 @@ func TestCapacitySurvivesSummary(t *testing.T) {
 		}
 	})
 }
+
+// TestLoadTestPoissonArrivals: an open-loop run with Poisson arrivals sends
+// about rate × duration requests, ends by its duration (not by the bound on
+// requests), and records the seed it drew so that the run can be repeated.
+func TestLoadTestPoissonArrivals(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		lt := newLoadTest(t, profiler.LoadConfig{Rate: 1000, Duration: 10 * time.Second, Arrivals: profiler.ArrivalsPoisson})
+		cfg := lt.Config()
+		if cfg.Seed == 0 || cfg.MaxRequests <= 10_000 {
+			t.Fatalf("seed %d, max requests %d", cfg.Seed, cfg.MaxRequests)
+		}
+		var hits atomic.Uint64
+		r, err := lt.Run(context.Background(), func(ctx context.Context, seq uint64) error { hits.Add(1); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 10 000 expected, standard deviation 100.
+		if r.Requests < 9500 || r.Requests > 10500 || hits.Load() != r.Requests || r.StopReason != profiler.StopDuration {
+			t.Fatalf("sent %d (target saw %d), stop %q", r.Requests, hits.Load(), r.StopReason)
+		}
+		// The same seed sends the same schedule.
+		again := newLoadTest(t, profiler.LoadConfig{Rate: 1000, Duration: 10 * time.Second, Arrivals: profiler.ArrivalsPoisson, Seed: cfg.Seed})
+		r2, err := again.Run(context.Background(), noop)
+		if err != nil || r2.Requests != r.Requests {
+			t.Fatalf("same seed: %d requests, want %d (%v)", r2.Requests, r.Requests, err)
+		}
+	})
+	if _, err := profiler.NewLoadTest(profiler.LoadConfig{Users: 2, Duration: time.Second, Arrivals: profiler.ArrivalsPoisson}, nil); !errors.Is(err, profiler.ErrInvalidConfig) {
+		t.Fatalf("poisson closed loop: %v", err)
+	}
+}
