@@ -33,7 +33,7 @@ type LoadTestConfig struct {
 	MaxRequests uint64        `json:"max_requests,omitempty"`
 	Thresholds  []string      `json:"thresholds,omitempty"`
 	Texts       []string      `json:"texts,omitempty"` // empty = profiler.DefaultTexts
-	// Arrivals is the open-loop arrival process: "uniform" ("" ) or
+	// Arrivals is the open-loop arrival process: "uniform" (or "") or
 	// "poisson" (Seed 0 = random).
 	Arrivals string `json:"arrivals,omitempty"`
 	Seed     uint64 `json:"seed,omitempty"`
