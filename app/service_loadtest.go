@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -32,6 +33,14 @@ type LoadTestConfig struct {
 	MaxRequests uint64        `json:"max_requests,omitempty"`
 	Thresholds  []string      `json:"thresholds,omitempty"`
 	Texts       []string      `json:"texts,omitempty"` // empty = profiler.DefaultTexts
+	// Arrivals is the open-loop arrival process: "uniform" (or "") or
+	// "poisson" (Seed 0 = random).
+	Arrivals string `json:"arrivals,omitempty"`
+	Seed     uint64 `json:"seed,omitempty"`
+	// FindMax, when set, makes the run a capacity search (open loop, no
+	// Rate, Users, Ramp, MaxRequests or Thresholds): Duration is the length
+	// of one step (0 = 3 s).
+	FindMax *LoadTestFindMax `json:"find_max,omitempty"`
 }
 
 // LoadTestTask is what a load test runs: one task or both ("analyze").
@@ -71,6 +80,9 @@ type LoadTestStatus struct {
 	Progress *profiler.Progress   `json:"progress,omitempty"`
 	Report   *profiler.Report     `json:"report,omitempty"` // when finished; Report.ID is the saved run's id
 	Error    string               `json:"error,omitempty"`
+	// Capacity is a running capacity search's steps so far (after each
+	// step); the finished report carries the final one.
+	Capacity *profiler.Capacity `json:"capacity,omitempty"`
 }
 
 // LoadTestSummary is one row of the saved runs list.
@@ -86,6 +98,9 @@ type LoadTestSummary struct {
 	P95          time.Duration `json:"p95_ns"`
 	Passed       bool          `json:"passed"`
 	Thresholds   int           `json:"thresholds"`
+	// MaxRate is a capacity search's answer (requests/s; 0 = no rate held
+	// or not a search).
+	MaxRate float64 `json:"max_rate,omitempty"`
 }
 
 // LoadTestComparison puts two runs side by side; Delta is b − a per metric.
@@ -133,6 +148,7 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 	lc := profiler.LoadConfig{
 		Name: c.Name, Target: "inproc", Task: string(c.Task), StartRate: c.StartRate, Think: c.Think, Ramp: c.Ramp,
 		Duration: c.Duration, MaxRequests: c.MaxRequests, Thresholds: c.Thresholds, ClassifyError: errorKind,
+		Arrivals: c.Arrivals, Seed: c.Seed,
 	}
 	switch c.Mode {
 	case LoadTestOpen, "":
@@ -151,11 +167,16 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 		s.lt.mu.Unlock()
 		s.hub.emit(EventLoadTest, snap)
 	}
-	lt, err := profiler.NewLoadTest(lc, s.log)
+	run, cfg, err := s.newLoadRun(lc, c.FindMax, func(cp profiler.Capacity) {
+		s.lt.mu.Lock()
+		st.Capacity = &cp
+		snap := *st
+		s.lt.mu.Unlock()
+		s.hub.emit(EventLoadTest, snap)
+	})
 	if err != nil {
-		return LoadTestStatus{}, fmt.Errorf("%w: %w", ErrBadRequest, err)
+		return LoadTestStatus{}, err
 	}
-	cfg := lt.Config()
 
 	s.lt.mu.Lock()
 	if s.lt.current != nil && s.lt.current.State == StateRunning {
@@ -181,7 +202,7 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 		defer s.wg.Done()
 		defer close(done)
 		defer cancel()
-		s.runLoadTest(ctx, lt, st, tasks, texts)
+		s.runLoadTest(ctx, run, st, tasks, texts)
 	}()
 	return first, nil
 }
@@ -198,7 +219,7 @@ func loadTestTasks(task LoadTestTask) ([]engine.Task, error) {
 	return nil, fmt.Errorf("%w: task %q (want sentiment, entities or analyze)", ErrBadRequest, task)
 }
 
-func (s *Service) runLoadTest(ctx context.Context, lt *profiler.LoadTest, st *LoadTestStatus, tasks []engine.Task, texts []string) {
+func (s *Service) runLoadTest(ctx context.Context, run loadRun, st *LoadTestStatus, tasks []engine.Task, texts []string) {
 	target := func(ctx context.Context, seq uint64) error {
 		_, err := s.analyze(ctx, request{
 			texts: []string{texts[seq%uint64(len(texts))]}, tasks: tasks, via: profiler.SourceLoadTest,
@@ -206,7 +227,7 @@ func (s *Service) runLoadTest(ctx context.Context, lt *profiler.LoadTest, st *Lo
 		})
 		return err
 	}
-	report, err := lt.Run(ctx, target)
+	report, err := run(ctx, target)
 	if err == nil {
 		report.Meta = s.loadTestMeta(tasks)
 		err = s.saveReport(context.WithoutCancel(ctx), &report)
@@ -224,7 +245,7 @@ func (s *Service) runLoadTest(ctx context.Context, lt *profiler.LoadTest, st *Lo
 		st.Report = &report
 		st.ID = report.ID
 	}
-	st.Progress = nil
+	st.Progress, st.Capacity = nil, nil
 	final := *st
 	s.lt.mu.Unlock()
 	s.hub.emit(EventLoadTest, final)
@@ -321,16 +342,23 @@ func (s *Service) LoadTests(ctx context.Context) ([]LoadTestSummary, error) {
 			StartedAt: info.Created.Add(-sum.Elapsed), Elapsed: sum.Elapsed, Requests: sum.Requests,
 			AchievedRate: sum.AchievedRate, P95: sum.Latency.P95, Passed: info.Passed, Thresholds: len(sum.Thresholds),
 		}
+		if sum.Capacity != nil {
+			ls.MaxRate = sum.Capacity.MaxPassingRate
+		}
 		out = append(out, ls)
 	}
 	return out, nil
 }
 
 func summaryOf(r profiler.Report) LoadTestSummary {
-	return LoadTestSummary{
+	ls := LoadTestSummary{
 		ID: r.ID, Name: r.Config.Name, Mode: r.Mode, Task: r.Config.Task, StartedAt: r.StartedAt, Elapsed: r.Elapsed,
 		Requests: r.Requests, AchievedRate: r.AchievedRate, P95: r.Latency.P95, Passed: r.Passed, Thresholds: len(r.Thresholds),
 	}
+	if r.Capacity != nil {
+		ls.MaxRate = r.Capacity.MaxPassingRate
+	}
+	return ls
 }
 
 // LoadTest returns a saved run's report.
@@ -389,6 +417,7 @@ func reportFromRun(run storage.Run) (profiler.Report, error) {
 		r.ServiceTime = st
 	}
 	r.ErrorsByKind, r.Thresholds, r.Passed = sum.ErrorsByKind, sum.Thresholds, run.Passed
+	r.Capacity = sum.Capacity
 	r.EndedAt = run.Created
 	r.StartedAt = run.Created.Add(-sum.Elapsed)
 	if r.Config.Name == "" {
@@ -437,8 +466,15 @@ func (s *Service) CompareLoadTests(ctx context.Context, a, b string) (LoadTestCo
 	if err != nil {
 		return LoadTestComparison{}, err
 	}
+	return CompareReports(ra, rb), nil
+}
+
+// CompareReports puts two reports side by side with b − a of the main
+// metrics (latencies in milliseconds); when both are capacity searches,
+// "max_passing_rate" too.
+func CompareReports(ra, rb profiler.Report) LoadTestComparison {
 	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
-	return LoadTestComparison{A: ra, B: rb, Delta: map[string]float64{
+	c := LoadTestComparison{A: ra, B: rb, Delta: map[string]float64{
 		"p50_ms":        ms(rb.Latency.P50) - ms(ra.Latency.P50),
 		"p95_ms":        ms(rb.Latency.P95) - ms(ra.Latency.P95),
 		"p99_ms":        ms(rb.Latency.P99) - ms(ra.Latency.P99),
@@ -446,7 +482,33 @@ func (s *Service) CompareLoadTests(ctx context.Context, a, b string) (LoadTestCo
 		"achieved_rate": rb.AchievedRate - ra.AchievedRate,
 		"throughput":    rb.Throughput - ra.Throughput,
 		"error_rate":    rb.ErrorRate - ra.ErrorRate,
-	}}, nil
+	}}
+	if ra.Capacity != nil && rb.Capacity != nil {
+		c.Delta["max_passing_rate"] = rb.Capacity.MaxPassingRate - ra.Capacity.MaxPassingRate
+	}
+	return c
+}
+
+// ReadLoadRun returns the run with id from the database at path (the
+// history SaveLoadRun writes). The database must exist.
+func ReadLoadRun(ctx context.Context, path, id string, log *slog.Logger) (profiler.Report, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return profiler.Report{}, fmt.Errorf("%w: run id %q is not a saved run's number", ErrBadRequest, id)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return profiler.Report{}, fmt.Errorf("no database at %s: %w", path, err)
+	}
+	db, err := storage.Open(ctx, storage.Config{Path: path}, log)
+	if err != nil {
+		return profiler.Report{}, err
+	}
+	defer db.Close()
+	run, err := db.GetRun(ctx, storage.RunID(n))
+	if err != nil {
+		return profiler.Report{}, fmt.Errorf("load test %q: %w", id, err)
+	}
+	return reportFromRun(run)
 }
 
 // InprocTarget is a load-test target that analyses texts[seq % len] with the

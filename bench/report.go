@@ -22,13 +22,14 @@ type Report struct {
 	Env       Env           `json:"env"`
 	Key       KeyRatios     `json:"key"`
 
-	Targets    []TargetSet  `json:"targets"`
-	Efficiency []Comparison `json:"efficiency"`
-	Batching   []Comparison `json:"batching"`
-	Peer       PeerSection  `json:"peer"`
-	Resources  Resources    `json:"resources"`
-	Storage    StorageBench `json:"storage"`
-	Notes      []string     `json:"notes,omitempty"` // what could not be measured, and why
+	Targets    []TargetSet   `json:"targets"`
+	Efficiency []Comparison  `json:"efficiency"`
+	Batching   []Comparison  `json:"batching"`
+	Peer       PeerSection   `json:"peer"`
+	Resources  Resources     `json:"resources"`
+	Storage    StorageBench  `json:"storage"`
+	Capacity   []CapacityRow `json:"capacity,omitempty"`
+	Notes      []string      `json:"notes,omitempty"` // what could not be measured, and why
 }
 
 // KeyRatios are the headline numbers of `bench --quick --json`; null when
@@ -41,6 +42,10 @@ type KeyRatios struct {
 	PeerRatioINT8            *float64 `json:"peer_ratio_int8"`
 	TokenizerTokensPerS      *float64 `json:"tokenizer_tokens_per_s"`
 	StorageAnalysesPerS      *float64 `json:"storage_analyses_per_s"` // batch-512, sentiment+entities
+	// Capacity searches (`loadtest --find-max`): the highest open-loop rate
+	// in requests/s each default model holds p99 < 50 ms at.
+	CapacityP99_50msSentiment *float64 `json:"capacity_p99_50ms_sentiment"`
+	CapacityP99_50msEntities  *float64 `json:"capacity_p99_50ms_entities"`
 }
 
 // Env describes the machine and software a report was measured on.
@@ -190,7 +195,9 @@ func (r *Report) writeMarkdown(w io.Writer) {
 	p("| vs transformers.js, fp32, 64 concurrent | %s | ≥ 1.1 |\n", fmtPtr(r.Key.PeerRatioFP32, "%.2f×"))
 	p("| our INT8 vs transformers.js fp32, 64 concurrent | %s | ≥ 2 |\n", fmtPtr(r.Key.PeerRatioINT8, "%.2f×"))
 	p("| tokenizer tokens/s (one goroutine) | %s | ≥ 2,000,000/core |\n", fmtPtr(r.Key.TokenizerTokensPerS, "%.0f"))
-	p("| SQLite persisted analyses/s (batches of 512, sentiment + entities) | %s | ≥ 50,000 |\n\n", fmtPtr(r.Key.StorageAnalysesPerS, "%.0f"))
+	p("| SQLite persisted analyses/s (batches of 512, sentiment + entities) | %s | ≥ 50,000 |\n", fmtPtr(r.Key.StorageAnalysesPerS, "%.0f"))
+	p("| capacity at p99 < 50 ms, default sentiment model (req/s) | %s | – |\n", fmtPtr(r.Key.CapacityP99_50msSentiment, "%.0f"))
+	p("| capacity at p99 < 50 ms, default entities model (req/s) | %s | – |\n\n", fmtPtr(r.Key.CapacityP99_50msEntities, "%.0f"))
 
 	p("## 1. Latency and throughput targets (DESIGN.md)\n\n")
 	p("Latency is measured over HTTP against an in-process `serve` on loopback, one call at a time, and judged on p95. Throughput is in process. Concurrent users: a closed-loop load test with 1000 users (profiler load generator), in process and over HTTP.\n\n")
@@ -268,6 +275,7 @@ func (r *Report) writeMarkdown(w io.Writer) {
 	p("| cold start to first result (`nlpscope analyze`, new process, embedded models) | %.0f ms (median of %d) |\n\n", rs.ColdStartMs, len(rs.ColdStartRuns))
 
 	r.Storage.writeMarkdown(p)
+	r.writeCapacity(w)
 
 	p("## 7. Environment\n\n| | |\n|---|---|\n")
 	h := r.Env.Hardware

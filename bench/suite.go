@@ -219,6 +219,7 @@ func (b *benchRun) run(ctx context.Context, modelsDir string, withPeer, withSuga
 			r.Targets = append(r.Targets, b.targets(ctx, benchModelSet{name: "(b) DistilBERT-shaped, INT8 (engine/quantize)", sentiment: int8Seq, entities: int8Tok}))
 			return nil
 		}},
+		{"capacity", "capacity at p99<50ms (default models)", true, func() error { return b.capacity(ctx) }},
 		{"storage", "cache and storage", true, func() error { return b.cacheAndStorage(ctx) }},
 		{"sqlite", "SQLite storage speed", true, func() error { return b.storageSpeed(ctx, quick) }},
 		{"coldstart", "cold start", true, func() error { return b.coldStart(ctx, b.coldRuns) }},

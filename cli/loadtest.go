@@ -49,6 +49,13 @@ type loadtestFlags struct {
 	thresholds, headers                         stringList
 	jsonOut, allowRemote, cache                 bool
 	svc                                         *app.Config
+	// Capacity search (--find-max).
+	findMax                     bool
+	slo                         stringList
+	growth, resolution, maxRate float64
+	maxTime                     time.Duration
+	arrivals                    string
+	seed                        uint64
 }
 
 func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error) {
@@ -56,11 +63,12 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 	fs.SetOutput(stderr)
 	f := &loadtestFlags{}
 	fs.StringVar(&f.target, "target", "inproc", "`inproc` (the engine in this process) or a URL of `nlpscope serve` or a compatible endpoint")
+	fs.Func("url", "the same as --target `URL`", func(v string) error { f.target = v; return nil })
 	fs.StringVar(&f.task, "task", "sentiment", "sentiment, entities or analyze (both)")
 	fs.Float64Var(&f.rate, "rate", 0, "open loop: arrival rate in requests/s (coordinated-omission-free latency)")
 	fs.Float64Var(&f.startRate, "start-rate", 0, "open loop: rate at the start of --ramp")
 	fs.IntVar(&f.users, "users", 0, "closed loop: virtual users, each sending its next request after the last answer")
-	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long to send")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long to send (--find-max: the length of each step, default 3s)")
 	fs.DurationVar(&f.ramp, "ramp", 0, "open loop: linear rate ramp; closed loop: users start evenly over it")
 	fs.DurationVar(&f.think, "think", 0, "closed loop: pause between a user's requests")
 	fs.Uint64Var(&f.maxRequests, "max-requests", 0, "stop after this many requests (0 = open loop: rate × duration; closed loop: 10M)")
@@ -75,12 +83,23 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 	fs.StringVar(&f.method, "method", "POST", "URL target: HTTP method")
 	fs.Var(&f.headers, "header", "URL target: `Name: value` header, repeatable")
 	fs.BoolVar(&f.cache, "cache", false, "inproc: keep the engine's result cache on (off by default: repeated texts would measure the cache)")
+	fs.StringVar(&f.arrivals, "arrivals", "uniform", "open loop: `uniform` (evenly spaced) or poisson (random, exponential gaps) arrivals")
+	fs.Uint64Var(&f.seed, "seed", 0, "poisson arrivals: random seed (0 = random; the report records the one used)")
+	fs.BoolVar(&f.findMax, "find-max", false, "capacity search: step the open-loop rate up from --start-rate (×--growth) until --slo breaks, then bisect to --resolution; each step lasts --duration")
+	fs.Var(&f.slo, "slo", "--find-max: threshold `expr` a step must meet, repeatable (p99<50ms; errors<1% is added unless an errors bound is given)")
+	fs.Float64Var(&f.growth, "growth", 0, "--find-max: rate factor between steps until one fails (0 = 2)")
+	fs.Float64Var(&f.resolution, "resolution", 0, "--find-max: stop when the highest passing and lowest failing rates are this close, relative (0 = 0.05)")
+	fs.Float64Var(&f.maxRate, "max-rate", 0, "--find-max: highest rate to try in requests/s (0 = 100000)")
+	fs.DurationVar(&f.maxTime, "max-time", 5*time.Minute, "--find-max: bound on the whole search")
 	f.svc = engineFlags(fs)
 	fs.Lookup("db").Usage = "save the run into this SQLite database `path` (default: not saved)"
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: nlpscope loadtest [--target inproc|URL] [--task sentiment|entities|analyze] (--rate R | --users N) [--duration D] [flags]")
+		fmt.Fprintln(stderr, "       nlpscope loadtest --find-max --slo 'p99<50ms' [--target inproc|URL] [--duration STEP] [--start-rate R] [flags]")
+		fmt.Fprintln(stderr, "       nlpscope loadtest compare A B [--db PATH] [--json]")
 		fmt.Fprintln(stderr, "\nDrives the engine or an HTTP endpoint and reports latency percentiles, throughput and errors.")
-		fmt.Fprintln(stderr, "Exit status: 0 all thresholds pass, 1 a threshold fails or the run failed, 2 usage error, 130 interrupted.")
+		fmt.Fprintln(stderr, "--find-max searches for the highest open-loop rate that holds the SLO and prints every step.")
+		fmt.Fprintln(stderr, "Exit status: 0 all thresholds pass (--find-max: some rate held the SLO), 1 a threshold fails, no rate held\nor the run failed, 2 usage error, 130 interrupted.")
 		fmt.Fprintln(stderr, "--db saves the run into that database (the app's history of runs).\n\nflags:")
 		fs.PrintDefaults()
 	}
@@ -93,20 +112,43 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 	if _, ok := loadtestTasks[f.task]; !ok {
 		return nil, usagef("--task %q: want sentiment, entities or analyze", f.task)
 	}
-	saveDB := false
+	saveDB, durationSet := false, false
 	fs.Visit(func(fl *flag.Flag) {
-		if fl.Name == "db" {
+		switch fl.Name {
+		case "db":
 			saveDB = true
+		case "duration":
+			durationSet = true
 		}
 	})
+	switch {
+	case f.findMax && (f.rate != 0 || f.users != 0 || f.ramp != 0 || f.think != 0 || f.maxRequests != 0):
+		return nil, usagef("--find-max sets the rate itself: leave out --rate, --users, --ramp, --think and --max-requests (--start-rate is the first step's rate)")
+	case f.findMax && len(f.thresholds) > 0:
+		return nil, usagef("--find-max judges each step by --slo, not --threshold")
+	case f.findMax && len(f.slo) == 0:
+		return nil, usagef("--find-max needs an --slo such as 'p99<50ms'")
+	case !f.findMax && (len(f.slo) > 0 || f.growth != 0 || f.resolution != 0 || f.maxRate != 0):
+		return nil, usagef("--slo, --growth, --resolution and --max-rate apply to --find-max only")
+	}
+	if f.findMax && !durationSet {
+		f.duration = profiler.DefaultCapacityStep
+	}
+	if f.arrivals == profiler.ArrivalsUniform {
+		f.arrivals = ""
+	}
 	if !saveDB {
 		f.svc.DBPath = ""
 	}
 	return f, nil
 }
 
-// cmdLoadtest runs a load test and prints its report.
+// cmdLoadtest runs a load test or a capacity search (--find-max) and prints
+// its report; `loadtest compare A B` compares two saved runs.
 func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
+	if len(args) > 0 && args[0] == "compare" {
+		return inSub("compare", loadtestCompare(ctx, std, args[1:]))
+	}
 	f, err := parseLoadtestFlags(args, std.Err)
 	if err != nil {
 		return err
@@ -130,7 +172,7 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 		Name: f.name, Target: f.target, Task: f.task,
 		Rate: f.rate, StartRate: f.startRate, Users: f.users, Think: f.think, Ramp: f.ramp,
 		Duration: f.duration, MaxRequests: f.maxRequests, MaxInFlight: f.maxInFlight, Timeout: f.timeout,
-		Thresholds: f.thresholds,
+		Thresholds: f.thresholds, Arrivals: f.arrivals, Seed: f.seed,
 	}
 	if f.target != "inproc" {
 		cfg.ClassifyError = profiler.ErrorKind
@@ -142,9 +184,30 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 		status = newStatusLine(std.Err, cfg)
 		cfg.Progress = status.update
 	}
-	lt, err := profiler.NewLoadTest(cfg, log)
-	if err != nil {
-		return &usageError{err: err}
+	// run runs the load test or the capacity search once the target is
+	// built; both are validated first, so bad flags start nothing.
+	var run func(context.Context, profiler.Target) (profiler.Report, error)
+	if f.findMax {
+		cfg.StartRate = 0
+		cs, err := profiler.NewCapacitySearch(profiler.CapacityConfig{
+			Load: cfg, SLO: f.slo, StartRate: f.startRate, Growth: f.growth, Resolution: f.resolution,
+			MaxRate: f.maxRate, MaxDuration: f.maxTime,
+			OnStep: func(c profiler.Capacity) {
+				if status != nil {
+					status.step(c)
+				}
+			},
+		}, log)
+		if err != nil {
+			return &usageError{err: err}
+		}
+		run = cs.Run
+	} else {
+		lt, err := profiler.NewLoadTest(cfg, log)
+		if err != nil {
+			return &usageError{err: err}
+		}
+		run = lt.Run
 	}
 
 	var target profiler.Target
@@ -173,7 +236,7 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 		meta["url"] = f.target
 	}
 
-	report, err := lt.Run(ctx, target)
+	report, err := run(ctx, target)
 	if status != nil {
 		status.clear()
 	}
@@ -198,6 +261,9 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 	}
 	if report.Status != profiler.StatusCompleted {
 		return errors.Join(saveErr, fmt.Errorf("run %s", report.Status))
+	}
+	if c := report.Capacity; c != nil && c.MaxPassingRate == 0 {
+		return errors.Join(saveErr, errors.New(c.Message))
 	}
 	if !report.Passed {
 		var failed []string
@@ -320,6 +386,19 @@ func (s *statusLine) update(p profiler.Progress) {
 		p.LastSecond.Completed, profiler.FormatDuration(p.LastSecond.P50), profiler.FormatDuration(p.LastSecond.P99))
 }
 
+// step prints a finished capacity-search step on its own line.
+func (s *statusLine) step(c profiler.Capacity) {
+	if !s.enabled || len(c.Steps) == 0 {
+		return
+	}
+	st := c.Steps[len(c.Steps)-1]
+	verdict := "pass"
+	if !st.Pass {
+		verdict = "FAIL " + st.Reason
+	}
+	fmt.Fprintf(s.w, "\r\x1b[Kstep %d: %.4g req/s offered, %.4g achieved, p99 %s: %s\n", len(c.Steps), st.Rate, st.AchievedRate, profiler.FormatDuration(st.P99), verdict)
+}
+
 func (s *statusLine) clear() {
 	if s.enabled {
 		fmt.Fprint(s.w, "\r\x1b[K")
@@ -333,6 +412,9 @@ func writeLoadReport(w io.Writer, r profiler.Report) {
 	if r.Config.Ramp > 0 && r.Mode == "open" {
 		mode += fmt.Sprintf(" (ramp %v from %g)", r.Config.Ramp, r.Config.StartRate)
 	}
+	if r.Mode == profiler.ModeCapacity && r.Capacity != nil {
+		mode = fmt.Sprintf("capacity search, %s arrivals, each step", r.Capacity.Arrivals)
+	}
 	if r.Mode == "closed" {
 		mode = fmt.Sprintf("closed loop, %d users", r.Config.Users)
 		if r.Config.Think > 0 {
@@ -343,7 +425,9 @@ func writeLoadReport(w io.Writer, r profiler.Report) {
 	fmt.Fprintf(w, "stopped by %s after %.2fs\n\n", r.StopReason, r.Elapsed.Seconds())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "requests\t%d sent\t%d ok\t%d errors (%.2f%%)\t%d dropped\n", r.Requests, r.Succeeded, r.Errors, 100*r.ErrorRate, r.Dropped)
-	if r.Mode == "open" {
+	if r.Mode == profiler.ModeCapacity {
+		fmt.Fprintf(tw, "rate\tachieved %.1f/s over all steps\tthroughput %.1f/s\tlate sends %d\t\n", r.AchievedRate, r.Throughput, r.LateSends)
+	} else if r.Mode == "open" {
 		dev := 0.0
 		if r.RequestedRate > 0 {
 			dev = 100 * (r.AchievedRate - r.RequestedRate) / r.RequestedRate
@@ -362,6 +446,9 @@ func writeLoadReport(w io.Writer, r profiler.Report) {
 	row("from intended send", r.Latency)
 	row("service time", r.ServiceTime)
 	tw.Flush()
+	if r.Capacity != nil {
+		writeCapacity(w, *r.Capacity)
+	}
 
 	if len(r.Series) > 0 {
 		fmt.Fprintln(w)
@@ -408,8 +495,37 @@ func writeLoadReport(w io.Writer, r profiler.Report) {
 	if !r.Passed {
 		verdict = "FAIL (threshold)"
 	}
+	if r.Capacity != nil {
+		verdict = r.Capacity.Message
+	}
 	if r.Status != profiler.StatusCompleted {
 		verdict = "INCOMPLETE (" + r.Status + ")"
 	}
 	fmt.Fprintf(w, "result: %s\n", verdict)
+}
+
+// writeCapacity prints a capacity search's per-step table and its answer.
+func writeCapacity(w io.Writer, c profiler.Capacity) {
+	fd := profiler.FormatDuration
+	fmt.Fprintf(w, "\ncapacity search: SLO %s; start %g req/s ×%g, resolution %g %%, steps of %v\n",
+		strings.Join(c.SLO, ", "), c.StartRate, c.Growth, 100*c.Resolution, c.StepDuration)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step\tphase\toffered/s\tachieved/s\tsent\terrors\tp50\tp95\tp99\tresult\t")
+	for i, s := range c.Steps {
+		verdict := "pass"
+		if !s.Pass {
+			verdict = "FAIL"
+		}
+		if i == c.BestStep {
+			verdict += " *"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%.4g\t%.4g\t%d\t%d\t%s\t%s\t%s\t%s\t\n", i+1, s.Phase, s.Rate, s.AchievedRate, s.Requests, s.Errors, fd(s.P50), fd(s.P95), fd(s.P99), verdict)
+	}
+	tw.Flush()
+	for i, s := range c.Steps {
+		if !s.Pass && s.Reason != "" {
+			fmt.Fprintf(w, "  step %d failed: %s\n", i+1, s.Reason)
+		}
+	}
+	fmt.Fprintf(w, "answer: %s (stopped: %s)\n", c.Message, c.StopReason)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/httpapi"
+	"github.com/nlpscope/nlpscope/profiler"
 )
 
 // shell is a web shell under test: a real Service on the fixture models and
@@ -790,6 +791,93 @@ func TestHTTPLoadTests(t *testing.T) {
 	s.wantError("GET", "/v1/loadtests/"+rep.ID, nil, 404, "not_found")
 	s.wantError("POST", "/v1/loadtests", app.LoadTestConfig{Task: "sentiment", Mode: "open", Duration: time.Second}, 400, "bad_request")
 	s.wantError("POST", "/v1/loadtests", app.LoadTestConfig{Task: "sentiment", Rate: 5, Duration: time.Second, Thresholds: []string{"p95<<1"}}, 400, "bad_request")
+}
+
+// TestHTTPLoadTestFindMax starts a capacity search on the real engine with
+// a loose SLO and tiny steps: it grows to its max rate, and the saved
+// report's steps add up to its totals.
+func TestHTTPLoadTestFindMax(t *testing.T) {
+	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
+	cfg := app.LoadTestConfig{Task: "sentiment", Duration: 200 * time.Millisecond,
+		FindMax: &app.LoadTestFindMax{SLO: []string{"p99<10s"}, StartRate: 10, MaxRate: 40}}
+	var st app.LoadTestStatus
+	resp, b := s.do("POST", "/v1/loadtests", cfg, &st)
+	if resp.StatusCode != 200 || st.State != app.StateRunning || st.Config == nil || st.Config.Duration != cfg.Duration {
+		t.Fatalf("start: %d %s", resp.StatusCode, b)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for st.State == app.StateRunning {
+		if time.Now().After(deadline) {
+			t.Fatalf("search still running: %+v", st)
+		}
+		time.Sleep(50 * time.Millisecond)
+		s.do("GET", "/v1/loadtests/current", nil, &st)
+	}
+	r := st.Report
+	if st.State != app.StateDone || r == nil || r.Capacity == nil || r.Mode != profiler.ModeCapacity {
+		t.Fatalf("finished: %+v", st)
+	}
+	c := r.Capacity
+	var sent, ok uint64
+	for _, step := range c.Steps {
+		sent += step.Requests
+		ok += step.Succeeded
+	}
+	// 10, 20 and 40 req/s for 200 ms: 2 + 4 + 8 requests.
+	if len(c.Steps) != 3 || sent != r.Requests || ok != r.Succeeded || r.Requests != 14 || c.MaxPassingRate != 40 || c.StopReason != profiler.CapacityMaxRate || !r.Passed {
+		t.Fatalf("capacity %+v; report: %d sent, %d ok", c, r.Requests, r.Succeeded)
+	}
+	var saved profiler.Report
+	s.do("GET", "/v1/loadtests/"+r.ID, nil, &saved)
+	if saved.Capacity == nil || len(saved.Capacity.Steps) != 3 || saved.Capacity.Steps[2].Requests != c.Steps[2].Requests || saved.Requests != r.Requests {
+		t.Fatalf("saved report's capacity = %+v", saved.Capacity)
+	}
+	var list []app.LoadTestSummary
+	s.do("GET", "/v1/loadtests", nil, &list)
+	if len(list) != 1 || list[0].Mode != profiler.ModeCapacity || list[0].MaxRate != 40 || list[0].Requests != 14 {
+		t.Fatalf("list = %+v", list)
+	}
+	// A second search, cancelled after its first step: the status showed
+	// the steps so far, and the partial report keeps every step.
+	long := app.LoadTestConfig{Task: "sentiment", Duration: 300 * time.Millisecond, FindMax: &app.LoadTestFindMax{SLO: []string{"p99<10s"}}}
+	var run app.LoadTestStatus
+	s.do("POST", "/v1/loadtests", long, &run)
+	for run.Capacity == nil || len(run.Capacity.Steps) == 0 {
+		if time.Now().After(deadline) || run.State != app.StateRunning {
+			t.Fatalf("no step reported: %+v", run)
+		}
+		time.Sleep(20 * time.Millisecond)
+		run = app.LoadTestStatus{}
+		s.do("GET", "/v1/loadtests/current", nil, &run)
+	}
+	var final app.LoadTestStatus
+	if resp, b := s.do("POST", "/v1/loadtests/"+run.ID+"/cancel", struct{}{}, &final); resp.StatusCode != 200 {
+		t.Fatalf("cancel: %d %s", resp.StatusCode, b)
+	}
+	if final.State != app.StateCancelled || final.Report == nil || final.Report.Capacity == nil || final.Capacity != nil {
+		t.Fatalf("cancelled: %+v", final)
+	}
+	pc := final.Report.Capacity
+	sent = 0
+	for _, step := range pc.Steps {
+		sent += step.Requests
+	}
+	// The cancel lands during the second step (or, rarely, just between
+	// the first and the second).
+	if len(pc.Steps) < 1 || pc.Steps[0].Status != profiler.StatusCompleted || pc.StopReason != profiler.CapacityCanceled || sent != final.Report.Requests {
+		t.Fatalf("partial search: %+v (%d sent in steps, %d in the report)", pc, sent, final.Report.Requests)
+	}
+
+	for _, bad := range []app.LoadTestConfig{
+		{Task: "sentiment", Rate: 10, FindMax: &app.LoadTestFindMax{SLO: []string{"p99<50ms"}}},
+		{Task: "sentiment", FindMax: &app.LoadTestFindMax{}},
+		{Task: "sentiment", FindMax: &app.LoadTestFindMax{SLO: []string{"p99<50ms"}, MaxDuration: 2 * time.Hour}},
+		{Task: "sentiment", Mode: "closed", Users: 2, FindMax: &app.LoadTestFindMax{SLO: []string{"p99<50ms"}}},
+		{Task: "sentiment", Thresholds: []string{"p95<1s"}, FindMax: &app.LoadTestFindMax{SLO: []string{"p99<50ms"}}},
+		{Task: "sentiment", Rate: 10, Duration: time.Second, Arrivals: "bursty"},
+	} {
+		s.wantError("POST", "/v1/loadtests", bad, 400, "bad_request")
+	}
 }
 
 func TestHTTPFrontend(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	mathrand "math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,11 @@ type LoadConfig struct {
 	// from StartRate over Ramp.
 	Rate      float64 `json:"rate,omitempty"`
 	StartRate float64 `json:"start_rate,omitempty"`
+	// Arrivals is the open-loop arrival process: ArrivalsUniform ("" =
+	// uniform) or ArrivalsPoisson, whose gaps are drawn from Seed (0 = a
+	// random seed, recorded here by NewLoadTest so the run can be repeated).
+	Arrivals string `json:"arrivals,omitempty"`
+	Seed     uint64 `json:"seed,omitempty"`
 	// Closed loop: Users virtual users, started evenly over Ramp, each
 	// waiting Think between its requests.
 	Users int           `json:"users,omitempty"`
@@ -100,6 +106,13 @@ func (c *LoadConfig) validate() ([]Threshold, error) {
 		return nil, bad("a start rate needs a ramp")
 	case c.MaxInFlight < 0 || c.Timeout < 0 || c.Grace < 0 || c.ProgressInterval < 0:
 		return nil, bad("negative limit")
+	case c.Arrivals != "" && c.Arrivals != ArrivalsUniform && c.Arrivals != ArrivalsPoisson:
+		return nil, bad("arrivals %q: want uniform or poisson", c.Arrivals)
+	case c.Arrivals == ArrivalsPoisson && c.Users > 0:
+		return nil, bad("poisson arrivals apply to open loop (rate) only")
+	}
+	if c.Arrivals == ArrivalsPoisson && c.Seed == 0 {
+		c.Seed = mathrand.Uint64N(1<<53) | 1 // exact in JSON numbers (JavaScript)
 	}
 	if c.MaxInFlight == 0 {
 		c.MaxInFlight = 1024
@@ -121,6 +134,13 @@ func (c *LoadConfig) validate() ([]Threshold, error) {
 			c.MaxRequests = DefaultClosedMaxRequests
 		} else {
 			c.MaxRequests = c.pacer().Expected()
+			if c.Arrivals == ArrivalsPoisson {
+				// The count of a Poisson run varies: bound it far above
+				// its mean (over 6 standard deviations) so that the
+				// duration, not the bound, ends the run.
+				n := float64(c.MaxRequests)
+				c.MaxRequests += uint64(6*math.Sqrt(n)) + 10
+			}
 		}
 	}
 	return ParseThresholds(c.Thresholds)
@@ -128,6 +148,14 @@ func (c *LoadConfig) validate() ([]Threshold, error) {
 
 func (c LoadConfig) pacer() Pacer {
 	return Pacer{Rate: c.Rate, StartRate: c.StartRate, Ramp: c.Ramp, Duration: c.Duration, MaxRequests: c.MaxRequests}
+}
+
+// schedule returns the run's arrival schedule.
+func (c LoadConfig) schedule() schedule {
+	if c.Arrivals == ArrivalsPoisson {
+		return NewPoissonPacer(c.pacer(), c.Seed)
+	}
+	return c.pacer()
 }
 
 // LoadTest runs one load test.
@@ -158,8 +186,15 @@ func (lt *LoadTest) Config() LoadConfig { return lt.cfg }
 // partial report with Status StatusCanceled and a nil error. Run waits for
 // the requests it started (at most Grace after the end, then cancels them).
 func (lt *LoadTest) Run(ctx context.Context, target Target) (Report, error) {
+	r, _, err := lt.run(ctx, target)
+	return r, err
+}
+
+// run is Run that also returns the closed aggregator, whose histograms a
+// capacity search merges.
+func (lt *LoadTest) run(ctx context.Context, target Target) (Report, *aggregator, error) {
 	if target == nil {
-		return Report{}, fmt.Errorf("%w: nil target", ErrInvalidConfig)
+		return Report{}, nil, fmt.Errorf("%w: nil target", ErrInvalidConfig)
 	}
 	cfg := lt.cfg
 	r := Report{ID: newRunID(), Config: cfg, Mode: cfg.Mode(), Status: StatusCompleted}
@@ -256,7 +291,7 @@ func (lt *LoadTest) Run(ctx context.Context, target Target) (Report, error) {
 		r.Throughput = float64(r.Succeeded) / r.Elapsed.Seconds()
 	}
 	r.Thresholds, r.Passed = EvaluateThresholds(lt.thresholds, &r, agg.latencyAt)
-	return r, nil
+	return r, agg, nil
 }
 
 // runOpen dispatches requests on the pacer's schedule. It returns the stop
@@ -264,7 +299,7 @@ func (lt *LoadTest) Run(ctx context.Context, target Target) (Report, error) {
 func (lt *LoadTest) runOpen(ctx context.Context, start time.Time, agg *aggregator, exec func(time.Time, uint64)) (string, time.Duration, <-chan struct{}) {
 	cfg := lt.cfg
 	var wg sync.WaitGroup
-	pacer := cfg.pacer()
+	pacer := cfg.schedule()
 	slots := make(chan struct{}, cfg.MaxInFlight)
 	endTimer := time.NewTimer(cfg.Duration)
 	defer endTimer.Stop()

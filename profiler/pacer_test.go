@@ -96,3 +96,44 @@ func TestPacerExpected(t *testing.T) {
 	f(profiler.Pacer{Rate: 100, Ramp: time.Second, Duration: 2 * time.Second}, 150)
 	f(profiler.Pacer{Rate: 200, Duration: 10 * time.Second, MaxRequests: 7}, 7)
 }
+
+// TestPoissonPacer: a Poisson schedule sends about rate × duration
+// requests with exponential gaps (mean 1/rate, and as many gaps above the
+// mean as e^-1 of them), is the same for the same seed, and differs for
+// another seed.
+func TestPoissonPacer(t *testing.T) {
+	base := profiler.Pacer{Rate: 1000, Duration: 10 * time.Second}
+	count := func(seed uint64) (n uint64, dues []time.Duration) {
+		p := profiler.NewPoissonPacer(base, seed)
+		for {
+			if _, stop := p.Pace(0, n); stop {
+				return n, dues
+			}
+			dues = append(dues, p.Due(n))
+			n++
+		}
+	}
+	n, dues := count(7)
+	// 10 000 expected, standard deviation 100.
+	if n < 9500 || n > 10500 {
+		t.Fatalf("%d arrivals in 10 s at 1000/s", n)
+	}
+	var long int
+	for i := 1; i < len(dues); i++ {
+		if dues[i] < dues[i-1] {
+			t.Fatalf("due times go back at %d", i)
+		}
+		if dues[i]-dues[i-1] > time.Millisecond {
+			long++
+		}
+	}
+	if share := float64(long) / float64(len(dues)-1); share < 0.34 || share > 0.40 {
+		t.Fatalf("%.3f of gaps exceed the mean, want e^-1 ≈ 0.368", share)
+	}
+	if n2, d2 := count(7); n2 != n || d2[100] != dues[100] {
+		t.Fatal("same seed, different schedule")
+	}
+	if _, d3 := count(8); d3[100] == dues[100] {
+		t.Fatal("another seed, same schedule")
+	}
+}

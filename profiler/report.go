@@ -13,11 +13,11 @@ import (
 type Report struct {
 	ID         string     `json:"id"` // random, assigned by Run
 	Config     LoadConfig `json:"config"`
-	Mode       string     `json:"mode"` // "open" or "closed"
+	Mode       string     `json:"mode"` // "open", "closed" or ModeCapacity
 	StartedAt  time.Time  `json:"started_at"`
 	EndedAt    time.Time  `json:"ended_at"`
 	Status     string     `json:"status"`      // StatusCompleted or StatusCanceled
-	StopReason string     `json:"stop_reason"` // StopDuration, StopMaxRequests or StopCanceled
+	StopReason string     `json:"stop_reason"` // StopDuration, StopMaxRequests or StopCanceled; a capacity search's Capacity.StopReason
 	// Elapsed runs from the start until the last request finished.
 	Elapsed time.Duration `json:"elapsed_ns"`
 	// SendWindow is the time over which requests were sent; AchievedRate is
@@ -57,6 +57,9 @@ type Report struct {
 	Thresholds   []ThresholdResult `json:"thresholds,omitempty"`
 	Passed       bool              `json:"passed"` // every threshold passed
 	Hardware     Hardware          `json:"hardware"`
+	// Capacity is the section of a capacity search (Mode ModeCapacity):
+	// its settings, per-step table and answer.
+	Capacity *Capacity `json:"capacity,omitempty"`
 	// Meta carries what the caller knows about the target: model hash, ORT
 	// version, git commit, URL...
 	Meta map[string]string `json:"meta,omitempty"`
@@ -287,6 +290,32 @@ func (a *aggregator) finish(end time.Time, r *Report) {
 	}
 }
 
+// mergeFrom adds the requests, errors and latencies of o, a finished
+// run's aggregator, to a (a capacity search's totals); per-second series
+// are not merged.
+func (a *aggregator) mergeFrom(o *aggregator) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.latency.Merge(o.latency)
+	a.service.Merge(o.service)
+	a.latE.merge(o.latE)
+	a.svcE.merge(o.svcE)
+	a.sent += o.sent
+	a.done += o.done
+	a.errors += o.errors
+	a.dropped += o.dropped
+	a.late += o.late
+	a.peak = max(a.peak, o.peak)
+	for k, v := range o.kinds {
+		a.kinds[k] += v
+		if _, ok := a.samples[k]; !ok {
+			a.samples[k] = o.samples[k]
+		}
+	}
+}
+
 // latencyAt returns the intended-time latency at percentile p (0..100).
 func (a *aggregator) latencyAt(p float64) time.Duration {
 	a.mu.Lock()
@@ -333,6 +362,7 @@ type Summary struct {
 	ErrorSamples  map[string]string `json:"error_samples,omitempty"`
 	Thresholds    []ThresholdResult `json:"thresholds,omitempty"`
 	Passed        bool              `json:"passed"`
+	Capacity      *Capacity         `json:"capacity,omitempty"`
 }
 
 // Summary returns r's summary.
@@ -345,6 +375,7 @@ func (r Report) Summary() Summary {
 		Throughput: r.Throughput, Users: r.Config.Users, PeakInFlight: r.PeakInFlight, LateSends: r.LateSends,
 		Latency: r.Latency, ServiceTime: r.ServiceTime,
 		ErrorsByKind: r.ErrorsByKind, ErrorSamples: r.ErrorSamples, Thresholds: r.Thresholds, Passed: r.Passed,
+		Capacity: r.Capacity,
 	}
 }
 
@@ -359,6 +390,7 @@ func (s Summary) Report() Report {
 		Throughput: s.Throughput, PeakInFlight: s.PeakInFlight, LateSends: s.LateSends,
 		Latency: s.Latency, ServiceTime: s.ServiceTime,
 		ErrorsByKind: s.ErrorsByKind, ErrorSamples: s.ErrorSamples, Thresholds: s.Thresholds, Passed: s.Passed,
+		Capacity: s.Capacity,
 	}
 	r.Config.Target, r.Config.Task, r.Config.Users = s.Target, s.Task, s.Users
 	return r

@@ -306,6 +306,31 @@ describe('web shell', () => {
     await shot('loadtest-compare');
   });
 
+  it('finds the max rate that holds an SLO and shows the per-step table', async () => {
+    await open('loadtest');
+    await page.check('[data-testid="lt-findmax"]');
+    await page.fill('[data-testid="lt-name"]', 'e2e find max');
+    await page.fill('[data-testid="lt-start-rate"]', '10');
+    await page.fill('[data-testid="lt-max-rate"]', '40');
+    await page.fill('[data-testid="lt-step"]', '1');
+    await page.fill('[data-testid="lt-slo"]', 'p99<5s');
+    await page.click('[data-testid="lt-start"]');
+    // A loose SLO: 10, 20 and 40 req/s all hold, and 40 is the limit.
+    await page.waitForSelector('[data-testid="loadtest-report"] [data-testid="capacity-answer"]', { timeout: 40_000 });
+    const answer = await page.textContent('[data-testid="loadtest-report"] [data-testid="capacity-answer"]');
+    assert.match(answer, /40(\.0)? req\/s/);
+    assert.match(answer, /p99<5s, errors<1%/);
+    const rows = await page.$$eval('[data-testid="loadtest-report"] [data-testid="capacity-steps"] tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())),
+    );
+    assert.deepEqual(rows.map((r) => r[2]), ['10.0/s', '20.0/s', '40.0/s']);
+    assert.deepEqual(rows.map((r) => r[4]), ['10', '20', '40']); // sent per 1 s step
+    assert.equal((await page.textContent('[data-testid="loadtest-verdict"]')).trim(), 'RATE FOUND');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="lt-runs"] tbody tr')].some((tr) => /max 40/.test(tr.textContent)), null, { timeout: 10_000 });
+    await page.$eval('[data-testid="loadtest-report"]', (el) => el.scrollIntoView({ block: 'start' }));
+    await shot('loadtest-findmax');
+  });
+
   it('navigates every view by keyboard (Alt+1…6) and moves focus into the content', async () => {
     await open('analyze');
     const order = ['analyze', 'batches', 'history', 'dashboard', 'loadtest', 'models'];

@@ -40,6 +40,44 @@ export interface CacheStats {
   misses_60s: number;
 }
 
+export interface Capacity {
+  slo: string[];
+  arrivals: string;
+  start_rate: number;
+  growth: number;
+  resolution: number;
+  min_rate: number;
+  max_rate: number;
+  step_duration_ns: number;
+  steps: CapacityStep[];
+  max_passing_rate: number;
+  min_failing_rate: number;
+  best_step: number;
+  stop_reason: string;
+  message: string;
+}
+
+export interface CapacityStep {
+  phase: string;
+  rate: number;
+  achieved_rate: number;
+  throughput: number;
+  requests: number;
+  succeeded: number;
+  errors: number;
+  dropped: number;
+  error_rate: number;
+  p50_ns: number;
+  p95_ns: number;
+  p99_ns: number;
+  max_ns: number;
+  elapsed_ns: number;
+  status: string;
+  thresholds: ThresholdResult[];
+  pass: boolean;
+  reason?: string;
+}
+
 export interface ColumnInfo {
   index: number;
   name: string;
@@ -203,6 +241,8 @@ export interface LoadConfig {
   task?: string;
   rate?: number;
   start_rate?: number;
+  arrivals?: string;
+  seed?: number;
   users?: number;
   think_ns?: number;
   ramp_ns?: number;
@@ -233,6 +273,18 @@ export interface LoadTestConfig {
   max_requests?: number;
   thresholds?: string[];
   texts?: string[];
+  arrivals?: string;
+  seed?: number;
+  find_max?: LoadTestFindMax;
+}
+
+export interface LoadTestFindMax {
+  slo: string[];
+  start_rate?: number;
+  growth?: number;
+  resolution?: number;
+  max_rate?: number;
+  max_duration_ns?: number;
 }
 
 export type LoadTestMode = "open" | "closed";
@@ -245,6 +297,7 @@ export interface LoadTestStatus {
   progress?: Progress;
   report?: Report;
   error?: string;
+  capacity?: Capacity;
 }
 
 export interface LoadTestSummary {
@@ -259,6 +312,7 @@ export interface LoadTestSummary {
   p95_ns: number;
   passed: boolean;
   thresholds: number;
+  max_rate?: number;
 }
 
 export type LoadTestTask = "sentiment" | "entities" | "analyze";
@@ -360,6 +414,7 @@ export interface Report {
   thresholds?: ThresholdResult[];
   passed: boolean;
   hardware: Hardware;
+  capacity?: Capacity;
   meta?: Record<string, string>;
 }
 

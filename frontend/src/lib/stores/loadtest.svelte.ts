@@ -2,6 +2,7 @@
 // the final report, the saved runs and a comparison of two of them.
 import {
   api,
+  type Capacity,
   type LoadTestConfig,
   type LoadTestMode,
   type LoadTestRun,
@@ -20,6 +21,22 @@ export const defaultThresholds: Record<LoadTestTask, string[]> = {
   analyze: ['p95<75ms', 'errors<1%'],
 };
 
+/** The form's modes: a load test's two, and the capacity search. */
+export type FormMode = LoadTestMode | 'findmax';
+
+/** Default SLO of a capacity search per task (DESIGN.md's "acceptable" single-text targets, as p99). */
+export const defaultSLO: Record<LoadTestTask, string> = {
+  sentiment: 'p99<25ms',
+  entities: 'p99<50ms',
+  analyze: 'p99<75ms',
+};
+
+const lines = (v: string): string[] =>
+  v
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 export interface LivePoint {
   t: number; // seconds since start
   p50: number | null;
@@ -34,8 +51,15 @@ export class LoadTestStore {
   form = $state({
     name: '',
     task: 'sentiment' as LoadTestTask,
-    mode: 'open' as LoadTestMode,
+    mode: 'open' as FormMode,
     rate: 50,
+    arrivals: 'uniform' as 'uniform' | 'poisson',
+    // Capacity search (mode "findmax").
+    slo: defaultSLO.sentiment,
+    startRate: 10,
+    maxRate: 0, // 0 = the server's default
+    stepS: 3,
+    maxTimeS: 300,
     users: 8,
     rampS: 0,
     durationS: 10,
@@ -62,30 +86,49 @@ export class LoadTestStore {
 
   config(): LoadTestConfig {
     const f = this.form;
-    const cfg: LoadTestConfig = {
-      task: f.task,
-      mode: f.mode,
-      duration_ns: Math.round(Number(f.durationS) * 1e9),
-      thresholds: f.thresholds
-        .split('\n')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    };
+    let cfg: LoadTestConfig;
+    if (f.mode === 'findmax') {
+      cfg = {
+        task: f.task,
+        mode: 'open',
+        duration_ns: Math.round(Number(f.stepS) * 1e9),
+        find_max: { slo: lines(f.slo), start_rate: Number(f.startRate), max_duration_ns: Math.round(Number(f.maxTimeS) * 1e9) },
+      };
+      if (Number(f.maxRate) > 0 && cfg.find_max) cfg.find_max.max_rate = Number(f.maxRate);
+    } else {
+      cfg = { task: f.task, mode: f.mode, duration_ns: Math.round(Number(f.durationS) * 1e9), thresholds: lines(f.thresholds) };
+      if (f.mode === 'open') cfg.rate = Number(f.rate);
+      else cfg.users = Number(f.users);
+      if (Number(f.rampS) > 0) cfg.ramp_ns = Math.round(Number(f.rampS) * 1e9);
+    }
+    if (f.mode !== 'closed' && f.arrivals === 'poisson') cfg.arrivals = 'poisson';
     if (f.name.trim()) cfg.name = f.name.trim();
-    if (f.mode === 'open') cfg.rate = Number(f.rate);
-    else cfg.users = Number(f.users);
-    if (Number(f.rampS) > 0) cfg.ramp_ns = Math.round(Number(f.rampS) * 1e9);
-    const texts = f.texts
-      .split('\n')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    const texts = lines(f.texts);
     if (texts.length) cfg.texts = texts;
     return cfg;
+  }
+
+  /**
+   * capacity is the capacity search to show: the running one's steps so
+   * far, else the shown report's.
+   */
+  get capacity(): Capacity | null {
+    if (this.running && this.status?.capacity) return this.status.capacity;
+    return this.report?.capacity ?? null;
   }
 
   /** validate returns a message for the first invalid field, or "". */
   validate(): string {
     const f = this.form;
+    if (f.mode === 'findmax') {
+      if (!lines(f.slo).length) return 'Give an SLO such as p99<50ms.';
+      if (!(Number(f.startRate) > 0)) return 'The start rate must be more than 0 requests per second.';
+      if (Number(f.maxRate) < 0 || (Number(f.maxRate) > 0 && Number(f.maxRate) < Number(f.startRate))) return 'The max rate must be at least the start rate (or 0 for no limit).';
+      if (!(Number(f.stepS) > 0) || Number(f.stepS) > 600) return 'Each step lasts more than 0 and at most 600 seconds.';
+      // A step may run 5 s (the grace period) past its end to let requests finish.
+      if (!(Number(f.maxTimeS) >= Number(f.stepS) + 5) || Number(f.maxTimeS) > 3600) return 'The search’s time limit is between one step (plus 5 s) and one hour.';
+      return '';
+    }
     if (!(Number(f.durationS) > 0)) return 'Duration must be more than 0 seconds.';
     if (Number(f.durationS) > 3600) return 'Duration is at most one hour.';
     if (f.mode === 'open' && !(Number(f.rate) > 0)) return 'Rate must be more than 0 requests per second.';

@@ -246,6 +246,48 @@ describe('LoadTestStore', () => {
     expect(t.listeners('loadtest')).toBe(0);
   });
 
+  it('builds a capacity search config from the find-max form', () => {
+    const s = new LoadTestStore(new FakeTransport());
+    s.form.mode = 'findmax';
+    s.form.slo = '';
+    expect(s.validate()).toMatch(/SLO/);
+    s.form.slo = ' p99<50ms \n\nerrors<5%';
+    s.form.startRate = 0;
+    expect(s.validate()).toMatch(/start rate/);
+    s.form.startRate = 20;
+    s.form.maxRate = 10;
+    expect(s.validate()).toMatch(/max rate/);
+    s.form.maxRate = 0;
+    s.form.stepS = 2;
+    s.form.maxTimeS = 6;
+    expect(s.validate()).toMatch(/time limit/);
+    s.form.maxTimeS = 120;
+    s.form.arrivals = 'poisson';
+    s.form.thresholds = 'p95<1ms'; // the load-test form's thresholds do not apply
+    expect(s.validate()).toBe('');
+    expect(s.config()).toEqual({
+      task: 'sentiment', mode: 'open', duration_ns: 2e9, arrivals: 'poisson',
+      find_max: { slo: ['p99<50ms', 'errors<5%'], start_rate: 20, max_duration_ns: 120e9 },
+    });
+    s.form.maxRate = 500;
+    expect(s.config().find_max?.max_rate).toBe(500);
+  });
+
+  it('shows the running search’s steps, then the final report’s', async () => {
+    const t = new FakeTransport();
+    const cap = (n: number) => ({ steps: Array.from({ length: n }, () => ({ rate: 10 })) }) as never;
+    t.startLoadTest = async () => ({ id: 'run-1', state: 'running' });
+    t.loadTests = async () => [];
+    const s = new LoadTestStore(t);
+    s.form.mode = 'findmax';
+    await s.start();
+    expect(s.capacity).toBeNull();
+    t.emit('loadtest', { id: 'run-1', state: 'running', capacity: cap(2) });
+    expect(s.capacity?.steps.length).toBe(2);
+    t.emit('loadtest', { id: '9', state: 'done', report: { id: '9', capacity: cap(5) } as never });
+    expect(s.capacity?.steps.length).toBe(5);
+  });
+
   it('keeps only the last two runs selected for comparison', async () => {
     const t = new FakeTransport();
     t.loadTest = async (id) => ({ id }) as never;
