@@ -5,9 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../frontend"
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# Stale is by content, not by date: a fresh checkout (or a git worktree
+# sharing node_modules) has a newer lock file with the same dependencies.
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -d node_modules ] || [ "$(cat node_modules/.nlpscope-lock.sha256 2>/dev/null)" != "$lock_sum" ]; then
   echo "setup: installing frontend dependencies (npm ci)" >&2
   npm ci --no-fund --no-audit --loglevel=error
+  echo "$lock_sum" > node_modules/.nlpscope-lock.sha256
 fi
 
 # Types shared with Go come from one source: regenerate them from app's types.
