@@ -91,6 +91,15 @@ describe('web shell', () => {
     const after = await page.$$eval('[data-testid="entity"]', (els) => els.map((e) => e.dataset.label));
     assert.ok(!after.includes(first));
     await page.click(`[data-testid="legend-${first}"]`);
+
+    // The same text again is a cache hit: its own time is the lookup, the
+    // original stages are marked "computed earlier".
+    await page.press('[data-testid="analyze-text"]', 'Control+Enter');
+    await page.waitForSelector('[data-testid="waterfall-sentiment-computed"]');
+    assert.match(await page.textContent('[data-testid="waterfall-sentiment"]'), /cache lookup/);
+    // Editing the text marks the shown result stale.
+    await page.fill('[data-testid="analyze-text"]', text + ' More.');
+    await page.waitForSelector('[data-testid="analyze-stale"]');
   });
 
   it('disables Analyze until there is text to analyse', async () => {
@@ -137,6 +146,9 @@ describe('web shell', () => {
     const docText = await page.textContent('[data-testid="history-doc"] [data-testid="entity-text"]');
     assert.ok(docText.includes(word));
     await shot('history');
+    // Esc closes the document pane.
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid="history-doc"]', { state: 'detached' });
     // Export downloads the matching documents as CSV.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export CSV')]);
     const csvOut = await new Promise((resolve, reject) => {

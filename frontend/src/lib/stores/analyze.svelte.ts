@@ -11,6 +11,10 @@ export class AnalyzeStore {
   aggregation = $state<Aggregation>('simple');
   model = $state(''); // "" = the active models
   result = $state<DocumentResult | null>(null);
+  /** stale: the text changed since the shown result was computed. */
+  get stale(): boolean {
+    return this.result != null && this.result.text !== this.text;
+  }
   wallMs = $state<number | null>(null);
   error = $state('');
   busy = $state(false);

@@ -101,6 +101,12 @@ describe('AnalyzeStore', () => {
     expect(sent).toEqual([{ text: 'hello', tasks: ['entities'], aggregation: 'max', source: 'analyze' }]);
     expect(s.result?.text).toBe('hello');
     expect(s.busy).toBe(false);
+    // Editing the text marks the shown result stale until it is run again.
+    expect(s.stale).toBe(false);
+    s.text = 'hello there';
+    expect(s.stale).toBe(true);
+    await s.run();
+    expect(s.stale).toBe(false);
   });
 
   it('shows the server error message', async () => {
