@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"strconv"
@@ -67,6 +68,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	fs.StringVar(&in.Delimiter, "delimiter", "", ".csv: one character, or tab, comma, semicolon, pipe (default: sniffed)")
 	fs.StringVar(&in.Sheet, "sheet", "", ".xlsx: sheet `name` (default: the first sheet with data)")
 	progress := fs.Bool("progress", true, "show a progress bar on stderr when it is a terminal")
+	verbose := fs.Bool("v", false, "log what the engine does (model loads, storage) on stderr; quiet by default")
 	fs.Usage = func() { fmt.Fprint(std.Err, analyzeUsage); fs.PrintDefaults() }
 	if err := flagError(parseInterspersed(fs, args)); err != nil {
 		return err
@@ -128,7 +130,11 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 		defer f.Close()
 		w = f
 	}
-	svc, err := app.New(ctx, *cfg, newLogger(std, false))
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	svc, err := app.New(ctx, *cfg, newLevelLogger(std, level))
 	if err != nil {
 		return err
 	}
@@ -175,6 +181,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 // parseInterspersed parses flags that may follow the file arguments.
 func parseInterspersed(fs *flag.FlagSet, args []string) error {
 	var pos []string
+	shortUsageOnError(fs, args)
 	for {
 		if err := fs.Parse(args); err != nil {
 			return err

@@ -47,6 +47,7 @@ var commands = map[string]command{
 	"bench":    {"run the benchmark suite and write a report", cmdBench},
 	"models":   {"list, inspect, pull and quantize models", cmdModels},
 	"db":       {"database maintenance: stats, check, vacuum", cmdDB},
+	"version":  {"print the version, commit, ONNX Runtime and embedded models", cmdVersion},
 }
 
 // Main runs nlpscope with the given arguments and returns the exit code. It
@@ -61,6 +62,8 @@ func Main(ctx context.Context, args []string, std Stdio) int {
 	case "-h", "--help", "help":
 		usage(std.Out)
 		return ExitOK
+	case "--version", "-version", "-V":
+		return errorExit(ctx, std.Err, "version", cmdVersion(ctx, std, args[1:]))
 	}
 	c, ok := commands[name]
 	if !ok {

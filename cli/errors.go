@@ -67,7 +67,28 @@ func flagError(err error) error {
 }
 
 // parseFlags parses args with fs; see flagError for what it returns.
-func parseFlags(fs *flag.FlagSet, args []string) error { return flagError(fs.Parse(args)) }
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	shortUsageOnError(fs, args)
+	return flagError(fs.Parse(args))
+}
+
+// shortUsageOnError makes a bad flag print one usage line and a hint
+// instead of the whole flag list, which only -h / --help prints.
+func shortUsageOnError(fs *flag.FlagSet, args []string) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		switch a {
+		case "-h", "-help", "--help", "--h":
+			return // the full usage
+		}
+	}
+	name := fs.Name()
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: nlpscope %s [flags]; run 'nlpscope %s --help' for the flags\n", name, name)
+	}
+}
 
 // errorExit prints err (if it needs printing) to w as coming from the
 // command name and returns the exit status for it; ctx is the context the

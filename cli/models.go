@@ -49,7 +49,7 @@ func cmdModels(ctx context.Context, std Stdio, args []string) error {
 		"rm": modelsRemove, "quantize": modelsQuantize, "compare": modelsCompare,
 	}[args[0]]
 	if sub == nil {
-		return withUsage("\n"+modelsUsage, "unknown command %q", args[0])
+		return usagef("unknown command %q (want list, info, pull, rm, quantize or compare); run 'nlpscope models --help' for the commands", args[0])
 	}
 	return inSub(args[0], sub(ctx, std, &modelsEnv{name: args[0]}, args[1:]))
 }

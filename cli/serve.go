@@ -82,14 +82,29 @@ func shellURL(a net.Addr, token bool) string {
 	return u
 }
 
-// newLogger logs text to stderr; warnings and errors only unless verbose.
+// newLogger logs text to stderr: info and above for the long-running
+// shells, debug too when verbose. NLPSCOPE_LOG (debug, info, warn, error)
+// overrides the level.
 func newLogger(std Stdio, verbose bool) *slog.Logger {
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug
 	}
-	if v := strings.ToLower(os.Getenv("NLPSCOPE_LOG")); v == "debug" {
+	return newLevelLogger(std, level)
+}
+
+// newLevelLogger logs text at level and above to stderr (NLPSCOPE_LOG
+// overrides it).
+func newLevelLogger(std Stdio, level slog.Level) *slog.Logger {
+	switch strings.ToLower(os.Getenv("NLPSCOPE_LOG")) {
+	case "debug":
 		level = slog.LevelDebug
+	case "info":
+		level = slog.LevelInfo
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
 	}
 	return slog.New(slog.NewTextHandler(std.Err, &slog.HandlerOptions{Level: level}))
 }
