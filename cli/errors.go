@@ -6,6 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/nlpscope/nlpscope/app"
 )
 
 // Commands return errors; Main prints each one once, as
@@ -119,13 +122,23 @@ func errorExit(ctx context.Context, w io.Writer, name string, err error) int {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		if !ue.printed {
-			fmt.Fprintf(w, "%s: %v\n", prefix, err)
+			fmt.Fprintf(w, "%s: %s\n", prefix, cliMessage(err))
 			if ue.usage != "" {
 				fmt.Fprintln(w, ue.usage)
 			}
 		}
 		return ExitUsage
 	}
-	fmt.Fprintf(w, "%s: %v\n", prefix, err)
+	fmt.Fprintf(w, "%s: %s\n", prefix, cliMessage(err))
 	return ExitFailure
+}
+
+// cliMessage is err's message without the HTTP-style wording of the
+// Service's sentinels ("bad request: "), which says nothing on a terminal.
+func cliMessage(err error) string {
+	msg := err.Error()
+	for _, s := range []error{app.ErrBadRequest} {
+		msg = strings.ReplaceAll(msg, s.Error()+": ", "")
+	}
+	return msg
 }

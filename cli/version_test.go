@@ -53,4 +53,10 @@ func TestCLIHabits(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "model loaded") {
 		t.Errorf("analyze -v: exit %d, no INFO logs:\n%s", code, stderr)
 	}
+	// Errors read as CLI errors, without the HTTP API's "bad request:".
+	dir := writeFiles(t, map[string]string{"a.csv": "x,y\n1,hello\n"})
+	code, _, stderr = runCLI(t, "", append([]string{"analyze", dir + "/a.csv", "--column", "nope"}, fixtureFlags...)...)
+	if code != cli.ExitFailure || !strings.Contains(stderr, "nope") || strings.Contains(stderr, "bad request") {
+		t.Errorf("unknown column: exit %d:\n%s", code, stderr)
+	}
 }
