@@ -203,13 +203,32 @@ func NewRecordReader(r io.Reader, source string, opt InputOptions) (RecordReader
 func checkInputText(t string, max int) error {
 	switch {
 	case len(t) > max:
-		return fmt.Errorf("%w: text is %d bytes, limit %d", ErrBadInput, len(t), max)
+		return tooLong("text", int64(len(t)), max)
 	case !utf8.ValidString(t):
 		return fmt.Errorf("%w: not valid UTF-8", ErrBadInput)
 	case strings.TrimFunc(t, unicode.IsSpace) == "":
 		return fmt.Errorf("%w: empty text", ErrBadInput)
 	}
 	return nil
+}
+
+// tooLong says by how much a text (or line) of size bytes is over max,
+// with exact byte counts and binary units.
+func tooLong(what string, size int64, max int) error {
+	return fmt.Errorf("%w: %s is %d bytes (%s), over the limit of %d bytes (%s)", ErrBadInput, what, size, binarySize(size), max, binarySize(int64(max)))
+}
+
+// binarySize is n in B, KiB, MiB or GiB, one decimal.
+func binarySize(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
 }
 
 // lineScanner reads lines of any length, keeping at most max+1 bytes of each
@@ -219,6 +238,7 @@ type lineScanner struct {
 	max  int
 	line int
 	buf  []byte
+	size int64 // the full length of the last line, line ending excluded
 }
 
 func newLineScanner(r io.Reader, max int) *lineScanner {
@@ -229,9 +249,18 @@ func newLineScanner(r io.Reader, max int) *lineScanner {
 // (longer than max), or io.EOF.
 func (s *lineScanner) next() ([]byte, bool, error) {
 	s.buf = s.buf[:0]
+	s.size = 0
 	cut := false
+	var end [2]byte // the line's last two bytes, for its line ending
 	for {
 		frag, err := s.br.ReadSlice('\n')
+		s.size += int64(len(frag))
+		switch n := len(frag); {
+		case n >= 2:
+			end = [2]byte{frag[n-2], frag[n-1]}
+		case n == 1:
+			end = [2]byte{end[1], frag[0]}
+		}
 		if len(s.buf)+len(frag) > s.max+2 { // +2 for "\r\n"
 			cut = true
 			room := max(0, s.max+2-len(s.buf))
@@ -253,8 +282,14 @@ func (s *lineScanner) next() ([]byte, bool, error) {
 	}
 	s.line++
 	b := s.buf
-	if s.line == 1 {
-		b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if s.line == 1 && bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
+		b, s.size = b[3:], s.size-3
+	}
+	if end[1] == '\n' {
+		s.size--
+		if end[0] == '\r' {
+			s.size--
+		}
 	}
 	b = bytes.TrimSuffix(b, []byte("\n"))
 	b = bytes.TrimSuffix(b, []byte("\r"))
@@ -280,7 +315,7 @@ func (l *lineReader) Next() (Record, error) {
 		}
 		rec := Record{Source: l.source, Line: l.r.line}
 		if cut {
-			rec.Err = fmt.Errorf("%w: line is over %d bytes", ErrBadInput, l.max)
+			rec.Err = tooLong("line", l.r.size, l.max)
 			return rec, nil
 		}
 		if len(bytes.TrimFunc(b, unicode.IsSpace)) == 0 && utf8.Valid(b) {
@@ -316,6 +351,14 @@ func (f *fileReader) Next() (Record, error) {
 	}
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	rec := Record{Source: f.source, Line: 1, Text: string(b)}
+	if len(b) > f.max {
+		rest, err := io.Copy(io.Discard, f.r) // the exact size, not what was kept
+		if err != nil {
+			return Record{}, err
+		}
+		rec.Text, rec.Err = "", tooLong("file", int64(len(b))+rest, f.max)
+		return rec, nil
+	}
 	if err := checkInputText(rec.Text, f.max); err != nil {
 		rec.Text, rec.Err = "", err
 	}

@@ -224,3 +224,26 @@ func FuzzTXTReader(f *testing.F) {
 		checkReader(t, src, "in.txt", app.InputOptions{MaxTextBytes: 64})
 	})
 }
+
+// An over-long text is reported with its exact size, not the bytes kept to
+// detect it, in bytes and binary units.
+func TestInputTooLongExactSize(t *testing.T) {
+	const max = 1000
+	long := strings.Repeat("a", 10_001)
+	for _, tc := range []struct{ unit, input, want string }{
+		{"line", "ok\n" + long + "\r\nok\n", "line is 10001 bytes (9.8 KiB), over the limit of 1000 bytes (1000 B)"},
+		{"line", "\xef\xbb\xbf" + long + "\n", "line is 10001 bytes"},
+		{"file", long, "file is 10001 bytes (9.8 KiB), over the limit of 1000 bytes"},
+	} {
+		var errs []string
+		err := app.ReadRecords(strings.NewReader(tc.input), "x.txt", app.InputOptions{Format: app.FormatTXT, Unit: tc.unit, MaxTextBytes: max}, func(r app.Record) error {
+			if r.Err != nil {
+				errs = append(errs, r.Err.Error())
+			}
+			return nil
+		})
+		if err != nil || len(errs) != 1 || !strings.Contains(errs[0], tc.want) {
+			t.Errorf("%s %.20q: errors %q (%v), want one with %q", tc.unit, tc.input, errs, err, tc.want)
+		}
+	}
+}

@@ -54,6 +54,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
 	fs.SetOutput(std.Err)
 	cfg := engineFlags(fs)
+	fs.Lookup("db").Usage = "also store the results in the SQLite database at `path` (default: none; nothing is stored)"
 	task := fs.String("task", "all", "sentiment, entities or all")
 	format := fs.String("format", "jsonl", "output format: jsonl or csv")
 	out := fs.String("out", "", "write results to `file` instead of stdout")
