@@ -170,6 +170,11 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	if a.bar != nil {
 		a.bar.finish(a.done.Load(), a.failed.Load())
 	}
+	if ctx.Err() != nil {
+		// Every record written is whole (the encoder writes records, the
+		// buffer was flushed); say how far it got.
+		return fmt.Errorf("%d inputs analysed and written (%d failed) before the interrupt; the rest were not", a.done.Load(), a.failed.Load())
+	}
 	if runErr != nil {
 		return runErr
 	}
@@ -223,8 +228,8 @@ type chunk struct {
 
 // run reads every file, analyses chunks concurrently and writes them in
 // input order.
-func (a *analyzer) run(ctx context.Context, files []string, enc resultEncoder) error {
-	ctx, cancel := context.WithCancel(ctx)
+func (a *analyzer) run(outer context.Context, files []string, enc resultEncoder) error {
+	ctx, cancel := context.WithCancel(outer)
 	defer cancel()
 	ordered := make(chan *chunk, analyzeInFlight)
 	sem := make(chan struct{}, analyzeInFlight)
@@ -253,12 +258,19 @@ func (a *analyzer) run(ctx context.Context, files []string, enc resultEncoder) e
 		})
 	}()
 	var werr error
+	interrupted := false
 	for c := range ordered {
 		<-c.ready
-		if werr != nil {
+		if werr != nil || interrupted {
 			continue
 		}
 		for i, rec := range c.recs {
+			if err := c.errs[i]; err != nil && outer.Err() != nil && errors.Is(err, context.Canceled) {
+				// The user interrupted: this input and the rest were not
+				// analysed. They are neither failures nor output records.
+				interrupted = true
+				break
+			}
 			if err := c.errs[i]; err != nil {
 				a.failed.Add(1)
 				fmt.Fprintf(a.std.Err, "%s:%d: %v\n", rec.Source, rec.Line, err)

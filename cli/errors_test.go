@@ -3,6 +3,8 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -75,5 +77,23 @@ func TestExitInterrupted(t *testing.T) {
 	code := cli.Main(ctx, []string{"analyze", "--task", "sentiment", "--model-sentiment", fixtureSentiment}, cli.Stdio{In: in, Out: &out, Err: &errb})
 	if code != cli.ExitInterrupted || !strings.Contains(errb.String(), "nlpscope analyze: interrupted") {
 		t.Errorf("exit %d, stderr %q; want %d and 'interrupted'", code, errb.String(), cli.ExitInterrupted)
+	}
+	// What was written is whole records of analysed inputs, in order, and
+	// the summary counts them: the interrupted ones are not "failed".
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if out.Len() == 0 {
+		lines = nil
+	}
+	for i, l := range lines {
+		var r struct {
+			Line  int
+			Error string
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.Error != "" || r.Line != i+1 {
+			t.Fatalf("output line %d %q: %v", i+1, l, err)
+		}
+	}
+	if want := fmt.Sprintf("interrupted: %d inputs analysed and written (0 failed)", len(lines)); !strings.Contains(errb.String(), want) {
+		t.Errorf("stderr %q lacks %q", errb.String(), want)
 	}
 }
