@@ -271,8 +271,8 @@ func printDoctor(std Stdio, r DoctorReport) {
 		if m.Quantized {
 			q = "int8"
 		}
-		fmt.Fprintf(w, "  %-12s ok    %s, %s, %d labels (%s), %.1f MB, %s\n", m.Name, m.Source, m.Task, len(m.Labels),
-			strings.Join(m.Labels, " "), float64(m.SizeBytes)/1e6, q)
+		fmt.Fprintf(w, "  %-12s ok    %s, %s, %d labels (%s), %s, %s\n", m.Name, m.Source, m.Task, len(m.Labels),
+			strings.Join(m.Labels, " "), humanBytes(m.SizeBytes), q)
 		if m.Warning != "" {
 			fmt.Fprintf(w, "  %-12s WARN  %s\n", "", m.Warning)
 		}
