@@ -45,7 +45,9 @@ export function toQuery(f: Filters, cursor = '', limit = 25): SearchQuery {
 }
 
 export class HistoryStore {
+  /** filters is the form as typed; shown is what the listed results were searched with. */
   filters = $state<Filters>(emptyFilters());
+  shown = $state<Filters>(emptyFilters());
   items = $state<DocumentSummary[]>([]);
   /** cursors[i] is the cursor that loaded page i (page 0: ""). */
   cursors = $state<string[]>(['']);
@@ -64,6 +66,7 @@ export class HistoryStore {
   }
 
   async search(): Promise<void> {
+    this.shown = { ...this.filters };
     this.cursors = [''];
     this.page = 0;
     await this.load('');
@@ -88,7 +91,7 @@ export class HistoryStore {
     this.loading = true;
     this.error = '';
     try {
-      const res = await this.transport.search(toQuery(this.filters, cursor));
+      const res = await this.transport.search(toQuery(this.shown, cursor));
       if (my !== this.seq) return; // a newer search superseded this one
       this.items = res.items;
       this.next = res.next_cursor ?? '';
@@ -111,6 +114,16 @@ export class HistoryStore {
       this.doc = null;
       this.docError = errorMessage(e);
     }
+  }
+
+  /** exportQuery is the search on screen (submitted, not as typed since), every page. */
+  exportQuery(): SearchQuery {
+    return { ...toQuery(this.shown), limit: undefined };
+  }
+
+  /** edited: the form differs from the search on screen. */
+  get edited(): boolean {
+    return JSON.stringify(this.filters) !== JSON.stringify(this.shown);
   }
 
   close(): void {

@@ -192,6 +192,26 @@ describe('HistoryStore', () => {
     expect(seen).toEqual([undefined, 'c1', 'c2', 'c1']);
   });
 
+  it('pages and exports the search on screen, not the form as typed since', async () => {
+    const t = new FakeTransport();
+    const seen: (string | undefined)[] = [];
+    t.search = async (q) => {
+      seen.push(q.q);
+      return { items: [{ id: 1 } as DocumentSummary], next_cursor: 'c1' };
+    };
+    const h = new HistoryStore(t);
+    h.filters.q = 'Merkel Paris';
+    await h.search();
+    h.filters.q = 'Messi'; // typed, not submitted
+    expect(h.edited).toBe(true);
+    await h.nextPage();
+    expect(seen).toEqual(['Merkel Paris', 'Merkel Paris']);
+    expect(h.exportQuery()).toEqual({ q: 'Merkel Paris', limit: undefined });
+    await h.search();
+    expect(h.edited).toBe(false);
+    expect(h.exportQuery().q).toBe('Messi');
+  });
+
   it('builds queries from the filter form with inclusive day bounds', () => {
     const f = { ...emptyFilters(), q: ' berlin ', sentiment: 'positive', from: '2026-03-01', to: '2026-03-01' };
     const q = toQuery(f);
