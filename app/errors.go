@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/nlpscope/nlpscope/app/input"
 	"github.com/nlpscope/nlpscope/engine"
 )
 
@@ -11,7 +12,7 @@ import (
 // engine's typed errors) in one place; the shells map the codes to HTTP
 // statuses or to the desktop's rejected promises.
 var (
-	ErrBadRequest     = errors.New("bad request")
+	ErrBadRequest     = input.ErrBadRequest // one sentinel with the input readers
 	ErrTooLarge       = errors.New("request too large")
 	ErrNotFound       = errors.New("not found")
 	ErrNoStorage      = errors.New("no database: history is unavailable (start without --no-db)")

@@ -17,6 +17,7 @@ import (
 
 	"log/slog"
 
+	"github.com/nlpscope/nlpscope/app/input"
 	"github.com/nlpscope/nlpscope/engine"
 	"github.com/nlpscope/nlpscope/profiler"
 	"github.com/nlpscope/nlpscope/storage"
@@ -217,7 +218,7 @@ func expandFiles(files []ImportFile) ([]ImportFile, error) {
 			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
 		}
 		if !st.IsDir() {
-			if _, err := FormatOf(f.Name); err != nil {
+			if _, err := input.FormatOf(f.Name); err != nil {
 				return nil, err
 			}
 			out = append(out, f)
@@ -231,7 +232,7 @@ func expandFiles(files []ImportFile) ([]ImportFile, error) {
 			if d.IsDir() {
 				return nil
 			}
-			if _, err := FormatOf(p); err == nil && filepath.Ext(p) != "" {
+			if _, err := input.FormatOf(p); err == nil && filepath.Ext(p) != "" {
 				inDir = append(inDir, ImportFile{Path: p, Name: p})
 			}
 			return nil
@@ -378,7 +379,7 @@ func readFile(f ImportFile, opt InputOptions, fn func(Record) error) error {
 		return err
 	}
 	defer fh.Close()
-	return ReadRecords(fh, f.Name, opt, fn)
+	return input.Read(fh, f.Name, opt, fn)
 }
 
 // importChunk analyses and stores one chunk and counts the outcome.
@@ -563,7 +564,7 @@ func (s *Service) PreviewImport(ctx context.Context, files []ImportFile, opt Imp
 		p := ImportPreview{InputMapping: InputMapping{Source: f.Name}}
 		fh, err := os.Open(f.Path)
 		if err == nil {
-			p.InputMapping, err = PreviewInput(fh, f.Name, opt.inputOptions(s.cfg.MaxTextBytes))
+			p.InputMapping, err = input.Preview(fh, f.Name, opt.inputOptions(s.cfg.MaxTextBytes))
 			fh.Close()
 		}
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/app/input"
 	"github.com/nlpscope/nlpscope/engine"
 )
 
@@ -114,7 +115,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 			return usagef("%s is a directory", f)
 		}
 		if in.Format == "" {
-			if _, err := app.FormatOf(f); err != nil {
+			if _, err := input.FormatOf(f); err != nil {
 				return usagef("%s: unsupported file type (want .txt, .csv, .tsv, .jsonl, .json or .xlsx, or set --input-format)", f)
 			}
 		}
@@ -320,16 +321,16 @@ func (a *analyzer) read(ctx context.Context, files []string, emit func(*chunk) e
 		}
 		opt := a.in
 		if opt.Format == "" && name == "-" {
-			opt.Format = app.FormatTXT
+			opt.Format = input.FormatTXT
 		} else if opt.Format == "" {
-			opt.Format, _ = app.FormatOf(name)
+			opt.Format, _ = input.FormatOf(name)
 		}
 		c := newChunk()
-		rr, err := app.NewRecordReader(r, source, opt)
+		rr, err := input.NewReader(r, source, opt)
 		if err != nil {
 			return err
 		}
-		if m, ok := rr.(app.Mapper); ok && len(m.Mapping().Columns) > 0 {
+		if m, ok := rr.(input.Mapper); ok && len(m.Mapping().Columns) > 0 {
 			// Tabular inputs: say which column the texts come from, so a
 			// wrong sniff is seen before the results are trusted.
 			fmt.Fprintf(a.std.Err, "reading %s\n", m.Mapping())

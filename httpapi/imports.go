@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/app/input"
 	"github.com/nlpscope/nlpscope/engine"
 )
 
@@ -114,7 +115,7 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (dir stri
 		// The name may be a relative path (a dropped folder); it is kept as
 		// the source, the file on disk gets a safe name.
 		name := strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(filename)), "/")
-		if _, err := app.FormatOf(name); err != nil {
+		if _, err := input.FormatOf(name); err != nil {
 			return dir, nil, opt, err
 		}
 		disk := filepath.Join(dir, fmt.Sprintf("%04d%s", len(files), strings.ToLower(filepath.Ext(name))))

@@ -1,4 +1,4 @@
-package app_test
+package input_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/app/input"
 )
 
 // reviews is the file of the bug report: the text is in the third column,
@@ -52,9 +52,9 @@ func cp1252(t *testing.T, s string) []byte {
 }
 
 // read returns the texts (or "ERR") and the mapping of an input.
-func read(t *testing.T, data []byte, name string, opt app.InputOptions) ([]string, app.InputMapping) {
+func read(t *testing.T, data []byte, name string, opt input.Options) ([]string, input.Mapping) {
 	t.Helper()
-	rr, err := app.NewRecordReader(bytes.NewReader(data), name, opt)
+	rr, err := input.NewReader(bytes.NewReader(data), name, opt)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -73,7 +73,7 @@ func read(t *testing.T, data []byte, name string, opt app.InputOptions) ([]strin
 		}
 		texts = append(texts, rec.Text)
 	}
-	return texts, rr.(app.Mapper).Mapping()
+	return texts, rr.(input.Mapper).Mapping()
 }
 
 // TestSniffDialectsAndEncodings: the same reviews in every CSV dialect and
@@ -89,7 +89,7 @@ func TestSniffDialectsAndEncodings(t *testing.T) {
 		name, file    string
 		data          []byte
 		enc, delim    string
-		opt           app.InputOptions
+		opt           input.Options
 		want          []string
 		column        string
 		header        bool
@@ -104,7 +104,7 @@ func TestSniffDialectsAndEncodings(t *testing.T) {
 		{name: "utf-16le BOM (Excel 'Unicode text')", file: "r.txt.csv", data: utf16le(tab, true), enc: "utf-16le", delim: `\t`},
 		{name: "utf-16le without BOM", file: "r.csv", data: utf16le(reviews, false), enc: "utf-16le", delim: ","},
 		{name: "utf-16be BOM", file: "r.csv", data: utf16be(reviews), enc: "utf-16be", delim: ","},
-		{name: "given delimiter", file: "r.csv", data: []byte(semi), enc: "utf-8", delim: ";", opt: app.InputOptions{Delimiter: "semicolon"}},
+		{name: "given delimiter", file: "r.csv", data: []byte(semi), enc: "utf-8", delim: ";", opt: input.Options{Delimiter: "semicolon"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			texts, m := read(t, c.data, c.file, c.opt)
@@ -129,37 +129,37 @@ func TestSniffDialectsAndEncodings(t *testing.T) {
 
 	// Latin-1 / Windows-1252: decoded, not rejected as invalid UTF-8.
 	latin := "id;texte\n1;Très bon café, à refaire €\n2;Déçu, trop cher\n"
-	texts, m := read(t, cp1252(t, latin), "avis.csv", app.InputOptions{})
+	texts, m := read(t, cp1252(t, latin), "avis.csv", input.Options{})
 	if m.Encoding != "windows-1252" || m.Delimiter != ";" || strings.Join(texts, "|") != "Très bon café, à refaire €|Déçu, trop cher" {
 		t.Errorf("latin-1: %q %+v", texts, m)
 	}
-	texts, _ = read(t, cp1252(t, "Crème brûlée\nNaïve\n"), "notes.txt", app.InputOptions{})
+	texts, _ = read(t, cp1252(t, "Crème brûlée\nNaïve\n"), "notes.txt", input.Options{})
 	if strings.Join(texts, "|") != "Crème brûlée|Naïve" {
 		t.Errorf("latin-1 txt: %q", texts)
 	}
 	// A UTF-8 file with one broken byte stays UTF-8: only that row fails.
-	texts, m = read(t, []byte("Crème brûlée\nbad \xff byte\nok\n"), "notes.txt", app.InputOptions{})
+	texts, m = read(t, []byte("Crème brûlée\nbad \xff byte\nok\n"), "notes.txt", input.Options{})
 	if m.Encoding != "utf-8" || strings.Join(texts, "|") != "Crème brûlée|ERR|ok" {
 		t.Errorf("mixed: %q %s", texts, m.Encoding)
 	}
 	// The encoding can be forced.
-	texts, _ = read(t, cp1252(t, "Crème brûlée\n"), "x.txt", app.InputOptions{Encoding: "latin-1"})
+	texts, _ = read(t, cp1252(t, "Crème brûlée\n"), "x.txt", input.Options{Encoding: "latin-1"})
 	if strings.Join(texts, "|") != "Crème brûlée" {
 		t.Errorf("forced latin-1: %q", texts)
 	}
 
 	// No header row: the columns are numbered, the longest text column wins.
-	texts, m = read(t, []byte("1,The first long review text here\n2,The second long review text here\n"), "nohdr.csv", app.InputOptions{})
+	texts, m = read(t, []byte("1,The first long review text here\n2,The second long review text here\n"), "nohdr.csv", input.Options{})
 	if m.Header || m.TextColumn != "2" || len(texts) != 2 || texts[0] != "The first long review text here" {
 		t.Errorf("no header: %q %+v", texts, m)
 	}
 	// A column named like a text column wins over a longer one.
-	_, m = read(t, []byte("text,notes\nshort one,a much much longer note column value\nanother,x\n"), "n.csv", app.InputOptions{})
+	_, m = read(t, []byte("text,notes\nshort one,a much much longer note column value\nanother,x\n"), "n.csv", input.Options{})
 	if m.TextColumn != "text" {
 		t.Errorf("named text column: %+v", m)
 	}
 	// Column names are case-insensitive when given.
-	texts, _ = read(t, []byte(reviews), "r.csv", app.InputOptions{Column: "AUTHOR"})
+	texts, _ = read(t, []byte(reviews), "r.csv", input.Options{Column: "AUTHOR"})
 	if strings.Join(texts, "|") != "ann|bob|cy" {
 		t.Errorf("--column AUTHOR: %q", texts)
 	}
@@ -170,20 +170,20 @@ func TestSniffRefusals(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		data []byte
-		opt  app.InputOptions
+		opt  input.Options
 		want string
 	}{
-		{"program.txt", elf, app.InputOptions{}, "does not look like text"},
-		{"program.csv", elf, app.InputOptions{}, "does not look like text"},
-		{"numbers.csv", []byte("a,b\n1,2\n3,4\n"), app.InputOptions{}, "no column holds text"},
-		{"r.csv", []byte(reviews), app.InputOptions{Column: "nope"}, `no column "nope"`},
-		{"r.csv", []byte(reviews), app.InputOptions{Encoding: "ebcdic"}, "encoding"},
-		{"r.csv", []byte(reviews), app.InputOptions{Delimiter: "::"}, "delimiter"},
-		{"obj.json", []byte(`{"text": "not an array"}`), app.InputOptions{}, "JSON array"},
-		{"not.xlsx", []byte("id,text\n1,x\n"), app.InputOptions{}, "not an Excel workbook"},
+		{"program.txt", elf, input.Options{}, "does not look like text"},
+		{"program.csv", elf, input.Options{}, "does not look like text"},
+		{"numbers.csv", []byte("a,b\n1,2\n3,4\n"), input.Options{}, "no column holds text"},
+		{"r.csv", []byte(reviews), input.Options{Column: "nope"}, `no column "nope"`},
+		{"r.csv", []byte(reviews), input.Options{Encoding: "ebcdic"}, "encoding"},
+		{"r.csv", []byte(reviews), input.Options{Delimiter: "::"}, "delimiter"},
+		{"obj.json", []byte(`{"text": "not an array"}`), input.Options{}, "JSON array"},
+		{"not.xlsx", []byte("id,text\n1,x\n"), input.Options{}, "not an Excel workbook"},
 	} {
-		_, err := app.NewRecordReader(bytes.NewReader(c.data), c.name, c.opt)
-		if !errors.Is(err, app.ErrBadRequest) || !strings.Contains(err.Error(), c.want) {
+		_, err := input.NewReader(bytes.NewReader(c.data), c.name, c.opt)
+		if !errors.Is(err, input.ErrBadRequest) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s %+v: err = %v, want ErrBadRequest mentioning %q", c.name, c.opt, err, c.want)
 		}
 	}
@@ -195,15 +195,15 @@ func TestJSONArrayInput(t *testing.T) {
 	 {"id": 3, "stars": 1},
 	 "not an object",
 	 {"id": 5, "review": "Fine"}]`
-	texts, m := read(t, []byte(data), "r.json", app.InputOptions{})
+	texts, m := read(t, []byte(data), "r.json", input.Options{})
 	if m.TextColumn != "review" || strings.Join(texts, "|") != "Loved every minute of it|Dull and far too long|ERR|ERR|Fine" {
 		t.Errorf("json array: %q %+v", texts, m)
 	}
-	texts, _ = read(t, []byte(`[{"text": "a"}, {"text": "b"}]`), "t.json", app.InputOptions{})
+	texts, _ = read(t, []byte(`[{"text": "a"}, {"text": "b"}]`), "t.json", input.Options{})
 	if strings.Join(texts, "|") != "a|b" {
 		t.Errorf("json text field: %q", texts)
 	}
-	texts, _ = read(t, []byte(`[]`), "e.json", app.InputOptions{})
+	texts, _ = read(t, []byte(`[]`), "e.json", input.Options{})
 	if len(texts) != 0 {
 		t.Errorf("empty array: %q", texts)
 	}
@@ -246,36 +246,36 @@ func TestXLSXInput(t *testing.T) {
 		}},
 		{"Other", [][]any{{"text"}, {"from the other sheet"}}},
 	})
-	texts, m := read(t, data, "reviews.xlsx", app.InputOptions{})
+	texts, m := read(t, data, "reviews.xlsx", input.Options{})
 	if strings.Join(texts, "|") != strings.Join(reviewTexts, "|") {
 		t.Errorf("texts = %q", texts)
 	}
 	if m.Format != "xlsx" || m.Sheet != "Reviews" || strings.Join(m.Sheets, ",") != "Notes,Reviews,Other" || m.TextColumn != "body" || !m.Header || len(m.Rows) != 3 {
 		t.Errorf("mapping = %+v", m)
 	}
-	rr, _ := app.NewRecordReader(bytes.NewReader(data), "reviews.xlsx", app.InputOptions{})
+	rr, _ := input.NewReader(bytes.NewReader(data), "reviews.xlsx", input.Options{})
 	rec, _ := rr.Next()
 	if rec.Line != 2 {
 		t.Errorf("first record on row %d, want 2 (after the header)", rec.Line)
 	}
-	texts, m = read(t, data, "reviews.xlsm", app.InputOptions{Sheet: "other"})
+	texts, m = read(t, data, "reviews.xlsm", input.Options{Sheet: "other"})
 	if m.Sheet != "Other" || strings.Join(texts, "|") != "from the other sheet" {
 		t.Errorf("sheet picker: %q %+v", texts, m)
 	}
-	if _, err := app.NewRecordReader(bytes.NewReader(data), "r.xlsx", app.InputOptions{Sheet: "Missing"}); !errors.Is(err, app.ErrBadRequest) || !strings.Contains(err.Error(), "Notes, Reviews, Other") {
+	if _, err := input.NewReader(bytes.NewReader(data), "r.xlsx", input.Options{Sheet: "Missing"}); !errors.Is(err, input.ErrBadRequest) || !strings.Contains(err.Error(), "Notes, Reviews, Other") {
 		t.Errorf("missing sheet: %v", err)
 	}
 }
 
 func TestPreviewInput(t *testing.T) {
-	m, err := app.PreviewInput(strings.NewReader(reviews), "reviews.csv", app.InputOptions{})
+	m, err := input.Preview(strings.NewReader(reviews), "reviews.csv", input.Options{})
 	if err != nil || m.TextColumn != "body" || len(m.Rows) != 3 {
 		t.Fatalf("preview = %+v, %v", m, err)
 	}
 	if got := m.String(); got != `reviews.csv: csv, utf-8, delimiter ",", text from column "body" (3 of 4)` {
 		t.Errorf("mapping line = %q", got)
 	}
-	m, err = app.PreviewInput(strings.NewReader("one\n\ntwo\nbad \xff\n"+"Crème\n"), "a.txt", app.InputOptions{})
+	m, err = input.Preview(strings.NewReader("one\n\ntwo\nbad \xff\n"+"Crème\n"), "a.txt", input.Options{})
 	if err != nil || len(m.Rows) != 4 || m.Rows[0][0] != "one" || !strings.HasPrefix(m.Rows[2][0], "line 4: ") {
 		t.Errorf("txt preview = %+v, %v", m, err)
 	}
@@ -293,10 +293,10 @@ func FuzzSniffedTable(f *testing.F) {
 	names := []string{"in.csv", "in.tsv", "in.json", "in.xlsx", "in.txt", "in.jsonl"}
 	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
 		name := names[int(which)%len(names)]
-		opt := app.InputOptions{MaxTextBytes: 256}
-		rr, err := app.NewRecordReader(bytes.NewReader(data), name, opt)
+		opt := input.Options{MaxTextBytes: 256}
+		rr, err := input.NewReader(bytes.NewReader(data), name, opt)
 		if err != nil {
-			if !errors.Is(err, app.ErrBadRequest) && !errors.Is(err, app.ErrBadInput) {
+			if !errors.Is(err, input.ErrBadRequest) && !errors.Is(err, input.ErrBadInput) {
 				t.Fatalf("%s: error %v is neither ErrBadRequest nor ErrBadInput", name, err)
 			}
 			return
@@ -307,7 +307,7 @@ func FuzzSniffedTable(f *testing.F) {
 				return
 			}
 			if rec.Err != nil {
-				if !errors.Is(rec.Err, app.ErrBadInput) {
+				if !errors.Is(rec.Err, input.ErrBadInput) {
 					t.Fatalf("record error %v is not ErrBadInput", rec.Err)
 				}
 				continue

@@ -1,4 +1,8 @@
-package app
+// Package input reads the texts of an import or an analyze run: plain text
+// (a line or a whole file per text), CSV/TSV with a sniffed dialect and
+// encoding, JSONL, JSON arrays and Excel workbooks. The text column is chosen
+// by content unless named. Readers are not safe for concurrent use.
+package input
 
 import (
 	"bufio"
@@ -13,6 +17,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/nlpscope/nlpscope/engine"
 )
 
 // Record is one text read from an input, or the reason a row could not be
@@ -28,7 +34,7 @@ type Record struct {
 // after the last record; any other error means the input cannot be read
 // further. Bad rows are not errors of Next: they come back as records with
 // Err set, so that none is silently dropped.
-type RecordReader interface {
+type Reader interface {
 	Next() (Record, error)
 }
 
@@ -46,9 +52,13 @@ const (
 // invalid UTF-8, over the size limit).
 var ErrBadInput = errors.New("bad input")
 
+// ErrBadRequest marks options the caller got wrong (an unknown column,
+// encoding or format). app.ErrBadRequest is the same value.
+var ErrBadRequest = errors.New("bad request")
+
 // InputOptions select what a reader takes from its input. Empty fields are
 // sniffed from the input itself (see InputMapping).
-type InputOptions struct {
+type Options struct {
 	Format       string // txt|csv|tsv|jsonl|json|xlsx; "" = from the file name (default txt)
 	Unit         string // txt: "line" (default) or "file"
 	Column       string // csv/tsv/xlsx/json: the text column (header name or 1-based index); "" = chosen by content
@@ -56,12 +66,12 @@ type InputOptions struct {
 	Encoding     string // utf-8, utf-16le, utf-16be, windows-1252 (latin-1); "" = sniffed
 	Delimiter    string // csv: one character or tab/comma/semicolon/pipe; "" = sniffed
 	Sheet        string // xlsx: sheet name; "" = the first sheet with data
-	MaxTextBytes int    // 0 = DefaultMaxTextBytes
+	MaxTextBytes int    // 0 = engine.DefaultMaxTextBytes
 }
 
 // Validate checks the given encoding and delimiter names, so that a typo
 // is refused before any input is read.
-func (o InputOptions) Validate() error {
+func (o Options) Validate() error {
 	if _, err := parseEncoding(o.Encoding); err != nil {
 		return err
 	}
@@ -72,7 +82,7 @@ func (o InputOptions) Validate() error {
 // InputMapping is how a reader reads its input: what it sniffed, or was
 // told, and which column holds the texts. Readers of tabular inputs
 // (csv, tsv, xlsx, json) fill the table fields.
-type InputMapping struct {
+type Mapping struct {
 	Source     string       `json:"source"`
 	Format     string       `json:"format"`
 	Encoding   string       `json:"encoding,omitempty"`  // text inputs
@@ -86,7 +96,7 @@ type InputMapping struct {
 }
 
 // String is the mapping in one line, as the CLI prints it.
-func (m InputMapping) String() string {
+func (m Mapping) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", m.Source, m.Format)
 	if m.Sheet != "" {
@@ -125,7 +135,7 @@ func (m InputMapping) String() string {
 
 // Mapper is implemented by readers that can say how they read their input.
 type Mapper interface {
-	Mapping() InputMapping
+	Mapping() Mapping
 }
 
 // FormatOf returns the input format of a file name by its extension.
@@ -151,9 +161,9 @@ func FormatOf(name string) (string, error) {
 // are decoded from their encoding (sniffed unless given) and refused when
 // they are binary; tabular ones have their delimiter, header row and text
 // column sniffed unless given. The reader implements Mapper.
-func NewRecordReader(r io.Reader, source string, opt InputOptions) (RecordReader, error) {
+func NewReader(r io.Reader, source string, opt Options) (Reader, error) {
 	if opt.MaxTextBytes <= 0 {
-		opt.MaxTextBytes = DefaultMaxTextBytes
+		opt.MaxTextBytes = engine.DefaultMaxTextBytes
 	}
 	format := opt.Format
 	if format == "" {
@@ -163,7 +173,7 @@ func NewRecordReader(r io.Reader, source string, opt InputOptions) (RecordReader
 		}
 		format = f
 	}
-	m := InputMapping{Source: source, Format: format}
+	m := Mapping{Source: source, Format: format}
 	if format == FormatXLSX {
 		return newXLSXReader(r, source, opt)
 	}
@@ -200,7 +210,7 @@ func NewRecordReader(r io.Reader, source string, opt InputOptions) (RecordReader
 }
 
 // checkInputText applies the rules every text must meet.
-func checkInputText(t string, max int) error {
+func checkText(t string, max int) error {
 	switch {
 	case len(t) > max:
 		return tooLong("text", int64(len(t)), max)
@@ -302,10 +312,10 @@ type lineReader struct {
 	r      *lineScanner
 	source string
 	max    int
-	m      InputMapping
+	m      Mapping
 }
 
-func (l *lineReader) Mapping() InputMapping { return l.m }
+func (l *lineReader) Mapping() Mapping { return l.m }
 
 func (l *lineReader) Next() (Record, error) {
 	for {
@@ -322,7 +332,7 @@ func (l *lineReader) Next() (Record, error) {
 			continue
 		}
 		rec.Text = string(b)
-		if err := checkInputText(rec.Text, l.max); err != nil {
+		if err := checkText(rec.Text, l.max); err != nil {
 			rec.Text, rec.Err = "", err
 		}
 		return rec, nil
@@ -335,10 +345,10 @@ type fileReader struct {
 	source string
 	max    int
 	done   bool
-	m      InputMapping
+	m      Mapping
 }
 
-func (f *fileReader) Mapping() InputMapping { return f.m }
+func (f *fileReader) Mapping() Mapping { return f.m }
 
 func (f *fileReader) Next() (Record, error) {
 	if f.done {
@@ -359,7 +369,7 @@ func (f *fileReader) Next() (Record, error) {
 		rec.Text, rec.Err = "", tooLong("file", int64(len(b))+rest, f.max)
 		return rec, nil
 	}
-	if err := checkInputText(rec.Text, f.max); err != nil {
+	if err := checkText(rec.Text, f.max); err != nil {
 		rec.Text, rec.Err = "", err
 	}
 	return rec, nil
@@ -371,10 +381,10 @@ type jsonlReader struct {
 	source string
 	field  string
 	max    int
-	m      InputMapping
+	m      Mapping
 }
 
-func (j *jsonlReader) Mapping() InputMapping { return j.m }
+func (j *jsonlReader) Mapping() Mapping { return j.m }
 
 func (j *jsonlReader) Next() (Record, error) {
 	for {
@@ -409,7 +419,7 @@ func (j *jsonlReader) Next() (Record, error) {
 			rec.Err = fmt.Errorf("%w: field %q is not a string", ErrBadInput, j.field)
 			return rec, nil
 		}
-		if err := checkInputText(s, j.max); err != nil {
+		if err := checkText(s, j.max); err != nil {
 			rec.Err = err
 			return rec, nil
 		}
@@ -426,10 +436,10 @@ type tableReader struct {
 	col    int // -1: no rows at all
 	name   string
 	max    int
-	m      InputMapping
+	m      Mapping
 }
 
-func (t *tableReader) Mapping() InputMapping { return t.m }
+func (t *tableReader) Mapping() Mapping { return t.m }
 
 // maxPreviewRows is how many rows a mapping keeps for a preview.
 const maxPreviewRows = 10
@@ -437,7 +447,7 @@ const maxPreviewRows = 10
 // mapTable fills m from the first rows of a table (header included when
 // there is one) and opt, and returns the text column and whether the first
 // row is a header.
-func mapTable(m *InputMapping, rows [][]string, opt InputOptions) (col int, header bool, err error) {
+func mapTable(m *Mapping, rows [][]string, opt Options) (col int, header bool, err error) {
 	if len(rows) == 0 {
 		return -1, false, nil
 	}
@@ -472,7 +482,7 @@ func mapTable(m *InputMapping, rows [][]string, opt InputOptions) (col int, head
 	return col, header, nil
 }
 
-func newCSVReader(in *decodedInput, source, format string, opt InputOptions, m InputMapping) (*tableReader, error) {
+func newCSVReader(in *decodedInput, source, format string, opt Options, m Mapping) (*tableReader, error) {
 	d, err := parseDelimiter(opt.Delimiter)
 	if err != nil {
 		return nil, err
@@ -537,7 +547,7 @@ func (t *tableReader) Next() (Record, error) {
 		return rec, nil
 	}
 	s := row[t.col]
-	if err := checkInputText(s, t.max); err != nil {
+	if err := checkText(s, t.max); err != nil {
 		rec.Err = err
 		return rec, nil
 	}
@@ -547,8 +557,8 @@ func (t *tableReader) Next() (Record, error) {
 
 // ReadRecords reads every record of r (named source in errors) and passes
 // it to fn until fn fails.
-func ReadRecords(r io.Reader, name string, opt InputOptions, fn func(Record) error) error {
-	rr, err := NewRecordReader(r, name, opt)
+func Read(r io.Reader, name string, opt Options, fn func(Record) error) error {
+	rr, err := NewReader(r, name, opt)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package app_test
+package input_test
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/app/input"
 )
 
 // row is a record in a compact, comparable form: text or "ERR".
@@ -16,9 +16,9 @@ type row struct {
 	Text string
 }
 
-func readAll(t *testing.T, src, name string, opt app.InputOptions) []row {
+func readAll(t *testing.T, src, name string, opt input.Options) []row {
 	t.Helper()
-	rr, err := app.NewRecordReader(strings.NewReader(src), name, opt)
+	rr, err := input.NewReader(strings.NewReader(src), name, opt)
 	if err != nil {
 		t.Fatalf("NewRecordReader: %v", err)
 	}
@@ -35,7 +35,7 @@ func readAll(t *testing.T, src, name string, opt app.InputOptions) []row {
 			t.Fatalf("source %q, want %q", rec.Source, name)
 		}
 		if rec.Err != nil {
-			if !errors.Is(rec.Err, app.ErrBadInput) {
+			if !errors.Is(rec.Err, input.ErrBadInput) {
 				t.Errorf("line %d: error %v is not ErrBadInput", rec.Line, rec.Err)
 			}
 			out = append(out, row{rec.Line, "ERR"})
@@ -59,7 +59,7 @@ func eqRows(t *testing.T, got, want []row) {
 
 func TestTXTReader(t *testing.T) {
 	src := "\xef\xbb\xbffirst line\r\n\n   \nsecond 😀 line\nbad \xff utf8\n" + strings.Repeat("x", 40) + "\nlast without newline"
-	got := readAll(t, src, "in.txt", app.InputOptions{MaxTextBytes: 30})
+	got := readAll(t, src, "in.txt", input.Options{MaxTextBytes: 30})
 	eqRows(t, got, []row{
 		{1, "first line"},
 		{4, "second 😀 line"},
@@ -70,9 +70,9 @@ func TestTXTReader(t *testing.T) {
 }
 
 func TestTXTReaderWholeFile(t *testing.T) {
-	got := readAll(t, "a\nb\n", "in.txt", app.InputOptions{Unit: "file"})
+	got := readAll(t, "a\nb\n", "in.txt", input.Options{Unit: "file"})
 	eqRows(t, got, []row{{1, "a\nb\n"}})
-	got = readAll(t, "  \n", "in.txt", app.InputOptions{Unit: "file"})
+	got = readAll(t, "  \n", "in.txt", input.Options{Unit: "file"})
 	eqRows(t, got, []row{{1, "ERR"}})
 }
 
@@ -84,7 +84,7 @@ func TestCSVReader(t *testing.T) {
 		"4\n" +
 		"5,\"bad \"quote\",en\n" +
 		"6,after the bad row,en\n"
-	got := readAll(t, src, "in.csv", app.InputOptions{})
+	got := readAll(t, src, "in.csv", input.Options{})
 	eqRows(t, got, []row{
 		{2, "hello world"},
 		{3, "multi\nline, quoted"},
@@ -94,18 +94,18 @@ func TestCSVReader(t *testing.T) {
 		{8, "after the bad row"},
 	})
 	// By 1-based index and by name.
-	eqRows(t, readAll(t, "a,b\nx,y\n", "in.csv", app.InputOptions{Column: "2"}), []row{{2, "y"}})
-	eqRows(t, readAll(t, "a,b\nx,y\n", "in.csv", app.InputOptions{Column: "a"}), []row{{2, "x"}})
+	eqRows(t, readAll(t, "a,b\nx,y\n", "in.csv", input.Options{Column: "2"}), []row{{2, "y"}})
+	eqRows(t, readAll(t, "a,b\nx,y\n", "in.csv", input.Options{Column: "a"}), []row{{2, "x"}})
 	// Without a "text" column: the column with the longest texts, not the
 	// first one.
-	eqRows(t, readAll(t, "a,b\nx,longer text\n", "in.csv", app.InputOptions{}), []row{{2, "longer text"}})
+	eqRows(t, readAll(t, "a,b\nx,longer text\n", "in.csv", input.Options{}), []row{{2, "longer text"}})
 	// Empty input: no rows.
-	eqRows(t, readAll(t, "", "in.csv", app.InputOptions{}), nil)
+	eqRows(t, readAll(t, "", "in.csv", input.Options{}), nil)
 }
 
 func TestCSVReaderUnknownColumn(t *testing.T) {
-	_, err := app.NewRecordReader(strings.NewReader("a,b\n1,2\n"), "in.csv", app.InputOptions{Column: "nope"})
-	if !errors.Is(err, app.ErrBadRequest) || !strings.Contains(err.Error(), "nope") {
+	_, err := input.NewReader(strings.NewReader("a,b\n1,2\n"), "in.csv", input.Options{Column: "nope"})
+	if !errors.Is(err, input.ErrBadRequest) || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("err = %v, want ErrBadRequest naming the column", err)
 	}
 }
@@ -119,7 +119,7 @@ func TestJSONLReader(t *testing.T) {
 		`["an", "array"]` + "\n" +
 		`{"text": "  "}` + "\n" +
 		`{"text": "caf\u00e9 \ud83d\ude00"}` + "\n"
-	got := readAll(t, src, "in.jsonl", app.InputOptions{})
+	got := readAll(t, src, "in.jsonl", input.Options{})
 	eqRows(t, got, []row{
 		{1, "one"},
 		{3, "ERR"}, // not a string
@@ -129,27 +129,27 @@ func TestJSONLReader(t *testing.T) {
 		{7, "ERR"}, // empty
 		{8, "café 😀"},
 	})
-	eqRows(t, readAll(t, `{"body": "two", "text": 3}`, "in.jsonl", app.InputOptions{Field: "body"}), []row{{1, "two"}})
+	eqRows(t, readAll(t, `{"body": "two", "text": 3}`, "in.jsonl", input.Options{Field: "body"}), []row{{1, "two"}})
 }
 
 func TestFormatOf(t *testing.T) {
 	for name, want := range map[string]string{"a.txt": "txt", "b.CSV": "csv", "c.jsonl": "jsonl", "d.ndjson": "jsonl", "noext": "txt"} {
-		got, err := app.FormatOf(name)
+		got, err := input.FormatOf(name)
 		if err != nil || got != want {
 			t.Errorf("FormatOf(%q) = %q, %v; want %q", name, got, err, want)
 		}
 	}
-	if _, err := app.FormatOf("x.pdf"); !errors.Is(err, app.ErrBadRequest) {
+	if _, err := input.FormatOf("x.pdf"); !errors.Is(err, input.ErrBadRequest) {
 		t.Errorf("FormatOf(x.pdf) err = %v, want ErrBadRequest", err)
 	}
 }
 
 // checkReader asserts the reader invariants on arbitrary input: no panic,
 // increasing line numbers, every record either a valid text or an error.
-func checkReader(t *testing.T, src []byte, name string, opt app.InputOptions) {
-	rr, err := app.NewRecordReader(strings.NewReader(string(src)), name, opt)
+func checkReader(t *testing.T, src []byte, name string, opt input.Options) {
+	rr, err := input.NewReader(strings.NewReader(string(src)), name, opt)
 	if err != nil {
-		if !errors.Is(err, app.ErrBadInput) && !errors.Is(err, app.ErrBadRequest) {
+		if !errors.Is(err, input.ErrBadInput) && !errors.Is(err, input.ErrBadRequest) {
 			t.Fatalf("NewRecordReader: untyped error %v", err)
 		}
 		return
@@ -171,7 +171,7 @@ func checkReader(t *testing.T, src []byte, name string, opt app.InputOptions) {
 		}
 		last = rec.Line
 		if rec.Err != nil {
-			if !errors.Is(rec.Err, app.ErrBadInput) {
+			if !errors.Is(rec.Err, input.ErrBadInput) {
 				t.Fatalf("line %d: untyped error %v", rec.Line, rec.Err)
 			}
 			continue
@@ -196,7 +196,7 @@ func FuzzCSVReader(f *testing.F) {
 		f.Add([]byte(s), "2")
 	}
 	f.Fuzz(func(t *testing.T, src []byte, column string) {
-		checkReader(t, src, "in.csv", app.InputOptions{Column: column, MaxTextBytes: 64})
+		checkReader(t, src, "in.csv", input.Options{Column: column, MaxTextBytes: 64})
 	})
 }
 
@@ -212,7 +212,7 @@ func FuzzJSONLReader(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		checkReader(t, src, "in.jsonl", app.InputOptions{MaxTextBytes: 64})
+		checkReader(t, src, "in.jsonl", input.Options{MaxTextBytes: 64})
 	})
 }
 
@@ -221,7 +221,7 @@ func FuzzTXTReader(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		checkReader(t, src, "in.txt", app.InputOptions{MaxTextBytes: 64})
+		checkReader(t, src, "in.txt", input.Options{MaxTextBytes: 64})
 	})
 }
 
@@ -236,7 +236,7 @@ func TestInputTooLongExactSize(t *testing.T) {
 		{"file", long, "file is 10001 bytes (9.8 KiB), over the limit of 1000 bytes"},
 	} {
 		var errs []string
-		err := app.ReadRecords(strings.NewReader(tc.input), "x.txt", app.InputOptions{Format: app.FormatTXT, Unit: tc.unit, MaxTextBytes: max}, func(r app.Record) error {
+		err := input.Read(strings.NewReader(tc.input), "x.txt", input.Options{Format: input.FormatTXT, Unit: tc.unit, MaxTextBytes: max}, func(r input.Record) error {
 			if r.Err != nil {
 				errs = append(errs, r.Err.Error())
 			}

@@ -1,4 +1,4 @@
-package app
+package input
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ const maxXLSXBytes = 256 << 20
 
 // newXLSXReader reads a sheet of an Excel workbook as a table: the sheet
 // opt.Sheet, else the first one with data.
-func newXLSXReader(r io.Reader, source string, opt InputOptions) (*tableReader, error) {
+func newXLSXReader(r io.Reader, source string, opt Options) (*tableReader, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxXLSXBytes+1))
 	if err != nil {
 		return nil, err
@@ -31,7 +31,7 @@ func newXLSXReader(r io.Reader, source string, opt InputOptions) (*tableReader, 
 		return nil, fmt.Errorf("%w: %s is not an Excel workbook (.xlsx): %v", ErrBadRequest, source, err)
 	}
 	sheets := f.GetSheetList()
-	m := InputMapping{Source: source, Format: FormatXLSX, Sheets: sheets}
+	m := Mapping{Source: source, Format: FormatXLSX, Sheets: sheets}
 	sheet := opt.Sheet
 	if sheet != "" {
 		found := false
@@ -128,12 +128,12 @@ type jsonArrayReader struct {
 	max    int
 	n      int
 	done   bool
-	m      InputMapping
+	m      Mapping
 }
 
-func (j *jsonArrayReader) Mapping() InputMapping { return j.m }
+func (j *jsonArrayReader) Mapping() Mapping { return j.m }
 
-func newJSONArrayReader(in *decodedInput, source string, opt InputOptions, m InputMapping) (*jsonArrayReader, error) {
+func newJSONArrayReader(in *decodedInput, source string, opt Options, m Mapping) (*jsonArrayReader, error) {
 	field := opt.Column
 	if field == "" {
 		field = opt.Field
@@ -247,7 +247,7 @@ func (j *jsonArrayReader) Next() (Record, error) {
 		rec.Err = fmt.Errorf("%w: field %q of element %d is not a string", ErrBadInput, j.field, j.n)
 		return rec, nil
 	}
-	if err := checkInputText(s, j.max); err != nil {
+	if err := checkText(s, j.max); err != nil {
 		rec.Err = err
 		return rec, nil
 	}
@@ -257,10 +257,10 @@ func (j *jsonArrayReader) Next() (Record, error) {
 
 // PreviewInput reads the start of an input and says how it would be read
 // (InputMapping with its first rows) without analysing anything.
-func PreviewInput(r io.Reader, source string, opt InputOptions) (InputMapping, error) {
-	rr, err := NewRecordReader(r, source, opt)
+func Preview(r io.Reader, source string, opt Options) (Mapping, error) {
+	rr, err := NewReader(r, source, opt)
 	if err != nil {
-		return InputMapping{}, err
+		return Mapping{}, err
 	}
 	m := rr.(Mapper).Mapping()
 	if len(m.Columns) == 0 {
