@@ -326,6 +326,9 @@ func (s *Service) validate(req AnalyzeRequest) (request, error) {
 		return r, err
 	}
 	r.opts.Aggregation = agg
+	if r.opts.SentimentMethod, err = ParseSentimentMethod(string(req.SentimentMethod)); err != nil {
+		return r, err
+	}
 	if req.Model != "" {
 		if err := s.checkModel(req.Model, r.tasks); err != nil {
 			return r, err
@@ -369,6 +372,15 @@ func ParseAggregation(a string) (string, error) {
 		return a, nil
 	}
 	return "", fmt.Errorf("%w: unknown aggregation %q (want none, simple, first, average or max)", ErrBadRequest, a)
+}
+
+// ParseSentimentMethod validates a sentiment method; "" is auto.
+func ParseSentimentMethod(m string) (string, error) {
+	out, err := engine.ParseSentimentMethod(m)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	return out, nil
 }
 
 // checkModel accepts a model ID or name that is active for one of tasks.

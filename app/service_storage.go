@@ -45,7 +45,13 @@ func optionsKey(task engine.Task, opts engine.Options) string {
 	if task == engine.TaskEntities {
 		return "aggregation=" + opts.Aggregation
 	}
-	return ""
+	// Analyses stored before sentences were read have "" and are not
+	// reused: they lack the sentences and may be truncated.
+	m := opts.SentimentMethod
+	if m == "" {
+		m = engine.MethodAuto
+	}
+	return "method=" + m
 }
 
 // activeModel returns the active model of task.
@@ -110,7 +116,8 @@ func setStored(d *DocumentResult, a storage.Analysis, lookup time.Duration) {
 	c := engineTimings(a.Timings)
 	switch a.Task {
 	case storage.TaskSentiment:
-		d.setSentiment(engine.Sentiment{Label: a.Label, Score: a.Score, Scores: labelScores(a.Scores), Model: a.ModelID, Cached: true, Timings: t, Computed: &c})
+		d.setSentiment(engine.Sentiment{Label: a.Label, Score: a.Score, Scores: labelScores(a.Scores), Model: a.ModelID, Cached: true, Timings: t, Computed: &c,
+			Method: a.Method, Truncated: a.Truncated, Sentences: sentenceScores(a.Sentences)})
 	case storage.TaskEntities:
 		d.setEntities(engine.Entities{Entities: entities(a.Entities), Model: a.ModelID, Cached: true, Timings: t, Computed: &c})
 	}
@@ -128,6 +135,32 @@ func storedTimings(m *TaskMeta) storage.Timings {
 		t = *m.Computed
 	}
 	return storage.Timings{QueueWait: t.QueueWait, Tokenize: t.Tokenize, Inference: t.Inference, Postprocess: t.Postprocess}
+}
+
+func sentenceScores(in []storage.Sentence) []engine.SentenceScore {
+	if in == nil {
+		return nil
+	}
+	out := make([]engine.SentenceScore, len(in))
+	for i, s := range in {
+		out[i] = engine.SentenceScore{Start: s.Start, End: s.End, Label: s.Label, Score: s.Score, Scores: labelScores(s.Scores)}
+	}
+	return out
+}
+
+func storedSentences(in []engine.SentenceScore) []storage.Sentence {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]storage.Sentence, len(in))
+	for i, s := range in {
+		scores := make([]storage.LabelScore, len(s.Scores))
+		for j, l := range s.Scores {
+			scores[j] = storage.LabelScore(l)
+		}
+		out[i] = storage.Sentence{Start: s.Start, End: s.End, Label: s.Label, Score: s.Score, Scores: scores}
+	}
+	return out
 }
 
 func labelScores(in []storage.LabelScore) []engine.LabelScore {
@@ -171,6 +204,7 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 				Task: storage.TaskSentiment, ModelID: m.Model, ModelHash: models[engine.TaskSentiment].Hash,
 				Options: optionsKey(engine.TaskSentiment, r.opts),
 				Label:   sn.Label, Score: sn.Score, Scores: scores, Timings: storedTimings(m),
+				Method: string(sn.Method), Truncated: sn.Truncated, Sentences: storedSentences(sn.Sentences),
 			})
 		}
 		if m := d.Meta.Entities; m != nil {

@@ -3,8 +3,10 @@ package app_test
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -347,5 +349,80 @@ func TestServiceWaterfallStages(t *testing.T) {
 	}
 	if c := doc.Meta.Sentiment.Computed; c == nil || *c != orig {
 		t.Errorf("stored repeat: computed %+v, want %+v", c, orig)
+	}
+}
+
+// TestServiceSentences: a text of several sentences gets each sentence's
+// sentiment with code-point spans; they are stored, read back, and reused
+// from the database only for the same method; a bad method stores nothing.
+func TestServiceSentences(t *testing.T) {
+	svc := newService(t, testConfig(t))
+	ctx := context.Background()
+	if _, err := svc.SetSettings(app.Settings{MaxBatchSize: 8, MaxDelayUS: 1000, TokenBudget: 4096, CacheEntries: -1}); err != nil {
+		t.Fatal(err)
+	}
+	text := "Ünïcode first: the movie was great.  Then it was awful!"
+	sentiment := []engine.Task{engine.TaskSentiment}
+	res, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: text, Tasks: sentiment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Results[0].Sentiment
+	runes := []rune(text)
+	if got.Method != "whole" || got.Truncated || len(got.Sentences) != 2 {
+		t.Fatalf("sentiment %+v: want a whole read with 2 sentences", got)
+	}
+	for i, want := range []string{"Ünïcode first: the movie was great.", "Then it was awful!"} {
+		s := got.Sentences[i]
+		if string(runes[s.Start:s.End]) != want || len(s.Scores) != 2 {
+			t.Errorf("sentence %d = %d-%d %q, want %q", i, s.Start, s.End, string(runes[s.Start:s.End]), want)
+		}
+	}
+	if got.Sentences[0].Label != "POSITIVE" || got.Sentences[1].Label != "NEGATIVE" {
+		t.Errorf("sentence labels %s %s", got.Sentences[0].Label, got.Sentences[1].Label)
+	}
+	doc, err := svc.Document(ctx, res.Results[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(doc.Sentiment, got) {
+		t.Errorf("stored %+v\nwant    %+v", doc.Sentiment, got)
+	}
+	again, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: text, Tasks: sentiment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := again.Results[0]; !r.Meta.Sentiment.Cached || !reflect.DeepEqual(r.Sentiment, got) {
+		t.Errorf("repeat: cached %v %+v", r.Meta.Sentiment.Cached, r.Sentiment)
+	}
+	mean, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: text, Tasks: sentiment, SentimentMethod: "mean"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mean.Results[0]
+	if m.Meta.Sentiment.Cached || m.Sentiment.Method != "mean" || len(m.Sentiment.Sentences) != 2 {
+		t.Errorf("mean: cached %v method %q", m.Meta.Sentiment.Cached, m.Sentiment.Method)
+	}
+	// The mean is weighted by each sentence's length in code points.
+	w0, w1 := float64(got.Sentences[0].End-got.Sentences[0].Start), float64(got.Sentences[1].End-got.Sentences[1].Start)
+	for j, ls := range m.Sentiment.Scores {
+		want := (w0*m.Sentiment.Sentences[0].Scores[j].Score + w1*m.Sentiment.Sentences[1].Scores[j].Score) / (w0 + w1)
+		if math.Abs(ls.Score-want) > 1e-9 {
+			t.Errorf("%s: mean %.6f, want %.6f", ls.Label, ls.Score, want)
+		}
+	}
+	before, err := svc.Search(ctx, app.SearchQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: text, SentimentMethod: "median"}); !errors.Is(err, app.ErrBadRequest) {
+		t.Errorf("method median: %v, want a bad request", err)
+	}
+	after, err := svc.Search(ctx, app.SearchQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Items) != len(before.Items) {
+		t.Errorf("a refused request stored %d documents", len(after.Items)-len(before.Items))
 	}
 }

@@ -16,9 +16,13 @@ type AnalyzeRequest struct {
 	Texts       []string      `json:"texts,omitempty"`       // several texts (not both)
 	Tasks       []engine.Task `json:"tasks,omitempty"`       // "sentiment", "entities"; empty = both ("all" and the old "ner" are accepted too)
 	Aggregation Aggregation   `json:"aggregation,omitempty"` // entities: none|simple|first|average|max; "" = simple
-	Model       string        `json:"model,omitempty"`       // optional model ID or name; must be an active model
-	NoStore     bool          `json:"no_store,omitempty"`    // do not store the results
-	Source      string        `json:"source,omitempty"`      // optional label of where the text came from
+	// SentimentMethod is how sentiment reads a text: auto (whole when it
+	// fits the model's window, else by sentences), whole, mean, majority;
+	// "" = auto.
+	SentimentMethod SentimentMethod `json:"sentiment_method,omitempty"`
+	Model           string          `json:"model,omitempty"`    // optional model ID or name; must be an active model
+	NoStore         bool            `json:"no_store,omitempty"` // do not store the results
+	Source          string          `json:"source,omitempty"`   // optional label of where the text came from
 }
 
 // Aggregation is how the entities task merges sub-word tokens into spans,
@@ -51,11 +55,32 @@ type DocumentResult struct {
 	CreatedAt time.Time       `json:"created_at"`
 }
 
+// SentimentMethod is how sentiment reads a text (engine.MethodAuto, …).
+type SentimentMethod string
+
+// Values lists every method.
+func (SentimentMethod) Values() []SentimentMethod {
+	var out []SentimentMethod
+	for _, m := range engine.SentimentMethods() {
+		out = append(out, SentimentMethod(m))
+	}
+	return out
+}
+
 // Sentiment is the sentiment of one text.
 type Sentiment struct {
 	Label  string              `json:"label"`
 	Score  float64             `json:"score"`
 	Scores []engine.LabelScore `json:"scores"` // every label, in the model's id2label order
+	// Method is how the label was read: whole (one window of the text),
+	// mean or majority (of its sentences).
+	Method SentimentMethod `json:"method"`
+	// Truncated: only the first window of a longer text was read (method
+	// whole asked for); the rest did not count.
+	Truncated bool `json:"truncated,omitempty"`
+	// Sentences are each sentence's scores when the text has more than one
+	// ([] otherwise); start/end are code points.
+	Sentences []engine.SentenceScore `json:"sentences"`
 }
 
 // ResultMeta says, per task that ran, how its result was computed.
@@ -80,7 +105,8 @@ type TaskMeta struct {
 
 // setSentiment puts an engine result into d.
 func (d *DocumentResult) setSentiment(s engine.Sentiment) {
-	d.Sentiment = &Sentiment{Label: s.Label, Score: s.Score, Scores: nonNil(s.Scores)}
+	d.Sentiment = &Sentiment{Label: s.Label, Score: s.Score, Scores: nonNil(s.Scores),
+		Method: SentimentMethod(s.Method), Truncated: s.Truncated, Sentences: nonNil(s.Sentences)}
 	d.Meta.Sentiment = &TaskMeta{Model: s.Model, Cached: s.Cached, Timings: s.Timings, Computed: s.Computed}
 }
 

@@ -61,6 +61,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	out := fs.String("out", "", "write results to `file` instead of stdout")
 	model := fs.String("model", "", "model `dir` for the chosen task (with --task sentiment or entities)")
 	agg := fs.String("aggregation", engine.AggSimple, "entity aggregation: none, simple, first, average or max")
+	method := fs.String("sentiment-method", engine.MethodAuto, "how sentiment reads a text: auto (whole when it fits the model's window, else by sentences), whole (first window only), mean or majority (of its sentences)")
 	var in app.InputOptions
 	fs.StringVar(&in.Unit, "unit", "line", ".txt: one text per line or per file (line|file)")
 	fs.StringVar(&in.Column, "column", "", ".csv: column `name` or 1-based index")
@@ -78,6 +79,9 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	tasks, err := app.ParseTasks([]engine.Task{engine.Task(*task)})
 	if err != nil {
 		return usagef("--task %q: want sentiment, entities or all", *task)
+	}
+	if _, err := app.ParseSentimentMethod(*method); err != nil {
+		return usagef("--sentiment-method %q: want auto, whole, mean or majority", *method)
 	}
 	if _, err := app.ParseAggregation(*agg); err != nil {
 		return usagef("--aggregation %q: want none, simple, first, average or max", *agg)
@@ -152,7 +156,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	in.MaxTextBytes = svc.MaxTextBytes()
 	a := &analyzer{
 		svc: svc, std: std, tasks: tasks, in: in,
-		base: app.RecordOptions{Tasks: tasks, Aggregation: *agg, Store: !cfg.NoDB},
+		base: app.RecordOptions{Tasks: tasks, Aggregation: *agg, SentimentMethod: *method, Store: !cfg.NoDB},
 	}
 	if *progress && isTerminal(std.Err) {
 		a.bar = newProgressBar(std.Err, files)

@@ -21,14 +21,20 @@ func (e *Engine) Sentiment(ctx context.Context, text string, opts Options) (Sent
 // SentimentBatch classifies texts; all are validated first, so one bad text
 // fails the call before anything is computed.
 func (e *Engine) SentimentBatch(ctx context.Context, texts []string, opts Options) ([]Sentiment, error) {
+	method, err := ParseSentimentMethod(opts.SentimentMethod)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	opts.SentimentMethod = method
 	out := make([]Sentiment, len(texts))
-	err := e.run(ctx, TaskSentiment, texts, opts, func(p *pipeline, i int, encs []encoding, res []seqResult) {
-		s := classify(res[0].logits, p.labels)
+	err = e.run(ctx, TaskSentiment, texts, opts, func(p *pipeline, i int, encs []encoding, res []seqResult) {
+		s := readSentiment(p, texts[i], method, encs, res)
 		s.Model = p.info.ID
 		out[i] = s
 	}, func(i int, v any, t Timings) {
 		s := v.(Sentiment)
 		s.Scores = slices.Clone(s.Scores)
+		s.Sentences = slices.Clone(s.Sentences)
 		if s.Computed == nil {
 			orig := s.Timings
 			s.Computed = &orig
@@ -154,7 +160,7 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 			stride = p.maxLength / 4
 		}
 	}
-	optKey := "" // sentiment results depend on no option
+	optKey := opts.SentimentMethod
 	if task == TaskEntities {
 		optKey = opts.Aggregation + "/" + strconv.Itoa(stride)
 	}
@@ -188,7 +194,9 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 			return fmt.Errorf("tokenize: %w", err)
 		}
 		if task == TaskSentiment {
-			encs = encs[:1] // sequence classification reads the first window
+			if encs, err = p.sentimentWindows(text, encs, opts.SentimentMethod); err != nil {
+				return fmt.Errorf("tokenize: %w", err)
+			}
 		}
 		jobs = append(jobs, &job{i: i, key: key, encs: encs, timings: Timings{Tokenize: e.now().Sub(start)}})
 	}

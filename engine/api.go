@@ -69,6 +69,48 @@ type Sentiment struct {
 	// Computed is, for a cached result, the stages of the request that
 	// computed it; nil otherwise.
 	Computed *Timings `json:"computed,omitempty"`
+	// Method is how the label was read (MethodWhole, MethodMean,
+	// MethodMajority): never MethodAuto, which resolves to one of them.
+	Method string `json:"method"`
+	// Truncated is set when only the first window of a longer text was read
+	// (MethodWhole): the rest of the text did not count.
+	Truncated bool `json:"truncated,omitempty"`
+	// Sentences are the scores of each sentence (a sentence longer than the
+	// model's window: of each window-sized piece of it), in text order, when
+	// the text has more than one; nil otherwise.
+	Sentences []SentenceScore `json:"sentences,omitempty"`
+}
+
+// Sentiment methods: how the label of a text is read from the model.
+const (
+	// MethodAuto reads a text that fits the model's window whole (as the
+	// model was trained) and a longer one by sentences (MethodMean). The
+	// default.
+	MethodAuto = "auto"
+	// MethodWhole reads the first window only; Truncated says when the
+	// text was longer.
+	MethodWhole = "whole"
+	// MethodMean is the mean of the sentences' probabilities, each weighted
+	// by its length in code points.
+	MethodMean = "mean"
+	// MethodMajority is the label that the most code points of sentences
+	// have; its scores are those of MethodMean.
+	MethodMajority = "majority"
+)
+
+// SentimentMethods lists the methods Options.SentimentMethod accepts.
+func SentimentMethods() []string {
+	return []string{MethodAuto, MethodWhole, MethodMean, MethodMajority}
+}
+
+// SentenceScore is the sentiment of one sentence of a text. Start and End
+// are Unicode code-point offsets into the text, End exclusive.
+type SentenceScore struct {
+	Start  int          `json:"start"`
+	End    int          `json:"end"`
+	Label  string       `json:"label"`
+	Score  float64      `json:"score"`
+	Scores []LabelScore `json:"scores"`
 }
 
 // Entity is one named-entity span. Start and End are Unicode code-point
@@ -102,6 +144,9 @@ const (
 // Options tune one request. The zero value means the defaults.
 type Options struct {
 	Aggregation string // entities: none|simple|first|average|max (default simple)
+	// SentimentMethod is how sentiment reads a text: auto|whole|mean|majority
+	// (default auto).
+	SentimentMethod string
 	NoCache     bool   // bypass the in-memory cache
 }
 

@@ -11,6 +11,13 @@ type encoding struct {
 	mask    []int64
 	offsets []span // byte offsets into the original text
 	special []bool // special tokens ([CLS], [SEP], <s>, ...)
+
+	// Sentiment (pipeline_sentences.go): whole marks the first window of the
+	// whole text (truncated: the text did not fit in it); part is the byte
+	// range of the sentence, or piece of one, that a sentence window holds.
+	whole, truncated bool
+	part             span
+	hasPart          bool
 }
 
 func (e *encoding) len() int { return len(e.ids) }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/nlpscope/nlpscope/engine"
@@ -188,6 +189,92 @@ func TestSentimentAccuracy(t *testing.T) {
 	}
 	if acc2 < minBinary {
 		t.Errorf("binary accuracy %.3f < %.2f", acc2, minBinary)
+	}
+}
+
+// TestSentimentLongDocument: a document whose last half is negative is read
+// by sentences, not by its first window, and the result says how it was read.
+func TestSentimentLongDocument(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	pos := []string{"I love this phone, it is wonderful.", "The screen is beautiful and so bright.", "Setup was quick and easy, great job!"}
+	neg := []string{"Then it broke and support was terrible.", "The battery died after a week, awful.", "I hate it now, the worst purchase ever."}
+	var b strings.Builder
+	for i := 0; i < 20; i++ {
+		b.WriteString(pos[i%3] + " ")
+	}
+	for i := 0; i < 40; i++ {
+		b.WriteString(neg[i%3] + " ")
+	}
+	text := strings.TrimSpace(b.String())
+	whole, err := e.Sentiment(ctx, text, engine.Options{SentimentMethod: engine.MethodWhole, NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !whole.Truncated || whole.Method != engine.MethodWhole || whole.Sentences != nil {
+		t.Fatalf("whole: truncated %v method %q, %d sentences: want a truncated whole read", whole.Truncated, whole.Method, len(whole.Sentences))
+	}
+	auto, err := e.Sentiment(ctx, text, engine.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first window: %s %.2f; by sentences: %s %.2f", whole.Label, whole.Score, auto.Label, auto.Score)
+	if auto.Method != engine.MethodMean || auto.Truncated || len(auto.Sentences) != 60 {
+		t.Fatalf("auto: method %q truncated %v, %d sentences; want mean over 60", auto.Method, auto.Truncated, len(auto.Sentences))
+	}
+	if auto.Label != "negative" {
+		t.Errorf("a document whose last two thirds are negative reads %s %.2f", auto.Label, auto.Score)
+	}
+	runes := []rune(text)
+	var negatives, prevEnd int
+	mean := make([]float64, 3)
+	total := 0.0
+	for i, s := range auto.Sentences {
+		w := float64(s.End - s.Start)
+		total += w
+		for j := range mean {
+			mean[j] += w * s.Scores[j].Score
+		}
+		want := pos[i%3]
+		if i >= 20 {
+			want = neg[(i-20)%3]
+		}
+		if s.Start < prevEnd || string(runes[s.Start:s.End]) != want {
+			t.Fatalf("sentence %d spans %d-%d %q, want %q", i, s.Start, s.End, string(runes[s.Start:s.End]), want)
+		}
+		prevEnd = s.End
+		if s.Label == "negative" {
+			negatives++
+		}
+
+	}
+	if negatives < 30 {
+		t.Errorf("%d of 60 sentences negative, want most of the last 40", negatives)
+	}
+	for j := range mean {
+		if d := mean[j]/total - auto.Scores[j].Score; d > 1e-9 || d < -1e-9 {
+			t.Errorf("%s: document score %.6f, length-weighted mean of its sentences %.6f", auto.Scores[j].Label, auto.Scores[j].Score, mean[j]/total)
+		}
+	}
+	maj, err := e.Sentiment(ctx, text, engine.Options{SentimentMethod: engine.MethodMajority, NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maj.Method != engine.MethodMajority || maj.Label != "negative" {
+		t.Errorf("majority: %s %q", maj.Label, maj.Method)
+	}
+	// A short text is read whole, as the model was trained; its sentences
+	// still get their own scores.
+	short, err := e.Sentiment(ctx, "Great food. Terrible service.", engine.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if short.Method != engine.MethodWhole || short.Truncated || len(short.Sentences) != 2 ||
+		short.Sentences[0].Start != 0 || short.Sentences[0].End != 11 || short.Sentences[1].Start != 12 {
+		t.Errorf("short: %q %v %+v", short.Method, short.Truncated, short.Sentences)
+	}
+	if _, err := e.Sentiment(ctx, "x", engine.Options{SentimentMethod: "median"}); err == nil {
+		t.Error("an unknown method was accepted")
 	}
 }
 

@@ -66,6 +66,29 @@ type Analysis struct {
 	Entities  []Entity     `json:"entities,omitempty"`
 	Timings   Timings      `json:"timings"`
 	Created   time.Time    `json:"created,omitzero"`
+	// Sentiment only: how the label was read ("whole", "mean", "majority";
+	// "" for analyses stored before it was recorded), whether only the
+	// first window was read, and each sentence's scores.
+	Method    string     `json:"method,omitempty"`
+	Truncated bool       `json:"truncated,omitempty"`
+	Sentences []Sentence `json:"sentences,omitempty"`
+}
+
+// Sentence is the sentiment of one sentence of a document; Start and End
+// are code-point offsets, End exclusive.
+type Sentence struct {
+	Start  int          `json:"start"`
+	End    int          `json:"end"`
+	Label  string       `json:"label"`
+	Score  float64      `json:"score"`
+	Scores []LabelScore `json:"scores"`
+}
+
+// detail is the JSON of an analysis' detail column.
+type detail struct {
+	Method    string     `json:"method"`
+	Truncated bool       `json:"truncated,omitempty"`
+	Sentences []Sentence `json:"sentences,omitempty"`
 }
 
 // Result is one document with the analyses made of it; Store writes it as a
@@ -147,8 +170,8 @@ func (db *DB) prepare(ctx context.Context) error {
 	}
 	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
 	db.stmt.analysis = prep(`INSERT INTO analyses(document_id, task, model_id, model_hash, options,
-		label, score, scores, queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		label, score, scores, queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	db.stmt.entity = prep(`INSERT INTO entities(analysis_id, document_id, label, text, start_pos, end_pos, score)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	// Documents of one write group get consecutive ids above every older
@@ -177,8 +200,9 @@ func nullID(id int64) any {
 // prepared is what StoreBatch computes for one result before handing it to
 // the writer, so that the writer goroutine spends its time in SQLite only.
 type prepared struct {
-	sum    string   // TextHash of the text
-	scores [][]byte // JSON scores per analysis
+	sum     string   // TextHash of the text
+	scores  [][]byte // JSON scores per analysis
+	details []string // JSON detail per analysis ("" for none)
 }
 
 func prepareResult(r *Result) (prepared, error) {
@@ -186,6 +210,17 @@ func prepareResult(r *Result) (prepared, error) {
 	var err error
 	if p.scores, err = marshalScores(r); err != nil {
 		return p, err
+	}
+	p.details = make([]string, len(r.Analyses))
+	for i, a := range r.Analyses {
+		if a.Method == "" && !a.Truncated && len(a.Sentences) == 0 {
+			continue
+		}
+		b, err := json.Marshal(detail{Method: a.Method, Truncated: a.Truncated, Sentences: a.Sentences})
+		if err != nil {
+			return p, fmt.Errorf("%w: sentences: %v", ErrInvalid, err)
+		}
+		p.details[i] = string(b)
 	}
 	return p, nil
 }
@@ -211,7 +246,8 @@ func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int6
 		a := &r.Analyses[i]
 		res, err := ast.ExecContext(ctx, docID, a.Task, a.ModelID, a.ModelHash, a.Options,
 			a.Label, a.Score, p.scores[i],
-			int64(a.Timings.QueueWait), int64(a.Timings.Tokenize), int64(a.Timings.Inference), int64(a.Timings.Postprocess), now)
+			int64(a.Timings.QueueWait), int64(a.Timings.Tokenize), int64(a.Timings.Inference), int64(a.Timings.Postprocess), now,
+			p.details[i])
 		if err != nil {
 			return 0, fmt.Errorf("insert analysis: %w", err)
 		}
@@ -462,7 +498,7 @@ func (db *DB) CacheStats() (hits, misses uint64) {
 }
 
 const analysisCols = `id, task, model_id, model_hash, options, label, score, scores,
-	queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at`
+	queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at, detail`
 
 // analysisColsOf is analysisCols qualified with a table alias.
 func analysisColsOf(alias string) string {
@@ -480,10 +516,10 @@ func scanAnalysis(s scanner) (Analysis, error) { return scanAnalysisWith(s) }
 // scanAnalysisWith scans extra leading columns into first, then analysisCols.
 func scanAnalysisWith(s scanner, first ...any) (Analysis, error) {
 	var a Analysis
-	var scores string
+	var scores, det string
 	var q, t, i, p, created int64
 	dest := append(first, &a.ID, &a.Task, &a.ModelID, &a.ModelHash, &a.Options, &a.Label, &a.Score, &scores,
-		&q, &t, &i, &p, &created)
+		&q, &t, &i, &p, &created, &det)
 	if err := s.Scan(dest...); err != nil {
 		return a, err
 	}
@@ -492,6 +528,13 @@ func scanAnalysisWith(s scanner, first ...any) (Analysis, error) {
 	}
 	if len(a.Scores) == 0 {
 		a.Scores = nil
+	}
+	if det != "" {
+		var d detail
+		if err := json.Unmarshal([]byte(det), &d); err != nil {
+			return a, fmt.Errorf("analysis %d: detail: %w", a.ID, err)
+		}
+		a.Method, a.Truncated, a.Sentences = d.Method, d.Truncated, d.Sentences
 	}
 	a.Timings = Timings{time.Duration(q), time.Duration(t), time.Duration(i), time.Duration(p)}
 	a.Created = fromNanos(created)

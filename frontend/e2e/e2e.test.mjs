@@ -102,6 +102,33 @@ describe('web shell', () => {
     await page.waitForSelector('[data-testid="analyze-stale"]');
   });
 
+  it('reads a long document by sentences: a strip per sentence, the most negative one a click away', async () => {
+    await open('analyze');
+    const pos = ['I love this phone, it is wonderful.', 'The screen is beautiful and so bright.', 'Setup was quick and easy, great job!'];
+    const neg = ['Then it broke and support was terrible.', 'The battery died after a week, awful.', 'I hate it now, the worst purchase ever.'];
+    const sents = [...Array.from({ length: 20 }, (_, i) => pos[i % 3]), ...Array.from({ length: 40 }, (_, i) => neg[i % 3])];
+    const text = sents.join(' ');
+    await page.fill('[data-testid="analyze-text"]', text);
+    await page.press('[data-testid="analyze-text"]', 'Control+Enter');
+    // One row per sentence (the previous test's result had 2).
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="sentence"]').length === 60);
+    assert.match(await page.textContent('[data-testid="sentiment-read"]'), /length-weighted mean of 60 sentences/);
+    assert.match(await page.textContent('[data-testid="sentiment-label"]'), /negative/i);
+    const res = await fetch(`${server.base}/v1/analyze`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text, tasks: ['sentiment'], no_store: true }) });
+    const api = (await res.json()).results[0].sentiment;
+    assert.equal(api.method, 'mean');
+    assert.deepEqual(api.sentences.map((s) => cp(text, s.start, s.end)), sents, 'API sentence spans are code points');
+    // Jump to the most negative sentence: it is the one the API scores highest for negative.
+    let best = 0;
+    api.sentences.forEach((s, i) => {
+      if (s.scores[0].score > api.sentences[best].scores[0].score) best = i;
+    });
+    await page.click('[data-testid="jump-negative"]');
+    const sel = await page.$eval('[data-testid="sentence"].sel', (el) => el.dataset.index);
+    assert.equal(Number(sel), best);
+    await shot('analyze-sentences');
+  });
+
   it('disables Analyze until there is text to analyse', async () => {
     await open('analyze');
     await page.fill('[data-testid="analyze-text"]', '   x');

@@ -9,6 +9,7 @@ export interface AnalyzeRequest {
   texts?: string[];
   tasks?: Task[];
   aggregation?: Aggregation;
+  sentiment_method?: SentimentMethod;
   model?: string;
   no_store?: boolean;
   source?: string;
@@ -464,11 +465,25 @@ export interface SecondStats {
   max_ns: number;
 }
 
-export interface Sentiment {
+export interface SentenceScore {
+  start: number;
+  end: number;
   label: string;
   score: number;
   scores: LabelScore[];
 }
+
+export interface Sentiment {
+  label: string;
+  score: number;
+  scores: LabelScore[];
+  method: SentimentMethod;
+  truncated?: boolean;
+  sentences: SentenceScore[];
+}
+
+export type SentimentMethod = "auto" | "whole" | "mean" | "majority";
+export const SentimentMethodValues: readonly SentimentMethod[] = ["auto", "whole", "mean", "majority"];
 
 export interface SeriesStats {
   name: string;

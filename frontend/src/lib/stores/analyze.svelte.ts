@@ -1,14 +1,23 @@
 // State of the Analyze view, kept across view switches.
-import { api, type Aggregation, type DocumentResult, type ModelInfo, type Task, type Transport } from '../api';
+import { api, type Aggregation, type DocumentResult, type ModelInfo, type SentimentMethod, type Task, type Transport } from '../api';
 import { errorMessage } from '../api/errors';
 
 export const aggregations: readonly Aggregation[] = ['simple', 'first', 'average', 'max', 'none'];
+
+/** How sentiment reads a text, in the order the picker shows them. */
+export const methods: readonly { value: SentimentMethod; label: string }[] = [
+  { value: 'auto', label: 'auto' },
+  { value: 'mean', label: 'mean of sentences' },
+  { value: 'majority', label: 'majority of sentences' },
+  { value: 'whole', label: 'first window only' },
+];
 
 export class AnalyzeStore {
   text = $state('');
   sentiment = $state(true);
   entities = $state(true);
   aggregation = $state<Aggregation>('simple');
+  method = $state<SentimentMethod>('auto');
   model = $state(''); // "" = the active models
   result = $state<DocumentResult | null>(null);
   /** stale: the text changed since the shown result was computed. */
@@ -55,6 +64,7 @@ export class AnalyzeStore {
         text: this.text,
         tasks,
         aggregation: this.aggregation,
+        sentiment_method: this.method,
         ...(this.model ? { model: this.model } : {}),
         source: 'analyze',
       });
