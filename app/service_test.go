@@ -363,14 +363,14 @@ func TestServiceSentences(t *testing.T) {
 	}
 	text := "Ünïcode first: the movie was great.  Then it was awful!"
 	sentiment := []engine.Task{engine.TaskSentiment}
-	res, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: text, Tasks: sentiment})
+	res, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: text, Tasks: sentiment, SentimentMethod: "mean"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := res.Results[0].Sentiment
 	runes := []rune(text)
-	if got.Method != "whole" || got.Truncated || len(got.Sentences) != 2 {
-		t.Fatalf("sentiment %+v: want a whole read with 2 sentences", got)
+	if got.Method != "mean" || got.Truncated || len(got.Sentences) != 2 {
+		t.Fatalf("sentiment %+v: want the mean of 2 sentences", got)
 	}
 	for i, want := range []string{"Ünïcode first: the movie was great.", "Then it was awful!"} {
 		s := got.Sentences[i]
@@ -388,21 +388,22 @@ func TestServiceSentences(t *testing.T) {
 	if !reflect.DeepEqual(doc.Sentiment, got) {
 		t.Errorf("stored %+v\nwant    %+v", doc.Sentiment, got)
 	}
-	again, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: text, Tasks: sentiment})
+	again, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: text, Tasks: sentiment, SentimentMethod: "mean"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := again.Results[0]; !r.Meta.Sentiment.Cached || !reflect.DeepEqual(r.Sentiment, got) {
 		t.Errorf("repeat: cached %v %+v", r.Meta.Sentiment.Cached, r.Sentiment)
 	}
-	mean, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: text, Tasks: sentiment, SentimentMethod: "mean"})
+	auto, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: text, Tasks: sentiment})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := mean.Results[0]
-	if m.Meta.Sentiment.Cached || m.Sentiment.Method != "mean" || len(m.Sentiment.Sentences) != 2 {
-		t.Errorf("mean: cached %v method %q", m.Meta.Sentiment.Cached, m.Sentiment.Method)
+	// auto reads a text that fits whole: another method, so not the stored one.
+	if a := auto.Results[0]; a.Meta.Sentiment.Cached || a.Sentiment.Method != "whole" || a.Sentiment.Sentences == nil || len(a.Sentiment.Sentences) != 0 {
+		t.Errorf("auto: cached %v method %q sentences %v", a.Meta.Sentiment.Cached, a.Sentiment.Method, a.Sentiment.Sentences)
 	}
+	m := res.Results[0]
 	// The mean is weighted by each sentence's length in code points.
 	w0, w1 := float64(got.Sentences[0].End-got.Sentences[0].Start), float64(got.Sentences[1].End-got.Sentences[1].Start)
 	for j, ls := range m.Sentiment.Scores {

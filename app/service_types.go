@@ -78,8 +78,9 @@ type Sentiment struct {
 	// Truncated: only the first window of a longer text was read (method
 	// whole asked for); the rest did not count.
 	Truncated bool `json:"truncated,omitempty"`
-	// Sentences are each sentence's scores when the text has more than one
-	// ([] otherwise); start/end are code points.
+	// Sentences are each sentence's scores when the text was read by
+	// sentences and has more than one ([] otherwise); start/end are code
+	// points.
 	Sentences []engine.SentenceScore `json:"sentences"`
 }
 

@@ -77,7 +77,7 @@ type Sentiment struct {
 	Truncated bool `json:"truncated,omitempty"`
 	// Sentences are the scores of each sentence (a sentence longer than the
 	// model's window: of each window-sized piece of it), in text order, when
-	// the text has more than one; nil otherwise.
+	// the text was read by sentences and has more than one; nil otherwise.
 	Sentences []SentenceScore `json:"sentences,omitempty"`
 }
 

@@ -8,11 +8,11 @@ import (
 )
 
 // Sentiment reads a text by sentences when it is longer than the model's
-// window, or whenever it has several sentences, so that every sentence gets
-// its own scores: each sentence is one window (a sentence longer than the
-// window is cut into window-sized pieces), and all windows of all texts of a
-// call go to the batcher together. A text that fits is also read whole, as
-// the model was trained, unless the method asks for the sentences' mean.
+// window (auto) or when the method asks for it (mean, majority): each
+// sentence is one window (a sentence longer than the window is cut into
+// window-sized pieces), and all windows of all texts of a call go to the
+// batcher together. With auto a text that fits is read whole, as the model
+// was trained, in one window.
 
 // ParseSentimentMethod validates a sentiment method; "" is MethodAuto.
 func ParseSentimentMethod(m string) (string, error) {
@@ -37,14 +37,16 @@ func (p *pipeline) sentimentWindows(text string, encs []encoding, method string)
 	if method == MethodWhole {
 		return []encoding{first}, nil
 	}
+	if fits && method == MethodAuto {
+		// The interactive case (a tweet, a review): one window, as fast as
+		// before sentences were read.
+		return []encoding{first}, nil
+	}
 	sents := sentence.Split(text)
 	if fits && len(sents) <= 1 {
 		return []encoding{first}, nil
 	}
-	out := make([]encoding, 0, len(sents)+1)
-	if fits && method == MethodAuto {
-		out = append(out, first)
-	}
+	out := make([]encoding, 0, len(sents))
 	if len(sents) <= 1 {
 		// One long sentence: its pieces are the whole text's windows.
 		for _, e := range encs {

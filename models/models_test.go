@@ -263,15 +263,22 @@ func TestSentimentLongDocument(t *testing.T) {
 	if maj.Method != engine.MethodMajority || maj.Label != "negative" {
 		t.Errorf("majority: %s %q", maj.Label, maj.Method)
 	}
-	// A short text is read whole, as the model was trained; its sentences
-	// still get their own scores.
+	// A short text is read whole, as the model was trained, in one window;
+	// mean scores its sentences.
 	short, err := e.Sentiment(ctx, "Great food. Terrible service.", engine.Options{NoCache: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if short.Method != engine.MethodWhole || short.Truncated || len(short.Sentences) != 2 ||
-		short.Sentences[0].Start != 0 || short.Sentences[0].End != 11 || short.Sentences[1].Start != 12 {
+	if short.Method != engine.MethodWhole || short.Truncated || short.Sentences != nil {
 		t.Errorf("short: %q %v %+v", short.Method, short.Truncated, short.Sentences)
+	}
+	short, err = e.Sentiment(ctx, "Great food. Terrible service.", engine.Options{NoCache: true, SentimentMethod: engine.MethodMean})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if short.Method != engine.MethodMean || len(short.Sentences) != 2 ||
+		short.Sentences[0].Start != 0 || short.Sentences[0].End != 11 || short.Sentences[1].Start != 12 {
+		t.Errorf("short, mean: %q %+v", short.Method, short.Sentences)
 	}
 	if _, err := e.Sentiment(ctx, "x", engine.Options{SentimentMethod: "median"}); err == nil {
 		t.Error("an unknown method was accepted")
@@ -366,5 +373,34 @@ func BenchmarkEntitiesShort(b *testing.B) {
 		if _, err := e.Entities(ctx, shortText, engine.Options{NoCache: true}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkSentimentSentences compares reading a two-sentence tweet whole
+// (one window, the cost before sentences were scored) with auto (the whole
+// window plus one per sentence, in one batch) and a 60-sentence document.
+func BenchmarkSentimentSentences(b *testing.B) {
+	e, err := engine.New(engine.Config{IntraOpThreads: 1, Tuning: engine.Tuning{CacheEntries: -1}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = e.Close() })
+	ctx := context.Background()
+	if _, err := e.LoadModel(ctx, engine.TaskSentiment, engine.ModelSource{Name: models.Sentiment, Dir: models.Sentiment, FS: models.FS}); err != nil {
+		b.Fatal(err)
+	}
+	tweet := "Just got the new phone from @user, the screen is amazing! Battery life is another story though."
+	long := strings.Repeat("The battery died after a week, awful. ", 60)
+	for _, c := range []struct{ name, text, method string }{
+		{"tweet/whole", tweet, engine.MethodWhole}, {"tweet/auto", tweet, engine.MethodAuto},
+		{"long/whole", long, engine.MethodWhole}, {"long/auto", long, engine.MethodAuto},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := e.Sentiment(ctx, c.text, engine.Options{SentimentMethod: c.method, NoCache: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
