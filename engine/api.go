@@ -176,6 +176,9 @@ type ModelInfo struct {
 	// file with full-range int8 weights on an x86 CPU without VNNI
 	// (quantize.HostWarning); empty when nothing is known to be wrong.
 	Warning string `json:"warning,omitempty"`
+	// Card is what the folder's model card says the model is for; nil when
+	// it has none.
+	Card *ModelCard `json:"card,omitempty"`
 }
 
 // BatchStats describes one flushed batch; the profiler observes it.

@@ -26,6 +26,10 @@ func newDefaultEngine(t testing.TB, tune engine.Tuning) *engine.Engine {
 		if info.Dir != "embedded:"+dir || info.Task != task {
 			t.Errorf("info %+v", info)
 		}
+		// The card says what the model is for: English, its limitations, its figures.
+		if c := info.Card; c == nil || c.File != "MODEL_CARD.md" || !strings.Contains(c.Summary, "English") || len(c.Limitations) < 3 || len(c.Metrics) == 0 {
+			t.Errorf("%s card: %+v", dir, info.Card)
+		}
 	}
 	return e
 }

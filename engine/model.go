@@ -29,6 +29,7 @@ type modelFiles struct {
 	external  [][]byte // external data files, in the order the graph names them
 	tokenizer []byte
 	config    []byte
+	card      *ModelCard // nil when the folder has none
 }
 
 // modelConfig is the part of config.json the engine reads.
@@ -110,6 +111,17 @@ func readModelFiles(src ModelSource) (*modelFiles, error) {
 	if mf.config, err = read("config.json"); err != nil {
 		return nil, fmt.Errorf("%w: %s: config.json: %v", ErrBadModel, mf.dir, unwrapPathErr(err))
 	}
+	// The model card is optional: what cannot be read is left out.
+	var md []byte
+	cardFile := ""
+	for _, name := range cardFiles {
+		if b, err := read(name); err == nil {
+			md, cardFile = b, name
+			break
+		}
+	}
+	metrics, _ := read("metrics.json")
+	mf.card = parseCard(cardFile, md, metrics)
 	return mf, nil
 }
 
@@ -337,6 +349,7 @@ func inspect(src ModelSource) (*inspected, error) {
 		MaxLength: cfg.maxLength,
 		Quantized: isQuantized(ops, mf.onnxName),
 		Provider:  "cpu",
+		Card:      mf.card,
 	}
 	if info.Quantized {
 		if qi, err := quantize.Inspect(mf.onnx); err == nil {

@@ -388,6 +388,9 @@ describe('web shell', () => {
   it('lists the models with their details and settings', async () => {
     await open('models');
     await page.waitForSelector('[data-testid="model-sentiment"] .hash');
+    // Each model says what it is for, from its card.
+    assert.match(await page.textContent('[data-testid="model-sentiment"] [data-testid="model-card"]'), /English/);
+    assert.match(await page.textContent('[data-testid="model-entities"] [data-testid="model-card"]'), /English/);
     const hash = (await page.textContent('[data-testid="model-sentiment"] .hash')).trim();
     assert.match(hash, /^[0-9a-f]{64}$/);
     await page.waitForSelector('[data-testid="settings"]');

@@ -319,6 +319,11 @@ export interface LoadTestSummary {
 export type LoadTestTask = "sentiment" | "entities" | "analyze";
 export const LoadTestTaskValues: readonly LoadTestTask[] = ["sentiment", "entities", "analyze"];
 
+export interface Metric {
+  name: string;
+  value: number;
+}
+
 export interface MetricsSnapshot {
   time: string;
   engine: Stats;
@@ -337,6 +342,14 @@ export interface Model {
   error?: string;
 }
 
+export interface ModelCard {
+  summary: string;
+  languages: string[];
+  limitations: string[];
+  metrics: Metric[];
+  file: string;
+}
+
 export interface ModelInfo {
   id: string;
   name: string;
@@ -352,6 +365,7 @@ export interface ModelInfo {
   quantized: boolean;
   provider: string;
   warning?: string;
+  card?: ModelCard;
 }
 
 export interface ModelsResponse {
