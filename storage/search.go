@@ -19,8 +19,8 @@ type Query struct {
 	// text match as substrings. A text with only punctuation matches
 	// nothing; an invalid one fails with a *QueryError (ErrInvalid).
 	Text        string
-	Sentiment   string    // label of a sentiment analysis, e.g. "POSITIVE"
-	EntityLabel string    // label of an entity, e.g. "PER"
+	Sentiment   string    // label of a sentiment analysis, e.g. "POSITIVE" (case-insensitive)
+	EntityLabel string    // label of an entity, e.g. "PER" (case-insensitive)
 	EntityText  string    // text of an entity (case-insensitive, exact)
 	Model       string    // model id or model hash of any analysis
 	Source      string    // source file, exact
@@ -30,8 +30,13 @@ type Query struct {
 	Limit int
 	// Cursor continues after the last hit of a previous page (Page.Next).
 	Cursor string
-	// WithTotal asks Search to count all matches (one extra query).
+	// WithTotal asks Search to count the matches (one extra query), exactly
+	// up to TotalLimit of them.
 	WithTotal bool
+	// TotalLimit bounds the count (default DefaultTotalLimit): counting
+	// stops there, so a search matching millions costs no more to count
+	// than one matching TotalLimit.
+	TotalLimit int
 	// MarkOpen and MarkClose, when set, make Hit.Snippet plain text with
 	// these markers around matched words (e.g. "[[" and "]]") instead of
 	// HTML with <mark>.
@@ -67,9 +72,15 @@ type Page struct {
 	Hits []Hit `json:"hits"`
 	// Next is the cursor of the following page; "" on the last page.
 	Next string `json:"next,omitempty"`
-	// Total counts all matches when Query.WithTotal was set, else -1.
-	Total int64 `json:"total"`
+	// Total counts the matches when Query.WithTotal was set, else -1. It
+	// is exact when TotalExact; otherwise there are more than Total
+	// (Total is Query.TotalLimit).
+	Total      int64 `json:"total"`
+	TotalExact bool  `json:"total_exact"`
 }
+
+// DefaultTotalLimit is how many matches Search counts exactly by default.
+const DefaultTotalLimit = 10000
 
 const (
 	defaultLimit = 50
@@ -132,15 +143,15 @@ func whereClause(q Query, pl textPlan) (from string, where []string, args []any)
 	where = append(where, pl.where...)
 	args = append(args, pl.args...)
 	if q.Sentiment != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM analyses a WHERE a.document_id = d.id AND a.task = 'sentiment' AND a.label = ?)")
+		where = append(where, "EXISTS (SELECT 1 FROM analyses a WHERE a.document_id = d.id AND a.task = 'sentiment' AND a.label = ? COLLATE NOCASE)")
 		args = append(args, q.Sentiment)
 	}
 	switch {
 	case q.EntityLabel != "" && q.EntityText != "":
-		where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.label = ? AND e.text = ? COLLATE NOCASE)")
+		where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.label = ? COLLATE NOCASE AND e.text = ? COLLATE NOCASE)")
 		args = append(args, q.EntityLabel, q.EntityText)
 	case q.EntityLabel != "":
-		where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.label = ?)")
+		where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.label = ? COLLATE NOCASE)")
 		args = append(args, q.EntityLabel)
 	case q.EntityText != "":
 		where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.text = ? COLLATE NOCASE)")
@@ -215,20 +226,27 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	if pl.none {
 		if q.WithTotal {
-			page.Total = 0
+			page.Total, page.TotalExact = 0, true
 		}
 		return page, nil
 	}
 	from, where, args := whereClause(q, pl)
 	if q.WithTotal {
-		countSQL := "SELECT count(*) FROM " + from + joinWhere(where)
+		bound := q.TotalLimit
+		if bound <= 0 {
+			bound = DefaultTotalLimit
+		}
+		inner := "SELECT 1 FROM " + from + joinWhere(where)
 		if pl.table != "" && len(where) == 1 {
 			// Text only: count in the full-text index without the join.
-			countSQL = "SELECT count(*) FROM " + pl.table + " WHERE " + pl.table + " MATCH ?"
+			inner = "SELECT 1 FROM " + pl.table + " WHERE " + pl.table + " MATCH ?"
 		}
-		if err := db.rdb.QueryRowContext(ctx, countSQL, args...).Scan(&page.Total); err != nil {
+		countArgs := append(args[:len(args):len(args)], bound+1)
+		if err := db.rdb.QueryRowContext(ctx, "SELECT count(*) FROM ("+inner+" LIMIT ?)", countArgs...).Scan(&page.Total); err != nil {
 			return page, fmt.Errorf("search count: %w", err)
 		}
+		page.TotalExact = page.Total <= int64(bound)
+		page.Total = min(page.Total, int64(bound))
 	}
 	idCol := "d.id"
 	if pl.trigramDocs {

@@ -92,12 +92,12 @@ func expect(docs []corpusDoc, q storage.Query) []storage.DocID {
 			})
 			ok = ok && found
 		}
-		if q.Sentiment != "" && d.label != q.Sentiment {
+		if q.Sentiment != "" && !strings.EqualFold(d.label, q.Sentiment) {
 			ok = false
 		}
 		if q.EntityLabel != "" || q.EntityText != "" {
 			ok = ok && slices.ContainsFunc(d.entities, func(e storage.Entity) bool {
-				return (q.EntityLabel == "" || e.Label == q.EntityLabel) && (q.EntityText == "" || strings.EqualFold(e.Text, q.EntityText))
+				return (q.EntityLabel == "" || strings.EqualFold(e.Label, q.EntityLabel)) && (q.EntityText == "" || strings.EqualFold(e.Text, q.EntityText))
 			})
 		}
 		if q.Model != "" && d.model != q.Model && !strings.HasSuffix(d.model, "@"+q.Model) {
@@ -131,6 +131,9 @@ func searchAll(t *testing.T, db *storage.DB, q storage.Query) []storage.DocID {
 		if err != nil {
 			t.Fatalf("Search(%+v): %v", q, err)
 		}
+		if p.Total >= 0 && !p.TotalExact {
+			t.Fatalf("Search(%+v): total %d not exact", q, p.Total)
+		}
 		if total == -2 {
 			total = p.Total
 		} else if p.Total != -1 && p.Total != total {
@@ -152,6 +155,37 @@ func searchAll(t *testing.T, db *storage.DB, q storage.Query) []storage.DocID {
 		t.Fatalf("Total = %d, paged through %d", total, len(ids))
 	}
 	return ids
+}
+
+// The count is exact up to the bound, and the bound beyond it.
+func TestSearchTotalBound(t *testing.T) {
+	db := openTest(t)
+	docs := buildCorpus(t, db, 1200, 0)
+	ctx := context.Background()
+	for _, c := range []struct {
+		q     storage.Query
+		total int64
+		exact bool
+	}{
+		{storage.Query{WithTotal: true}, 1200, true},
+		{storage.Query{WithTotal: true, TotalLimit: 1200}, 1200, true},
+		{storage.Query{WithTotal: true, TotalLimit: 1199}, 1199, false},
+		{storage.Query{WithTotal: true, TotalLimit: 100}, 100, false},
+		{storage.Query{Text: "alpha", WithTotal: true}, int64(len(expect(docs, storage.Query{Text: "alpha"}))), true},
+		{storage.Query{Text: "alpha", WithTotal: true, TotalLimit: 10}, 10, false},
+		{storage.Query{Text: "alpha", Sentiment: "POSITIVE", WithTotal: true, TotalLimit: 10}, 10, false},
+		{storage.Query{Text: "nothingmatches", WithTotal: true, TotalLimit: 10}, 0, true},
+		{storage.Query{Text: "*", WithTotal: true}, 0, true},
+		{storage.Query{Text: "alpha"}, -1, false},
+	} {
+		p, err := db.Search(ctx, c.q)
+		if err != nil || p.Total != c.total || p.TotalExact != c.exact {
+			t.Errorf("Search(%+v): total %d exact %v (%v), want %d %v", c.q, p.Total, p.TotalExact, err, c.total, c.exact)
+		}
+	}
+	if n := len(expect(docs, storage.Query{Text: "alpha"})); n < 20 {
+		t.Fatalf("corpus has %d alpha documents: too few to test the bound", n)
+	}
 }
 
 func TestSearchFiltersAndKeysetPaging(t *testing.T) {
@@ -177,7 +211,10 @@ func TestSearchFiltersAndKeysetPaging(t *testing.T) {
 		{Text: "echo golf hot*"},
 		{Text: "echo AND golf"},
 		{Sentiment: "NEGATIVE"},
+		{Sentiment: "negative"}, // labels match whatever their case
 		{EntityLabel: "PER"},
+		{EntityLabel: "per"},
+		{EntityLabel: "Loc", EntityText: "DELTA"},
 		{EntityText: "paris"},
 		{EntityText: "ALPHA"},
 		{EntityLabel: "LOC", EntityText: "delta"},

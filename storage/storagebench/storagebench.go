@@ -360,12 +360,12 @@ func (c SearchCase) Prepare(ctx context.Context, db *storage.DB) (storage.Query,
 	if !c.Deep {
 		return q, nil
 	}
-	q.WithTotal = true
+	q.WithTotal, q.TotalLimit = true, 1<<31-1 // the exact count: half-way down
 	p, err := db.Search(ctx, q)
 	if err != nil {
 		return q, err
 	}
-	q.Limit, q.WithTotal = 1000, false
+	q.Limit, q.WithTotal, q.TotalLimit = 1000, false, 0
 	for seen := int64(0); seen < p.Total/2; {
 		pp, err := db.Search(ctx, q)
 		if err != nil {
