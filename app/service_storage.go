@@ -236,12 +236,15 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 	return nil
 }
 
+// TotalLimit is how many matches a search counts exactly (SearchPage.Total).
+const TotalLimit = storage.DefaultTotalLimit
+
 // storageQuery converts a SearchQuery.
 func storageQuery(q SearchQuery) (storage.Query, error) {
 	sq := storage.Query{
 		Text: q.Q, Sentiment: q.Sentiment, EntityLabel: q.EntityLabel, EntityText: q.EntityText,
 		Model: q.Model, Source: q.Source, From: q.From, To: q.To, Limit: q.Limit, Cursor: q.Cursor,
-		MarkOpen: "[[", MarkClose: "]]",
+		MarkOpen: "[[", MarkClose: "]]", WithTotal: q.Cursor == "", TotalLimit: TotalLimit,
 	}
 	if q.ImportID != "" {
 		n, err := strconv.ParseInt(q.ImportID, 10, 64)
@@ -253,15 +256,29 @@ func storageQuery(q SearchQuery) (storage.Query, error) {
 	return sq, nil
 }
 
-// storageError marks storage's input errors as bad requests.
+// storageError marks storage's input errors as bad requests. A bad search
+// keeps its own message ("search: …"), meant for the user.
 func storageError(err error) error {
+	var qe *storage.QueryError
+	if errors.As(err, &qe) {
+		return badSearch{qe}
+	}
 	if errors.Is(err, storage.ErrInvalid) || errors.Is(err, storage.ErrBadCursor) {
 		return fmt.Errorf("%w: %w", ErrBadRequest, err)
 	}
 	return err
 }
 
-// Search returns one page of stored documents, newest first.
+// badSearch is a search text that is not a valid query: an ErrBadRequest
+// whose message is the query error's.
+type badSearch struct{ err *storage.QueryError }
+
+func (e badSearch) Error() string        { return e.err.Error() }
+func (e badSearch) Unwrap() []error      { return []error{ErrBadRequest, e.err} }
+func (e badSearch) Is(target error) bool { return target == ErrBadRequest }
+
+// Search returns one page of stored documents, newest first. The first
+// page (no cursor) carries the count of matches.
 func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchPage, error) {
 	if s.db == nil {
 		return SearchPage{}, ErrNoStorage
@@ -275,6 +292,9 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchPage, error)
 		return SearchPage{}, storageError(err)
 	}
 	page := SearchPage{Items: make([]DocumentSummary, len(p.Hits)), NextCursor: p.Next}
+	if p.Total >= 0 {
+		page.Total, page.TotalExact = &p.Total, p.TotalExact
+	}
 	for i, h := range p.Hits {
 		d := DocumentSummary{
 			ID: int64(h.ID), Snippet: h.Snippet, Text: h.Text, Source: h.Source, Line: h.Line,

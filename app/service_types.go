@@ -185,7 +185,7 @@ type Settings struct {
 
 // SearchQuery selects stored documents. All fields are optional.
 type SearchQuery struct {
-	Q           string    `json:"q,omitempty"`            // full-text query (words; FTS syntax is escaped)
+	Q           string    `json:"q,omitempty"`            // search: words, OR, -word, "phrase", prefix*, ( ) (storage.SearchSyntax)
 	Sentiment   string    `json:"sentiment,omitempty"`    // sentiment label
 	EntityLabel string    `json:"entity_label,omitempty"` // documents having an entity with this label
 	EntityText  string    `json:"entity_text,omitempty"`  // … or with this entity text
@@ -202,6 +202,11 @@ type SearchQuery struct {
 type SearchPage struct {
 	Items      []DocumentSummary `json:"items"`
 	NextCursor string            `json:"next_cursor,omitempty"` // "" on the last page
+	// Total counts the matching documents, on the first page (no cursor)
+	// only: exactly up to TotalLimit, when TotalExact; otherwise there
+	// are more than Total (= TotalLimit).
+	Total      *int64 `json:"total,omitempty"`
+	TotalExact bool   `json:"total_exact"`
 }
 
 // DocumentSummary is one row of the history table.

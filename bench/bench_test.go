@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nlpscope/nlpscope/profiler"
+	"github.com/nlpscope/nlpscope/storage"
 	"github.com/nlpscope/nlpscope/storage/storagebench"
 )
 
@@ -203,7 +204,10 @@ func syntheticReport() *Report {
 	r.Resources = Resources{TokensPerS: 1.5e6, TokensPerCPUS: 1.6e6, CacheHitP50: 2.5, CacheHitP99: 9, StoredPerS: 300, IdleRSS: 100 << 20, LoadedRSS: 150 << 20, LoadedRSS2: 151 << 20, LoadFor: "1m", ColdStartMs: 250, ColdStartRuns: []float64{240, 250, 260}}
 	r.Key.StorageAnalysesPerS = f64(61234)
 	r.Storage = StorageBench{SearchDocs: 1000, BuildSeconds: 2,
-		Store: []storagebench.StoreResult{{Name: storagebench.StoreBatchBoth, Docs: 100, Analyses: 200, DocsPerS: 30617, AnalysesPerS: 61234, CPUPerDocUS: 30},
+		Store: []storagebench.StoreResult{{Name: storagebench.StoreBatchBoth, Docs: 100, Analyses: 200, DocsPerS: 30617, AnalysesPerS: 61234, CPUPerDocUS: 30,
+			Indexes: storage.IndexSizes{WordBytes: 3 << 20, TrigramBytes: 1 << 19, TrigramDocs: 6}},
+			{Name: storagebench.StoreBatchAllMixed, Docs: 100, Analyses: 200, DocsPerS: 20000, AnalysesPerS: 40000, CPUPerDocUS: 45,
+				Indexes: storage.IndexSizes{WordBytes: 3 << 20, TrigramBytes: 9 << 20, TrigramDocs: 100}},
 			{Name: storagebench.StoreBatchSentiment, Docs: 100, Analyses: 100, DocsPerS: 40000, AnalysesPerS: 40000, CPUPerDocUS: 24},
 			{Name: storagebench.StoreTxPerRow, Docs: 10, Analyses: 10, DocsPerS: 5000, AnalysesPerS: 5000, CPUPerDocUS: 150}},
 		Search: []storagebench.SearchResult{{Name: "recent", N: 10, P50: 0.25, P99: 0.75}},

@@ -359,6 +359,9 @@ func (b *benchRun) storageSpeed(ctx context.Context, quick bool) error {
 	}
 	defer db.Close()
 	st.SearchDocs, st.BuildSeconds = searchDocs, built.Seconds()
+	if st.SearchIndex, err = db.IndexSizes(ctx); err != nil {
+		return err
+	}
 	if st.Search, err = storagebench.Search(ctx, db, searches); err != nil {
 		return err
 	}

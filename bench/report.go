@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nlpscope/nlpscope/profiler"
+	"github.com/nlpscope/nlpscope/storage"
 	"github.com/nlpscope/nlpscope/storage/storagebench"
 )
 
@@ -137,6 +138,7 @@ type Resources struct {
 type StorageBench struct {
 	Store        []storagebench.StoreResult  `json:"store,omitempty"`
 	SearchDocs   int                         `json:"search_docs,omitempty"`
+	SearchIndex  storage.IndexSizes          `json:"search_indexes"`          // of the search database
 	BuildSeconds float64                     `json:"build_seconds,omitempty"` // writing the search database
 	Search       []storagebench.SearchResult `json:"search,omitempty"`
 	Export       []storagebench.ExportResult `json:"export,omitempty"`
@@ -164,6 +166,9 @@ func fmtPtr(p *float64, format string) string {
 }
 
 func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+// mib1 is a size in MiB with one decimal.
+func mib1(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 func passMark(c Comparison) string {
 	switch {
@@ -315,7 +320,7 @@ func (s StorageBench) writeMarkdown(p func(string, ...any)) {
 	}
 	p("Synthetic results like nlpscope's (12–31 words, full sha256 model hashes, 0–2 entities), written through `storage` into a new database each (WAL, synchronous=NORMAL, group commit), results built before the clock starts; committed rows only. The same cases run as Go benchmarks: `go test ./storage/ -run '^$' -bench .`.\n\n")
 	if len(s.Store) > 0 {
-		p("| way of writing | documents | docs/s | analyses/s | CPU µs/doc | goal |\n|---|---|---|---|---|---|\n")
+		p("| way of writing | documents | docs/s | analyses/s | CPU µs/doc | word index | trigram index (documents) | goal |\n|---|---|---|---|---|---|---|---|\n")
 		var batch, perRow float64
 		for _, r := range s.Store {
 			goal := ""
@@ -331,15 +336,30 @@ func (s StorageBench) writeMarkdown(p func(string, ...any)) {
 			case storagebench.StoreTxPerRow:
 				perRow = r.DocsPerS
 			}
-			p("| %s | %d | %.0f | %.0f | %.1f | %s |\n", r.Name, r.Docs, r.DocsPerS, r.AnalysesPerS, r.CPUPerDocUS, goal)
+			p("| %s | %d | %.0f | %.0f | %.1f | %s | %s (%d) | %s |\n", r.Name, r.Docs, r.DocsPerS, r.AnalysesPerS, r.CPUPerDocUS,
+				mib1(r.Indexes.WordBytes), mib1(r.Indexes.TrigramBytes), r.Indexes.TrigramDocs, goal)
 		}
 		if batch > 0 && perRow > 0 {
 			p("\nBatches of 512 vs one transaction per row: %.1f× the documents per second.\n", batch/perRow)
 		}
+		var mixed, all storagebench.StoreResult
+		for _, r := range s.Store {
+			switch r.Name {
+			case storagebench.StoreBatchBoth:
+				mixed = r
+			case storagebench.StoreBatchAllMixed:
+				all = r
+			}
+		}
+		if mixed.Docs > 0 && all.Docs > 0 {
+			p("\nTrigram index (substring search for emoji and CJK; it holds only texts that have them): with %.0f %% of such texts, %.1f CPU µs/doc; with all texts, %.1f CPU µs/doc (%.2f× the CPU per document).\n",
+				storagebench.MixedShare*100, mixed.CPUPerDocUS, all.CPUPerDocUS, all.CPUPerDocUS/mixed.CPUPerDocUS)
+		}
 		p("\n")
 	}
 	if len(s.Search) > 0 {
-		p("Search on %d stored documents (written in %.0f s), one page of 50 hits per query:\n\n", s.SearchDocs, s.BuildSeconds)
+		p("Search on %d stored documents (written in %.0f s; word index %s, trigram index %s for %d documents with emoji or CJK), one page of 50 hits per query:\n\n",
+			s.SearchDocs, s.BuildSeconds, mib1(s.SearchIndex.WordBytes), mib1(s.SearchIndex.TrigramBytes), s.SearchIndex.TrigramDocs)
 		p("| search | n | p50 | p99 |\n|---|---|---|---|\n")
 		for _, r := range s.Search {
 			p("| %s | %d | %.2f ms | %.2f ms |\n", r.Name, r.N, r.P50, r.P99)

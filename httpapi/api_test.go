@@ -309,10 +309,31 @@ func TestHTTPResultsSearchExport(t *testing.T) {
 	if len(page.Items) != 2 {
 		t.Errorf("entity_label=PER: %d items", len(page.Items))
 	}
-	// FTS syntax in q is text, not an error.
+	// FTS syntax that the search syntax lacks is text, not an error.
 	resp, _ := s.do("GET", `/v1/results?q=%22NEAR(%2A`, nil, &page)
 	if resp.StatusCode != 200 {
 		t.Errorf("q with FTS syntax: %d", resp.StatusCode)
+	}
+	// The search syntax, with the count on the first page; a malformed
+	// search is a 400 that says what is wrong, in search and export.
+	s.do("GET", "/v1/results?q=london+OR+berlin+-food&limit=1", nil, &page)
+	if len(page.Items) != 1 || page.Total == nil || *page.Total != 1 || !page.TotalExact {
+		t.Errorf("q=london OR berlin -food: %+v", page)
+	}
+	s.do("GET", "/v1/results?q=in&limit=1", nil, &page)
+	if len(page.Items) != 1 || page.Total == nil || *page.Total != 3 || !page.TotalExact || page.NextCursor == "" {
+		t.Errorf("q=in: %+v", page)
+	}
+	var next app.SearchPage
+	s.do("GET", "/v1/results?q=in&limit=1&cursor="+page.NextCursor, nil, &next)
+	if len(next.Items) != 1 || next.Total != nil {
+		t.Errorf("q=in, page 2 (counts only on page 1): %+v", next)
+	}
+	for _, path := range []string{"/v1/results?q=-london", "/v1/results?q=london+OR", "/v1/results/export?format=csv&q=%28london%29%29"} {
+		resp, b := s.do("GET", path, nil, nil)
+		if resp.StatusCode != 400 || !strings.Contains(string(b), `"code":"bad_request"`) || !strings.Contains(string(b), `"message":"search: `) {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, b)
+		}
 	}
 
 	var doc app.DocumentResult

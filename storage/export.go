@@ -46,11 +46,14 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 	if format != FormatCSV && format != FormatJSONL {
 		return 0, fmt.Errorf("export: %w: format %q (want csv or jsonl)", ErrInvalid, format)
 	}
-	match := MatchExpr(q.Text)
-	if strings.TrimSpace(q.Text) != "" && match == "" {
-		match = `""` // nothing can match; keep the header
+	pl, err := planText(q.Text)
+	if err != nil {
+		return 0, fmt.Errorf("export: %w", err)
 	}
-	from, where, args := whereClause(q, match)
+	from, where, args := whereClause(q, pl)
+	if pl.none {
+		where = append(where, "0") // nothing can match; keep the header
+	}
 	sqlText := `SELECT d.id, d.created_at, coalesce(d.import_id, 0), d.source, d.line, d.text,
 		s.label, s.score, s.model_id,
 		(SELECT json_group_array(json_object('label', label, 'text', text, 'start', start_pos, 'end', end_pos, 'score', score))

@@ -63,6 +63,38 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 	return s, nil
 }
 
+// IndexSizes are the sizes of the two full-text indexes.
+type IndexSizes struct {
+	WordBytes    int64 `json:"word_index_bytes"`    // documents_fts: every document
+	TrigramBytes int64 `json:"trigram_index_bytes"` // documents_tri
+	TrigramDocs  int64 `json:"trigram_documents"`   // documents with emoji or CJK text, which documents_tri holds
+}
+
+// IndexSizes measures the full-text indexes: the bytes of their segments
+// (not counting SQLite's page overhead). It reads every segment: a
+// maintenance and benchmark call, not one for every request.
+func (db *DB) IndexSizes(ctx context.Context) (IndexSizes, error) {
+	var s IndexSizes
+	tx, err := db.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return s, fmt.Errorf("index sizes: %w", err)
+	}
+	defer tx.Rollback()
+	for _, c := range []struct {
+		q   string
+		dst *int64
+	}{
+		{"SELECT coalesce(sum(length(block)), 0) FROM documents_fts_data", &s.WordBytes},
+		{"SELECT coalesce(sum(length(block)), 0) FROM documents_tri_data", &s.TrigramBytes},
+		{"SELECT count(*) FROM documents_tri_docsize", &s.TrigramDocs},
+	} {
+		if err := tx.QueryRowContext(ctx, c.q).Scan(c.dst); err != nil {
+			return s, fmt.Errorf("index sizes: %w", err)
+		}
+	}
+	return s, nil
+}
+
 func fileSize(p string) int64 {
 	st, err := os.Stat(p)
 	if err != nil {
@@ -144,6 +176,12 @@ func (db *DB) Check(ctx context.Context) (CheckReport, error) {
 	rep.FullText = "ok"
 	err = db.writeRaw(ctx, func(ctx context.Context, c *sql.Conn) error {
 		_, err := c.ExecContext(ctx, "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)")
+		if err != nil {
+			return err
+		}
+		// The trigram index holds only some documents (0006_trigram.sql):
+		// rank 0 checks it without comparing it to every document.
+		_, err = c.ExecContext(ctx, "INSERT INTO documents_tri(documents_tri, rank) VALUES ('integrity-check', 0)")
 		return err
 	})
 	if err != nil {
@@ -170,6 +208,7 @@ func (db *DB) Vacuum(ctx context.Context) (VacuumResult, error) {
 	err := db.writeRaw(ctx, func(ctx context.Context, c *sql.Conn) error {
 		for _, q := range []string{
 			"INSERT INTO documents_fts(documents_fts) VALUES ('optimize')",
+			"INSERT INTO documents_tri(documents_tri) VALUES ('optimize')",
 			"VACUUM",
 			"PRAGMA wal_checkpoint(TRUNCATE)",
 		} {

@@ -139,6 +139,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
 		"INSERT INTO schema_migrations VALUES (1, '0001_init', 0)",
 		"INSERT INTO documents(text, sha256, created_at) VALUES ('an old gammaword document', '" + storage.TextHash("an old gammaword document") + "', 1)",
+		"INSERT INTO documents(text, sha256, created_at) VALUES ('old 😍 東京タワー', '" + storage.TextHash("old 😍 東京タワー") + "', 1)",
 		"INSERT INTO analyses(document_id, task, model_id, model_hash, text_sha256, cache_key, label, created_at) " +
 			"SELECT id, 'sentiment', 'sst2@abc', 'abc', sha256, 42, 'OLD', 1 FROM documents",
 		"PRAGMA user_version = 1",
@@ -157,6 +158,13 @@ func TestMigrateFromVersion1(t *testing.T) {
 	// The upgrade keeps old analyses reachable by the second-level cache.
 	if a, ok, err := db.Lookup(ctx, "abc", storage.TaskSentiment, "", storage.TextHash("an old gammaword document")); err != nil || !ok || a.Label != "OLD" {
 		t.Fatalf("cache lookup of an analysis stored before the upgrade: %+v, %v, %v", a, ok, err)
+	}
+	// The trigram index (0006_trigram.sql) holds the old emoji and CJK text.
+	for _, q := range []string{"😍", "東京タワー", "京タ"} {
+		p, err := db.Search(ctx, storage.Query{Text: q, WithTotal: true})
+		if err != nil || p.Total != 1 || p.Hits[0].Text != "old 😍 東京タワー" {
+			t.Fatalf("search %q after upgrade: %+v, %v", q, p, err)
+		}
 	}
 	newID, err := db.Store(ctx, sentimentResult("a new gammaword document", "POSITIVE"))
 	if err != nil {

@@ -147,11 +147,11 @@ func (r *Result) validate() error {
 }
 
 type writerStmts struct {
-	doc, analysis, entity, fts, merge, mergeUpto *sql.Stmt
+	doc, analysis, entity, fts, tri, merge, mergeUpto *sql.Stmt
 }
 
 func (s *writerStmts) close() {
-	for _, st := range []*sql.Stmt{s.doc, s.analysis, s.entity, s.fts, s.merge, s.mergeUpto} {
+	for _, st := range []*sql.Stmt{s.doc, s.analysis, s.entity, s.fts, s.tri, s.merge, s.mergeUpto} {
 		if st != nil {
 			st.Close()
 		}
@@ -178,6 +178,11 @@ func (db *DB) prepare(ctx context.Context) error {
 	// one (a single writer; rowids are max+1), so "id >= first" is exactly
 	// the group's documents.
 	db.stmt.fts = prep(`INSERT INTO documents_fts(rowid, text) SELECT id, text FROM documents WHERE id >= ?`)
+	// The trigram index takes the documents that the migration's triggers
+	// remove again: those matching trigramGlob (migrations/0006_trigram.sql).
+	// The ids are the group's documents that may hold such a rune.
+	db.stmt.tri = prep(`INSERT INTO documents_tri(rowid, text) SELECT id, text FROM documents
+		WHERE id IN (SELECT value FROM json_each(?)) AND text GLOB ?`)
 	// See textindex.go. OR IGNORE: after deletes lowered upto, part of the
 	// range may be in the index already.
 	db.stmt.merge = prep(`INSERT OR IGNORE INTO text_index(key, doc_id)
@@ -237,6 +242,9 @@ func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int6
 		db.groupFirstDoc = docID
 	}
 	db.groupNewDocs = append(db.groupNewDocs, tailEntry{textKey(sum), docID})
+	if mayHaveSubstrRune(r.Text) {
+		db.groupTri = append(db.groupTri, docID)
+	}
 	if len(r.Analyses) == 0 {
 		return DocID(docID), nil
 	}

@@ -14,13 +14,13 @@ import (
 
 // Query selects documents. Every set field narrows the result (AND).
 type Query struct {
-	// Text is searched as plain words (never FTS5 syntax): every word must
-	// occur; the last word also matches as a prefix unless Text ends in a
-	// space or it is shorter than 3 letters. Quotes, *, parentheses, AND/OR/NOT/NEAR are just words or
-	// separators. Text with no word characters matches nothing.
+	// Text is a search (searchquery.go): words (AND), OR, -word or NOT
+	// word, "phrases", prefix* and parentheses; terms with emoji or CJK
+	// text match as substrings. A text with only punctuation matches
+	// nothing; an invalid one fails with a *QueryError (ErrInvalid).
 	Text        string
-	Sentiment   string    // label of a sentiment analysis, e.g. "POSITIVE"
-	EntityLabel string    // label of an entity, e.g. "PER"
+	Sentiment   string    // label of a sentiment analysis, e.g. "POSITIVE" (case-insensitive)
+	EntityLabel string    // label of an entity, e.g. "PER" (case-insensitive)
 	EntityText  string    // text of an entity (case-insensitive, exact)
 	Model       string    // model id or model hash of any analysis
 	Source      string    // source file, exact
@@ -30,8 +30,13 @@ type Query struct {
 	Limit int
 	// Cursor continues after the last hit of a previous page (Page.Next).
 	Cursor string
-	// WithTotal asks Search to count all matches (one extra query).
+	// WithTotal asks Search to count the matches (one extra query), exactly
+	// up to TotalLimit of them.
 	WithTotal bool
+	// TotalLimit bounds the count (default DefaultTotalLimit): counting
+	// stops there, so a search matching millions costs no more to count
+	// than one matching TotalLimit.
+	TotalLimit int
 	// MarkOpen and MarkClose, when set, make Hit.Snippet plain text with
 	// these markers around matched words (e.g. "[[" and "]]") instead of
 	// HTML with <mark>.
@@ -67,30 +72,28 @@ type Page struct {
 	Hits []Hit `json:"hits"`
 	// Next is the cursor of the following page; "" on the last page.
 	Next string `json:"next,omitempty"`
-	// Total counts all matches when Query.WithTotal was set, else -1.
-	Total int64 `json:"total"`
+	// Total counts the matches when Query.WithTotal was set, else -1. It
+	// is exact when TotalExact; otherwise there are more than Total
+	// (Total is Query.TotalLimit).
+	Total      int64 `json:"total"`
+	TotalExact bool  `json:"total_exact"`
 }
+
+// DefaultTotalLimit is how many matches Search counts exactly by default.
+const DefaultTotalLimit = 10000
 
 const (
 	defaultLimit = 50
 	maxLimit     = 1000
 	snippetWords = 24
+	snippetRunes = 64
 	previewRunes = 300
 )
 
-// minPrefixRunes is the shortest last word that MatchExpr turns into a
-// prefix query.
+// minPrefixRunes is the shortest word before a * (a prefix query): a
+// shorter prefix matches so many terms that FTS5 must merge most of the
+// index.
 const minPrefixRunes = 3
-
-func countTokenRunes(s string) int {
-	n := 0
-	for _, r := range s {
-		if isTokenRune(r) {
-			n++
-		}
-	}
-	return n
-}
 
 // isTokenRune reports whether FTS5's unicode61 tokenizer keeps r in a token
 // (letters, numbers, private use); every other rune separates tokens.
@@ -98,34 +101,11 @@ func isTokenRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r)
 }
 
-// MatchExpr turns user text into a safe FTS5 MATCH expression: every
-// whitespace-separated word becomes a quoted phrase (inner quotes doubled),
-// words without any token character are dropped, and the last word becomes
-// a prefix query unless text ends in white space or the word has fewer than
-// 3 letters or digits. The phrases are ANDed.
-// It returns "" when no word is left (nothing can match).
-func MatchExpr(text string) string {
-	fields := strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == 0 })
-	var parts []string
-	for _, f := range fields {
-		if strings.IndexFunc(f, isTokenRune) < 0 {
-			continue
-		}
-		parts = append(parts, `"`+strings.ReplaceAll(f, `"`, `""`)+`"`)
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	// Prefix-match the word being typed, once it has minPrefixRunes token
-	// runes: a shorter prefix matches so many terms that FTS5 must merge
-	// most of the index.
-	if r, _ := utf8.DecodeLastRuneInString(text); !unicode.IsSpace(r) && r != 0 {
-		lf := fields[len(fields)-1]
-		if countTokenRunes(lf) >= minPrefixRunes {
-			parts[len(parts)-1] += "*"
-		}
-	}
-	return strings.Join(parts, " ")
+// ValidateSearch reports whether text is a valid search (see Query.Text);
+// the error is a *QueryError.
+func ValidateSearch(text string) error {
+	_, err := planText(text)
+	return err
 }
 
 // encodeCursor/decodeCursor: the cursor is the id of the last hit of a page.
@@ -146,26 +126,32 @@ func decodeCursor(s string) (DocID, error) {
 }
 
 // whereClause builds the FROM/WHERE part shared by Search, count and Export.
-// The document table is aliased d; with text, documents_fts is joined.
-// Every value is a bound parameter.
-func whereClause(q Query, match string) (from string, where []string, args []any) {
-	if match != "" {
-		from = "documents_fts JOIN documents d ON d.id = documents_fts.rowid"
-		where = append(where, "documents_fts MATCH ?")
-		args = append(args, match)
+// The document table is aliased d; a search text joins the full-text table
+// that drives it (pl.table), or the list of documents that the trigram index
+// holds (aliased c) when only they can match. Every value is a bound
+// parameter.
+func whereClause(q Query, pl textPlan) (from string, where []string, args []any) {
+	if pl.table != "" {
+		from = pl.table + " JOIN documents d ON d.id = " + pl.table + ".rowid"
+		where = append(where, pl.table+" MATCH ?")
+		args = append(args, pl.match)
+	} else if pl.trigramDocs {
+		from = trigramDocsTable + " c CROSS JOIN documents d ON d.id = c.id" // CROSS: c is the outer loop
 	} else {
 		from = "documents d"
 	}
+	where = append(where, pl.where...)
+	args = append(args, pl.args...)
 	if q.Sentiment != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM analyses a WHERE a.document_id = d.id AND a.task = 'sentiment' AND a.label = ?)")
+		where = append(where, "EXISTS (SELECT 1 FROM analyses a WHERE a.document_id = d.id AND a.task = 'sentiment' AND a.label = ? COLLATE NOCASE)")
 		args = append(args, q.Sentiment)
 	}
 	switch {
 	case q.EntityLabel != "" && q.EntityText != "":
-		where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.label = ? AND e.text = ? COLLATE NOCASE)")
+		where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.label = ? COLLATE NOCASE AND e.text = ? COLLATE NOCASE)")
 		args = append(args, q.EntityLabel, q.EntityText)
 	case q.EntityLabel != "":
-		where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.label = ?)")
+		where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.label = ? COLLATE NOCASE)")
 		args = append(args, q.EntityLabel)
 	case q.EntityText != "":
 		where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.text = ? COLLATE NOCASE)")
@@ -234,30 +220,50 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 			return page, err
 		}
 	}
-	match := MatchExpr(q.Text)
-	if strings.TrimSpace(q.Text) != "" && match == "" {
+	pl, err := planText(q.Text)
+	if err != nil {
+		return page, err
+	}
+	if pl.none {
 		if q.WithTotal {
-			page.Total = 0
+			page.Total, page.TotalExact = 0, true
 		}
 		return page, nil
 	}
-	from, where, args := whereClause(q, match)
+	from, where, args := whereClause(q, pl)
 	if q.WithTotal {
-		countSQL := "SELECT count(*) FROM " + from + joinWhere(where)
-		if match != "" && len(where) == 1 {
-			// Text only: count in the full-text index without the join.
-			countSQL = "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?"
+		bound := q.TotalLimit
+		if bound <= 0 {
+			bound = DefaultTotalLimit
 		}
-		if err := db.rdb.QueryRowContext(ctx, countSQL, args...).Scan(&page.Total); err != nil {
+		inner := "SELECT 1 FROM " + from + joinWhere(where)
+		if pl.table != "" && len(where) == 1 {
+			// Text only: count in the full-text index without the join.
+			inner = "SELECT 1 FROM " + pl.table + " WHERE " + pl.table + " MATCH ?"
+		}
+		countArgs := append(args[:len(args):len(args)], bound+1)
+		if err := db.rdb.QueryRowContext(ctx, "SELECT count(*) FROM ("+inner+" LIMIT ?)", countArgs...).Scan(&page.Total); err != nil {
 			return page, fmt.Errorf("search count: %w", err)
 		}
+		page.TotalExact = page.Total <= int64(bound)
+		page.Total = min(page.Total, int64(bound))
 	}
 	idCol := "d.id"
+	if pl.trigramDocs {
+		idCol = "c.id"
+	}
 	preview := "substr(d.text, 1, " + strconv.Itoa(previewRunes) + ")"
 	snippet := "''"
-	if match != "" {
-		idCol = "documents_fts.rowid"
-		snippet = fmt.Sprintf("snippet(documents_fts, 0, char(1), char(2), '…', %d)", snippetWords)
+	switch {
+	case pl.table != "":
+		idCol = pl.table + ".rowid"
+		n := snippetWords
+		if pl.table == trigramTable {
+			n = snippetRunes // a trigram "token" is one character on
+		}
+		snippet = fmt.Sprintf("snippet(%s, 0, char(1), char(2), '…', %d)", pl.table, n)
+	case len(pl.marks) > 0:
+		snippet = "d.text" // marked in Go (markSnippet)
 	}
 	if after > 0 {
 		where = append(where, idCol+" < ?")
@@ -285,7 +291,10 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 			return page, fmt.Errorf("search: %w", err)
 		}
 		h.Created = fromNanos(created)
-		if match != "" {
+		if pl.table == "" && len(pl.marks) > 0 {
+			snip = markSnippet(snip, pl.marks)
+		}
+		if pl.table != "" || len(pl.marks) > 0 {
 			h.Snippet = renderSnippet(&q, snip)
 		} else if q.MarkOpen == "" && q.MarkClose == "" {
 			h.Snippet = html.EscapeString(h.Text)
@@ -305,4 +314,67 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 		page.Next = encodeCursor(page.Hits[limit-1].ID)
 	}
 	return page, nil
+}
+
+// asciiLower lowers ASCII letters only, as LIKE compares them; byte
+// offsets stay the same.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
+// markSnippet cuts text around the first occurrence of any of marks (as a
+// LIKE finds them) and puts the snippet markers around every occurrence in
+// the cut: the snippet of a search that no full-text index drives.
+func markSnippet(text string, marks []string) string {
+	low := asciiLower(text)
+	first := -1
+	for _, m := range marks {
+		if i := strings.Index(low, asciiLower(m)); i >= 0 && (first < 0 || i < first) {
+			first = i
+		}
+	}
+	if first < 0 {
+		first = 0
+	}
+	// About snippetRunes/3 runes before the match and the rest after it.
+	start := first
+	for n := 0; start > 0 && n < snippetRunes/3; n++ {
+		_, w := utf8.DecodeLastRuneInString(text[:start])
+		start -= w
+	}
+	end := first
+	for n := 0; end < len(text) && n < 2*snippetRunes; n++ {
+		_, w := utf8.DecodeRuneInString(text[end:])
+		end += w
+	}
+	var b strings.Builder
+	if start > 0 {
+		b.WriteString("…")
+	}
+	for i := start; i < end; {
+		j, mlen := -1, 0
+		for _, m := range marks {
+			if k := strings.Index(low[i:end], asciiLower(m)); k >= 0 && len(m) > 0 && (j < 0 || k < j || k == j && len(m) > mlen) {
+				j, mlen = k, len(m)
+			}
+		}
+		if j < 0 {
+			b.WriteString(text[i:end])
+			break
+		}
+		b.WriteString(text[i : i+j])
+		b.WriteString(markOpen)
+		b.WriteString(text[i+j : i+j+mlen])
+		b.WriteString(markClose)
+		i += j + mlen
+	}
+	if end < len(text) {
+		b.WriteString("…")
+	}
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -77,27 +78,26 @@ func buildCorpus(t testing.TB, db *storage.DB, n int, imp storage.ImportID) []co
 
 // expect filters the model like Search should, newest first.
 func expect(docs []corpusDoc, q storage.Query) []storage.DocID {
-	terms := strings.Fields(strings.ToLower(q.Text))
-	prefixLast := q.Text != "" && !strings.HasSuffix(q.Text, " ")
+	terms := strings.Fields(strings.ToLower(strings.ReplaceAll(q.Text, " AND ", " ")))
 	var out []storage.DocID
 	for _, d := range docs {
 		words := strings.Fields(strings.ToLower(d.text))
 		ok := true
-		for i, term := range terms {
+		for _, term := range terms {
 			found := slices.ContainsFunc(words, func(w string) bool {
-				if i == len(terms)-1 && prefixLast && len([]rune(term)) >= 3 {
-					return strings.HasPrefix(w, term)
+				if p, isPrefix := strings.CutSuffix(term, "*"); isPrefix {
+					return strings.HasPrefix(w, p)
 				}
 				return w == term
 			})
 			ok = ok && found
 		}
-		if q.Sentiment != "" && d.label != q.Sentiment {
+		if q.Sentiment != "" && !strings.EqualFold(d.label, q.Sentiment) {
 			ok = false
 		}
 		if q.EntityLabel != "" || q.EntityText != "" {
 			ok = ok && slices.ContainsFunc(d.entities, func(e storage.Entity) bool {
-				return (q.EntityLabel == "" || e.Label == q.EntityLabel) && (q.EntityText == "" || strings.EqualFold(e.Text, q.EntityText))
+				return (q.EntityLabel == "" || strings.EqualFold(e.Label, q.EntityLabel)) && (q.EntityText == "" || strings.EqualFold(e.Text, q.EntityText))
 			})
 		}
 		if q.Model != "" && d.model != q.Model && !strings.HasSuffix(d.model, "@"+q.Model) {
@@ -131,6 +131,9 @@ func searchAll(t *testing.T, db *storage.DB, q storage.Query) []storage.DocID {
 		if err != nil {
 			t.Fatalf("Search(%+v): %v", q, err)
 		}
+		if p.Total >= 0 && !p.TotalExact {
+			t.Fatalf("Search(%+v): total %d not exact", q, p.Total)
+		}
 		if total == -2 {
 			total = p.Total
 		} else if p.Total != -1 && p.Total != total {
@@ -154,6 +157,37 @@ func searchAll(t *testing.T, db *storage.DB, q storage.Query) []storage.DocID {
 	return ids
 }
 
+// The count is exact up to the bound, and the bound beyond it.
+func TestSearchTotalBound(t *testing.T) {
+	db := openTest(t)
+	docs := buildCorpus(t, db, 1200, 0)
+	ctx := context.Background()
+	for _, c := range []struct {
+		q     storage.Query
+		total int64
+		exact bool
+	}{
+		{storage.Query{WithTotal: true}, 1200, true},
+		{storage.Query{WithTotal: true, TotalLimit: 1200}, 1200, true},
+		{storage.Query{WithTotal: true, TotalLimit: 1199}, 1199, false},
+		{storage.Query{WithTotal: true, TotalLimit: 100}, 100, false},
+		{storage.Query{Text: "alpha", WithTotal: true}, int64(len(expect(docs, storage.Query{Text: "alpha"}))), true},
+		{storage.Query{Text: "alpha", WithTotal: true, TotalLimit: 10}, 10, false},
+		{storage.Query{Text: "alpha", Sentiment: "POSITIVE", WithTotal: true, TotalLimit: 10}, 10, false},
+		{storage.Query{Text: "nothingmatches", WithTotal: true, TotalLimit: 10}, 0, true},
+		{storage.Query{Text: "*", WithTotal: true}, 0, true},
+		{storage.Query{Text: "alpha"}, -1, false},
+	} {
+		p, err := db.Search(ctx, c.q)
+		if err != nil || p.Total != c.total || p.TotalExact != c.exact {
+			t.Errorf("Search(%+v): total %d exact %v (%v), want %d %v", c.q, p.Total, p.TotalExact, err, c.total, c.exact)
+		}
+	}
+	if n := len(expect(docs, storage.Query{Text: "alpha"})); n < 20 {
+		t.Fatalf("corpus has %d alpha documents: too few to test the bound", n)
+	}
+}
+
 func TestSearchFiltersAndKeysetPaging(t *testing.T) {
 	c := newClock()
 	db := openTest(t, func(cfg *storage.Config) { cfg.Now = c.now })
@@ -170,13 +204,17 @@ func TestSearchFiltersAndKeysetPaging(t *testing.T) {
 	queries := []storage.Query{
 		{},
 		{Text: "alpha"},
-		{Text: "alp"},         // prefix on the last word
-		{Text: "alp "},        // no prefix once the word is finished
-		{Text: "al"},          // no prefix under 3 letters
+		{Text: "alp*"},        // prefix
+		{Text: "alp"},         // a word, not a prefix
+		{Text: "alp* bra*"},   // two prefixes
 		{Text: "Alpha bravo"}, // AND, case-insensitive
-		{Text: "echo golf hot"},
+		{Text: "echo golf hot*"},
+		{Text: "echo AND golf"},
 		{Sentiment: "NEGATIVE"},
+		{Sentiment: "negative"}, // labels match whatever their case
 		{EntityLabel: "PER"},
+		{EntityLabel: "per"},
+		{EntityLabel: "Loc", EntityText: "DELTA"},
 		{EntityText: "paris"},
 		{EntityText: "ALPHA"},
 		{EntityLabel: "LOC", EntityText: "delta"},
@@ -242,8 +280,9 @@ func TestSearchHitContents(t *testing.T) {
 	}
 }
 
-// Search text is only ever words: FTS5 syntax in it neither errors nor
-// changes the meaning of the query, and SQL in it is just text.
+// FTS5 syntax that the search syntax does not have (NEAR, column filters,
+// ^, {}, +) is only words or separators, SQL in a search is just text, and
+// a malformed query is a QueryError, never an SQL error.
 func TestSearchInjection(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
@@ -258,27 +297,39 @@ func TestSearchInjection(t *testing.T) {
 	}
 	cases := []struct {
 		q    string
-		want int // hits
+		want int // hits; -1: a QueryError
 	}{
-		{`alpha OR gamma`, 1},   // OR is a word: only the doc containing "or"
-		{`alpha OR beta`, 0},    // would be 3 if OR were an operator
-		{`alpha AND`, 0},        // AND is a word (prefix "and*"): nothing has it
+		{`alpha OR gamma`, 4},   // operator
+		{`alpha or gamma`, 1},   // lower case: the word "or"
+		{`alpha AND`, 4},        // a lone AND is the implicit AND
 		{`NEAR(alpha beta)`, 0}, // near + alpha + beta: no document has all three
 		{`near alpha`, 1},       //
-		{`"alpha`, 4},           // unbalanced quote
+		{`"alpha`, 4},           // an unclosed phrase runs to the end
 		{`alpha"`, 4},           //
-		{`"alpha beta"`, 2},     // quotes are not phrase syntax: two words
+		{`"alpha beta"`, 1},     // phrase: in this order
 		{`*`, 0},                // no word: matches nothing
 		{`alpha*`, 4},           //
-		{`(alpha`, 4},           // unbalanced parenthesis
-		{`alpha)`, 4},           //
-		{`)(`, 0},               //
-		{`text:alpha`, 0},       // column filter syntax is a word sequence "text alpha"
+		{`(alpha`, 4},           // the end closes a group
+		{`alpha (`, 4},          //
+		{`alpha)`, -1},          //
+		{`)(`, -1},              //
+		{`()`, -1},              //
+		{`text:alpha`, 0},       // column filter syntax is the phrase "text alpha"
 		{`text: colon`, 1},      //
 		{`{text}: alpha`, 0},    //
 		{`^alpha`, 4},           //
-		{`-alpha`, 4},           //
-		{`alpha NOT beta`, 1},   // NOT is a word
+		{`-alpha`, -1},          // nothing to find
+		{`NOT alpha`, -1},       //
+		{`NOT`, -1},             //
+		{`alpha -beta`, 2},      //
+		{`beta -alpha`, 0},      //
+		{`alpha NOT beta`, 2},   // operator
+		{`alpha "NOT" beta`, 1}, // quoted: the word
+		{`-(alpha beta) gamma`, 1},
+		{`alpha OR`, -1},
+		{`OR alpha`, -1},
+		{`alpha OR OR beta`, -1},
+		{`al*`, -1}, // prefix too short
 		{`'; DROP TABLE documents; --`, 1},
 		{"alpha\x00beta", 2},
 		{`""`, 0},
@@ -287,12 +338,22 @@ func TestSearchInjection(t *testing.T) {
 	}
 	for _, c := range cases {
 		p, err := db.Search(ctx, storage.Query{Text: c.q, WithTotal: true})
+		var qe *storage.QueryError
+		if c.want < 0 {
+			if !errors.As(err, &qe) || !errors.Is(err, storage.ErrInvalid) || storage.ValidateSearch(c.q) == nil {
+				t.Errorf("Search(%q): %v, want a QueryError", c.q, err)
+			}
+			if _, xerr := db.Export(ctx, io.Discard, storage.FormatCSV, storage.Query{Text: c.q}); !errors.As(xerr, &qe) {
+				t.Errorf("Export(%q): %v, want a QueryError", c.q, xerr)
+			}
+			continue
+		}
 		if err != nil {
 			t.Errorf("Search(%q): %v", c.q, err)
 			continue
 		}
 		if p.Total != int64(c.want) || len(p.Hits) != c.want {
-			t.Errorf("Search(%q) = %d hits (total %d), want %d (match %q)", c.q, len(p.Hits), p.Total, c.want, storage.MatchExpr(c.q))
+			t.Errorf("Search(%q) = %d hits (total %d), want %d", c.q, len(p.Hits), p.Total, c.want)
 		}
 	}
 	if s := mustStats(t, db); s.Documents != int64(len(texts)) {
@@ -301,22 +362,98 @@ func TestSearchInjection(t *testing.T) {
 	mustCheck(t, db)
 }
 
-func TestMatchExpr(t *testing.T) {
-	for in, want := range map[string]string{
-		"":               "",
-		"   ":            "",
-		"foo":            `"foo"*`,
-		"foo ":           `"foo"`,
-		`fo"o bar`:       `"fo""o" "bar"*`,
-		"a OR b":         `"a" "OR" "b"`,
-		"a OR bcd":       `"a" "OR" "bcd"*`,
-		"* ( )":          "",
-		"x *":            `"x"`,
-		"naïve café":     `"naïve" "café"*`,
-		"tab\tnewline\n": `"tab" "newline"`,
-	} {
-		if got := storage.MatchExpr(in); got != want {
-			t.Errorf("MatchExpr(%q) = %q, want %q", in, got, want)
+// The search syntax on a corpus with emoji, CJK, Thai and Hangul: every
+// query's hits are the documents listed by hand.
+func TestSearchSyntax(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	texts := []string{
+		0:  "Tesla stock rises 😍 after the launch",
+		1:  "Sony announces a new camera",
+		2:  "I love my Tesla Model Y 😍😍",
+		3:  "東京タワーに行きました",
+		4:  "大阪と東京の旅行",
+		5:  "Tesla recall in Tokyo 東京",
+		6:  "great day ❤️ at the beach",
+		7:  "heart ❤ without selector",
+		8:  "Bangkok: กรุงเทพมหานคร is the capital",
+		9:  "서울에서 만나요",
+		10: "Sony and Tesla partner up",
+		11: "nothing special here :)",
+		12: "teslas are cars",
+		13: "Crème brûlée à Paris",
+	}
+	var ids []storage.DocID
+	for _, s := range texts {
+		id, err := db.Store(ctx, sentimentResult(s, "POSITIVE"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	cases := []struct {
+		q    string
+		want []int
+	}{
+		{"😍", []int{0, 2}},
+		{"😍😍", []int{2}},
+		{"東京", []int{3, 4, 5}},
+		{"東京タワー", []int{3}},
+		{"京タ", []int{3}},
+		{"タワー", []int{3}},
+		{"Tesla OR Sony", []int{0, 1, 2, 5, 10}},
+		{"Tesla -recall", []int{0, 2, 10}},
+		{"tesla NOT sony", []int{0, 2, 5}},
+		{`"model y"`, []int{2}},
+		{`"y model"`, nil},
+		{"tesla*", []int{0, 2, 5, 10, 12}},
+		{"TESLA", []int{0, 2, 5, 10}},
+		{"(Tesla OR Sony) -camera -😍", []int{5, 10}},
+		{"Tesla 😍", []int{0, 2}},
+		{"Tesla 東京", []int{5}},
+		{"Tokyo OR 東京", []int{3, 4, 5}},
+		{"😍 OR ❤", []int{0, 2, 6, 7}},
+		{"❤️", []int{6, 7}}, // with a variation selector
+		{"กรุงเทพ", []int{8}},
+		{"서울", []int{9}},
+		{`":)"`, []int{11}},
+		{"-tesla 東京", []int{3, 4}},
+		{"東京 -タワー", []int{4, 5}},
+		{`tesla ("model y" OR recall)`, []int{2, 5}},
+		{"creme brulee", []int{13}}, // accents ignored
+		{"東京 OR sony", []int{1, 3, 4, 5, 10}},
+		{"-😍 tesla*", []int{5, 10, 12}},
+	}
+	for _, c := range cases {
+		var want []storage.DocID
+		for i := len(c.want) - 1; i >= 0; i-- {
+			want = append(want, ids[c.want[i]])
+		}
+		for _, limit := range []int{1, 50} {
+			got := searchAll(t, db, storage.Query{Text: c.q, Limit: limit})
+			if !slices.Equal(got, want) {
+				t.Errorf("Search(%q, limit %d) = %v, want %v", c.q, limit, got, want)
+			}
+		}
+		var buf strings.Builder
+		n, err := db.Export(ctx, &buf, storage.FormatJSONL, storage.Query{Text: c.q})
+		if err != nil || n != int64(len(want)) {
+			t.Errorf("Export(%q) = %d rows, %v; want %d", c.q, n, err, len(want))
 		}
 	}
+	// Snippets mark the match, whichever index found it.
+	for q, mark := range map[string]string{"😍": "[[😍]]", "東京タワー": "[[東京タワー]]", "tesla 😍": "[[Tesla]]", "京タ": "[[京タ]]"} {
+		p, err := db.Search(ctx, storage.Query{Text: q, MarkOpen: "[[", MarkClose: "]]"})
+		if err != nil || len(p.Hits) == 0 || !strings.Contains(p.Hits[len(p.Hits)-1].Snippet, mark) {
+			t.Errorf("Search(%q): snippet lacks %q: %+v, %v", q, mark, p.Hits, err)
+		}
+	}
+	// Deleting documents keeps the trigram index consistent.
+	if err := db.DeleteDocument(ctx, ids[3]); err != nil {
+		t.Fatal(err)
+	}
+	if got := searchAll(t, db, storage.Query{Text: "東京", Limit: 10}); !slices.Equal(got, []storage.DocID{ids[5], ids[4]}) {
+		t.Errorf("after delete: 東京 = %v", got)
+	}
+	mustCheck(t, db)
 }

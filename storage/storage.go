@@ -105,9 +105,11 @@ type DB struct {
 	stmt writerStmts
 	// groupFirstDoc is the id of the first document inserted by the open
 	// write group, 0 when none; groupNewDocs are the group's documents for
-	// the text index tail. Only the writer goroutine touches them.
+	// the text index tail; groupTri are those of them that may belong in
+	// the trigram index. Only the writer goroutine touches them.
 	groupFirstDoc int64
 	groupNewDocs  []tailEntry
+	groupTri      []int64
 	tail          textTail
 
 	mu      sync.RWMutex // guards closed and sends on writes

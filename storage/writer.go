@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"runtime"
+	"strconv"
 	"time"
 )
 
@@ -40,7 +41,8 @@ func (db *DB) writeDocs(ctx context.Context, size int, fn func(ctx context.Conte
 
 // indexPending adds the documents inserted since the last call of the open
 // transaction to the full-text index with one statement (see
-// migrations/0002_fts_group_insert.sql).
+// migrations/0002_fts_group_insert.sql), and those with emoji or CJK text
+// to the trigram index with another.
 func (db *DB) indexPending(ctx context.Context) error {
 	first := db.groupFirstDoc
 	if first == 0 {
@@ -49,6 +51,22 @@ func (db *DB) indexPending(ctx context.Context) error {
 	db.groupFirstDoc = 0
 	if _, err := db.stmt.fts.ExecContext(ctx, first); err != nil {
 		return fmt.Errorf("full-text index: %w", err)
+	}
+	if len(db.groupTri) == 0 {
+		return nil
+	}
+	ids := make([]byte, 0, 1+len(db.groupTri)*8)
+	ids = append(ids, '[')
+	for i, id := range db.groupTri {
+		if i > 0 {
+			ids = append(ids, ',')
+		}
+		ids = strconv.AppendInt(ids, id, 10)
+	}
+	ids = append(ids, ']')
+	db.groupTri = db.groupTri[:0]
+	if _, err := db.stmt.tri.ExecContext(ctx, string(ids), trigramGlob); err != nil {
+		return fmt.Errorf("trigram index: %w", err)
 	}
 	return nil
 }
@@ -230,6 +248,7 @@ func (db *DB) tryGroup(ctx context.Context, live []*writeReq) (*writeReq, error)
 	}
 	db.groupFirstDoc = 0
 	db.groupNewDocs = db.groupNewDocs[:0]
+	db.groupTri = db.groupTri[:0]
 	merged := false
 	if db.tail.size() >= db.cfg.TextIndexBatch {
 		if err := db.mergeTextIndex(ctx); err != nil {

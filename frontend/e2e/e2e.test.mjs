@@ -176,8 +176,10 @@ describe('web shell', () => {
     // Esc closes the document pane.
     await page.keyboard.press('Escape');
     await page.waitForSelector('[data-testid="history-doc"]', { state: 'detached' });
-    // Export downloads the matching documents as CSV.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export CSV')]);
+    // The count of the search, and an export of exactly that many documents as CSV.
+    assert.equal((await page.textContent('[data-testid="history-count"]')).trim(), '52 documents · page 1');
+    assert.equal((await page.textContent('[data-testid="history-export-csv"]')).trim(), 'Export 52 as CSV');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="history-export-csv"]')]);
     const csvOut = await new Promise((resolve, reject) => {
       download.createReadStream().then((st) => {
         const chunks = [];

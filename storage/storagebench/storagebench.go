@@ -48,11 +48,31 @@ const (
 	entitiesHash  = "0a1b2c3d4e5f60718293a4b5c6d7e8f99f8e7d6c5b4a39281706f5e4d3c2b1a0"
 )
 
+// Emoji and CJK are what some texts end with (NewGenMixed), so that the
+// trigram index (storage/migrations/0006_trigram.sql) holds some documents.
+var (
+	Emoji = []string{"😍", "👍", "🔥", "❤️", "😂", "🙏"}
+	CJK   = []string{"東京タワー", "大阪の旅行", "北京", "서울에서 만나요", "กรุงเทพ", "新しいカメラ"}
+)
+
+// MixedShare is the share of NewGen's texts that end with an emoji or CJK
+// text (half each).
+const MixedShare = 0.06
+
 // NewGen returns a deterministic generator of results that look like
 // nlpscope's: 12–31 words, a sentiment analysis and, when asked, an entities
-// analysis with 0–2 entities.
+// analysis with 0–2 entities; MixedShare of the texts end with an emoji or
+// a CJK phrase.
 func NewGen(seed uint64) func(withEntities bool) storage.Result {
+	return NewGenMixed(seed, MixedShare)
+}
+
+// NewGenMixed is NewGen with share (0..1) of the texts ending with an emoji
+// or a CJK phrase. The words are the same for every share: the endings come
+// from a random stream of their own.
+func NewGenMixed(seed uint64, share float64) func(withEntities bool) storage.Result {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	mix := rand.New(rand.NewPCG(seed^0x5bd1e995, seed+1))
 	zipf := rand.NewZipf(rng, 1.1, 2, uint64(len(Words)-1))
 	return func(withEntities bool) storage.Result {
 		n := 12 + rng.IntN(20)
@@ -77,7 +97,13 @@ func NewGen(seed uint64) func(withEntities bool) storage.Result {
 			}
 		}
 		label := []string{"POSITIVE", "NEGATIVE"}[rng.IntN(2)]
-		r := storage.Result{Text: strings.Join(words, " "), Source: fmt.Sprintf("/corpus/file%d.txt", rng.IntN(20)), Line: rng.IntN(10000) + 1,
+		text := strings.Join(words, " ")
+		if x := mix.Float64(); x < share/2 {
+			text += " " + Emoji[mix.IntN(len(Emoji))]
+		} else if x < share {
+			text += " " + CJK[mix.IntN(len(CJK))]
+		}
+		r := storage.Result{Text: text, Source: fmt.Sprintf("/corpus/file%d.txt", rng.IntN(20)), Line: rng.IntN(10000) + 1,
 			Analyses: []storage.Analysis{{Task: storage.TaskSentiment, ModelID: "sentiment@" + sentimentHash[:12], ModelHash: sentimentHash,
 				Label: label, Score: 0.93, Scores: []storage.LabelScore{{Label: label, Score: 0.93}, {Label: "OTHER", Score: 0.07}},
 				Timings: storage.Timings{QueueWait: 100 * time.Microsecond, Tokenize: 20 * time.Microsecond, Inference: 3 * time.Millisecond, Postprocess: 5 * time.Microsecond}}}}
@@ -110,6 +136,8 @@ type StoreResult struct {
 	DocsPerS     float64 `json:"docs_per_s"`
 	AnalysesPerS float64 `json:"analyses_per_s"`
 	CPUPerDocUS  float64 `json:"cpu_us_per_doc"`
+	// The full-text indexes after the writes.
+	Indexes storage.IndexSizes `json:"indexes"`
 }
 
 // Store case names.
@@ -118,6 +146,9 @@ const (
 	StoreBatchSentiment = "batch-512/sentiment"
 	StoreCallers        = "group-commit/64-callers"
 	StoreTxPerRow       = "tx-per-row"
+	// Every text with an emoji or CJK: each document enters the trigram
+	// index as well (the worst case of its insert cost).
+	StoreBatchAllMixed = "batch-512/sentiment+entities/all-emoji-cjk"
 )
 
 // StoreCase is one way of writing.
@@ -128,17 +159,21 @@ type StoreCase struct {
 	Both bool
 	mode int // 0 StoreBatch of 512, 1 64 concurrent callers of Store, 2 one transaction per result
 	// Scale is the share of the documents this case writes (tx-per-row is slow).
-	Scale  float64
+	Scale float64
+	// Mixed is the share of texts with emoji or CJK (0: MixedShare).
+	Mixed  float64
 	config func(*storage.Config)
 }
 
-// StoreCases: StoreBatch of 512 results with both analyses and with a
-// sentiment analysis only (a bulk import), 64 concurrent callers of Store
+// StoreCases: StoreBatch of 512 results with both analyses (MixedShare and
+// all texts with emoji or CJK) and with a sentiment analysis only (a bulk
+// import), 64 concurrent callers of Store
 // with one result each (group commit shares their transactions), and one
 // transaction per result (GroupCommitSize 1).
 func StoreCases() []StoreCase {
 	return []StoreCase{
 		{Name: StoreBatchBoth, Both: true, Scale: 1},
+		{Name: StoreBatchAllMixed, Both: true, Scale: 1, Mixed: 1},
 		{Name: StoreBatchSentiment, Scale: 1},
 		{Name: StoreCallers, mode: 1, Scale: 1},
 		{Name: StoreTxPerRow, mode: 2, Scale: 0.1, config: func(c *storage.Config) { c.GroupCommitSize = 1 }},
@@ -181,7 +216,11 @@ func (c StoreCase) store(ctx context.Context, cfg storage.Config, docs int) (Sto
 	}
 	defer db.Close()
 	// The results are made before the clock starts: only storing is timed.
-	gen := NewGen(2)
+	share := c.Mixed
+	if share == 0 {
+		share = MixedShare
+	}
+	gen := NewGenMixed(2, share)
 	pre := make([]storage.Result, min(docs, 4096))
 	analyses := 0
 	for i := range pre {
@@ -234,8 +273,12 @@ func (c StoreCase) store(ctx context.Context, cfg storage.Config, docs int) (Sto
 	}
 	s := time.Since(t0).Seconds()
 	cpu := ProcessCPU() - cpu0
+	idx, err := db.IndexSizes(ctx)
+	if err != nil {
+		return StoreResult{}, err
+	}
 	return StoreResult{Name: c.Name, Docs: docs, Analyses: analyses, Seconds: s, DocsPerS: float64(docs) / s,
-		AnalysesPerS: float64(analyses) / s, CPUPerDocUS: float64(cpu.Microseconds()) / float64(docs)}, nil
+		AnalysesPerS: float64(analyses) / s, CPUPerDocUS: float64(cpu.Microseconds()) / float64(docs), Indexes: idx}, nil
 }
 
 // BuildDB returns the database at path holding docs synthetic documents
@@ -291,8 +334,16 @@ func SearchCases() []SearchCase {
 		{Name: "recent", Query: storage.Query{}},
 		{Name: "common-word", Query: storage.Query{Text: common}},
 		{Name: "rare-word", Query: storage.Query{Text: rare}, MayBeEmpty: true},
-		{Name: "prefix", Query: storage.Query{Text: Words[200][:3]}},
-		{Name: "two-words-prefix", Query: storage.Query{Text: common + " " + Words[300][:3]}},
+		{Name: "prefix", Query: storage.Query{Text: Words[200][:3] + "*"}},
+		{Name: "two-words-prefix", Query: storage.Query{Text: common + " " + Words[300][:3] + "*"}},
+		{Name: "or", Query: storage.Query{Text: rare + " OR " + Words[1200] + " OR " + Words[900]}},
+		{Name: "word-not", Query: storage.Query{Text: common + " -" + Words[3]}},
+		{Name: "phrase", Query: storage.Query{Text: `"` + Words[2] + " " + Words[3] + `"`}},
+		{Name: "emoji/1-char-scan", Query: storage.Query{Text: Emoji[0]}},
+		{Name: "cjk/2-chars-scan", Query: storage.Query{Text: CJK[2]}},
+		{Name: "cjk/trigram", Query: storage.Query{Text: CJK[0]}},
+		{Name: "word+emoji", Query: storage.Query{Text: common + " " + Emoji[1]}},
+		{Name: "emoji+total", Query: storage.Query{Text: Emoji[0], WithTotal: true}},
 		{Name: "sentiment", Query: storage.Query{Sentiment: "NEGATIVE"}},
 		{Name: "entity", Query: storage.Query{EntityLabel: "LOC", EntityText: "paris"}},
 		{Name: "word+filters", Query: storage.Query{Text: common, Sentiment: "POSITIVE", EntityText: "Alice"}},
@@ -309,12 +360,12 @@ func (c SearchCase) Prepare(ctx context.Context, db *storage.DB) (storage.Query,
 	if !c.Deep {
 		return q, nil
 	}
-	q.WithTotal = true
+	q.WithTotal, q.TotalLimit = true, 1<<31-1 // the exact count: half-way down
 	p, err := db.Search(ctx, q)
 	if err != nil {
 		return q, err
 	}
-	q.Limit, q.WithTotal = 1000, false
+	q.Limit, q.WithTotal, q.TotalLimit = 1000, false, 0
 	for seen := int64(0); seen < p.Total/2; {
 		pp, err := db.Search(ctx, q)
 		if err != nil {

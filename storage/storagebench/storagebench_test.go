@@ -15,12 +15,12 @@ func TestSmallRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(store) != 4 {
+	if len(store) != 5 {
 		t.Fatalf("%d store cases", len(store))
 	}
 	for _, r := range store {
 		per := 1
-		if r.Name == StoreBatchBoth {
+		if r.Name == StoreBatchBoth || r.Name == StoreBatchAllMixed {
 			per = 2
 		}
 		wantDocs := 1100

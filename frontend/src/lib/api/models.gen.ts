@@ -452,6 +452,8 @@ export interface RuntimeInfo {
 export interface SearchPage {
   items: DocumentSummary[];
   next_cursor?: string;
+  total?: number;
+  total_exact: boolean;
 }
 
 export interface SearchQuery {

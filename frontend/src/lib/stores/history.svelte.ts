@@ -2,6 +2,7 @@
 // opened document.
 import { api, type DocumentResult, type DocumentSummary, type SearchQuery, type Transport } from '../api';
 import { errorMessage } from '../api/errors';
+import { fmtNum } from '../format';
 
 export interface Filters {
   q: string;
@@ -56,6 +57,10 @@ export class HistoryStore {
   loading = $state(false);
   error = $state('');
   searched = $state(false);
+  /** total counts the search on screen (from its first page); null until known. */
+  total = $state<number | null>(null);
+  /** totalExact: false when there are more than total matches (the count stops there). */
+  totalExact = $state(true);
   doc = $state<DocumentResult | null>(null);
   docError = $state('');
   private readonly transport: Transport;
@@ -69,7 +74,22 @@ export class HistoryStore {
     this.shown = { ...this.filters };
     this.cursors = [''];
     this.page = 0;
+    this.total = null;
+    this.totalExact = true;
     await this.load('');
+  }
+
+  /** countText is the number of documents the search on screen matches: "1,234" or "≥ 10,000"; "" until known. */
+  get countText(): string {
+    if (this.total === null) return '';
+    return this.totalExact ? fmtNum(this.total) : `≥ ${fmtNum(this.total)}`;
+  }
+
+  /** summary is the status line: "1,234 documents · page 2". */
+  get summary(): string {
+    if (this.total === null) return `Page ${this.page + 1} · ${this.items.length === 1 ? '1 document' : `${this.items.length} documents`}`;
+    const docs = this.totalExact && this.total === 1 ? 'document' : 'documents';
+    return `${this.countText} ${docs} · page ${this.page + 1}`;
   }
 
   async nextPage(): Promise<void> {
@@ -95,12 +115,18 @@ export class HistoryStore {
       if (my !== this.seq) return; // a newer search superseded this one
       this.items = res.items;
       this.next = res.next_cursor ?? '';
+      if (res.total != null) {
+        // Only a first page is counted; later pages keep the count.
+        this.total = res.total;
+        this.totalExact = res.total_exact;
+      }
       this.searched = true;
     } catch (e) {
       if (my !== this.seq) return;
       this.error = errorMessage(e);
       this.items = [];
       this.next = '';
+      this.total = null;
     } finally {
       if (my === this.seq) this.loading = false;
     }

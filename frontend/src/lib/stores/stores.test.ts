@@ -96,9 +96,10 @@ describe('AnalyzeStore', () => {
     expect(s.error).toMatch(/at least one task/);
     s.entities = true;
     s.aggregation = 'max';
+    s.method = 'mean';
     await s.run();
     expect(s.error).toBe('');
-    expect(sent).toEqual([{ text: 'hello', tasks: ['entities'], aggregation: 'max', source: 'analyze' }]);
+    expect(sent).toEqual([{ text: 'hello', tasks: ['entities'], aggregation: 'max', sentiment_method: 'mean', source: 'analyze' }]);
     expect(s.result?.text).toBe('hello');
     expect(s.busy).toBe(false);
     // Editing the text marks the shown result stale until it is run again.
@@ -149,7 +150,7 @@ describe('BatchesStore', () => {
     t.importStatus = async () => status({ done: 1 });
     t.search = async (q) => {
       queries.push(q);
-      return { items: [{ id: 7 } as DocumentSummary] };
+      return { items: [{ id: 7 } as DocumentSummary], total_exact: true };
     };
     const b = new BatchesStore(t);
     await b.add([{ name: 'a.txt', file: new File(['x\n'], 'a.txt') }]);
@@ -177,7 +178,7 @@ describe('HistoryStore', () => {
     t.search = async (q) => {
       seen.push(q.cursor);
       const n = q.cursor === 'c2' ? 3 : q.cursor === 'c1' ? 2 : 1;
-      return { items: [{ id: n } as DocumentSummary], next_cursor: n < 3 ? `c${n}` : '' };
+      return { items: [{ id: n } as DocumentSummary], next_cursor: n < 3 ? `c${n}` : '', total_exact: true };
     };
     const h = new HistoryStore(t);
     await h.search();
@@ -197,7 +198,7 @@ describe('HistoryStore', () => {
     const seen: (string | undefined)[] = [];
     t.search = async (q) => {
       seen.push(q.q);
-      return { items: [{ id: 1 } as DocumentSummary], next_cursor: 'c1' };
+      return { items: [{ id: 1 } as DocumentSummary], next_cursor: 'c1', total_exact: true };
     };
     const h = new HistoryStore(t);
     h.filters.q = 'Merkel Paris';
@@ -210,6 +211,26 @@ describe('HistoryStore', () => {
     await h.search();
     expect(h.edited).toBe(false);
     expect(h.exportQuery().q).toBe('Messi');
+  });
+
+  it('keeps the count of the first page while paging and forgets it on a new search or an error', async () => {
+    const t = new FakeTransport();
+    let fail = false;
+    t.search = async (q) => {
+      if (fail) throw new ApiError('bad_request', 'search: "OR" needs a term on each side', 400);
+      return q.cursor ? { items: [{ id: 2 } as DocumentSummary], total_exact: false } : { items: [{ id: 1 } as DocumentSummary], next_cursor: 'c1', total: 1, total_exact: true };
+    };
+    const h = new HistoryStore(t);
+    await h.search();
+    expect(h.summary).toBe('1 document · page 1');
+    await h.nextPage();
+    expect([h.total, h.totalExact, h.countText]).toEqual([1, true, '1']);
+    expect(h.summary).toBe('1 document · page 2');
+    fail = true;
+    await h.search();
+    expect(h.total).toBeNull();
+    expect(h.countText).toBe('');
+    expect(h.error).toMatch(/needs a term/);
   });
 
   it('builds queries from the filter form with inclusive day bounds', () => {

@@ -1,0 +1,84 @@
+import { flushSync, mount, unmount } from 'svelte';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { api, type DocumentSummary, type SearchPage, type SearchQuery } from '../lib/api';
+
+const { history } = await import('../lib/stores/history.svelte');
+const { default: History } = await import('./History.svelte');
+
+let cmp: ReturnType<typeof mount> | null = null;
+afterEach(() => {
+  if (cmp) unmount(cmp);
+  cmp = null;
+  document.body.innerHTML = '';
+  vi.restoreAllMocks();
+});
+
+const doc = (id: number): DocumentSummary => ({ id, snippet: `text [[${id}]]`, text: `text ${id}`, entity_count: 0, created_at: '2026-01-01T00:00:00Z' });
+
+function render(): HTMLElement {
+  const target = document.createElement('div');
+  document.body.appendChild(target);
+  cmp = mount(History, { target });
+  flushSync();
+  return target;
+}
+
+const text = (el: HTMLElement, id: string): string => el.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? '';
+
+describe('History', () => {
+  it('shows the count of the search on screen and exports exactly it, with the count in the button', async () => {
+    const seen: SearchQuery[] = [];
+    // The server counts on the first page only (no cursor).
+    vi.spyOn(api, 'search').mockImplementation(async (q: SearchQuery): Promise<SearchPage> => {
+      seen.push(q);
+      if (q.q === 'everything') return { items: [doc(9)], next_cursor: 'x', total: 10000, total_exact: false };
+      return q.cursor ? { items: [doc(2)], total_exact: false } : { items: [doc(1)], next_cursor: 'c1', total: 1234, total_exact: true };
+    });
+    const exported: [string, SearchQuery][] = [];
+    vi.spyOn(api, 'exportResults').mockImplementation(async (format, q) => {
+      exported.push([format, q]);
+      return 'saved';
+    });
+    history.filters.q = 'Merkel Paris';
+    const el = render();
+    await vi.waitFor(() => expect(text(el, 'history-count')).toBe('1,234 documents · page 1'));
+    expect(text(el, 'history-export-csv')).toBe('Export 1,234 as CSV');
+    expect(text(el, 'history-export-jsonl')).toBe('Export 1,234 as JSONL');
+
+    // A later page keeps the count of the search.
+    (el.querySelector('[data-testid="history-next"]') as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(text(el, 'history-count')).toBe('1,234 documents · page 2'));
+    expect(text(el, 'history-export-csv')).toBe('Export 1,234 as CSV');
+
+    // Typed but not submitted: the export takes the search shown.
+    const box = el.querySelector('[data-testid="history-q"]') as HTMLInputElement;
+    box.value = 'Messi';
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    flushSync();
+    expect(text(el, 'history-edited')).toMatch(/search shown/);
+    (el.querySelector('[data-testid="history-export-csv"]') as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(exported).toHaveLength(1));
+    expect(exported[0]).toEqual(['csv', { q: 'Merkel Paris', limit: undefined }]);
+    expect(seen.map((q) => q.q)).toEqual(['Merkel Paris', 'Merkel Paris']);
+
+    // Past the counting bound: "at least".
+    box.value = 'everything';
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    (el.querySelector('[data-testid="history-search"]') as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(text(el, 'history-count')).toBe('≥ 10,000 documents · page 1'));
+    expect(text(el, 'history-export-csv')).toBe('Export all (≥ 10,000) as CSV');
+    history.filters.q = '';
+  });
+
+  it('explains the search syntax at the search box', () => {
+    vi.spyOn(api, 'search').mockResolvedValue({ items: [], total: 0, total_exact: true });
+    const el = render();
+    const box = el.querySelector('[data-testid="history-q"]') as HTMLInputElement;
+    const help = el.querySelector(`#${box.getAttribute('aria-describedby') ?? 'none'}`);
+    expect(help?.textContent).toMatch(/OR/);
+    expect(help?.textContent).toMatch(/-recall/);
+    expect(help?.textContent).toMatch(/"model y"/);
+    expect(help?.textContent).toMatch(/tes\*/);
+    expect(box.title).toMatch(/NOT word/);
+  });
+});
