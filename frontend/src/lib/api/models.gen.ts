@@ -11,6 +11,7 @@ export interface AnalyzeRequest {
   aggregation?: Aggregation;
   model?: string;
   no_store?: boolean;
+  no_cache?: boolean;
   source?: string;
 }
 
@@ -239,6 +240,7 @@ export interface LoadConfig {
   name?: string;
   target: string;
   task?: string;
+  cache?: string;
   rate?: number;
   start_rate?: number;
   arrivals?: string;
@@ -253,6 +255,9 @@ export interface LoadConfig {
   grace_ns?: number;
   thresholds?: string[];
 }
+
+export type LoadTestCache = "bypass" | "include";
+export const LoadTestCacheValues: readonly LoadTestCache[] = ["bypass", "include"];
 
 export interface LoadTestComparison {
   a: Report;
@@ -275,6 +280,7 @@ export interface LoadTestConfig {
   texts?: string[];
   arrivals?: string;
   seed?: number;
+  cache?: LoadTestCache;
   find_max?: LoadTestFindMax;
 }
 
@@ -405,6 +411,8 @@ export interface Report {
   achieved_rate: number;
   throughput: number;
   peak_in_flight: number;
+  cache_results: number;
+  cache_hits: number;
   late_sends: number;
   latency: Percentiles;
   service_time: Percentiles;
