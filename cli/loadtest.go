@@ -99,6 +99,7 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 		fmt.Fprintln(stderr, "usage: nlpscope loadtest [--target inproc|URL] [--task sentiment|entities|analyze] (--rate R | --users N) [--duration D] [flags]")
 		fmt.Fprintln(stderr, "       nlpscope loadtest --find-max --slo 'p99<50ms' [--target inproc|URL] [--duration STEP] [--start-rate R] [flags]")
 		fmt.Fprintln(stderr, "       nlpscope loadtest compare A B [--db PATH] [--json]")
+		fmt.Fprintln(stderr, "       nlpscope loadtest report RUN [--format json|csv|html] [--out FILE] [--db PATH]")
 		fmt.Fprintln(stderr, "\nDrives the engine or an HTTP endpoint and reports latency percentiles, throughput and errors.")
 		fmt.Fprintln(stderr, "--find-max searches for the highest open-loop rate that holds the SLO and prints every step.")
 		fmt.Fprintln(stderr, "Exit status: 0 all thresholds pass (--find-max: some rate held the SLO), 1 a threshold fails, no rate held\nor the run failed, 2 usage error, 130 interrupted.")
@@ -154,10 +155,14 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 }
 
 // cmdLoadtest runs a load test or a capacity search (--find-max) and prints
-// its report; `loadtest compare A B` compares two saved runs.
+// its report; `loadtest compare A B` compares two saved runs, `loadtest
+// report RUN` writes one as JSON, CSV or HTML.
 func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 	if len(args) > 0 && args[0] == "compare" {
 		return inSub("compare", loadtestCompare(ctx, std, args[1:]))
+	}
+	if len(args) > 0 && args[0] == "report" {
+		return inSub("report", loadtestReport(ctx, std, args[1:]))
 	}
 	f, err := parseLoadtestFlags(args, std.Err)
 	if err != nil {

@@ -426,6 +426,9 @@ export interface Report {
   meta?: Record<string, string>;
 }
 
+export type ReportFormat = "json" | "csv" | "html";
+export const ReportFormatValues: readonly ReportFormat[] = ["json", "csv", "html"];
+
 export interface ResultMeta {
   sentiment?: TaskMeta;
   entities?: TaskMeta;
