@@ -77,7 +77,7 @@ func writeFileAtomic(path string, write func(*os.File) error) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := errors.Join(write(tmp), tmp.Close()); err != nil {
+	if err := errors.Join(tmp.Chmod(0o644), write(tmp), tmp.Close()); err != nil { // a report to share, not a secret
 		return err
 	}
 	return os.Rename(tmp.Name(), path)

@@ -37,6 +37,9 @@ func TestLoadtestReport(t *testing.T) {
 		if code, _, errOut := runCLI(t, "", "loadtest", "report", ref, "--db", db, "--format", "csv", "--out", csvFile); code != cli.ExitOK {
 			t.Fatalf("report %s csv: exit %d, %s", ref, code, errOut)
 		}
+		if fi, err := os.Stat(csvFile); err != nil || fi.Mode().Perm()&0o044 == 0 {
+			t.Errorf("report file %v: want readable by others (a report to share), err %v", fi.Mode(), err)
+		}
 		f, _ := os.Open(csvFile)
 		recs, err := csv.NewReader(f).ReadAll()
 		f.Close()

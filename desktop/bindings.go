@@ -183,6 +183,10 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("export: %w", err)
 	}
 	defer os.Remove(f.Name())
+	if err := f.Chmod(0o644); err != nil { // CreateTemp's 0600 is for secrets
+		f.Close()
+		return fmt.Errorf("export: %w", err)
+	}
 	if err := write(f); err != nil {
 		f.Close()
 		return err
