@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"io"
 	"regexp"
 	"strconv"
@@ -138,6 +139,23 @@ func TestWriteCSVCapacitySteps(t *testing.T) {
 			t.Fatalf("%d rows for %d steps", len(rows), len(r.Capacity.Steps))
 		}
 		checkCSVTotals(t, r, rows, profiler.CSVStep)
+
+		var b bytes.Buffer
+		if err := profiler.WriteHTML(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		page := b.String()
+		if m := externalRef.FindString(page); m != "" {
+			t.Errorf("the page refers to something outside it: %q", m)
+		}
+		for _, want := range []string{"Capacity search", "Latency by offered rate", "offered rate (req/s)", template.HTMLEscapeString(r.Capacity.Message), " ★"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the capacity page lacks %q", want)
+			}
+		}
+		if n := strings.Count(page, "<tr><td class=\"n\">"); n < len(r.Capacity.Steps) {
+			t.Errorf("%d step rows, want %d", n, len(r.Capacity.Steps))
+		}
 	})
 }
 
