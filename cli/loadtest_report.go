@@ -33,7 +33,7 @@ func loadtestReport(ctx context.Context, std Stdio, args []string) error {
 	fs := flag.NewFlagSet("loadtest report", flag.ContinueOnError)
 	fs.SetOutput(std.Err)
 	dbPath := fs.String("db", def, "database `path` a run id is read from")
-	format := fs.String("format", "html", "`json`, csv or html")
+	format := fs.String("format", "html", "`format`: json, csv or html")
 	out := fs.String("out", "", "write to this `file` (default: stdout)")
 	fs.Usage = func() {
 		fmt.Fprintf(std.Err, loadtestReportUsage+"\n\nflags:\n", def)
