@@ -334,6 +334,7 @@ func (s *Service) validate(req AnalyzeRequest) (request, error) {
 			return r, err
 		}
 	}
+	r.opts.NoCache = req.NoCache
 	r.store = !req.NoStore
 	r.source = req.Source
 	return r, nil

@@ -37,6 +37,9 @@ type LoadTestConfig struct {
 	// "poisson" (Seed 0 = random).
 	Arrivals string `json:"arrivals,omitempty"`
 	Seed     uint64 `json:"seed,omitempty"`
+	// Cache is "bypass" ("" = bypass: the caches are skipped) or
+	// "include"; the report states it and its cache hits.
+	Cache LoadTestCache `json:"cache,omitempty"`
 	// FindMax, when set, makes the run a capacity search (open loop, no
 	// Rate, Users, Ramp, MaxRequests or Thresholds): Duration is the length
 	// of one step (0 = 3 s).
@@ -123,7 +126,8 @@ type loadTests struct {
 }
 
 // StartLoadTest starts a load test against the in-process engine (results
-// are not stored and the engine's result cache is bypassed) and returns its
+// are not stored; the result caches are bypassed unless c.Cache is
+// "include") and returns its
 // first status. Only one runs at a time (ErrLoadTestActive). Progress comes
 // as "loadtest" events at ≤ 4 Hz; the finished report is saved.
 func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTestStatus, error) {
@@ -148,7 +152,7 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 	lc := profiler.LoadConfig{
 		Name: c.Name, Target: "inproc", Task: string(c.Task), StartRate: c.StartRate, Think: c.Think, Ramp: c.Ramp,
 		Duration: c.Duration, MaxRequests: c.MaxRequests, Thresholds: c.Thresholds, ClassifyError: errorKind,
-		Arrivals: c.Arrivals, Seed: c.Seed,
+		Arrivals: c.Arrivals, Seed: c.Seed, Cache: string(c.Cache),
 	}
 	switch c.Mode {
 	case LoadTestOpen, "":
@@ -202,7 +206,7 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 		defer s.wg.Done()
 		defer close(done)
 		defer cancel()
-		s.runLoadTest(ctx, run, st, tasks, texts)
+		s.runLoadTest(ctx, run, st, tasks, texts, cfg.Cache == profiler.CacheBypass)
 	}()
 	return first, nil
 }
@@ -219,16 +223,19 @@ func loadTestTasks(task LoadTestTask) ([]engine.Task, error) {
 	return nil, fmt.Errorf("%w: task %q (want sentiment, entities or analyze)", ErrBadRequest, task)
 }
 
-func (s *Service) runLoadTest(ctx context.Context, run loadRun, st *LoadTestStatus, tasks []engine.Task, texts []string) {
+func (s *Service) runLoadTest(ctx context.Context, run loadRun, st *LoadTestStatus, tasks []engine.Task, texts []string, noCache bool) {
+	var cc profiler.CacheCount
 	target := func(ctx context.Context, seq uint64) error {
-		_, err := s.analyze(ctx, request{
+		res, err := s.analyze(ctx, request{
 			texts: []string{texts[seq%uint64(len(texts))]}, tasks: tasks, via: profiler.SourceLoadTest,
-			opts: engine.Options{Aggregation: engine.AggSimple, NoCache: true},
+			opts: engine.Options{Aggregation: engine.AggSimple, NoCache: noCache},
 		})
+		cc.Add(cacheCounts(res))
 		return err
 	}
 	report, err := run(ctx, target)
 	if err == nil {
+		cc.Fill(&report)
 		report.Meta = s.loadTestMeta(tasks)
 		err = s.saveReport(context.WithoutCancel(ctx), &report)
 	}
@@ -410,6 +417,8 @@ func reportFromRun(run storage.Run) (profiler.Report, error) {
 	r.Completed = sum.Succeeded + sum.Errors
 	r.ErrorRate, r.RequestedRate, r.AchievedRate, r.Throughput = sum.ErrorRate, sum.RequestedRate, sum.AchievedRate, sum.Throughput
 	r.Latency, r.ServiceTime = sum.Latency, sum.ServiceTime
+	r.PeakInFlight, r.LateSends, r.SendWindow, r.ErrorSamples = sum.PeakInFlight, sum.LateSends, sum.SendWindow, sum.ErrorSamples
+	r.CacheResults, r.CacheHits = sum.CacheResults, sum.CacheHits
 	if l, ok := hist["latency"]; ok {
 		r.Latency = l
 	}
@@ -512,10 +521,13 @@ func ReadLoadRun(ctx context.Context, path, id string, log *slog.Logger) (profil
 }
 
 // InprocTarget is a load-test target that analyses texts[seq % len] with the
-// Service, storing nothing.
-func (s *Service) InprocTarget(tasks []engine.Task, texts []string) profiler.Target {
+// Service, storing nothing; the caches are skipped unless cache is
+// profiler.CacheInclude. It counts its task results and cache hits in cc.
+func (s *Service) InprocTarget(tasks []engine.Task, texts []string, cache string, cc *profiler.CacheCount) profiler.Target {
+	noCache := cache != profiler.CacheInclude
 	return func(ctx context.Context, seq uint64) error {
-		_, err := s.Analyze(ctx, AnalyzeRequest{Text: texts[seq%uint64(len(texts))], Tasks: tasks, NoStore: true})
+		res, err := s.Analyze(ctx, AnalyzeRequest{Text: texts[seq%uint64(len(texts))], Tasks: tasks, NoStore: true, NoCache: noCache})
+		cc.Add(cacheCounts(res.Results))
 		return err
 	}
 }

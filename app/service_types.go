@@ -22,7 +22,11 @@ type AnalyzeRequest struct {
 	SentimentMethod SentimentMethod `json:"sentiment_method,omitempty"`
 	Model           string          `json:"model,omitempty"`    // optional model ID or name; must be an active model
 	NoStore         bool            `json:"no_store,omitempty"` // do not store the results
-	Source          string          `json:"source,omitempty"`   // optional label of where the text came from
+	// NoCache computes every text: the in-memory cache and the stored
+	// results (the second-level cache) are not looked up (HTTP: also the
+	// header X-Nlpscope-Cache: bypass).
+	NoCache bool   `json:"no_cache,omitempty"`
+	Source  string `json:"source,omitempty"` // optional label of where the text came from
 }
 
 // Aggregation is how the entities task merges sub-word tokens into spans,

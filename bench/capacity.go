@@ -59,7 +59,7 @@ func (b *benchRun) capacity(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r, err := cs.Run(ctx, svc.InprocTarget([]engine.Task{task}, texts))
+		r, err := cs.Run(ctx, svc.InprocTarget([]engine.Task{task}, texts, profiler.CacheBypass, new(profiler.CacheCount)))
 		if err != nil {
 			return err
 		}

@@ -212,7 +212,7 @@ func (b *benchRun) targets(ctx context.Context, set benchModelSet) TargetSet {
 			defer ht.Close()
 			target = ht.Do
 		} else {
-			target = svc.InprocTarget([]engine.Task{engine.TaskSentiment}, texts)
+			target = svc.InprocTarget([]engine.Task{engine.TaskSentiment}, texts, profiler.CacheBypass, new(profiler.CacheCount))
 		}
 		lt, err := profiler.NewLoadTest(profiler.LoadConfig{Target: over, Task: "sentiment", Users: 1000, Ramp: time.Second,
 			Duration: b.usersDur, Timeout: 60 * time.Second, Grace: 2 * time.Second, NoFingerprint: true}, b.log)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/httpapi"
 	"github.com/nlpscope/nlpscope/profiler"
 )
 
@@ -41,13 +42,14 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 type loadtestFlags struct {
 	target, task, textsFile, name, body, method string
+	cache                                       string
 	rate, startRate                             float64
 	users                                       int
 	duration, ramp, think, timeout              time.Duration
 	maxRequests                                 uint64
 	maxInFlight                                 int
 	thresholds, headers                         stringList
-	jsonOut, allowRemote, cache                 bool
+	jsonOut, allowRemote                        bool
 	svc                                         *app.Config
 	// Capacity search (--find-max).
 	findMax                     bool
@@ -82,7 +84,7 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 	fs.StringVar(&f.body, "body", "", "URL target: body template; {{text}} is a JSON-escaped text, {{seq}} the request number (default {\"text\":\"{{text}}\",\"no_store\":true})")
 	fs.StringVar(&f.method, "method", "POST", "URL target: HTTP method")
 	fs.Var(&f.headers, "header", "URL target: `Name: value` header, repeatable")
-	fs.BoolVar(&f.cache, "cache", false, "inproc: keep the engine's result cache on (off by default: repeated texts would measure the cache)")
+	fs.StringVar(&f.cache, "cache", profiler.CacheBypass, "result caches `mode`: bypass (every request is computed, in-process and at a URL, which gets the header "+httpapi.CacheHeader+": bypass) or include (repeated texts may be cache hits); the report counts the hits")
 	fs.StringVar(&f.arrivals, "arrivals", "uniform", "open loop: `uniform` (evenly spaced) or poisson (random, exponential gaps) arrivals")
 	fs.Uint64Var(&f.seed, "seed", 0, "poisson arrivals: random seed (0 = random; the report records the one used)")
 	fs.BoolVar(&f.findMax, "find-max", false, "capacity search: step the open-loop rate up from --start-rate (×--growth) until --slo breaks, then bisect to --resolution; each step lasts --duration")
@@ -97,6 +99,7 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 		fmt.Fprintln(stderr, "usage: nlpscope loadtest [--target inproc|URL] [--task sentiment|entities|analyze] (--rate R | --users N) [--duration D] [flags]")
 		fmt.Fprintln(stderr, "       nlpscope loadtest --find-max --slo 'p99<50ms' [--target inproc|URL] [--duration STEP] [--start-rate R] [flags]")
 		fmt.Fprintln(stderr, "       nlpscope loadtest compare A B [--db PATH] [--json]")
+		fmt.Fprintln(stderr, "       nlpscope loadtest report RUN [--format json|csv|html] [--out FILE] [--db PATH]")
 		fmt.Fprintln(stderr, "\nDrives the engine or an HTTP endpoint and reports latency percentiles, throughput and errors.")
 		fmt.Fprintln(stderr, "--find-max searches for the highest open-loop rate that holds the SLO and prints every step.")
 		fmt.Fprintln(stderr, "Exit status: 0 all thresholds pass (--find-max: some rate held the SLO), 1 a threshold fails, no rate held\nor the run failed, 2 usage error, 130 interrupted.")
@@ -111,6 +114,14 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 	}
 	if _, ok := loadtestTasks[f.task]; !ok {
 		return nil, usagef("--task %q: want sentiment, entities or analyze", f.task)
+	}
+	if f.cache != profiler.CacheBypass && f.cache != profiler.CacheInclude {
+		return nil, usagef("--cache %q: want bypass or include", f.cache)
+	}
+	for _, h := range f.headers {
+		if k, _, _ := strings.Cut(h, ":"); strings.EqualFold(strings.TrimSpace(k), httpapi.CacheHeader) {
+			return nil, usagef("--header %s: use --cache bypass|include", httpapi.CacheHeader)
+		}
 	}
 	saveDB, durationSet := false, false
 	fs.Visit(func(fl *flag.Flag) {
@@ -144,10 +155,14 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadtestFlags, error)
 }
 
 // cmdLoadtest runs a load test or a capacity search (--find-max) and prints
-// its report; `loadtest compare A B` compares two saved runs.
+// its report; `loadtest compare A B` compares two saved runs, `loadtest
+// report RUN` writes one as JSON, CSV or HTML.
 func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 	if len(args) > 0 && args[0] == "compare" {
 		return inSub("compare", loadtestCompare(ctx, std, args[1:]))
+	}
+	if len(args) > 0 && args[0] == "report" {
+		return inSub("report", loadtestReport(ctx, std, args[1:]))
 	}
 	f, err := parseLoadtestFlags(args, std.Err)
 	if err != nil {
@@ -172,7 +187,7 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 		Name: f.name, Target: f.target, Task: f.task,
 		Rate: f.rate, StartRate: f.startRate, Users: f.users, Think: f.think, Ramp: f.ramp,
 		Duration: f.duration, MaxRequests: f.maxRequests, MaxInFlight: f.maxInFlight, Timeout: f.timeout,
-		Thresholds: f.thresholds, Arrivals: f.arrivals, Seed: f.seed,
+		Thresholds: f.thresholds, Arrivals: f.arrivals, Seed: f.seed, Cache: f.cache,
 	}
 	if f.target != "inproc" {
 		cfg.ClassifyError = profiler.ErrorKind
@@ -211,6 +226,7 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 	}
 
 	var target profiler.Target
+	var cc profiler.CacheCount
 	meta := map[string]string{}
 	if commit := app.BuildCommit(); commit != "" {
 		meta[profiler.MetaGitCommit] = commit
@@ -221,10 +237,10 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 			return err
 		}
 		defer svc.Close()
-		target = svc.InprocTarget(loadtestTasks[f.task].tasks, texts)
+		target = svc.InprocTarget(loadtestTasks[f.task].tasks, texts, f.cache, &cc)
 		svc.AddEngineMeta(meta, loadtestTasks[f.task].tasks)
 	} else {
-		ht, err := loadtestHTTPTarget(f, texts)
+		ht, err := loadtestHTTPTarget(f, texts, &cc)
 		if errors.Is(err, profiler.ErrRemoteTarget) {
 			return usagef("%v (pass --allow-remote to load-test another machine)", err)
 		}
@@ -243,6 +259,7 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	cc.Fill(&report)
 	report.Meta = meta
 
 	// The report is printed whatever happened; the errors come after it.
@@ -279,13 +296,13 @@ func cmdLoadtest(ctx context.Context, std Stdio, args []string) error {
 
 // loadtestService starts a Service for the in-process target: only the
 // models the task needs, no database (results are never stored), and the
-// result cache off unless --cache.
+// result cache off unless --cache include.
 func loadtestService(ctx context.Context, f *loadtestFlags, log *slog.Logger) (*app.Service, error) {
 	cfg := *f.svc
 	cfg.NoDB = true
 	cfg.DBPath = ""
 	cfg.Tasks = loadtestTasks[f.task].tasks
-	if !f.cache {
+	if f.cache != profiler.CacheInclude {
 		cfg.Tuning.CacheEntries = -1
 	}
 	svc, err := app.New(ctx, cfg, log)
@@ -329,8 +346,9 @@ func engineErrorKind(err error) string {
 }
 
 // loadtestHTTPTarget builds the URL target; a URL without a path gets the
-// task's route.
-func loadtestHTTPTarget(f *loadtestFlags, texts []string) (*profiler.HTTPTarget, error) {
+// task's route. It sends the cache mode as httpapi.CacheHeader and counts
+// the responses' cached results in cc.
+func loadtestHTTPTarget(f *loadtestFlags, texts []string, cc *profiler.CacheCount) (*profiler.HTTPTarget, error) {
 	u, err := url.Parse(f.target)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("--target %q: want inproc or an http(s) URL", f.target)
@@ -345,7 +363,7 @@ func loadtestHTTPTarget(f *loadtestFlags, texts []string) (*profiler.HTTPTarget,
 			body = `{"text":"{{text}}","tasks":["sentiment","entities"],"no_store":true}`
 		}
 	}
-	headers := map[string]string{}
+	headers := map[string]string{httpapi.CacheHeader: f.cache}
 	for _, h := range f.headers {
 		k, v, ok := strings.Cut(h, ":")
 		if !ok || strings.TrimSpace(k) == "" {
@@ -358,6 +376,7 @@ func loadtestHTTPTarget(f *loadtestFlags, texts []string) (*profiler.HTTPTarget,
 	}
 	return profiler.NewHTTPTarget(profiler.HTTPTargetConfig{
 		URL: u.String(), Method: f.method, Body: body, Texts: texts, Headers: headers, AllowRemote: f.allowRemote,
+		OnBody: func(b []byte) { cc.Add(app.CountCached(b)) },
 	})
 }
 
@@ -436,6 +455,7 @@ func writeLoadReport(w io.Writer, r profiler.Report) {
 	} else {
 		fmt.Fprintf(tw, "rate\tachieved %.1f/s\tthroughput %.1f/s\tpeak in flight %d\t\n", r.AchievedRate, r.Throughput, r.PeakInFlight)
 	}
+	fmt.Fprintf(tw, "cache\t%s\t\t\t\n", cacheLine(r))
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -502,6 +522,24 @@ func writeLoadReport(w io.Writer, r profiler.Report) {
 		verdict = "INCOMPLETE (" + r.Status + ")"
 	}
 	fmt.Fprintf(w, "result: %s\n", verdict)
+}
+
+// cacheLine says how a run treated the caches and how many results were
+// cache hits.
+func cacheLine(r profiler.Report) string {
+	mode := r.Config.Cache
+	switch mode {
+	case profiler.CacheBypass:
+		mode = "bypassed"
+	case profiler.CacheInclude:
+		mode = "included"
+	case "":
+		mode = "mode not recorded"
+	}
+	if r.CacheResults == 0 {
+		return fmt.Sprintf("%s, %d hits", mode, r.CacheHits)
+	}
+	return fmt.Sprintf("%s, %d hits of %d results (%.1f%%)", mode, r.CacheHits, r.CacheResults, 100*float64(r.CacheHits)/float64(r.CacheResults))
 }
 
 // writeCapacity prints a capacity search's per-step table and its answer.

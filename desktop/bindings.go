@@ -144,12 +144,50 @@ func (d *Desktop) ExportResults(format string, q app.SearchQuery) (string, error
 // exportTo writes the export to path through a temporary file, so a failed
 // export leaves no partial file behind.
 func (d *Desktop) exportTo(path, format string, q app.SearchQuery) error {
+	return writeAtomic(path, func(w io.Writer) error { return d.svc.ExportResults(d.ctx, w, format, q) })
+}
+
+// ExportLoadTest asks where to save, then writes the saved run id as
+// "json", "csv" or "html" (GET /v1/loadtests/{id}/report). It returns a
+// sentence for the UI; a cancelled dialog writes nothing.
+func (d *Desktop) ExportLoadTest(id, format string) (string, error) {
+	f, err := app.ParseReportFormat(format)
+	if err != nil {
+		return "", desktopError(err)
+	}
+	if _, err := d.svc.LoadTest(d.ctx, id); err != nil {
+		return "", desktopError(err)
+	}
+	if d.dialogs == nil {
+		return "", desktopError(fmt.Errorf("%w: no window for a save dialog", app.ErrBadRequest))
+	}
+	path, err := d.dialogs.SaveFile(d.ctx, "Save load-test report", d.lastDirectory(), app.ReportFileName(id, f))
+	if err != nil {
+		return "", desktopError(err)
+	}
+	if path == "" {
+		return "save cancelled", nil
+	}
+	d.remember(path, false)
+	if err := writeAtomic(path, func(w io.Writer) error { return d.svc.ExportLoadTest(d.ctx, w, id, string(f)) }); err != nil {
+		return "", desktopError(err)
+	}
+	return "saved " + path, nil
+}
+
+// writeAtomic writes path through a temporary file in its folder, so a
+// failure leaves no partial file behind.
+func writeAtomic(path string, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".nlpscope-export-*")
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	defer os.Remove(f.Name())
-	if err := d.svc.ExportResults(d.ctx, f, format, q); err != nil {
+	if err := f.Chmod(0o644); err != nil { // CreateTemp's 0600 is for secrets
+		f.Close()
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}

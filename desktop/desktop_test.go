@@ -146,6 +146,9 @@ func TestDesktopDialogs(t *testing.T) {
 	if _, err := d.ExportResults("xml", app.SearchQuery{}); err == nil || !strings.HasPrefix(err.Error(), "bad_request: ") {
 		t.Errorf("bad format: %v", err)
 	}
+	if _, err := d.ExportLoadTest("1", "pdf"); err == nil || !strings.HasPrefix(err.Error(), "bad_request: ") {
+		t.Errorf("bad report format: %v", err)
+	}
 }
 
 // TestOneNamePerOperation holds the three layers to one name per operation:

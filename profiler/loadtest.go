@@ -32,6 +32,11 @@ type LoadConfig struct {
 	Name   string `json:"name,omitempty"`
 	Target string `json:"target"`         // what is driven, for the report ("inproc", a URL)
 	Task   string `json:"task,omitempty"` // "sentiment", "entities", "analyze"
+	// Cache is how the target's result caches are treated: CacheBypass
+	// (the default, set by NewLoadTest) measures inference, CacheInclude
+	// lets repeated texts be answered from a cache. The caller applies it
+	// to its target; reports saved before cache modes have "".
+	Cache string `json:"cache,omitempty"`
 
 	// Open loop: constant arrival rate in requests/s after a linear ramp
 	// from StartRate over Ramp.
@@ -69,6 +74,28 @@ type LoadConfig struct {
 	ClassifyError func(error) string `json:"-"`
 	// NoFingerprint skips reading the hardware fingerprint (tests).
 	NoFingerprint bool `json:"-"`
+}
+
+// Cache modes of a load test (LoadConfig.Cache).
+const (
+	CacheBypass  = "bypass"  // every request is computed: the caches are skipped
+	CacheInclude = "include" // repeated texts may be answered from a cache
+)
+
+// CacheCount counts the task results a run's requests returned and how many
+// of them came from a cache, for Report.CacheResults and CacheHits. The
+// target adds to it; it is safe for concurrent use.
+type CacheCount struct{ results, hits atomic.Uint64 }
+
+// Add counts results task results, hits of them from a cache.
+func (c *CacheCount) Add(results, hits int) {
+	c.results.Add(uint64(results))
+	c.hits.Add(uint64(hits))
+}
+
+// Fill sets r's cache counts.
+func (c *CacheCount) Fill(r *Report) {
+	r.CacheResults, r.CacheHits = c.results.Load(), c.hits.Load()
 }
 
 // Mode returns "open" or "closed".
@@ -110,6 +137,11 @@ func (c *LoadConfig) validate() ([]Threshold, error) {
 		return nil, bad("arrivals %q: want uniform or poisson", c.Arrivals)
 	case c.Arrivals == ArrivalsPoisson && c.Users > 0:
 		return nil, bad("poisson arrivals apply to open loop (rate) only")
+	case c.Cache != "" && c.Cache != CacheBypass && c.Cache != CacheInclude:
+		return nil, bad("cache %q: want bypass or include", c.Cache)
+	}
+	if c.Cache == "" {
+		c.Cache = CacheBypass
 	}
 	if c.Arrivals == ArrivalsPoisson && c.Seed == 0 {
 		c.Seed = mathrand.Uint64N(1<<53) | 1 // exact in JSON numbers (JavaScript)

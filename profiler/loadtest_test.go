@@ -289,6 +289,9 @@ func TestSummaryRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var cc profiler.CacheCount
+	cc.Add(20, 3)
+	cc.Fill(&r)
 	b, err := json.Marshal(r.Summary())
 	if err != nil {
 		t.Fatal(err)

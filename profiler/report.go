@@ -39,6 +39,12 @@ type Report struct {
 	Throughput    float64 `json:"throughput"`     // successful requests per second of Elapsed
 	// PeakInFlight is the largest number of requests in flight at once.
 	PeakInFlight int `json:"peak_in_flight"`
+	// CacheResults counts the task results the target returned (a request
+	// of both tasks returns two) and CacheHits those answered from a cache
+	// (the results' "cached" flag): 0 hits under Config.Cache CacheBypass.
+	// Both are 0 when the target does not say.
+	CacheResults uint64 `json:"cache_results"`
+	CacheHits    uint64 `json:"cache_hits"`
 	// LateSends counts open-loop requests sent more than 1 ms after their
 	// intended time because the generator was saturated (MaxInFlight).
 	LateSends uint64 `json:"late_sends"`
@@ -354,6 +360,9 @@ type Summary struct {
 	AchievedRate  float64           `json:"achieved_rate"`
 	Throughput    float64           `json:"throughput"`
 	Users         int               `json:"users,omitempty"`
+	Cache         string            `json:"cache,omitempty"`
+	CacheResults  uint64            `json:"cache_results"`
+	CacheHits     uint64            `json:"cache_hits"`
 	PeakInFlight  int               `json:"peak_in_flight"`
 	LateSends     uint64            `json:"late_sends"`
 	Latency       Percentiles       `json:"latency"`
@@ -373,6 +382,7 @@ func (r Report) Summary() Summary {
 		Requests: r.Requests, Completed: r.Completed, Succeeded: r.Succeeded, Errors: r.Errors, Dropped: r.Dropped,
 		ErrorRate: r.ErrorRate, RequestedRate: r.RequestedRate, AchievedRate: r.AchievedRate,
 		Throughput: r.Throughput, Users: r.Config.Users, PeakInFlight: r.PeakInFlight, LateSends: r.LateSends,
+		Cache: r.Config.Cache, CacheResults: r.CacheResults, CacheHits: r.CacheHits,
 		Latency: r.Latency, ServiceTime: r.ServiceTime,
 		ErrorsByKind: r.ErrorsByKind, ErrorSamples: r.ErrorSamples, Thresholds: r.Thresholds, Passed: r.Passed,
 		Capacity: r.Capacity,
@@ -388,10 +398,11 @@ func (s Summary) Report() Report {
 		Requests: s.Requests, Completed: s.Completed, Succeeded: s.Succeeded, Errors: s.Errors, Dropped: s.Dropped,
 		ErrorRate: s.ErrorRate, RequestedRate: s.RequestedRate, AchievedRate: s.AchievedRate,
 		Throughput: s.Throughput, PeakInFlight: s.PeakInFlight, LateSends: s.LateSends,
+		CacheResults: s.CacheResults, CacheHits: s.CacheHits,
 		Latency: s.Latency, ServiceTime: s.ServiceTime,
 		ErrorsByKind: s.ErrorsByKind, ErrorSamples: s.ErrorSamples, Thresholds: s.Thresholds, Passed: s.Passed,
 		Capacity: s.Capacity,
 	}
-	r.Config.Target, r.Config.Task, r.Config.Users = s.Target, s.Task, s.Users
+	r.Config.Target, r.Config.Task, r.Config.Users, r.Config.Cache = s.Target, s.Task, s.Users, s.Cache
 	return r
 }

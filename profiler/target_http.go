@@ -48,7 +48,14 @@ type HTTPTargetConfig struct {
 	AllowRemote bool
 	// MaxConns bounds connections to the host (0 = 512); idle ones are reused.
 	MaxConns int
+	// OnBody, when set, is called with the body of every 2xx response (its
+	// first MaxInspectBytes), e.g. to count cached results. It must be safe
+	// for concurrent use.
+	OnBody func(body []byte)
 }
+
+// MaxInspectBytes is how much of a response HTTPTargetConfig.OnBody sees.
+const MaxInspectBytes = 4 << 20
 
 // HTTPTarget sends requests over one tuned, connection-reusing transport.
 // Do is a Target. It is safe for concurrent use.
@@ -207,6 +214,13 @@ func (t *HTTPTarget) Do(ctx context.Context, seq uint64) error {
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		return &HTTPStatusError{StatusCode: resp.StatusCode, Body: strings.TrimSpace(string(snippet))}
+	}
+	if t.cfg.OnBody != nil {
+		b, err := io.ReadAll(io.LimitReader(resp.Body, MaxInspectBytes))
+		if err != nil {
+			return fmt.Errorf("read response: %w", err)
+		}
+		t.cfg.OnBody(b)
 	}
 	// Drain so the connection is reused.
 	if _, err := io.Copy(io.Discard, resp.Body); err != nil {

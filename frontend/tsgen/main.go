@@ -57,7 +57,7 @@ var roots = []any{
 	app.SetModelRequest{}, app.Settings{}, app.SearchQuery{}, app.SearchPage{},
 	app.ImportOptions{}, app.ImportStatus{}, app.ImportPreview{}, app.MetricsSnapshot{}, app.ErrorBody{},
 	app.LoadTestConfig{}, app.LoadTestStatus{}, app.LoadTestSummary{}, app.LoadTestComparison{},
-	profiler.Snapshot{}, profiler.Report{}, profiler.Progress{},
+	app.ReportFormat(""), profiler.Snapshot{}, profiler.Report{}, profiler.Progress{},
 }
 
 var (

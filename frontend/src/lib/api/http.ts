@@ -12,6 +12,7 @@ import type {
   ImportStatus,
   ModelInfo,
   ModelsResponse,
+  ReportFormat,
   SearchPage,
   SearchQuery,
   SetModelRequest,
@@ -119,6 +120,16 @@ export class HttpTransport implements Transport {
     a.click();
     a.remove();
     return `downloading nlpscope-results.${format}`;
+  }
+  async exportLoadTest(id: string, format: ReportFormat): Promise<string> {
+    const name = `nlpscope-loadtest-${id}.${format}`;
+    const a = document.createElement('a');
+    a.href = `${this.base}/v1/loadtests/${encodeURIComponent(id)}/report?format=${format}`;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    return `downloading ${name}`;
   }
   models(): Promise<ModelsResponse> {
     return this.request('GET', '/v1/models');

@@ -12,6 +12,7 @@ export interface AnalyzeRequest {
   sentiment_method?: SentimentMethod;
   model?: string;
   no_store?: boolean;
+  no_cache?: boolean;
   source?: string;
 }
 
@@ -240,6 +241,7 @@ export interface LoadConfig {
   name?: string;
   target: string;
   task?: string;
+  cache?: string;
   rate?: number;
   start_rate?: number;
   arrivals?: string;
@@ -254,6 +256,9 @@ export interface LoadConfig {
   grace_ns?: number;
   thresholds?: string[];
 }
+
+export type LoadTestCache = "bypass" | "include";
+export const LoadTestCacheValues: readonly LoadTestCache[] = ["bypass", "include"];
 
 export interface LoadTestComparison {
   a: Report;
@@ -276,6 +281,7 @@ export interface LoadTestConfig {
   texts?: string[];
   arrivals?: string;
   seed?: number;
+  cache?: LoadTestCache;
   find_max?: LoadTestFindMax;
 }
 
@@ -420,6 +426,8 @@ export interface Report {
   achieved_rate: number;
   throughput: number;
   peak_in_flight: number;
+  cache_results: number;
+  cache_hits: number;
   late_sends: number;
   latency: Percentiles;
   service_time: Percentiles;
@@ -432,6 +440,9 @@ export interface Report {
   capacity?: Capacity;
   meta?: Record<string, string>;
 }
+
+export type ReportFormat = "json" | "csv" | "html";
+export const ReportFormatValues: readonly ReportFormat[] = ["json", "csv", "html"];
 
 export interface ResultMeta {
   sentiment?: TaskMeta;

@@ -12,6 +12,7 @@ import type {
   MetricsSnapshot,
   ModelInfo,
   ModelsResponse,
+  ReportFormat,
   SearchPage,
   SearchQuery,
   SetModelRequest,
@@ -59,6 +60,8 @@ export interface Transport {
   currentLoadTest(): Promise<LoadTestStatus | null>;
   cancelLoadTest(id: string): Promise<void>;
   deleteLoadTest(id: string): Promise<void>;
+  /** exportLoadTest downloads (web) or saves through a dialog (desktop) a saved run's report; resolves to a description. */
+  exportLoadTest(id: string, format: ReportFormat): Promise<string>;
   /** subscribe delivers live events until the returned function is called. */
   subscribe<E extends EventName>(event: E, cb: (payload: EventPayloads[E]) => void): () => void;
   /** Desktop only: native dialogs. Undefined in the browser. */

@@ -14,6 +14,7 @@ import type {
   ImportStatus,
   ModelInfo,
   ModelsResponse,
+  ReportFormat,
   SearchPage,
   SearchQuery,
   SetModelRequest,
@@ -77,6 +78,9 @@ export class WailsTransport implements Transport {
   }
   exportResults(format: ExportFormat, q: SearchQuery): Promise<string> {
     return this.call('ExportResults', format, q);
+  }
+  exportLoadTest(id: string, format: ReportFormat): Promise<string> {
+    return this.call('ExportLoadTest', id, format);
   }
   models(): Promise<ModelsResponse> {
     return this.call('Models');

@@ -24,6 +24,7 @@ export class FakeTransport implements Transport {
   currentLoadTest = this.no('currentLoadTest') as Transport['currentLoadTest'];
   cancelLoadTest = this.no('cancelLoadTest') as Transport['cancelLoadTest'];
   deleteLoadTest = this.no('deleteLoadTest') as Transport['deleteLoadTest'];
+  exportLoadTest = this.no('exportLoadTest') as Transport['exportLoadTest'];
 
   subscribe<E extends EventName>(event: E, cb: (payload: EventPayloads[E]) => void): () => void {
     const set = this.handlers.get(event) ?? new Set();

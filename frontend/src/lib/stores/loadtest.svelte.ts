@@ -9,6 +9,7 @@ import {
   type LoadTestStatus,
   type LoadTestSummary,
   type LoadTestTask,
+  type ReportFormat,
   type Transport,
 } from '../api';
 import { errorMessage } from '../api/errors';
@@ -65,6 +66,8 @@ export class LoadTestStore {
     durationS: 10,
     thresholds: defaultThresholds.sentiment.join('\n'),
     texts: '',
+    // "bypass": every request is computed (what the engine costs); "include": repeated texts may be cache hits.
+    cache: 'bypass' as 'bypass' | 'include',
   });
   status = $state<LoadTestStatus | null>(null);
   live = $state.raw<LivePoint[]>([]);
@@ -73,6 +76,8 @@ export class LoadTestStore {
   compare = $state<string[]>([]);
   compared = $state<LoadTestRun[]>([]);
   error = $state('');
+  /** notice is the outcome of the last download ("downloading …", "saved …"). */
+  notice = $state('');
   private stop: (() => void) | null = null;
   private readonly transport: Transport;
 
@@ -102,6 +107,7 @@ export class LoadTestStore {
       if (Number(f.rampS) > 0) cfg.ramp_ns = Math.round(Number(f.rampS) * 1e9);
     }
     if (f.mode !== 'closed' && f.arrivals === 'poisson') cfg.arrivals = 'poisson';
+    if (f.cache === 'include') cfg.cache = 'include';
     if (f.name.trim()) cfg.name = f.name.trim();
     const texts = lines(f.texts);
     if (texts.length) cfg.texts = texts;
@@ -140,10 +146,11 @@ export class LoadTestStore {
   async start(): Promise<void> {
     const msg = this.validate();
     if (msg) {
-      this.error = msg;
+      this.error = this.formError = msg;
       return;
     }
     this.error = '';
+    this.notice = '';
     this.report = null;
     this.live = [];
     try {
@@ -184,6 +191,7 @@ export class LoadTestStore {
     }
     if (st.state !== 'running') {
       this.stopWatching();
+      if (st.state === 'done') this.error = ''; // a valid run leaves no old error behind
       if (st.report) this.report = st.report;
       else if (st.state === 'done') void this.transport.loadTest(st.id).then((r) => (this.report = r), () => {});
       void this.loadRuns();
@@ -224,6 +232,7 @@ export class LoadTestStore {
   async loadRuns(): Promise<void> {
     try {
       this.runs = await this.transport.loadTests();
+      if (this.error.startsWith('Saved runs could not be listed')) this.error = '';
     } catch (e) {
       this.error = `Saved runs could not be listed: ${errorMessage(e)}`;
     }
@@ -233,6 +242,7 @@ export class LoadTestStore {
     try {
       this.report = await this.transport.loadTest(id);
       this.live = [];
+      this.error = '';
     } catch (e) {
       this.error = errorMessage(e);
     }
@@ -246,6 +256,28 @@ export class LoadTestStore {
       await this.loadRuns();
     } catch (e) {
       this.error = errorMessage(e);
+    }
+  }
+
+  /**
+   * formChanged clears an error about the form once the form is valid
+   * again, so that no stale message stays above a valid setting.
+   */
+  formChanged(): void {
+    if (this.error && this.error === this.formError && !this.validate()) this.error = '';
+  }
+
+  private formError = '';
+
+  /** download saves the shown report as JSON, CSV or a self-contained HTML page. */
+  async download(format: ReportFormat): Promise<void> {
+    const id = this.report?.id;
+    if (!id) return;
+    try {
+      this.notice = await this.transport.exportLoadTest(id, format);
+    } catch (e) {
+      this.notice = '';
+      this.error = `The report could not be saved: ${errorMessage(e)}`;
     }
   }
 

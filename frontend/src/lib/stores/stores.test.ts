@@ -293,6 +293,45 @@ describe('LoadTestStore', () => {
     expect(t.listeners('loadtest')).toBe(0);
   });
 
+  it('leaves no stale error after a valid run, and clears a form error once the form is valid', async () => {
+    const t = new FakeTransport();
+    t.startLoadTest = async () => ({ id: 'run-1', state: 'running' });
+    t.loadTests = async () => [];
+    t.cancelLoadTest = async () => {
+      throw new Error('not_found: running load test "run-1" not found');
+    };
+    const s = new LoadTestStore(t);
+    s.form.rate = 0;
+    await s.start();
+    expect(s.error).toMatch(/Rate/);
+    s.form.rate = 5;
+    s.formChanged();
+    expect(s.error).toBe('');
+    await s.start();
+    await s.cancel(); // too late: the run had just ended
+    expect(s.error).toMatch(/not found/);
+    t.emit('loadtest', { id: '7', state: 'done', report: { id: '7' } as never });
+    expect(s.error).toBe('');
+  });
+
+  it('sends the cache mode only when the caches are included, and downloads the shown report', async () => {
+    const t = new FakeTransport();
+    const asked: string[] = [];
+    t.exportLoadTest = async (id, format) => {
+      asked.push(`${id}.${format}`);
+      return `downloading nlpscope-loadtest-${id}.${format}`;
+    };
+    const s = new LoadTestStore(t);
+    expect(s.config().cache).toBeUndefined();
+    s.form.cache = 'include';
+    expect(s.config().cache).toBe('include');
+    await s.download('html'); // no report shown: nothing to download
+    s.report = { id: '3' } as never;
+    await s.download('csv');
+    expect(asked).toEqual(['3.csv']);
+    expect(s.notice).toBe('downloading nlpscope-loadtest-3.csv');
+  });
+
   it('builds a capacity search config from the find-max form', () => {
     const s = new LoadTestStore(new FakeTransport());
     s.form.mode = 'findmax';
