@@ -83,7 +83,7 @@ type qnode struct {
 // substrRanges are the runes that make a term match by substring (and a
 // document enter the trigram index): scripts written without spaces
 // between words, and pictographic symbols and emoji, which the word index
-// drops. migrations/0005_trigram.sql holds the same ranges as the GLOB
+// drops. migrations/*_trigram.sql holds the same ranges as the GLOB
 // class trigramGlob (a test compares them).
 var substrRanges = [][2]rune{
 	{0x0E00, 0x0EFF},   // Thai, Lao
