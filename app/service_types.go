@@ -189,7 +189,7 @@ type Settings struct {
 
 // SearchQuery selects stored documents. All fields are optional.
 type SearchQuery struct {
-	Q           string    `json:"q,omitempty"`            // search: words, OR, -word, "phrase", prefix*, ( ) (storage.SearchSyntax)
+	Q           string    `json:"q,omitempty"`            // search: words, OR, -word, "phrase", prefix*, ( ) (storage/searchquery.go, app/API.md)
 	Sentiment   string    `json:"sentiment,omitempty"`    // sentiment label
 	EntityLabel string    `json:"entity_label,omitempty"` // documents having an entity with this label
 	EntityText  string    `json:"entity_text,omitempty"`  // … or with this entity text

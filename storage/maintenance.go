@@ -179,7 +179,7 @@ func (db *DB) Check(ctx context.Context) (CheckReport, error) {
 		if err != nil {
 			return err
 		}
-		// The trigram index holds only some documents (0006_trigram.sql):
+		// The trigram index holds only some documents (migrations/*_trigram.sql):
 		// rank 0 checks it without comparing it to every document.
 		_, err = c.ExecContext(ctx, "INSERT INTO documents_tri(documents_tri, rank) VALUES ('integrity-check', 0)")
 		return err

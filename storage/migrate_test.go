@@ -159,7 +159,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if a, ok, err := db.Lookup(ctx, "abc", storage.TaskSentiment, "", storage.TextHash("an old gammaword document")); err != nil || !ok || a.Label != "OLD" {
 		t.Fatalf("cache lookup of an analysis stored before the upgrade: %+v, %v, %v", a, ok, err)
 	}
-	// The trigram index (0006_trigram.sql) holds the old emoji and CJK text.
+	// The trigram index (migrations/*_trigram.sql) holds the old emoji and CJK text.
 	for _, q := range []string{"😍", "東京タワー", "京タ"} {
 		p, err := db.Search(ctx, storage.Query{Text: q, WithTotal: true})
 		if err != nil || p.Total != 1 || p.Hits[0].Text != "old 😍 東京タワー" {

@@ -179,7 +179,7 @@ func (db *DB) prepare(ctx context.Context) error {
 	// the group's documents.
 	db.stmt.fts = prep(`INSERT INTO documents_fts(rowid, text) SELECT id, text FROM documents WHERE id >= ?`)
 	// The trigram index takes the documents that the migration's triggers
-	// remove again: those matching trigramGlob (migrations/0006_trigram.sql).
+	// remove again: those matching trigramGlob (migrations/*_trigram.sql).
 	// The ids are the group's documents that may hold such a rune.
 	db.stmt.tri = prep(`INSERT INTO documents_tri(rowid, text) SELECT id, text FROM documents
 		WHERE id IN (SELECT value FROM json_each(?)) AND text GLOB ?`)

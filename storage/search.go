@@ -101,13 +101,6 @@ func isTokenRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r)
 }
 
-// ValidateSearch reports whether text is a valid search (see Query.Text);
-// the error is a *QueryError.
-func ValidateSearch(text string) error {
-	_, err := planText(text)
-	return err
-}
-
 // encodeCursor/decodeCursor: the cursor is the id of the last hit of a page.
 func encodeCursor(id DocID) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("d" + strconv.FormatInt(int64(id), 10)))

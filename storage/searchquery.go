@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// Search syntax of Query.Text (SearchSyntax is the short form for users):
+// Search syntax of Query.Text (the History view shows it under the box):
 //
 //	tesla sony       both words (AND); case and accents are ignored
 //	tesla OR sony    either word (OR binds weaker than AND)
@@ -18,14 +18,17 @@ import (
 //
 // OR, AND and NOT are operators only in capitals. Other punctuation
 // separates words, as in the word index. A term that contains emoji or
-// other pictographic symbols, or CJK, Thai, Lao, Khmer or Myanmar script
-// (written without spaces between words), matches as a substring: 東京
-// finds 東京タワー. So does a quoted phrase without letters or digits
-// (":)"). The user's text is never handed to FTS5 as it is: terms become
-// quoted FTS5 strings and SQL parameters.
-
-// SearchSyntax is a one-line summary of the search syntax for help texts.
-const SearchSyntax = `words (all must occur) · a OR b · -word to exclude · "exact phrase" · pre* for prefixes · ( ) to group · emoji and CJK match anywhere in a word`
+// other pictographic symbols, or CJK, Thai, Lao, Khmer, Myanmar or Hangul
+// text, matches as a substring: 東京 finds 東京タワー. So does a quoted
+// phrase without letters or digits (":)"). The user's text is never handed
+// to FTS5 as it is: terms become quoted FTS5 strings and SQL parameters.
+//
+// Substrings of 3 or more characters are found in the trigram index.
+// Shorter ones (😍, 東京) are compared with LIKE, newest document first,
+// over only the documents of the trigram index (those with such runes)
+// unless another term's index narrows them further: a page stops at its
+// 50th hit, the count at Query.TotalLimit. A quoted phrase of punctuation
+// only is compared over every document.
 
 // QueryError is a search text that is not a valid query. It matches
 // ErrInvalid with errors.Is; its message is meant for the user.
@@ -80,7 +83,7 @@ type qnode struct {
 // substrRanges are the runes that make a term match by substring (and a
 // document enter the trigram index): scripts written without spaces
 // between words, and pictographic symbols and emoji, which the word index
-// drops. migrations/0006_trigram.sql holds the same ranges as the GLOB
+// drops. migrations/*_trigram.sql holds the same ranges as the GLOB
 // class trigramGlob (a test compares them).
 var substrRanges = [][2]rune{
 	{0x0E00, 0x0EFF},   // Thai, Lao

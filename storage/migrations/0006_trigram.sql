@@ -1,4 +1,4 @@
--- 0006: substring search for emoji and for scripts written without spaces.
+-- Trigram index: substring search for emoji and for scripts written without spaces.
 --
 -- The word index (documents_fts, unicode61) drops emoji and pictographic
 -- symbols, and takes a run of CJK, Thai, Lao, Khmer or Myanmar letters as

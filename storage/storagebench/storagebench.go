@@ -49,7 +49,7 @@ const (
 )
 
 // Emoji and CJK are what some texts end with (NewGenMixed), so that the
-// trigram index (storage/migrations/0006_trigram.sql) holds some documents.
+// trigram index (storage/migrations/*_trigram.sql) holds some documents.
 var (
 	Emoji = []string{"😍", "👍", "🔥", "❤️", "😂", "🙏"}
 	CJK   = []string{"東京タワー", "大阪の旅行", "北京", "서울에서 만나요", "กรุงเทพ", "新しいカメラ"}
