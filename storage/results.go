@@ -149,8 +149,8 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.stmt.analysis = prep(`INSERT INTO analyses(document_id, task, model_id, model_hash, options,
 		label, score, scores, queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	db.stmt.entity = prep(`INSERT INTO entities(analysis_id, document_id, label, text, start_pos, end_pos, score)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	db.stmt.entity = prep(`INSERT INTO entities(analysis_id, document_id, label, text, norm, start_pos, end_pos, score)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	// Documents of one write group get consecutive ids above every older
 	// one (a single writer; rowids are max+1), so "id >= first" is exactly
 	// the group's documents.
@@ -177,8 +177,9 @@ func nullID(id int64) any {
 // prepared is what StoreBatch computes for one result before handing it to
 // the writer, so that the writer goroutine spends its time in SQLite only.
 type prepared struct {
-	sum    string   // TextHash of the text
-	scores [][]byte // JSON scores per analysis
+	sum    string     // TextHash of the text
+	scores [][]byte   // JSON scores per analysis
+	keys   [][]string // EntityKey of each entity, per analysis
 }
 
 func prepareResult(r *Result) (prepared, error) {
@@ -186,6 +187,16 @@ func prepareResult(r *Result) (prepared, error) {
 	var err error
 	if p.scores, err = marshalScores(r); err != nil {
 		return p, err
+	}
+	p.keys = make([][]string, len(r.Analyses))
+	for i, a := range r.Analyses {
+		if len(a.Entities) == 0 {
+			continue
+		}
+		p.keys[i] = make([]string, len(a.Entities))
+		for j, e := range a.Entities {
+			p.keys[i][j] = EntityKey(e.Text)
+		}
 	}
 	return p, nil
 }
@@ -216,8 +227,8 @@ func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int6
 			return 0, fmt.Errorf("insert analysis: %w", err)
 		}
 		aID, _ := res.LastInsertId()
-		for _, e := range a.Entities {
-			if _, err := est.ExecContext(ctx, aID, docID, e.Label, e.Text, e.Start, e.End, e.Score); err != nil {
+		for j, e := range a.Entities {
+			if _, err := est.ExecContext(ctx, aID, docID, e.Label, e.Text, p.keys[i][j], e.Start, e.End, e.Score); err != nil {
 				return 0, fmt.Errorf("insert entity: %w", err)
 			}
 		}

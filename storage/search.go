@@ -19,13 +19,16 @@ type Query struct {
 	// space or it is shorter than 3 letters. Quotes, *, parentheses, AND/OR/NOT/NEAR are just words or
 	// separators. Text with no word characters matches nothing.
 	Text        string
-	Sentiment   string    // label of a sentiment analysis, e.g. "POSITIVE"
-	EntityLabel string    // label of an entity, e.g. "PER"
-	EntityText  string    // text of an entity (case-insensitive, exact)
-	Model       string    // model id or model hash of any analysis
-	Source      string    // source file, exact
-	ImportID    ImportID  // documents of one import
-	From, To    time.Time // created in [From, To); zero means open
+	Sentiment   string // label of the document's newest sentiment analysis, e.g. "POSITIVE"
+	EntityLabel string // label of an entity, e.g. "PER"
+	EntityText  string // text of an entity (case-insensitive, exact)
+	// Entities: the document has each of these entities (AND), matched by
+	// EntityKey, as Insights counts them.
+	Entities []EntityMatch
+	Model    string    // model id or model hash of any analysis
+	Source   string    // source file, exact
+	ImportID ImportID  // documents of one import
+	From, To time.Time // created in [From, To); zero means open
 	// Limit is the page size (default 50, at most 1000). Export ignores it.
 	Limit int
 	// Cursor continues after the last hit of a previous page (Page.Next).
@@ -36,6 +39,13 @@ type Query struct {
 	// these markers around matched words (e.g. "[[" and "]]") instead of
 	// HTML with <mark>.
 	MarkOpen, MarkClose string
+}
+
+// EntityMatch names an entity as Insights counts it: Label ("" = any
+// label) and Key, compared by EntityKey (so "Apple's" finds "apple").
+type EntityMatch struct {
+	Label string `json:"label"`
+	Key   string `json:"key"`
 }
 
 // Hit is one document of a search page.
@@ -157,8 +167,18 @@ func whereClause(q Query, match string) (from string, where []string, args []any
 		from = "documents d"
 	}
 	if q.Sentiment != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM analyses a WHERE a.document_id = d.id AND a.task = 'sentiment' AND a.label = ?)")
+		// The newest sentiment analysis, the one a hit shows and Insights counts.
+		where = append(where, "(SELECT a.label FROM analyses a WHERE a.document_id = d.id AND a.task = 'sentiment' ORDER BY a.id DESC LIMIT 1) = ?")
 		args = append(args, q.Sentiment)
+	}
+	for _, m := range q.Entities {
+		if m.Label != "" {
+			where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.label = ? AND e.norm = ?)")
+			args = append(args, m.Label, EntityKey(m.Key))
+		} else {
+			where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.norm = ?)")
+			args = append(args, EntityKey(m.Key))
+		}
 	}
 	switch {
 	case q.EntityLabel != "" && q.EntityText != "":
