@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -252,13 +251,13 @@ func (q *InsightsQuery) validate() error {
 	return nil
 }
 
-// newestSentiment joins the newest sentiment analysis s of the selected
-// document sel.id.
-const newestSentiment = ` LEFT JOIN analyses s ON s.id = (SELECT max(x.id) FROM analyses x WHERE x.document_id = sel.id AND x.task = 'sentiment')`
-
 // Insights computes every aggregate of the documents q selects, in one read
-// transaction (one snapshot: the panels agree with one another). It is safe
-// for concurrent use.
+// transaction (one snapshot: the panels agree with one another), with three
+// statements: the span of creation times (which chooses the bucket); one
+// pass over the selected documents, their newest sentiment and their
+// entities for the distribution, the timeline, the entities and their
+// surface forms; and the co-occurrence of the most frequent entities. It is
+// safe for concurrent use.
 func (db *DB) Insights(ctx context.Context, q InsightsQuery) (Insights, error) {
 	out := Insights{Sentiment: []SentimentCount{}, Entities: []EntityGroup{},
 		Timeline: Timeline{Labels: []string{}, Buckets: []TimeBucket{}},
@@ -266,21 +265,20 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (Insights, error) {
 	if err := q.validate(); err != nil {
 		return out, err
 	}
+	out.Timeline.Bucket, out.Timeline.Auto = cmp.Or(q.Bucket, BucketHour), q.Bucket == ""
 	match := MatchExpr(q.Text)
 	if strings.TrimSpace(q.Text) != "" && match == "" {
-		out.Timeline.Bucket = cmp.Or(q.Bucket, BucketDay)
-		out.Timeline.Auto = q.Bucket == ""
 		return out, nil // words without letters match nothing, as in Search
 	}
 	from, where, args := whereClause(q.Query, match)
-	sel := "WITH sel AS (SELECT d.id AS id, d.created_at AS created FROM " + from + joinWhere(where) + ") "
+	sel := "WITH sel AS (SELECT d.id AS id, d.created_at AS created FROM " + from + joinWhere(where) + ")"
 	tx, err := db.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return out, fmt.Errorf("insights: %w", err)
 	}
 	defer tx.Rollback()
-	in := insightsRun{ctx: ctx, tx: tx, sel: sel, args: args, q: &q, out: &out}
-	for _, step := range []func() error{in.distribution, in.timeline, in.entities, in.cooccurrence} {
+	r := insightsRun{ctx: ctx, tx: tx, sel: sel, args: args, q: &q, out: &out}
+	for _, step := range []func() error{r.span, r.aggregate, r.cooccurrence} {
 		if err := step(); err != nil {
 			return out, fmt.Errorf("insights: %w", err)
 		}
@@ -291,11 +289,13 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (Insights, error) {
 type insightsRun struct {
 	ctx  context.Context
 	tx   *sql.Tx
-	sel  string
+	sel  string // the WITH clause naming the selection "sel"
 	args []any
 	q    *InsightsQuery
 	out  *Insights
-	// keys of every entity by documents, most first (for co-occurrence)
+	// lo, hi are the first and last bucket numbers.
+	lo, hi int64
+	// all is every entity, most documents first (for co-occurrence).
 	all []EntityStat
 }
 
@@ -313,73 +313,140 @@ func (r *insightsRun) query(sqlText string, extra []any, scan func(*sql.Rows) er
 	return rows.Err()
 }
 
-func (r *insightsRun) distribution() error {
-	out := r.out
-	var labelled int64
-	var first, last int64
-	err := r.query(`SELECT s.label, count(*), coalesce(avg(s.score), 0), min(sel.created), max(sel.created) FROM sel`+newestSentiment+` GROUP BY s.label`, nil,
-		func(rows *sql.Rows) error {
-			var label *string
-			var n, lo, hi int64
-			var mean float64
-			if err := rows.Scan(&label, &n, &mean, &lo, &hi); err != nil {
-				return err
-			}
-			if out.Documents == 0 || lo < first {
-				first = lo
-			}
-			if out.Documents == 0 || hi > last {
-				last = hi
-			}
-			out.Documents += n
-			if label == nil {
-				out.Unlabelled = n
-				return nil
-			}
-			labelled += n
-			out.Sentiment = append(out.Sentiment, SentimentCount{Label: *label, Docs: n, MeanScore: mean})
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("sentiment: %w", err)
-	}
-	for i := range out.Sentiment {
-		out.Sentiment[i].Share = float64(out.Sentiment[i].Docs) / float64(labelled)
-	}
-	slices.SortFunc(out.Sentiment, func(a, b SentimentCount) int {
-		return cmp.Or(cmp.Compare(b.Docs, a.Docs), strings.Compare(a.Label, b.Label))
+// span finds the number of documents and their first and last creation
+// time, and from those the timeline's bucket.
+func (r *insightsRun) span() error {
+	var lo, hi *int64
+	err := r.query(` SELECT count(*), min(created), max(created) FROM sel`, nil, func(rows *sql.Rows) error {
+		return rows.Scan(&r.out.Documents, &lo, &hi)
 	})
-	if out.Documents > 0 {
-		out.First, out.Last = fromNanos(first), fromNanos(last)
-	}
-	return nil
-}
-
-func (r *insightsRun) timeline() error {
-	tl := &r.out.Timeline
-	tl.Bucket, tl.Auto = r.q.Bucket, r.q.Bucket == ""
-	if tl.Auto {
-		tl.Bucket = AutoBucket(r.out.Last.Sub(r.out.First))
+	if err != nil {
+		return fmt.Errorf("span: %w", err)
 	}
 	if r.out.Documents == 0 {
 		return nil
 	}
-	lo, hi := bucketOf(tl.Bucket, r.out.First), bucketOf(tl.Bucket, r.out.Last)
-	if n := hi - lo + 1; n > maxBuckets {
+	r.out.First, r.out.Last = fromNanos(*lo), fromNanos(*hi)
+	tl := &r.out.Timeline
+	if tl.Auto {
+		tl.Bucket = AutoBucket(r.out.Last.Sub(r.out.First))
+	}
+	r.lo, r.hi = bucketOf(tl.Bucket, r.out.First), bucketOf(tl.Bucket, r.out.Last)
+	if n := r.hi - r.lo + 1; n > maxBuckets {
 		return fmt.Errorf("%w: %d buckets of a %s over this selection (at most %d); choose a longer bucket or a shorter date range",
 			ErrInvalid, n, tl.Bucket, maxBuckets)
 	}
-	for _, s := range r.out.Sentiment {
-		tl.Labels = append(tl.Labels, s.Label)
+	return nil
+}
+
+type entityKey struct{ label, key string }
+
+// aggregate makes one pass: ds holds each selected document with its newest
+// sentiment, de each entity of those documents; three groupings of them
+// come back as one result, told apart by the first column.
+func (r *insightsRun) aggregate() error {
+	if r.out.Documents == 0 {
+		return nil
 	}
+	out, tl := r.out, &r.out.Timeline
+	sqlText := `,
+		ds AS MATERIALIZED (SELECT sel.id AS id, sel.created AS created, s.label AS slabel, s.score AS score FROM sel
+			LEFT JOIN analyses s ON s.id = (SELECT max(x.id) FROM analyses x WHERE x.document_id = sel.id AND x.task = 'sentiment')),
+		de AS MATERIALIZED (SELECT e.label AS label, e.norm AS norm, e.text AS text, e.document_id AS doc, ds.slabel AS slabel
+			FROM ds JOIN entities e ON e.document_id = ds.id)
+		SELECT 0, ` + bucketExpr(tl.Bucket, "created") + `, slabel, NULL, count(*), sum(score) FROM ds GROUP BY 2, 3
+		UNION ALL
+		SELECT 1, label, norm, slabel, count(DISTINCT doc), count(*) FROM de GROUP BY 2, 3, 4
+		UNION ALL
+		SELECT 2, label, norm, text, count(*), NULL FROM de GROUP BY 2, 3, 4`
+
+	type labelSum struct {
+		n   int64
+		sum float64
+	}
+	labels := map[string]*labelSum{}
+	type cell struct {
+		bucket int64
+		label  string
+		n      int64
+	}
+	var cells []cell
+	stats := map[entityKey]*EntityStat{}
+	forms := map[entityKey][]SurfaceForm{}
+	err := r.query(sqlText, nil, func(rows *sql.Rows) error {
+		var kind int
+		var a, b, c any
+		var n int64
+		var f *float64
+		if err := rows.Scan(&kind, &a, &b, &c, &n, &f); err != nil {
+			return err
+		}
+		switch kind {
+		case 0: // bucket, sentiment label (NULL: none), documents, sum of scores
+			if b == nil {
+				out.Unlabelled += n
+				return nil
+			}
+			label := asString(b)
+			ls := labels[label]
+			if ls == nil {
+				ls = &labelSum{}
+				labels[label] = ls
+			}
+			ls.n += n
+			ls.sum += *f
+			cells = append(cells, cell{asInt(a), label, n})
+		case 1: // entity label, key, sentiment label, documents, mentions
+			k := entityKey{asString(a), asString(b)}
+			st := stats[k]
+			if st == nil {
+				st = &EntityStat{Label: k.label, Key: k.key, Sentiment: []LabelCount{}, Forms: []SurfaceForm{}}
+				stats[k] = st
+			}
+			// A document has one newest sentiment (or none): the groups
+			// partition the entity's documents.
+			st.Docs += n
+			st.Mentions += int64(*f)
+			if c != nil {
+				sl := asString(c)
+				st.Sentiment = append(st.Sentiment, LabelCount{Label: sl, Docs: n})
+				switch Polarity(sl) {
+				case 1:
+					st.PositiveShare += float64(n)
+				case -1:
+					st.NegativeShare += float64(n)
+				}
+			}
+		case 2: // entity label, key, surface form, mentions
+			k := entityKey{asString(a), asString(b)}
+			forms[k] = append(forms[k], SurfaceForm{Text: asString(c), Mentions: n})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("aggregates: %w", err)
+	}
+
+	// Distribution.
+	labelled := out.Documents - out.Unlabelled
+	for l, s := range labels {
+		out.Sentiment = append(out.Sentiment, SentimentCount{Label: l, Docs: s.n, Share: float64(s.n) / float64(labelled), MeanScore: s.sum / float64(s.n)})
+	}
+	slices.SortFunc(out.Sentiment, func(a, b SentimentCount) int {
+		return cmp.Or(cmp.Compare(b.Docs, a.Docs), strings.Compare(a.Label, b.Label))
+	})
+
+	// Timeline: every bucket from the first to the last, clipped to the
+	// query's own time range.
 	col := map[string]int{}
-	for i, l := range tl.Labels {
-		col[l] = i
+	for i, s := range out.Sentiment {
+		tl.Labels = append(tl.Labels, s.Label)
+		col[s.Label] = i
 	}
-	tl.Buckets = make([]TimeBucket, hi-lo+1)
+	tl.Buckets = make([]TimeBucket, r.hi-r.lo+1)
 	for i := range tl.Buckets {
 		b := &tl.Buckets[i]
-		b.From, b.To = bucketStart(tl.Bucket, lo+int64(i)), bucketStart(tl.Bucket, lo+int64(i)+1)
+		b.From, b.To = bucketStart(tl.Bucket, r.lo+int64(i)), bucketStart(tl.Bucket, r.lo+int64(i)+1)
 		if !r.q.From.IsZero() && b.From.Before(r.q.From) {
 			b.From = r.q.From.UTC()
 		}
@@ -388,75 +455,32 @@ func (r *insightsRun) timeline() error {
 		}
 		b.Counts = make([]int64, len(tl.Labels))
 	}
-	err := r.query(`SELECT `+bucketExpr(tl.Bucket, "sel.created")+`, s.label, count(*) FROM sel`+newestSentiment+
-		` WHERE s.label IS NOT NULL GROUP BY 1, 2`, nil, func(rows *sql.Rows) error {
-		var n, c int64
-		var label string
-		if err := rows.Scan(&n, &label, &c); err != nil {
-			return err
+	for _, c := range cells {
+		if c.bucket < r.lo || c.bucket > r.hi {
+			return fmt.Errorf("timeline: bucket %d outside %d..%d", c.bucket, r.lo, r.hi)
 		}
-		if n < lo || n > hi {
-			return fmt.Errorf("bucket %d outside %d..%d", n, lo, hi)
-		}
-		b := &tl.Buckets[n-lo]
-		b.Counts[col[label]] += c
-		b.Total += c
-		b.Net += float64(Polarity(label) * int(c))
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("timeline: %w", err)
+		b := &tl.Buckets[c.bucket-r.lo]
+		b.Counts[col[c.label]] += c.n
+		b.Total += c.n
+		b.Net += float64(int64(Polarity(c.label)) * c.n)
 	}
 	for i := range tl.Buckets {
 		if b := &tl.Buckets[i]; b.Total > 0 {
 			b.Net /= float64(b.Total)
 		}
 	}
-	return nil
-}
 
-type entityKey struct{ label, key string }
-
-func (r *insightsRun) entities() error {
-	stats := map[entityKey]*EntityStat{}
-	err := r.query(`SELECT e.label, e.norm, s.label, count(DISTINCT e.document_id), count(*)
-		FROM sel JOIN entities e ON e.document_id = sel.id`+newestSentiment+` GROUP BY 1, 2, 3`, nil,
-		func(rows *sql.Rows) error {
-			var k entityKey
-			var slabel *string
-			var docs, mentions int64
-			if err := rows.Scan(&k.label, &k.key, &slabel, &docs, &mentions); err != nil {
-				return err
-			}
-			st := stats[k]
-			if st == nil {
-				st = &EntityStat{Label: k.label, Key: k.key, Sentiment: []LabelCount{}, Forms: []SurfaceForm{}}
-				stats[k] = st
-			}
-			// A document has one newest sentiment (or none): the groups
-			// partition the entity's documents.
-			st.Docs += docs
-			st.Mentions += mentions
-			if slabel != nil {
-				st.Sentiment = append(st.Sentiment, LabelCount{Label: *slabel, Docs: docs})
-				switch Polarity(*slabel) {
-				case 1:
-					st.PositiveShare += float64(docs)
-				case -1:
-					st.NegativeShare += float64(docs)
-				}
-			}
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("entities: %w", err)
-	}
+	// Entities.
 	groups := map[string][]EntityStat{}
-	for _, st := range stats {
+	for k, st := range stats {
 		st.PositiveShare /= float64(st.Docs)
 		st.NegativeShare /= float64(st.Docs)
 		slices.SortFunc(st.Sentiment, func(a, b LabelCount) int {
 			return cmp.Or(cmp.Compare(b.Docs, a.Docs), strings.Compare(a.Label, b.Label))
+		})
+		st.Forms = forms[k]
+		slices.SortFunc(st.Forms, func(a, b SurfaceForm) int {
+			return cmp.Or(cmp.Compare(b.Mentions, a.Mentions), strings.Compare(a.Text, b.Text))
 		})
 		groups[st.Label] = append(groups[st.Label], *st)
 		r.all = append(r.all, *st)
@@ -474,43 +498,28 @@ func (r *insightsRun) entities() error {
 		order = func(a, b EntityStat) int { return cmp.Or(cmp.Compare(b.PositiveShare, a.PositiveShare), byDocs(a, b)) }
 	}
 	slices.SortFunc(r.all, byDocs)
-	shown := map[entityKey]*EntityStat{}
 	for _, label := range sortedKeys(groups) {
 		g := groups[label]
 		slices.SortFunc(g, order)
-		eg := EntityGroup{Label: label, Distinct: len(g), Entities: g[:min(len(g), r.q.Top)]}
-		r.out.Entities = append(r.out.Entities, eg)
-	}
-	for gi := range r.out.Entities {
-		for i := range r.out.Entities[gi].Entities {
-			st := &r.out.Entities[gi].Entities[i]
-			shown[entityKey{st.Label, st.Key}] = st
-		}
-	}
-	if len(shown) == 0 {
-		return nil
-	}
-	err = r.query(`SELECT e.label, e.norm, e.text, count(*) FROM sel JOIN entities e ON e.document_id = sel.id GROUP BY 1, 2, 3`, nil,
-		func(rows *sql.Rows) error {
-			var k entityKey
-			var f SurfaceForm
-			if err := rows.Scan(&k.label, &k.key, &f.Text, &f.Mentions); err != nil {
-				return err
-			}
-			if st := shown[k]; st != nil {
-				st.Forms = append(st.Forms, f)
-			}
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("surface forms: %w", err)
-	}
-	for _, st := range shown {
-		slices.SortFunc(st.Forms, func(a, b SurfaceForm) int {
-			return cmp.Or(cmp.Compare(b.Mentions, a.Mentions), strings.Compare(a.Text, b.Text))
-		})
+		out.Entities = append(out.Entities, EntityGroup{Label: label, Distinct: len(g), Entities: g[:min(len(g), r.q.Top)]})
 	}
 	return nil
+}
+
+// asString and asInt read the loosely typed columns of aggregate.
+func asString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(v)
+}
+
+func asInt(v any) int64 {
+	n, _ := v.(int64)
+	return n
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -522,36 +531,45 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// cooccurrence counts, for every pair of the CoTop entities with most
+// documents, the selected documents that mention both.
 func (r *insightsRun) cooccurrence() error {
 	co := &r.out.Cooccur
 	top := r.all[:min(len(r.all), r.q.CoTop)]
-	pairs := make([][2]string, len(top))
+	index := map[string]int{}
+	var keys []any
 	for i, st := range top {
 		co.Entities = append(co.Entities, EntityMatch{Label: st.Label, Key: st.Key})
 		co.Docs = append(co.Docs, st.Docs)
-		pairs[i] = [2]string{st.Label, st.Key}
+		k := st.Label + "\x00" + st.Key
+		index[k] = i
+		keys = append(keys, k)
 	}
 	if len(top) < 2 {
 		return nil
 	}
-	list, err := json.Marshal(pairs)
-	if err != nil {
-		return err
-	}
-	err = r.query(`, t AS (SELECT CAST(key AS INTEGER) AS i, value ->> 0 AS label, value ->> 1 AS norm FROM json_each(?)),
-		de AS MATERIALIZED (SELECT DISTINCT e.document_id AS doc, t.i AS i FROM sel JOIN entities e ON e.document_id = sel.id
-			JOIN t ON t.label = e.label AND t.norm = e.norm)
-		SELECT a.i, b.i, count(*) FROM de a JOIN de b ON b.doc = a.doc AND b.i > a.i GROUP BY 1, 2 ORDER BY 1, 2`, []any{string(list)},
-		func(rows *sql.Rows) error {
-			var p EntityPair
-			if err := rows.Scan(&p.A, &p.B, &p.Docs); err != nil {
-				return err
-			}
-			co.Pairs = append(co.Pairs, p)
-			return nil
-		})
+	in := strings.Repeat("?, ", len(keys)-1) + "?"
+	keyOf := func(alias string) string { return alias + ".label || char(0) || " + alias + ".norm" }
+	sqlText := ` SELECT ` + keyOf("a") + `, ` + keyOf("b") + `, count(DISTINCT sel.id) FROM sel
+		JOIN entities a ON a.document_id = sel.id AND ` + keyOf("a") + ` IN (` + in + `)
+		JOIN entities b ON b.document_id = sel.id AND ` + keyOf("b") + ` IN (` + in + `)
+		WHERE ` + keyOf("a") + ` < ` + keyOf("b") + ` GROUP BY 1, 2`
+	err := r.query(sqlText, append(slices.Clone(keys), keys...), func(rows *sql.Rows) error {
+		var ka, kb string
+		var n int64
+		if err := rows.Scan(&ka, &kb, &n); err != nil {
+			return err
+		}
+		a, b := index[ka], index[kb]
+		if a > b {
+			a, b = b, a
+		}
+		co.Pairs = append(co.Pairs, EntityPair{A: a, B: b, Docs: n})
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("co-occurrence: %w", err)
 	}
+	slices.SortFunc(co.Pairs, func(x, y EntityPair) int { return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B)) })
 	return nil
 }
