@@ -103,8 +103,8 @@ export function timelineLayout(tl: Timeline, width: number, height: number): Lay
   const segments: Segment[] = [];
   const net: Layout['net'] = [];
   tl.buckets.forEach((b, i) => {
-    const x = plot.left + i * slot + slot * 0.1;
-    const w = Math.max(1, slot * 0.8);
+    const w = Math.max(1, Math.min(56, slot * 0.8));
+    const x = plot.left + i * slot + (slot - w) / 2;
     let base = plot.bottom;
     tl.labels.forEach((label, li) => {
       const count = b.counts[li] ?? 0;
