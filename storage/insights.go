@@ -271,7 +271,7 @@ func (db *DB) Insights(ctx context.Context, q InsightsQuery) (Insights, error) {
 		return out, nil // words without letters match nothing, as in Search
 	}
 	from, where, args := whereClause(q.Query, match)
-	sel := "WITH sel AS (SELECT d.id AS id, d.created_at AS created FROM " + from + joinWhere(where) + ")"
+	sel := "WITH sel AS (SELECT d.id AS id, d.created_at AS created, d.sentiment AS slabel, d.sentiment_score AS score FROM " + from + joinWhere(where) + ")"
 	tx, err := db.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return out, fmt.Errorf("insights: %w", err)
@@ -341,20 +341,19 @@ func (r *insightsRun) span() error {
 
 type entityKey struct{ label, key string }
 
-// aggregate makes one pass: ds holds each selected document with its newest
-// sentiment, de each entity of those documents; three groupings of them
-// come back as one result, told apart by the first column.
+// aggregate makes one pass: sel holds each selected document with its
+// newest sentiment (documents.sentiment), de each entity of those
+// documents; three groupings of them come back as one result, told apart by
+// the first column.
 func (r *insightsRun) aggregate() error {
 	if r.out.Documents == 0 {
 		return nil
 	}
 	out, tl := r.out, &r.out.Timeline
 	sqlText := `,
-		ds AS MATERIALIZED (SELECT sel.id AS id, sel.created AS created, s.label AS slabel, s.score AS score FROM sel
-			LEFT JOIN analyses s ON s.id = (SELECT max(x.id) FROM analyses x WHERE x.document_id = sel.id AND x.task = 'sentiment')),
-		de AS MATERIALIZED (SELECT e.label AS label, e.norm AS norm, e.text AS text, e.document_id AS doc, ds.slabel AS slabel
-			FROM ds JOIN entities e ON e.document_id = ds.id)
-		SELECT 0, ` + bucketExpr(tl.Bucket, "created") + `, slabel, NULL, count(*), sum(score) FROM ds GROUP BY 2, 3
+		de AS MATERIALIZED (SELECT e.label AS label, e.norm AS norm, e.text AS text, e.document_id AS doc, sel.slabel AS slabel
+			FROM sel JOIN entities e ON e.document_id = sel.id)
+		SELECT 0, ` + bucketExpr(tl.Bucket, "created") + `, slabel, NULL, count(*), sum(score) FROM sel GROUP BY 2, 3
 		UNION ALL
 		SELECT 1, label, norm, slabel, count(DISTINCT doc), count(*) FROM de GROUP BY 2, 3, 4
 		UNION ALL

@@ -583,8 +583,14 @@ func TestInsightsMigrationKeysOldEntities(t *testing.T) {
 		t.Fatal(err)
 	}
 	ents := []storage.Entity{{Label: "ORG", Text: "Apple's", Start: 0, End: 7}, {Label: "ORG", Text: " APPLE ", Start: 8, End: 15}}
-	id, err := db.Store(ctx, storage.Result{Text: "Apple's  APPLE  x", Analyses: []storage.Analysis{{Task: storage.TaskEntities, ModelID: "n@1", ModelHash: "1", Entities: ents}}})
+	id, err := db.Store(ctx, storage.Result{Text: "Apple's  APPLE  x", Analyses: []storage.Analysis{
+		{Task: storage.TaskSentiment, ModelID: "s@1", ModelHash: "1", Label: "positive", Score: 0.6},
+		{Task: storage.TaskSentiment, ModelID: "s@2", ModelHash: "2", Label: "negative", Score: 0.8}, // the newest
+		{Task: storage.TaskEntities, ModelID: "n@1", ModelHash: "1", Entities: ents}}})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Store(ctx, storage.Result{Text: "no sentiment"}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -592,7 +598,10 @@ func TestInsightsMigrationKeysOldEntities(t *testing.T) {
 	raw := rawDB(t, path)
 	// The schema as it was before: no norm column, one version lower
 	// (the insights migration is the newest on this branch).
-	if _, err := raw.Exec(`ALTER TABLE entities DROP COLUMN norm; DELETE FROM schema_migrations WHERE name LIKE '%_insights';
+	if _, err := raw.Exec(`ALTER TABLE entities DROP COLUMN norm; DROP INDEX documents_insights;
+		ALTER TABLE documents DROP COLUMN sentiment; ALTER TABLE documents DROP COLUMN sentiment_score;
+		CREATE INDEX documents_created ON documents(created_at);
+		DELETE FROM schema_migrations WHERE name LIKE '%_insights';
 		PRAGMA user_version = ` + strconv.Itoa(version-1)); err != nil {
 		t.Fatal(err)
 	}
@@ -604,6 +613,9 @@ func TestInsightsMigrationKeysOldEntities(t *testing.T) {
 	in, err := db.Insights(ctx, storage.InsightsQuery{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if in.Documents != 2 || in.Unlabelled != 1 || len(in.Sentiment) != 1 || in.Sentiment[0].Label != "negative" || in.Sentiment[0].MeanScore != 0.8 {
+		t.Errorf("sentiment after migration (the newest analysis counts): %+v", in)
 	}
 	if len(in.Entities) != 1 || len(in.Entities[0].Entities) != 1 || in.Entities[0].Entities[0].Key != "apple" ||
 		in.Entities[0].Entities[0].Docs != 1 || in.Entities[0].Entities[0].Mentions != 2 || len(in.Entities[0].Entities[0].Forms) != 2 {

@@ -145,7 +145,8 @@ func (db *DB) prepare(ctx context.Context) error {
 		st, err = db.wc.PrepareContext(ctx, q)
 		return st
 	}
-	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, created_at, sentiment, sentiment_score)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	db.stmt.analysis = prep(`INSERT INTO analyses(document_id, task, model_id, model_hash, options,
 		label, score, scores, queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -180,6 +181,9 @@ type prepared struct {
 	sum    string     // TextHash of the text
 	scores [][]byte   // JSON scores per analysis
 	keys   [][]string // EntityKey of each entity, per analysis
+	// sentiment and score are the newest (last) sentiment analysis's, or
+	// nil: documents.sentiment and sentiment_score.
+	sentiment, score any
 }
 
 func prepareResult(r *Result) (prepared, error) {
@@ -190,6 +194,9 @@ func prepareResult(r *Result) (prepared, error) {
 	}
 	p.keys = make([][]string, len(r.Analyses))
 	for i, a := range r.Analyses {
+		if a.Task == TaskSentiment {
+			p.sentiment, p.score = a.Label, a.Score
+		}
 		if len(a.Entities) == 0 {
 			continue
 		}
@@ -204,7 +211,7 @@ func prepareResult(r *Result) (prepared, error) {
 // insertResult writes one result inside the writer's open transaction.
 func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int64) (DocID, error) {
 	sum := p.sum
-	res, err := db.stmt.doc.ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, now)
+	res, err := db.stmt.doc.ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, now, p.sentiment, p.score)
 	if err != nil {
 		return 0, fmt.Errorf("insert document: %w", err)
 	}

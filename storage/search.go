@@ -167,8 +167,9 @@ func whereClause(q Query, match string) (from string, where []string, args []any
 		from = "documents d"
 	}
 	if q.Sentiment != "" {
-		// The newest sentiment analysis, the one a hit shows and Insights counts.
-		where = append(where, "(SELECT a.label FROM analyses a WHERE a.document_id = d.id AND a.task = 'sentiment' ORDER BY a.id DESC LIMIT 1) = ?")
+		// The newest sentiment analysis (kept on the document), the one a
+		// hit shows and Insights counts.
+		where = append(where, "d.sentiment = ?")
 		args = append(args, q.Sentiment)
 	}
 	for _, m := range q.Entities {
