@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/nlpscope/nlpscope/storage"
 )
@@ -29,6 +30,7 @@ func TestEntityKey(t *testing.T) {
 		"'s":                 "'s", // nothing left: keep the folded text
 		"Jones’s  ":          "jones",
 		"Bob's Burgers":      "bob's burgers", // only a final possessive
+		"Bob's's":            "bob",
 		"":                   "",
 		"  ":                 "  ",
 		"東京":                 "東京",
@@ -624,4 +626,21 @@ func TestInsightsMigrationKeysOldEntities(t *testing.T) {
 	if ids := searchIDs(t, db, storage.Query{Entities: []storage.EntityMatch{{Label: "ORG", Key: "apple’s"}}}); !slices.Equal(ids, []storage.DocID{id}) {
 		t.Fatalf("History for apple after migration: %v", ids)
 	}
+}
+
+// EntityKey's fast path for plain ASCII gives what full folding gives.
+func FuzzEntityKey(f *testing.F) {
+	for _, s := range []string{"Apple's", " APPLE ", "a\tb", "a  b", "Straße", "x\x00y", "K", "a\x85b", "Jones’s", "'s"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k := storage.EntityKey(s)
+		blank := len(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == 0 })) == 0
+		if k != storage.EntityKey(k) && !blank {
+			t.Errorf("EntityKey(%q) = %q is not a fixed point: %q", s, k, storage.EntityKey(k))
+		}
+		if strings.Contains(k, "  ") && !blank { // a blank text keeps its folded form
+			t.Errorf("EntityKey(%q) = %q keeps a double space", s, k)
+		}
+	})
 }
