@@ -105,6 +105,7 @@ func BenchmarkInsights(b *testing.B) {
 	for _, c := range storagebench.InsightsCases() {
 		b.Run(c.Name, func(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)
+			cpu0 := storagebench.ProcessCPU()
 			for range b.N {
 				t0 := time.Now()
 				if _, err := db.Insights(ctx, c.Query); err != nil {
@@ -114,6 +115,7 @@ func BenchmarkInsights(b *testing.B) {
 			}
 			b.ReportMetric(storagebench.Percentile(lat, 0.50), "p50-ms")
 			b.ReportMetric(storagebench.Percentile(lat, 0.95), "p95-ms")
+			b.ReportMetric(float64((storagebench.ProcessCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

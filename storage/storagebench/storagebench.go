@@ -426,6 +426,9 @@ type InsightsResult struct {
 	N    int     `json:"n"`
 	P50  float64 `json:"p50_ms"`
 	P95  float64 `json:"p95_ms"`
+	// CPUMs is the process CPU time per call: on a shared machine a
+	// steadier measure than wall time.
+	CPUMs float64 `json:"cpu_ms"`
 }
 
 // Insights times n Insights calls of each case.
@@ -434,6 +437,7 @@ func Insights(ctx context.Context, db *storage.DB, n int) ([]InsightsResult, err
 	for _, c := range InsightsCases() {
 		lat := make([]time.Duration, 0, n)
 		var docs int64
+		cpu0 := ProcessCPU()
 		for range n {
 			t0 := time.Now()
 			in, err := db.Insights(ctx, c.Query)
@@ -446,7 +450,8 @@ func Insights(ctx context.Context, db *storage.DB, n int) ([]InsightsResult, err
 		if docs == 0 {
 			return out, fmt.Errorf("insights %s: no documents selected", c.Name)
 		}
-		out = append(out, InsightsResult{Name: c.Name, Docs: docs, N: n, P50: Percentile(lat, 0.50), P95: Percentile(lat, 0.95)})
+		cpu := float64((ProcessCPU() - cpu0).Microseconds()) / 1000 / float64(n)
+		out = append(out, InsightsResult{Name: c.Name, Docs: docs, N: n, P50: Percentile(lat, 0.50), P95: Percentile(lat, 0.95), CPUMs: cpu})
 	}
 	return out, nil
 }
