@@ -98,3 +98,27 @@ describe('tables', () => {
     expect(mix.map((m) => m.share)).toEqual([0.75, 0.25]);
   });
 });
+
+describe('InsightsStore', () => {
+  it('asks for the selection it shows, and keeps its links on it while the form is edited', async () => {
+    const { InsightsStore } = await import('./stores/insights.svelte');
+    const { FakeTransport } = await import('./stores/fake');
+    const t = new FakeTransport();
+    const asked: unknown[] = [];
+    t.insights = async (q) => {
+      asked.push(q);
+      return { documents: 1, unlabelled: 0, sentiment: [], timeline: { bucket: 'hour', auto: true, labels: [], buckets: [] }, entities: [], cooccurrence: { entities: [], docs: [], pairs: [] } };
+    };
+    const s = new InsightsStore(t);
+    s.filters.q = 'paris';
+    s.filters.entities = [{ label: 'ORG', key: 'apple' }];
+    await s.apply();
+    expect(asked[0]).toMatchObject({ q: 'paris', entities: [{ label: 'ORG', key: 'apple' }], sort: 'docs', top: 10, co_top: 10 });
+    expect(asked[0]).not.toHaveProperty('bucket');
+    s.filters.q = 'berlin'; // typed, not applied
+    s.bucket = 'week';
+    await s.setSort('negative');
+    expect(asked[1]).toMatchObject({ q: 'paris', bucket: 'week', sort: 'negative' });
+    expect(parseFilterParam(decodeURIComponent(historyHref(s.shown).slice('#/history/'.length)))?.q).toBe('paris');
+  });
+});
