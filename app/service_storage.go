@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
@@ -245,6 +246,12 @@ func storageQuery(q SearchQuery) (storage.Query, error) {
 		Text: q.Q, Sentiment: q.Sentiment, EntityLabel: q.EntityLabel, EntityText: q.EntityText,
 		Model: q.Model, Source: q.Source, From: q.From, To: q.To, Limit: q.Limit, Cursor: q.Cursor,
 		MarkOpen: "[[", MarkClose: "]]", WithTotal: q.Cursor == "", TotalLimit: TotalLimit,
+	}
+	for _, e := range q.Entities {
+		if strings.TrimSpace(e.Key) == "" {
+			return sq, fmt.Errorf("%w: entity with label %q has no text", ErrBadRequest, e.Label)
+		}
+		sq.Entities = append(sq.Entities, storage.EntityMatch{Label: e.Label, Key: e.Key})
 	}
 	if q.ImportID != "" {
 		n, err := strconv.ParseInt(q.ImportID, 10, 64)

@@ -189,17 +189,20 @@ type Settings struct {
 
 // SearchQuery selects stored documents. All fields are optional.
 type SearchQuery struct {
-	Q           string    `json:"q,omitempty"`            // search: words, OR, -word, "phrase", prefix*, ( ) (storage/searchquery.go, app/API.md)
-	Sentiment   string    `json:"sentiment,omitempty"`    // sentiment label
-	EntityLabel string    `json:"entity_label,omitempty"` // documents having an entity with this label
-	EntityText  string    `json:"entity_text,omitempty"`  // … or with this entity text
-	Model       string    `json:"model,omitempty"`        // model ID
-	Source      string    `json:"source,omitempty"`       // source file
-	ImportID    string    `json:"import_id,omitempty"`
-	From        time.Time `json:"from,omitempty"` // created at or after
-	To          time.Time `json:"to,omitempty"`   // created before
-	Cursor      string    `json:"cursor,omitempty"`
-	Limit       int       `json:"limit,omitempty"` // 0 = 50, at most 500
+	Q           string `json:"q,omitempty"`            // search: words, OR, -word, "phrase", prefix*, ( ) (storage/searchquery.go, app/API.md)
+	Sentiment   string `json:"sentiment,omitempty"`    // sentiment label
+	EntityLabel string `json:"entity_label,omitempty"` // documents having an entity with this label
+	EntityText  string `json:"entity_text,omitempty"`  // … or with this entity text
+	// Entities: documents having every one of these entities, matched as
+	// Insights counts them (case, white space and possessive 's normalised).
+	Entities []EntityMatch `json:"entities,omitempty"`
+	Model    string        `json:"model,omitempty"`  // model ID
+	Source   string        `json:"source,omitempty"` // source file
+	ImportID string        `json:"import_id,omitempty"`
+	From     time.Time     `json:"from,omitempty"` // created at or after
+	To       time.Time     `json:"to,omitempty"`   // created before
+	Cursor   string        `json:"cursor,omitempty"`
+	Limit    int           `json:"limit,omitempty"` // 0 = 50, at most 500
 }
 
 // SearchPage is one page of search results, newest first.

@@ -210,8 +210,9 @@ func syntheticReport() *Report {
 				Indexes: storage.IndexSizes{WordBytes: 3 << 20, TrigramBytes: 9 << 20, TrigramDocs: 100}},
 			{Name: storagebench.StoreBatchSentiment, Docs: 100, Analyses: 100, DocsPerS: 40000, AnalysesPerS: 40000, CPUPerDocUS: 24},
 			{Name: storagebench.StoreTxPerRow, Docs: 10, Analyses: 10, DocsPerS: 5000, AnalysesPerS: 5000, CPUPerDocUS: 150}},
-		Search: []storagebench.SearchResult{{Name: "recent", N: 10, P50: 0.25, P99: 0.75}},
-		Export: []storagebench.ExportResult{{Format: "csv", Rows: 1000, RowsPerS: 80000, MBPerS: 12.5}}}
+		Search:   []storagebench.SearchResult{{Name: "recent", N: 10, P50: 0.25, P99: 0.75}},
+		Insights: []storagebench.InsightsResult{{Name: "all", Docs: 1000, N: 5, P50: 40, P95: 55, CPUMs: 38}},
+		Export:   []storagebench.ExportResult{{Format: "csv", Rows: 1000, RowsPerS: 80000, MBPerS: 12.5}}}
 	r.Key.CapacityP99_50msSentiment = f64(400)
 	r.Capacity = []CapacityRow{{Task: "sentiment", SLO: []string{"p99<50ms", "errors<1%"}, MaxRate: 400, MinFailingRate: 420, StepMs: 1000, StopReason: "resolution",
 		Steps: []profiler.CapacityStep{{Rate: 200, AchievedRate: 200, P50: 2e6, P95: 5e6, P99: 9e6, Pass: true}, {Rate: 800, AchievedRate: 790, P50: 80e6, P95: 200e6, P99: 300e6, Reason: "p99<50ms was 300ms"}}},

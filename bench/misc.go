@@ -365,6 +365,9 @@ func (b *benchRun) storageSpeed(ctx context.Context, quick bool) error {
 	if st.Search, err = storagebench.Search(ctx, db, searches); err != nil {
 		return err
 	}
+	if st.Insights, err = storagebench.Insights(ctx, db, max(searches/10, 5)); err != nil {
+		return err
+	}
 	st.Export, err = storagebench.Export(ctx, db)
 	return err
 }

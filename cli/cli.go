@@ -47,6 +47,7 @@ var commands = map[string]command{
 	"bench":    {"run the benchmark suite and write a report", cmdBench},
 	"models":   {"list, inspect, pull and quantize models", cmdModels},
 	"db":       {"database maintenance: stats, check, vacuum", cmdDB},
+	"insights": {"sentiment, timeline and entities over stored documents", cmdInsights},
 	"version":  {"print the version, commit, ONNX Runtime and embedded models", cmdVersion},
 }
 

@@ -111,6 +111,19 @@ func (d *Desktop) Search(q app.SearchQuery) (app.SearchPage, error) {
 	return res, desktopError(err)
 }
 
+// Insights returns the aggregates of a selection of stored documents
+// (GET /v1/insights).
+func (d *Desktop) Insights(q app.InsightsQuery) (app.Insights, error) {
+	res, err := d.svc.Insights(d.ctx, q)
+	return res, desktopError(err)
+}
+
+// StoredImports lists the imports in the database (GET /v1/insights/imports).
+func (d *Desktop) StoredImports() ([]app.StoredImport, error) {
+	res, err := d.svc.StoredImports(d.ctx)
+	return res, desktopError(err)
+}
+
 // Document returns one stored document (GET /v1/results/{id}).
 func (d *Desktop) Document(id int64) (app.DocumentResult, error) {
 	res, err := d.svc.Document(d.ctx, id)

@@ -31,6 +31,13 @@ func searchQuery(r *http.Request) (app.SearchQuery, error) {
 		ImportID:    v.Get("import_id"),
 		Cursor:      v.Get("cursor"),
 	}
+	for _, e := range v["entity"] {
+		m, err := app.ParseEntityMatch(e)
+		if err != nil {
+			return q, err
+		}
+		q.Entities = append(q.Entities, m)
+	}
 	for _, p := range []struct {
 		name string
 		dst  *time.Time
@@ -54,7 +61,7 @@ func searchQuery(r *http.Request) (app.SearchQuery, error) {
 		}
 		q.Limit = n
 	}
-	for _, s := range []string{q.Q, q.Sentiment, q.EntityLabel, q.EntityText, q.Model, q.Source, q.Cursor} {
+	for _, s := range append([]string{q.Q, q.Sentiment, q.EntityLabel, q.EntityText, q.Model, q.Source, q.Cursor}, v["entity"]...) {
 		if !utf8.ValidString(s) {
 			return q, fmt.Errorf("query: %w", engine.ErrInvalidUTF8)
 		}

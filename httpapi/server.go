@@ -183,6 +183,7 @@ func (s *Server) routes() http.Handler {
 	s.entitiesRoutes(mux)  // entities.go
 	s.analyzeRoutes(mux)   // analyze.go
 	s.resultsRoutes(mux)   // results.go
+	s.insightsRoutes(mux)  // insights.go
 	s.importsRoutes(mux)   // imports.go
 	s.loadTestRoutes(mux)  // loadtests.go
 	s.modelsRoutes(mux)    // models.go

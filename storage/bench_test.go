@@ -96,3 +96,26 @@ func BenchmarkExport(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkInsights reports the latency of every Insights panel of a
+// selection (one db.Insights call) on a database of -storage.docs documents.
+func BenchmarkInsights(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	for _, c := range storagebench.InsightsCases() {
+		b.Run(c.Name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			cpu0 := storagebench.ProcessCPU()
+			for range b.N {
+				t0 := time.Now()
+				if _, err := db.Insights(ctx, c.Query); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			b.ReportMetric(storagebench.Percentile(lat, 0.50), "p50-ms")
+			b.ReportMetric(storagebench.Percentile(lat, 0.95), "p95-ms")
+			b.ReportMetric(float64((storagebench.ProcessCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+		})
+	}
+}

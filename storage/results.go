@@ -168,12 +168,13 @@ func (db *DB) prepare(ctx context.Context) error {
 		st, err = db.wc.PrepareContext(ctx, q)
 		return st
 	}
-	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, created_at, sentiment, sentiment_score)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	db.stmt.analysis = prep(`INSERT INTO analyses(document_id, task, model_id, model_hash, options,
 		label, score, scores, queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	db.stmt.entity = prep(`INSERT INTO entities(analysis_id, document_id, label, text, start_pos, end_pos, score)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	db.stmt.entity = prep(`INSERT INTO entities(analysis_id, document_id, label, text, norm, start_pos, end_pos, score)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	// Documents of one write group get consecutive ids above every older
 	// one (a single writer; rowids are max+1), so "id >= first" is exactly
 	// the group's documents.
@@ -205,9 +206,13 @@ func nullID(id int64) any {
 // prepared is what StoreBatch computes for one result before handing it to
 // the writer, so that the writer goroutine spends its time in SQLite only.
 type prepared struct {
-	sum     string   // TextHash of the text
-	scores  [][]byte // JSON scores per analysis
-	details []string // JSON detail per analysis ("" for none)
+	sum     string     // TextHash of the text
+	scores  [][]byte   // JSON scores per analysis
+	details []string   // JSON detail per analysis ("" for none)
+	keys    [][]string // EntityKey of each entity, per analysis
+	// sentiment and score are the newest (last) sentiment analysis's, or
+	// nil: documents.sentiment and sentiment_score.
+	sentiment, score any
 }
 
 func prepareResult(r *Result) (prepared, error) {
@@ -227,13 +232,26 @@ func prepareResult(r *Result) (prepared, error) {
 		}
 		p.details[i] = string(b)
 	}
+	p.keys = make([][]string, len(r.Analyses))
+	for i, a := range r.Analyses {
+		if a.Task == TaskSentiment {
+			p.sentiment, p.score = a.Label, a.Score
+		}
+		if len(a.Entities) == 0 {
+			continue
+		}
+		p.keys[i] = make([]string, len(a.Entities))
+		for j, e := range a.Entities {
+			p.keys[i][j] = EntityKey(e.Text)
+		}
+	}
 	return p, nil
 }
 
 // insertResult writes one result inside the writer's open transaction.
 func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int64) (DocID, error) {
 	sum := p.sum
-	res, err := db.stmt.doc.ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, now)
+	res, err := db.stmt.doc.ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, now, p.sentiment, p.score)
 	if err != nil {
 		return 0, fmt.Errorf("insert document: %w", err)
 	}
@@ -260,8 +278,8 @@ func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int6
 			return 0, fmt.Errorf("insert analysis: %w", err)
 		}
 		aID, _ := res.LastInsertId()
-		for _, e := range a.Entities {
-			if _, err := est.ExecContext(ctx, aID, docID, e.Label, e.Text, e.Start, e.End, e.Score); err != nil {
+		for j, e := range a.Entities {
+			if _, err := est.ExecContext(ctx, aID, docID, e.Label, e.Text, p.keys[i][j], e.Start, e.End, e.Score); err != nil {
 				return 0, fmt.Errorf("insert entity: %w", err)
 			}
 		}

@@ -19,13 +19,16 @@ type Query struct {
 	// text match as substrings. A text with only punctuation matches
 	// nothing; an invalid one fails with a *QueryError (ErrInvalid).
 	Text        string
-	Sentiment   string    // label of a sentiment analysis, e.g. "POSITIVE" (case-insensitive)
-	EntityLabel string    // label of an entity, e.g. "PER" (case-insensitive)
-	EntityText  string    // text of an entity (case-insensitive, exact)
-	Model       string    // model id or model hash of any analysis
-	Source      string    // source file, exact
-	ImportID    ImportID  // documents of one import
-	From, To    time.Time // created in [From, To); zero means open
+	Sentiment   string // label of the document's newest sentiment analysis, e.g. "POSITIVE" (case-insensitive)
+	EntityLabel string // label of an entity, e.g. "PER" (case-insensitive)
+	EntityText  string // text of an entity (case-insensitive, exact)
+	// Entities: the document has each of these entities (AND), matched by
+	// EntityKey, as Insights counts them.
+	Entities []EntityMatch
+	Model    string    // model id or model hash of any analysis
+	Source   string    // source file, exact
+	ImportID ImportID  // documents of one import
+	From, To time.Time // created in [From, To); zero means open
 	// Limit is the page size (default 50, at most 1000). Export ignores it.
 	Limit int
 	// Cursor continues after the last hit of a previous page (Page.Next).
@@ -41,6 +44,13 @@ type Query struct {
 	// these markers around matched words (e.g. "[[" and "]]") instead of
 	// HTML with <mark>.
 	MarkOpen, MarkClose string
+}
+
+// EntityMatch names an entity as Insights counts it: Label ("" = any
+// label) and Key, compared by EntityKey (so "Apple's" finds "apple").
+type EntityMatch struct {
+	Label string `json:"label"`
+	Key   string `json:"key"`
 }
 
 // Hit is one document of a search page.
@@ -136,8 +146,19 @@ func whereClause(q Query, pl textPlan) (from string, where []string, args []any)
 	where = append(where, pl.where...)
 	args = append(args, pl.args...)
 	if q.Sentiment != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM analyses a WHERE a.document_id = d.id AND a.task = 'sentiment' AND a.label = ? COLLATE NOCASE)")
+		// The newest sentiment analysis (kept on the document), the one a
+		// hit shows and Insights counts.
+		where = append(where, "d.sentiment = ? COLLATE NOCASE")
 		args = append(args, q.Sentiment)
+	}
+	for _, m := range q.Entities {
+		if m.Label != "" {
+			where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.label = ? AND e.norm = ?)")
+			args = append(args, m.Label, EntityKey(m.Key))
+		} else {
+			where = append(where, "EXISTS (SELECT 1 FROM entities e WHERE e.document_id = d.id AND e.norm = ?)")
+			args = append(args, EntityKey(m.Key))
+		}
 	}
 	switch {
 	case q.EntityLabel != "" && q.EntityText != "":

@@ -273,8 +273,9 @@ func (db *DB) openWriter(ctx context.Context) error {
 	// Open/Close before and after it): SQLite need not lock its own mutexes
 	// around every call (multi-thread mode, SQLITE_OPEN_NOMUTEX).
 	p.Set("_mutex", "no")
+	registerDriver()
 	var err error
-	db.wdb, err = sql.Open("sqlite3", dsn(db.path, p))
+	db.wdb, err = sql.Open(writerDriver, dsn(db.path, p))
 	if err != nil {
 		return fmt.Errorf("%w: %q: %v", ErrCannotOpen, db.path, err)
 	}

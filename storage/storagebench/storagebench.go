@@ -450,3 +450,59 @@ func Export(ctx context.Context, db *storage.DB) ([]ExportResult, error) {
 	}
 	return out, nil
 }
+
+// InsightsCase is one Insights selection measured on the benchmark
+// database (every panel of it: one db.Insights call).
+type InsightsCase struct {
+	Name  string
+	Query storage.InsightsQuery
+}
+
+// InsightsCases are the selections measured: everything, a common word,
+// a sentiment label and an entity.
+func InsightsCases() []InsightsCase {
+	return []InsightsCase{
+		{Name: "all", Query: storage.InsightsQuery{}},
+		{Name: "common-word", Query: storage.InsightsQuery{Query: storage.Query{Text: Words[2]}}},
+		{Name: "sentiment", Query: storage.InsightsQuery{Query: storage.Query{Sentiment: "NEGATIVE"}}},
+		{Name: "entity", Query: storage.InsightsQuery{Query: storage.Query{Entities: []storage.EntityMatch{{Label: "LOC", Key: "paris"}}}}},
+	}
+}
+
+// InsightsResult is the latency of one Insights selection, in
+// milliseconds, and how many documents it selected.
+type InsightsResult struct {
+	Name string  `json:"name"`
+	Docs int64   `json:"docs"`
+	N    int     `json:"n"`
+	P50  float64 `json:"p50_ms"`
+	P95  float64 `json:"p95_ms"`
+	// CPUMs is the process CPU time per call: on a shared machine a
+	// steadier measure than wall time.
+	CPUMs float64 `json:"cpu_ms"`
+}
+
+// Insights times n Insights calls of each case.
+func Insights(ctx context.Context, db *storage.DB, n int) ([]InsightsResult, error) {
+	var out []InsightsResult
+	for _, c := range InsightsCases() {
+		lat := make([]time.Duration, 0, n)
+		var docs int64
+		cpu0 := ProcessCPU()
+		for range n {
+			t0 := time.Now()
+			in, err := db.Insights(ctx, c.Query)
+			if err != nil {
+				return out, fmt.Errorf("insights %s: %w", c.Name, err)
+			}
+			lat = append(lat, time.Since(t0))
+			docs = in.Documents
+		}
+		if docs == 0 {
+			return out, fmt.Errorf("insights %s: no documents selected", c.Name)
+		}
+		cpu := float64((ProcessCPU() - cpu0).Microseconds()) / 1000 / float64(n)
+		out = append(out, InsightsResult{Name: c.Name, Docs: docs, N: n, P50: Percentile(lat, 0.50), P95: Percentile(lat, 0.95), CPUMs: cpu})
+	}
+	return out, nil
+}

@@ -49,6 +49,13 @@ func TestSmallRun(t *testing.T) {
 	if len(search) != len(SearchCases()) {
 		t.Errorf("%d search results", len(search))
 	}
+	ins, err := Insights(ctx, db, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ins) != len(InsightsCases()) || ins[0].Docs != 3000 {
+		t.Errorf("insights %+v", ins)
+	}
 	export, err := Export(ctx, db)
 	if err != nil {
 		t.Fatal(err)

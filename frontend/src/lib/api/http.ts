@@ -6,9 +6,13 @@ import type {
   AnalyzeRequest,
   AnalyzeResponse,
   DocumentResult,
+  EntityMatch,
   ErrorBody,
   Health,
+  Import,
   ImportOptions,
+  Insights,
+  InsightsQuery,
   ImportStatus,
   ModelInfo,
   ModelsResponse,
@@ -34,6 +38,11 @@ export function query(q: object): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) {
     if (v === undefined || v === null || v === '' || v === 0 || v === false) continue;
+    if (k === 'entities' && Array.isArray(v)) {
+      // Entities (SearchQuery.entities) travel as repeated entity=LABEL:key.
+      for (const e of v as EntityMatch[]) p.append('entity', `${e.label}:${e.key}`);
+      continue;
+    }
     p.set(k, String(v));
   }
   const s = p.toString();
@@ -110,6 +119,12 @@ export class HttpTransport implements Transport {
   }
   document(id: number): Promise<DocumentResult> {
     return this.request('GET', `/v1/results/${encodeURIComponent(String(id))}`);
+  }
+  insights(q: InsightsQuery): Promise<Insights> {
+    return this.request('GET', '/v1/insights' + query({ ...q, cursor: undefined, limit: undefined }));
+  }
+  storedImports(): Promise<Import[]> {
+    return this.request('GET', '/v1/insights/imports');
   }
   async exportResults(format: ExportFormat, q: SearchQuery): Promise<string> {
     const url = this.base + '/v1/results/export' + query({ ...q, cursor: undefined, limit: undefined, format });

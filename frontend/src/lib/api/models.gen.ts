@@ -88,6 +88,12 @@ export interface ColumnInfo {
   text_share: number;
 }
 
+export interface Cooccurrence {
+  entities: EntityMatch[];
+  docs: number[];
+  pairs: EntityPair[];
+}
+
 export interface DocumentResult {
   id?: number;
   text: string;
@@ -118,6 +124,34 @@ export interface Entity {
   start: number;
   end: number;
   score: number;
+}
+
+export interface EntityGroup {
+  label: string;
+  distinct: number;
+  entities: EntityStat[];
+}
+
+export interface EntityMatch {
+  label: string;
+  key: string;
+}
+
+export interface EntityPair {
+  a: number;
+  b: number;
+  docs: number;
+}
+
+export interface EntityStat {
+  label: string;
+  key: string;
+  docs: number;
+  mentions: number;
+  sentiment: LabelCount[];
+  negative_share: number;
+  positive_share: number;
+  forms: SurfaceForm[];
 }
 
 export interface ErrorBody {
@@ -185,6 +219,17 @@ export interface Health {
 export type HealthStatus = "ok" | "loading" | "not_ready";
 export const HealthStatusValues: readonly HealthStatus[] = ["ok", "loading", "not_ready"];
 
+export interface Import {
+  id: number;
+  source: string;
+  status: string;
+  total: number;
+  stored: number;
+  failed: number;
+  started: string;
+  finished?: string;
+}
+
 export interface ImportOptions {
   tasks?: Task[];
   aggregation?: Aggregation;
@@ -230,6 +275,41 @@ export interface InputError {
   source: string;
   line: number;
   message: string;
+}
+
+export interface Insights {
+  documents: number;
+  unlabelled: number;
+  sentiment: SentimentCount[];
+  first?: string;
+  last?: string;
+  timeline: Timeline;
+  entities: EntityGroup[];
+  cooccurrence: Cooccurrence;
+}
+
+export interface InsightsQuery {
+  q?: string;
+  sentiment?: string;
+  entity_label?: string;
+  entity_text?: string;
+  entities?: EntityMatch[];
+  model?: string;
+  source?: string;
+  import_id?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
+  bucket?: string;
+  sort?: string;
+  top?: number;
+  co_top?: number;
+}
+
+export interface LabelCount {
+  label: string;
+  docs: number;
 }
 
 export interface LabelScore {
@@ -472,6 +552,7 @@ export interface SearchQuery {
   sentiment?: string;
   entity_label?: string;
   entity_text?: string;
+  entities?: EntityMatch[];
   model?: string;
   source?: string;
   import_id?: string;
@@ -507,6 +588,13 @@ export interface Sentiment {
   method: SentimentMethod;
   truncated?: boolean;
   sentences: SentenceScore[];
+}
+
+export interface SentimentCount {
+  label: string;
+  docs: number;
+  share: number;
+  mean_score: number;
 }
 
 export type SentimentMethod = "auto" | "whole" | "mean" | "majority";
@@ -571,6 +659,11 @@ export interface Stats {
   cache_size: number;
 }
 
+export interface SurfaceForm {
+  text: string;
+  mentions: number;
+}
+
 export interface SystemStats {
   sampled_at: string;
   cpu_percent: number;
@@ -622,6 +715,21 @@ export interface Throughput {
   requests: number;
   texts: number;
   sources: SourceThroughput[];
+}
+
+export interface TimeBucket {
+  from: string;
+  to: string;
+  counts: number[];
+  total: number;
+  net: number;
+}
+
+export interface Timeline {
+  bucket: string;
+  auto: boolean;
+  labels: string[];
+  buckets: TimeBucket[];
 }
 
 export interface Timings {

@@ -7,7 +7,10 @@ import type {
   AnalyzeResponse,
   DocumentResult,
   Health,
+  Import,
   ImportOptions,
+  Insights,
+  InsightsQuery,
   ImportStatus,
   MetricsSnapshot,
   ModelInfo,
@@ -42,6 +45,10 @@ export interface Transport {
   analyze(req: AnalyzeRequest): Promise<AnalyzeResponse>;
   search(q: SearchQuery): Promise<SearchPage>;
   document(id: number): Promise<DocumentResult>;
+  /** insights aggregates the documents a History query selects. */
+  insights(q: InsightsQuery): Promise<Insights>;
+  /** storedImports lists every import in the database, newest first. */
+  storedImports(): Promise<Import[]>;
   /** exportResults downloads (web) or saves through a dialog (desktop); resolves to a description. */
   exportResults(format: ExportFormat, q: SearchQuery): Promise<string>;
   models(): Promise<ModelsResponse>;

@@ -14,6 +14,9 @@ import type {
   ImportStatus,
   ModelInfo,
   ModelsResponse,
+  Import,
+  Insights,
+  InsightsQuery,
   ReportFormat,
   SearchPage,
   SearchQuery,
@@ -75,6 +78,12 @@ export class WailsTransport implements Transport {
   }
   document(id: number): Promise<DocumentResult> {
     return this.call('Document', id);
+  }
+  insights(q: InsightsQuery): Promise<Insights> {
+    return this.call('Insights', q);
+  }
+  storedImports(): Promise<Import[]> {
+    return this.call('StoredImports');
   }
   exportResults(format: ExportFormat, q: SearchQuery): Promise<string> {
     return this.call('ExportResults', format, q);

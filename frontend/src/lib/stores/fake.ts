@@ -9,6 +9,8 @@ export class FakeTransport implements Transport {
   analyze = this.no('analyze') as Transport['analyze'];
   search = this.no('search') as Transport['search'];
   document = this.no('document') as Transport['document'];
+  insights = this.no('insights') as Transport['insights'];
+  storedImports = this.no('storedImports') as Transport['storedImports'];
   exportResults = this.no('exportResults') as Transport['exportResults'];
   models = this.no('models') as Transport['models'];
   setActiveModel = this.no('setActiveModel') as Transport['setActiveModel'];

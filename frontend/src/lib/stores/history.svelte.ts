@@ -1,6 +1,6 @@
 // State of the History view: the query, its pages (keyset cursors) and the
 // opened document.
-import { api, type DocumentResult, type DocumentSummary, type SearchQuery, type Transport } from '../api';
+import { api, type DocumentResult, type DocumentSummary, type EntityMatch, type SearchQuery, type Transport } from '../api';
 import { errorMessage } from '../api/errors';
 import { fmtNum } from '../format';
 
@@ -12,8 +12,10 @@ export interface Filters {
   model: string;
   source: string;
   import_id: string;
-  from: string; // yyyy-mm-dd
-  to: string; // yyyy-mm-dd
+  from: string; // yyyy-mm-dd (local day), or an exact RFC 3339 instant (links from Insights)
+  to: string; // yyyy-mm-dd (inclusive), or an exact RFC 3339 instant (exclusive)
+  /** Every one of these entities (normalised key, as Insights counts them). */
+  entities: EntityMatch[];
 }
 
 export const emptyFilters = (): Filters => ({
@@ -26,7 +28,11 @@ export const emptyFilters = (): Filters => ({
   import_id: '',
   from: '',
   to: '',
+  entities: [],
 });
+
+/** isInstant: a from/to that is an exact time, not a day. */
+export const isInstant = (s: string): boolean => s.includes('T');
 
 /** toQuery turns the form into a SearchQuery: dates become RFC 3339 day bounds (local time). */
 export function toQuery(f: Filters, cursor = '', limit = 25): SearchQuery {
@@ -35,14 +41,42 @@ export function toQuery(f: Filters, cursor = '', limit = 25): SearchQuery {
     const v = f[k].trim();
     if (v) q[k] = v;
   }
-  if (f.from) q.from = new Date(`${f.from}T00:00:00`).toISOString();
+  if (f.from) q.from = isInstant(f.from) ? f.from : new Date(`${f.from}T00:00:00`).toISOString();
   if (f.to) {
-    const d = new Date(`${f.to}T00:00:00`);
-    d.setDate(d.getDate() + 1); // "to" is inclusive of that day
-    q.to = d.toISOString();
+    if (isInstant(f.to)) {
+      q.to = f.to;
+    } else {
+      const d = new Date(`${f.to}T00:00:00`);
+      d.setDate(d.getDate() + 1); // "to" is inclusive of that day
+      q.to = d.toISOString();
+    }
   }
+  if (f.entities.length) q.entities = f.entities.map((e) => ({ ...e }));
   if (cursor) q.cursor = cursor;
   return q;
+}
+
+const filterKeys = ['q', 'sentiment', 'entity_label', 'entity_text', 'model', 'source', 'import_id', 'from', 'to'] as const;
+
+/** filterParam encodes filters as the History route's parameter: #/history/filter:… */
+export function filterParam(f: Filters): string {
+  const p = new URLSearchParams();
+  for (const k of filterKeys) if (f[k]) p.set(k, f[k]);
+  for (const e of f.entities) p.append('entity', `${e.label}:${e.key}`);
+  return 'filter:' + p.toString();
+}
+
+/** parseFilterParam reads filterParam's form back; null when param is not one. */
+export function parseFilterParam(param: string): Filters | null {
+  if (!param.startsWith('filter:')) return null;
+  const p = new URLSearchParams(param.slice(7));
+  const f = emptyFilters();
+  for (const k of filterKeys) f[k] = p.get(k) ?? '';
+  for (const e of p.getAll('entity')) {
+    const i = e.indexOf(':');
+    if (i >= 0 && e.slice(i + 1).trim()) f.entities.push({ label: e.slice(0, i), key: e.slice(i + 1) });
+  }
+  return f;
 }
 
 export class HistoryStore {
@@ -71,7 +105,7 @@ export class HistoryStore {
   }
 
   async search(): Promise<void> {
-    this.shown = { ...this.filters };
+    this.shown = { ...this.filters, entities: [...this.filters.entities] };
     this.cursors = [''];
     this.page = 0;
     this.total = null;

@@ -4,6 +4,7 @@ export const views = [
   { id: 'analyze', title: 'Analyze', key: '1' },
   { id: 'batches', title: 'Batches', key: '2' },
   { id: 'history', title: 'History', key: '3' },
+  { id: 'insights', title: 'Insights', key: '7' },
   { id: 'dashboard', title: 'Dashboard', key: '4' },
   { id: 'loadtest', title: 'Load test', key: '5' },
   { id: 'models', title: 'Models', key: '6' },
