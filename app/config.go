@@ -36,6 +36,10 @@ type Config struct {
 	MaxTextBytes  int // one text; 0 = 1 MiB
 	MaxBatchTexts int // texts in one request; 0 = 256
 
+	// LoadTests bound the load tests and capacity searches started through
+	// the Service (HTTP, desktop); zero fields take the defaults.
+	LoadTests LoadTestLimits
+
 	// Engine runs inference; nil = the ONNX Runtime engine the fields above
 	// configure. The Service loads the models into it as into its own but
 	// does not observe its stage timings (tests pass a fake).
@@ -52,6 +56,9 @@ const (
 )
 
 func (c *Config) setDefaults() error {
+	if err := c.LoadTests.setDefaults(); err != nil {
+		return err
+	}
 	if c.MaxTextBytes == 0 {
 		c.MaxTextBytes = DefaultMaxTextBytes
 	}

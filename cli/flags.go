@@ -28,3 +28,12 @@ func engineFlags(fs *flag.FlagSet) *app.Config {
 	fs.IntVar(&c.MaxTextBytes, "max-text-bytes", app.DefaultMaxTextBytes, "largest accepted text in bytes")
 	return c
 }
+
+// limitFlags registers the start-up limits of the shells that take work
+// from other programs (serve, desktop) on fs, into c.
+func limitFlags(fs *flag.FlagSet, c *app.Config) {
+	fs.Float64Var(&c.LoadTests.MaxRate, "loadtest-max-rate", app.DefaultLoadTestMaxRate, "highest `rate` in requests/s a load test or capacity search may ask for")
+	fs.IntVar(&c.LoadTests.MaxUsers, "loadtest-max-users", app.DefaultLoadTestMaxUsers, "most closed-loop `users` a load test may ask for")
+	fs.DurationVar(&c.LoadTests.MaxDuration, "loadtest-max-duration", app.DefaultLoadTestMaxDuration, "longest load test, search step or whole capacity search")
+	fs.IntVar(&c.LoadTests.MaxInFlight, "loadtest-max-inflight", app.DefaultLoadTestMaxInFlight, "most concurrent requests of an open-loop load test")
+}

@@ -271,6 +271,7 @@ export interface LoadTestConfig {
   ramp_ns?: number;
   duration_ns: number;
   max_requests?: number;
+  max_in_flight?: number;
   thresholds?: string[];
   texts?: string[];
   arrivals?: string;
