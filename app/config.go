@@ -20,6 +20,9 @@ type Config struct {
 	IntraOpThreads int    // 0 = number of CPUs
 	InterOpThreads int    // 0 = 1
 	QueueSize      int    // engine queue per model; 0 = engine default
+	// MaxQueueWait refuses (429) a request whose expected queue wait is
+	// longer; 0 = engine.DefaultMaxQueueWait, <0 = no bound.
+	MaxQueueWait time.Duration
 
 	// The models to load, as catalog references: a folder, embedded:NAME,
 	// NAME (models folder, else embedded), ORG/NAME[@REV] (Hugging Face

@@ -96,6 +96,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 			InterOpThreads:   cfg.InterOpThreads,
 			MaxTextBytes:     cfg.MaxTextBytes,
 			QueueSize:        cfg.QueueSize,
+			MaxQueueWait:     cfg.MaxQueueWait,
 			Tuning:           cfg.Tuning,
 			Observer:         s.observer(),
 		}, log)
@@ -405,7 +406,12 @@ func (s *Service) Analyze(ctx context.Context, req AnalyzeRequest) (AnalyzeRespo
 // tests), so it is where the work is measured.
 func (s *Service) analyze(ctx context.Context, r request) (res []DocumentResult, err error) {
 	start := time.Now()
-	defer func() { s.observeWork(r, start, err) }()
+	defer func() {
+		if reason := engine.ShedReason(err); reason != "" {
+			s.prof.ObserveShed(reason)
+		}
+		s.observeWork(r, start, err)
+	}()
 	if s.isClosed() {
 		return nil, ErrServiceClosed
 	}

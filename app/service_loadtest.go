@@ -231,7 +231,7 @@ func (s *Service) runLoadTest(ctx context.Context, run loadRun, st *LoadTestStat
 	target := func(ctx context.Context, seq uint64) error {
 		_, err := s.analyze(ctx, request{
 			texts: []string{texts[seq%uint64(len(texts))]}, tasks: tasks, via: profiler.SourceLoadTest,
-			opts: engine.Options{Aggregation: engine.AggSimple, NoCache: true},
+			opts: engine.Options{Aggregation: engine.AggSimple, NoCache: true, Bulk: true},
 		})
 		return err
 	}

@@ -165,7 +165,9 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 		timings Timings
 		res     chan seqResult
 	}
+	lane := laneOf(opts)
 	jobs := make([]*job, 0, len(texts))
+	admitted := false
 	for i, text := range texts {
 		key := ""
 		if useCache && len(text) <= maxCachedTextBytes {
@@ -181,6 +183,14 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 				continue
 			}
 		}
+		// Refuse before any tokenizing or queueing when the wait would be
+		// over the bound; texts already cached were answered above.
+		if !admitted {
+			if err := p.batcher.admit(lane); err != nil {
+				return err
+			}
+			admitted = true
+		}
 		start := e.now()
 		maxLen := p.maxLength
 		encs, err := p.tok.encode(text, maxLen, stride)
@@ -192,10 +202,10 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 		}
 		jobs = append(jobs, &job{i: i, key: key, encs: encs, timings: Timings{Tokenize: e.now().Sub(start)}})
 	}
-	// A call larger than the queue goes in waves of half the queue, so a big
+	// A call larger than the queue goes in waves of half its lane, so a big
 	// batch is never refused for its own size; concurrent callers that fill
 	// the queue still fail fast with ErrOverloaded.
-	wave := max(1, e.cfg.QueueSize/2)
+	wave := max(1, p.batcher.capacity(lane)/2)
 	for start := 0; start < len(jobs); {
 		end, n := start, 0
 		for end < len(jobs) && (end == start || n+len(jobs[end].encs) <= wave) {
@@ -205,7 +215,7 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 		for _, j := range jobs[start:end] {
 			j.res = make(chan seqResult, len(j.encs))
 			for w := range j.encs {
-				if err := p.batcher.submit(&seqRequest{ctx: ctx, enc: &j.encs[w], idx: w, res: j.res}); err != nil {
+				if err := p.batcher.submit(&seqRequest{ctx: ctx, enc: &j.encs[w], idx: w, lane: lane, res: j.res}); err != nil {
 					return err
 				}
 			}

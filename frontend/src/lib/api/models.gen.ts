@@ -505,6 +505,7 @@ export interface Snapshot {
   batches: BatchStats;
   cache: CacheStats;
   errors: Record<string, number>;
+  shed: Record<string, number>;
   system: SystemStats;
   gpu: GPUStats;
 }
