@@ -38,6 +38,11 @@ type Config struct {
 
 	MaxTextBytes  int // one text; 0 = 1 MiB
 	MaxBatchTexts int // texts in one request; 0 = 256
+	// MaxInflightBytes is the budget of text bytes being analysed at once,
+	// across all requests: a request that would go over it is shed (429,
+	// reason ShedInflightBytes), one larger than the whole budget is
+	// refused (413). 0 = DefaultMaxInflightBytes; <0 = no budget.
+	MaxInflightBytes int64
 
 	// LoadTests bound the load tests and capacity searches started through
 	// the Service (HTTP, desktop); zero fields take the defaults.
@@ -56,7 +61,14 @@ type Config struct {
 const (
 	DefaultMaxTextBytes  = engine.DefaultMaxTextBytes // one text, in bytes
 	DefaultMaxBatchTexts = 256
+	// DefaultMaxInflightBytes is as large as the largest JSON body, so
+	// every request the web shell accepts fits the budget alone.
+	DefaultMaxInflightBytes = 16 << 20
 )
+
+// ShedInflightBytes is the shed reason (engine.OverloadError.Reason) of a
+// request refused because the in-flight text budget is spent.
+const ShedInflightBytes = "inflight_bytes"
 
 func (c *Config) setDefaults() error {
 	if err := c.LoadTests.setDefaults(); err != nil {
@@ -67,6 +79,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxBatchTexts == 0 {
 		c.MaxBatchTexts = DefaultMaxBatchTexts
+	}
+	if c.MaxInflightBytes == 0 {
+		c.MaxInflightBytes = DefaultMaxInflightBytes
 	}
 	if c.Provider == "" {
 		c.Provider = "cpu"

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
@@ -58,6 +59,8 @@ type Service struct {
 	ctx    context.Context // lifetime of background work (imports, load tests, metrics)
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	inflightBytes atomic.Int64 // text bytes in analyze now (Config.MaxInflightBytes)
 
 	mu        sync.Mutex
 	problems  []string // why a task is not ready, for /health
@@ -420,6 +423,11 @@ func (s *Service) analyze(ctx context.Context, r request) (res []DocumentResult,
 			return nil, fmt.Errorf("%s: %w", t, engine.ErrNotReady)
 		}
 	}
+	release, err := s.reserveBytes(r.texts)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	now := s.cfg.Now()
 	out := make([]DocumentResult, len(r.texts))
 	for i, t := range r.texts {
@@ -441,6 +449,33 @@ func (s *Service) analyze(ctx context.Context, r request) (res []DocumentResult,
 		}
 	}
 	return out, nil
+}
+
+// reserveBytes takes the texts' bytes from the in-flight budget
+// (Config.MaxInflightBytes) until release is called: over the budget the
+// request is shed (an engine.OverloadError, reason ShedInflightBytes);
+// larger than the whole budget, it is too large (ErrTooLarge).
+func (s *Service) reserveBytes(texts []string) (release func(), err error) {
+	budget := s.cfg.MaxInflightBytes
+	switch {
+	case budget < 0:
+		return func() {}, nil
+	case budget == 0:
+		budget = DefaultMaxInflightBytes
+	}
+	var n int64
+	for _, t := range texts {
+		n += int64(len(t))
+	}
+	if n > budget {
+		return nil, fmt.Errorf("%w: %d bytes of text in one request, over the in-flight budget of %d bytes (--max-inflight-bytes)", ErrTooLarge, n, budget)
+	}
+	if used := s.inflightBytes.Add(n); used > budget {
+		s.inflightBytes.Add(-n)
+		return nil, &engine.OverloadError{Reason: ShedInflightBytes, Detail: fmt.Sprintf(
+			"overloaded: %d bytes of text are being analysed, %d more would pass the in-flight budget of %d bytes (retry later)", used-n, n, budget)}
+	}
+	return func() { s.inflightBytes.Add(-n) }, nil
 }
 
 // compute fills out[i] for every task not already filled from storage; the
