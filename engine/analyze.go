@@ -167,7 +167,8 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 	}
 	lane := laneOf(opts)
 	jobs := make([]*job, 0, len(texts))
-	admitted := false
+	var release func() // the admission's reservation
+	var err error
 	for i, text := range texts {
 		key := ""
 		if useCache && len(text) <= maxCachedTextBytes {
@@ -185,11 +186,12 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 		}
 		// Refuse before any tokenizing or queueing when the wait would be
 		// over the bound; texts already cached were answered above.
-		if !admitted {
-			if err := p.batcher.admit(lane); err != nil {
+		if release == nil {
+			seqs, toks := expectedWork(texts[i:], p.maxLength, task == TaskSentiment)
+			if release, err = p.batcher.admit(lane, seqs, toks); err != nil {
 				return err
 			}
-			admitted = true
+			defer func() { release() }()
 		}
 		start := e.now()
 		maxLen := p.maxLength
@@ -206,6 +208,10 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 	// batch is never refused for its own size; concurrent callers that fill
 	// the queue still fail fast with ErrOverloaded.
 	wave := max(1, p.batcher.capacity(lane)/2)
+	if release != nil { // the real sequences replace the reservation
+		release()
+		release = func() {}
+	}
 	for start := 0; start < len(jobs); {
 		end, n := start, 0
 		for end < len(jobs) && (end == start || n+len(jobs[end].encs) <= wave) {
@@ -249,4 +255,22 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 		start = end
 	}
 	return nil
+}
+
+// expectedWork guesses, before tokenizing, how many sequences and tokens
+// texts will take: about 4 bytes a token, windows of maxLength (one per
+// text for sequence classification).
+func expectedWork(texts []string, maxLength int, firstWindow bool) (seqs, tokens int64) {
+	maxLength = max(maxLength, 1)
+	for _, t := range texts {
+		n := int64(len(t)/4 + 2)
+		if firstWindow {
+			n = min(n, int64(maxLength))
+			seqs++
+		} else {
+			seqs += (n + int64(maxLength) - 1) / int64(maxLength)
+		}
+		tokens += n
+	}
+	return seqs, tokens
 }

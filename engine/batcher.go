@@ -70,6 +70,11 @@ type batcher struct {
 
 	queued       [numLanes]atomic.Int64 // sequences waiting in each lane
 	queuedTokens [numLanes]atomic.Int64 // their real tokens
+	// Admitted requests still tokenizing: their expected sequences and
+	// tokens (admit reserves them, the caller releases them once it has
+	// submitted), so a herd arriving at an empty queue is not all admitted.
+	pending       [numLanes]atomic.Int64
+	pendingTokens [numLanes]atomic.Int64
 	busyUntil    atomic.Int64           // UnixNano when the running flush should end; 0 = none running
 	est          atomic.Pointer[costEstimate]
 }
@@ -139,32 +144,44 @@ func (b *batcher) unqueue(r *seqRequest) {
 }
 
 // admit refuses, before anything is queued, a request of lane whose
-// expected queue wait is over the batcher's bound. It is safe for
-// concurrent use and never blocks.
-func (b *batcher) admit(lane int) error {
+// expected queue wait is over the batcher's bound. An admitted request's
+// expected seqs and tokens count as queued until release is called (once
+// its sequences are submitted, or it gave up). It is safe for concurrent
+// use and never blocks.
+func (b *batcher) admit(lane int, seqs, tokens int64) (release func(), err error) {
+	b.pending[lane].Add(seqs)
+	b.pendingTokens[lane].Add(tokens)
+	release = func() {
+		b.pending[lane].Add(-seqs)
+		b.pendingTokens[lane].Add(-tokens)
+	}
 	if b.maxWait < 0 {
-		return nil
+		return release, nil
 	}
-	if w, ok := b.expectedWait(lane); ok && w > b.maxWait {
-		return &OverloadError{Reason: ShedQueueWait, Wait: w, Bound: b.maxWait}
+	// Reserve first, then look without our own share: of two requests
+	// admitted at once, at least one sees the other.
+	if w, ok := b.expectedWait(lane, seqs, tokens); ok && w > b.maxWait {
+		release()
+		return nil, &OverloadError{Reason: ShedQueueWait, Wait: w, Bound: b.maxWait}
 	}
-	return nil
+	return release, nil
 }
 
 // expectedWait estimates how long a sequence of lane submitted now waits
 // before its batch starts: the rest of the running flush plus the full
-// batches queued ahead of it (interactive: the interactive lane; bulk: both
-// lanes), each costed by the cost model. ok is false until a batch has run.
-func (b *batcher) expectedWait(lane int) (time.Duration, bool) {
+// batches queued (or admitted and still tokenizing) ahead of it
+// (interactive: the interactive lane; bulk: both lanes), each costed by the
+// cost model. ownSeqs and ownTokens are the caller's reservation, left out.
+// ok is false until a batch has run.
+func (b *batcher) expectedWait(lane int, ownSeqs, ownTokens int64) (time.Duration, bool) {
 	est := b.est.Load()
 	if est == nil {
 		return 0, false
 	}
-	seqs := b.queued[laneInteractive].Load()
-	toks := b.queuedTokens[laneInteractive].Load()
-	if lane == laneBulk {
-		seqs += b.queued[laneBulk].Load()
-		toks += b.queuedTokens[laneBulk].Load()
+	seqs, toks := -ownSeqs, -ownTokens
+	for l := range lane + 1 { // interactive: lane 0 only; bulk: both
+		seqs += b.queued[l].Load() + b.pending[l].Load()
+		toks += b.queuedTokens[l].Load() + b.pendingTokens[l].Load()
 	}
 	var w float64
 	if seqs > 0 && toks > 0 {
