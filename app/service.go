@@ -43,6 +43,14 @@ type Inferer interface {
 
 var _ Inferer = (*engine.Engine)(nil)
 
+// admitter is the Inferer that can refuse a request for overload before
+// it is sent (*engine.Engine): the Service asks before its own work.
+type admitter interface {
+	Admit(task engine.Task, opts engine.Options) error
+}
+
+var _ admitter = (*engine.Engine)(nil)
+
 // Service is nlpscope's application layer, one per process: both shells and
 // the CLI call it. It owns the engine, the profiler and the database. All
 // methods are safe for concurrent use.
@@ -428,6 +436,14 @@ func (s *Service) analyze(ctx context.Context, r request) (res []DocumentResult,
 		return nil, err
 	}
 	defer release()
+	// Refuse for the queue's expected wait before looking anything up.
+	if a, ok := s.eng.(admitter); ok {
+		for _, t := range r.tasks {
+			if err := a.Admit(t, r.opts); err != nil {
+				return nil, err
+			}
+		}
+	}
 	now := s.cfg.Now()
 	out := make([]DocumentResult, len(r.texts))
 	for i, t := range r.texts {

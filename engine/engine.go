@@ -345,6 +345,22 @@ func (e *Engine) pipeline(task Task) (*pipeline, error) {
 	return p, nil
 }
 
+// Admit tells, without queueing or reserving anything, whether a request
+// of task with opts would now be refused for its expected queue wait (an
+// OverloadError); callers check it before work of their own (a database
+// lookup) to refuse early. Sentiment and Entities decide again for real.
+// It is cheap and safe for concurrent use.
+func (e *Engine) Admit(task Task, opts Options) error {
+	p, err := e.pipeline(task)
+	if err != nil || p.batcher.maxWait < 0 {
+		return nil // the request itself reports what is wrong
+	}
+	if w, ok := p.batcher.expectedWait(laneOf(opts), 0, 0); ok && w > p.batcher.maxWait {
+		return &OverloadError{Reason: ShedQueueWait, Wait: w, Bound: p.batcher.maxWait}
+	}
+	return nil
+}
+
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
 	e.mu.RLock()
