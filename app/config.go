@@ -61,9 +61,11 @@ type Config struct {
 const (
 	DefaultMaxTextBytes  = engine.DefaultMaxTextBytes // one text, in bytes
 	DefaultMaxBatchTexts = 256
-	// DefaultMaxInflightBytes is as large as the largest JSON body, so
-	// every request the web shell accepts fits the budget alone.
-	DefaultMaxInflightBytes = 16 << 20
+	// DefaultMaxInflightBytes bounds the memory analysis takes: entity
+	// extraction holds about 90 MiB per MiB of text in flight (windows,
+	// logits, garbage), so 8 MiB keeps the server near 1.1 GiB at worst
+	// (README, "Limits").
+	DefaultMaxInflightBytes = 8 << 20
 )
 
 // ShedInflightBytes is the shed reason (engine.OverloadError.Reason) of a

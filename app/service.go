@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"github.com/nlpscope/nlpscope/app/catalog"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,7 @@ type Service struct {
 	wg     sync.WaitGroup
 
 	inflightBytes atomic.Int64 // text bytes in analyze now (Config.MaxInflightBytes)
+	lastFree      atomic.Int64 // UnixNano of the last freeMemory
 
 	mu        sync.Mutex
 	problems  []string // why a task is not ready, for /health
@@ -491,7 +493,29 @@ func (s *Service) reserveBytes(texts []string) (release func(), err error) {
 		return nil, &engine.OverloadError{Reason: ShedInflightBytes, Detail: fmt.Sprintf(
 			"overloaded: %d bytes of text are being analysed, %d more would pass the in-flight budget of %d bytes (retry later)", used-n, n, budget)}
 	}
-	return func() { s.inflightBytes.Add(-n) }, nil
+	return func() {
+		if s.inflightBytes.Add(-n) == 0 && n >= freeAfterBytes {
+			s.freeMemory()
+		}
+	}, nil
+}
+
+// freeAfterBytes is the size of request after which, once nothing is in
+// flight, the Service hands the Go heap it no longer uses back to the OS
+// (at most every freeEvery): a large request's garbage would otherwise keep
+// RSS near its peak for minutes.
+const (
+	freeAfterBytes = 1 << 20
+	freeEvery      = 10 * time.Second
+)
+
+func (s *Service) freeMemory() {
+	now := time.Now().UnixNano()
+	last := s.lastFree.Load()
+	if now-last < int64(freeEvery) || !s.lastFree.CompareAndSwap(last, now) {
+		return
+	}
+	go debug.FreeOSMemory()
 }
 
 // compute fills out[i] for every task not already filled from storage; the
