@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -52,5 +53,44 @@ func TestInflightBytesBudget(t *testing.T) {
 	}
 	if got := s.Metrics().Profiler.Shed[ShedInflightBytes]; got != 1 {
 		t.Errorf("shed[inflight_bytes] = %d, want 1", got)
+	}
+}
+
+// Bulk records (nlpscope analyze, imports) shed for overload wait and are
+// tried again instead of failing: one that cannot fit while another request
+// holds the budget succeeds once it is free.
+func TestBulkRecordsWaitForBudget(t *testing.T) {
+	eng := &fakeEngine{started: make(chan struct{}, 1), release: make(chan struct{})}
+	s := newFakeService(t, eng)
+	s.cfg.MaxInflightBytes = 1000
+	ctx := context.Background()
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Analyze(ctx, AnalyzeRequest{Text: strings.Repeat("a", 800), Tasks: []engine.Task{engine.TaskSentiment}, NoStore: true})
+		first <- err
+	}()
+	<-eng.started
+	done := make(chan []error, 1)
+	go func() {
+		_, errs := s.AnalyzeRecords(ctx, RecordOptions{Tasks: []engine.Task{engine.TaskSentiment}, Bulk: true},
+			[]Record{{Text: strings.Repeat("b", 300), Line: 1}})
+		done <- errs
+	}()
+	// The record is shed at least once while the first request holds the
+	// budget; only then is the first let go.
+	for s.Metrics().Profiler.Shed[ShedInflightBytes] == 0 {
+		select {
+		case errs := <-done:
+			t.Fatalf("bulk record finished while the budget was held: %v", errs)
+		default:
+		}
+		runtime.Gosched()
+	}
+	close(eng.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if errs := <-done; errs[0] != nil {
+		t.Errorf("bulk record failed instead of waiting: %v", errs[0])
 	}
 }

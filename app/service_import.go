@@ -407,6 +407,10 @@ type RecordOptions struct {
 	Tasks       []engine.Task // validated (ParseTasks)
 	Aggregation string        // entity aggregation (ParseAggregation)
 	Store       bool          // store the results (when the Service has a database)
+	// Bulk marks background work (a whole file, as `nlpscope analyze`):
+	// it queues behind interactive requests, and a request shed for
+	// overload waits and is tried again instead of failing its records.
+	Bulk bool
 }
 
 // AnalyzeRecords analyses (and, per opt, stores) the records of one source
@@ -414,7 +418,7 @@ type RecordOptions struct {
 // keep it. When the request fails, the records are retried one by one so
 // that each error lands on its own record. It is safe for concurrent use.
 func (s *Service) AnalyzeRecords(ctx context.Context, opt RecordOptions, recs []Record) ([]DocumentResult, []error) {
-	return s.analyzeRecords(ctx, request{tasks: opt.Tasks, opts: engine.Options{Aggregation: opt.Aggregation}, store: opt.Store, via: sourceOf(ctx)}, recs)
+	return s.analyzeRecords(ctx, request{tasks: opt.Tasks, opts: engine.Options{Aggregation: opt.Aggregation, Bulk: opt.Bulk}, store: opt.Store, via: sourceOf(ctx)}, recs)
 }
 
 // analyzeRecords analyses (and, per base, stores) the records of one source
