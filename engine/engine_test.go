@@ -815,7 +815,7 @@ func TestBatchLargerThanQueue(t *testing.T) {
 // Ordering, not wall-clock bounds.
 func TestInteractiveAheadOfBulk(t *testing.T) {
 	e := newEngine(t, engine.Config{IntraOpThreads: 1, MaxQueueWait: -1, Tuning: engine.Tuning{CacheEntries: -1, MaxBatchSize: 8}})
-	texts := make([]string, 1024)
+	texts := make([]string, 3000)
 	for i := range texts {
 		texts[i] = fmt.Sprintf("the film %d was good and the actors were great", i)
 	}
