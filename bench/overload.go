@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -173,7 +174,7 @@ func (b *benchRun) overload(ctx context.Context) error {
 	// 1,000 closed-loop users, all starting at once: first users that send
 	// again at once after a 429 (by Little's law their latency is then
 	// users / answers per second, 429s included), then users that wait the
-	// Retry-After the server asks for, as well-behaved clients do.
+	// Retry-After the server asks for (jittered), as well-behaved clients do.
 	var row OverloadRow
 	for _, honour := range []bool{false, true} {
 		var tally overloadTally
@@ -190,9 +191,12 @@ func (b *benchRun) overload(ctx context.Context) error {
 					}
 					tally.add(time.Since(t0), status, err)
 					if honour && status == http.StatusTooManyRequests {
+						// Jittered (0.5–1.5 ×), as clients back off, so the
+						// users do not come back as one herd.
+						wait := time.Duration(float64(retry) * (0.5 + rand.Float64()))
 						select {
 						case <-lctx.Done():
-						case <-time.After(retry):
+						case <-time.After(wait):
 						}
 					}
 				}
@@ -202,7 +206,7 @@ func (b *benchRun) overload(ctx context.Context) error {
 		cancel()
 		name := fmt.Sprintf("%d closed-loop users, retrying at once", users)
 		if honour {
-			name = fmt.Sprintf("%d closed-loop users, waiting Retry-After", users)
+			name = fmt.Sprintf("%d closed-loop users, waiting Retry-After (±50 %%)", users)
 		}
 		r := tally.row(name, time.Since(start))
 		r.Users = users
