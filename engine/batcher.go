@@ -75,8 +75,8 @@ type batcher struct {
 	// submitted), so a herd arriving at an empty queue is not all admitted.
 	pending       [numLanes]atomic.Int64
 	pendingTokens [numLanes]atomic.Int64
-	busyUntil    atomic.Int64           // UnixNano when the running flush should end; 0 = none running
-	est          atomic.Pointer[costEstimate]
+	busyUntil     atomic.Int64 // UnixNano when the running flush should end; 0 = none running
+	est           atomic.Pointer[costEstimate]
 }
 
 // costEstimate is what the cost model has learnt, published by the worker
