@@ -20,6 +20,9 @@ type Config struct {
 	IntraOpThreads int    // 0 = number of CPUs
 	InterOpThreads int    // 0 = 1
 	QueueSize      int    // engine queue per model; 0 = engine default
+	// MaxQueueWait refuses (429) a request whose expected queue wait is
+	// longer; 0 = engine.DefaultMaxQueueWait, <0 = no bound.
+	MaxQueueWait time.Duration
 
 	// The models to load, as catalog references: a folder, embedded:NAME,
 	// NAME (models folder, else embedded), ORG/NAME[@REV] (Hugging Face
@@ -35,6 +38,15 @@ type Config struct {
 
 	MaxTextBytes  int // one text; 0 = 1 MiB
 	MaxBatchTexts int // texts in one request; 0 = 256
+	// MaxInflightBytes is the budget of text bytes being analysed at once,
+	// across all requests: a request that would go over it is shed (429,
+	// reason ShedInflightBytes), one larger than the whole budget is
+	// refused (413). 0 = DefaultMaxInflightBytes; <0 = no budget.
+	MaxInflightBytes int64
+
+	// LoadTests bound the load tests and capacity searches started through
+	// the Service (HTTP, desktop); zero fields take the defaults.
+	LoadTests LoadTestLimits
 
 	// Engine runs inference; nil = the ONNX Runtime engine the fields above
 	// configure. The Service loads the models into it as into its own but
@@ -49,14 +61,29 @@ type Config struct {
 const (
 	DefaultMaxTextBytes  = engine.DefaultMaxTextBytes // one text, in bytes
 	DefaultMaxBatchTexts = 256
+	// DefaultMaxInflightBytes bounds the memory analysis takes: entity
+	// extraction holds about 90 MiB per MiB of text in flight (windows,
+	// logits, garbage), so 8 MiB keeps the server near 1.1 GiB at worst
+	// (README, "Limits").
+	DefaultMaxInflightBytes = 8 << 20
 )
 
+// ShedInflightBytes is the shed reason (engine.OverloadError.Reason) of a
+// request refused because the in-flight text budget is spent.
+const ShedInflightBytes = "inflight_bytes"
+
 func (c *Config) setDefaults() error {
+	if err := c.LoadTests.setDefaults(); err != nil {
+		return err
+	}
 	if c.MaxTextBytes == 0 {
 		c.MaxTextBytes = DefaultMaxTextBytes
 	}
 	if c.MaxBatchTexts == 0 {
 		c.MaxBatchTexts = DefaultMaxBatchTexts
+	}
+	if c.MaxInflightBytes == 0 {
+		c.MaxInflightBytes = DefaultMaxInflightBytes
 	}
 	if c.Provider == "" {
 		c.Provider = "cpu"

@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"github.com/nlpscope/nlpscope/app/catalog"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nlpscope/nlpscope/engine"
@@ -42,6 +44,14 @@ type Inferer interface {
 
 var _ Inferer = (*engine.Engine)(nil)
 
+// admitter is the Inferer that can refuse a request for overload before
+// it is sent (*engine.Engine): the Service asks before its own work.
+type admitter interface {
+	Admit(task engine.Task, opts engine.Options) error
+}
+
+var _ admitter = (*engine.Engine)(nil)
+
 // Service is nlpscope's application layer, one per process: both shells and
 // the CLI call it. It owns the engine, the profiler and the database. All
 // methods are safe for concurrent use.
@@ -58,6 +68,9 @@ type Service struct {
 	ctx    context.Context // lifetime of background work (imports, load tests, metrics)
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	inflightBytes atomic.Int64 // text bytes in analyze now (Config.MaxInflightBytes)
+	lastFree      atomic.Int64 // UnixNano of the last freeMemory
 
 	mu        sync.Mutex
 	problems  []string // why a task is not ready, for /health
@@ -96,6 +109,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 			InterOpThreads:   cfg.InterOpThreads,
 			MaxTextBytes:     cfg.MaxTextBytes,
 			QueueSize:        cfg.QueueSize,
+			MaxQueueWait:     cfg.MaxQueueWait,
 			Tuning:           cfg.Tuning,
 			Observer:         s.observer(),
 		}, log)
@@ -418,13 +432,31 @@ func (s *Service) Analyze(ctx context.Context, req AnalyzeRequest) (AnalyzeRespo
 // tests), so it is where the work is measured.
 func (s *Service) analyze(ctx context.Context, r request) (res []DocumentResult, err error) {
 	start := time.Now()
-	defer func() { s.observeWork(r, start, err) }()
+	defer func() {
+		if reason := engine.ShedReason(err); reason != "" {
+			s.prof.ObserveShed(reason)
+		}
+		s.observeWork(r, start, err)
+	}()
 	if s.isClosed() {
 		return nil, ErrServiceClosed
 	}
 	for _, t := range r.tasks {
 		if !s.eng.Ready(t) {
 			return nil, fmt.Errorf("%s: %w", t, engine.ErrNotReady)
+		}
+	}
+	release, err := s.reserveBytes(r.texts)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	// Refuse for the queue's expected wait before looking anything up.
+	if a, ok := s.eng.(admitter); ok {
+		for _, t := range r.tasks {
+			if err := a.Admit(t, r.opts); err != nil {
+				return nil, err
+			}
 		}
 	}
 	now := s.cfg.Now()
@@ -448,6 +480,55 @@ func (s *Service) analyze(ctx context.Context, r request) (res []DocumentResult,
 		}
 	}
 	return out, nil
+}
+
+// reserveBytes takes the texts' bytes from the in-flight budget
+// (Config.MaxInflightBytes) until release is called: over the budget the
+// request is shed (an engine.OverloadError, reason ShedInflightBytes);
+// larger than the whole budget, it is too large (ErrTooLarge).
+func (s *Service) reserveBytes(texts []string) (release func(), err error) {
+	budget := s.cfg.MaxInflightBytes
+	switch {
+	case budget < 0:
+		return func() {}, nil
+	case budget == 0:
+		budget = DefaultMaxInflightBytes
+	}
+	var n int64
+	for _, t := range texts {
+		n += int64(len(t))
+	}
+	if n > budget {
+		return nil, fmt.Errorf("%w: %d bytes of text in one request, over the in-flight budget of %d bytes (--max-inflight-bytes)", ErrTooLarge, n, budget)
+	}
+	if used := s.inflightBytes.Add(n); used > budget {
+		s.inflightBytes.Add(-n)
+		return nil, &engine.OverloadError{Reason: ShedInflightBytes, Detail: fmt.Sprintf(
+			"overloaded: %d bytes of text are being analysed, %d more would pass the in-flight budget of %d bytes (retry later)", used-n, n, budget)}
+	}
+	return func() {
+		if s.inflightBytes.Add(-n) == 0 && n >= freeAfterBytes {
+			s.freeMemory()
+		}
+	}, nil
+}
+
+// freeAfterBytes is the size of request after which, once nothing is in
+// flight, the Service hands the Go heap it no longer uses back to the OS
+// (at most every freeEvery): a large request's garbage would otherwise keep
+// RSS near its peak for minutes.
+const (
+	freeAfterBytes = 1 << 20
+	freeEvery      = 10 * time.Second
+)
+
+func (s *Service) freeMemory() {
+	now := time.Now().UnixNano()
+	last := s.lastFree.Load()
+	if now-last < int64(freeEvery) || !s.lastFree.CompareAndSwap(last, now) {
+		return
+	}
+	go debug.FreeOSMemory()
 }
 
 // compute fills out[i] for every task not already filled from storage; the

@@ -196,7 +196,7 @@ func (s *Service) StartImport(ctx context.Context, files []ImportFile, opt Impor
 	s.wg.Add(1)
 	s.mu.Unlock()
 
-	base := request{tasks: tasks, opts: engine.Options{Aggregation: agg}, store: true, imports: j.status.ID, via: profiler.SourceImport}
+	base := request{tasks: tasks, opts: engine.Options{Aggregation: agg, Bulk: true}, store: true, imports: j.status.ID, via: profiler.SourceImport}
 	go func() {
 		defer s.wg.Done()
 		defer close(j.done)
@@ -410,6 +410,10 @@ type RecordOptions struct {
 	Store       bool          // store the results (when the Service has a database)
 	// SentimentMethod is how sentiment reads a text (ParseSentimentMethod).
 	SentimentMethod string
+	// Bulk marks background work (a whole file, as `nlpscope analyze`):
+	// it queues behind interactive requests, and a request shed for
+	// overload waits and is tried again instead of failing its records.
+	Bulk bool
 }
 
 // AnalyzeRecords analyses (and, per opt, stores) the records of one source
@@ -417,7 +421,7 @@ type RecordOptions struct {
 // keep it. When the request fails, the records are retried one by one so
 // that each error lands on its own record. It is safe for concurrent use.
 func (s *Service) AnalyzeRecords(ctx context.Context, opt RecordOptions, recs []Record) ([]DocumentResult, []error) {
-	return s.analyzeRecords(ctx, request{tasks: opt.Tasks, opts: engine.Options{Aggregation: opt.Aggregation, SentimentMethod: opt.SentimentMethod}, store: opt.Store, via: sourceOf(ctx)}, recs)
+	return s.analyzeRecords(ctx, request{tasks: opt.Tasks, opts: engine.Options{Aggregation: opt.Aggregation, SentimentMethod: opt.SentimentMethod, Bulk: opt.Bulk}, store: opt.Store, via: sourceOf(ctx)}, recs)
 }
 
 // analyzeRecords analyses (and, per base, stores) the records of one source
@@ -442,7 +446,7 @@ func (s *Service) analyzeRecords(ctx context.Context, base request, recs []Recor
 	if len(idx) == 0 {
 		return results, errs
 	}
-	res, err := s.analyze(ctx, r)
+	res, err := s.analyzeBulk(ctx, r)
 	if err == nil {
 		for j, i := range idx {
 			results[i] = res[j]
@@ -456,7 +460,7 @@ func (s *Service) analyzeRecords(ctx context.Context, base request, recs []Recor
 		}
 		one := base
 		one.source, one.texts, one.lines = recs[i].Source, []string{recs[i].Text}, []int{recs[i].Line}
-		res, err := s.analyze(ctx, one)
+		res, err := s.analyzeBulk(ctx, one)
 		if err != nil {
 			errs[i] = err
 			continue
@@ -464,6 +468,30 @@ func (s *Service) analyzeRecords(ctx context.Context, base request, recs []Recor
 		results[i] = res[0]
 	}
 	return results, errs
+}
+
+// analyzeBulk is analyze for background work (Options.Bulk, as imports):
+// a request shed for overload is not a failed record but waits the
+// suggested time and is tried again, until ctx ends.
+func (s *Service) analyzeBulk(ctx context.Context, r request) ([]DocumentResult, error) {
+	for {
+		res, err := s.analyze(ctx, r)
+		if !r.opts.Bulk || engine.ShedReason(err) == "" {
+			return res, err
+		}
+		wait := 100 * time.Millisecond
+		var oe *engine.OverloadError
+		if errors.As(err, &oe) {
+			wait = min(max(oe.RetryAfter(), 10*time.Millisecond), time.Second)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
 }
 
 // importProgress emits the job's status at most every MetricsInterval, and

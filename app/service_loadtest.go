@@ -31,8 +31,11 @@ type LoadTestConfig struct {
 	Ramp        time.Duration `json:"ramp_ns,omitempty"`
 	Duration    time.Duration `json:"duration_ns"`
 	MaxRequests uint64        `json:"max_requests,omitempty"`
-	Thresholds  []string      `json:"thresholds,omitempty"`
-	Texts       []string      `json:"texts,omitempty"` // empty = profiler.DefaultTexts
+	// MaxInFlight bounds concurrent requests in open loop (0 = the
+	// Service's limit, LoadTestLimits.MaxInFlight).
+	MaxInFlight int      `json:"max_in_flight,omitempty"`
+	Thresholds  []string `json:"thresholds,omitempty"`
+	Texts       []string `json:"texts,omitempty"` // empty = profiler.DefaultTexts
 	// Arrivals is the open-loop arrival process: "uniform" (or "") or
 	// "poisson" (Seed 0 = random).
 	Arrivals string `json:"arrivals,omitempty"`
@@ -127,12 +130,16 @@ type loadTests struct {
 
 // StartLoadTest starts a load test against the in-process engine (results
 // are not stored; the result caches are bypassed unless c.Cache is
-// "include") and returns its
-// first status. Only one runs at a time (ErrLoadTestActive). Progress comes
+// "include") and returns its first status. Only one runs at a time
+// (ErrLoadTestActive, naming the running one's id), within the Service's
+// LoadTestLimits. Progress comes
 // as "loadtest" events at ≤ 4 Hz; the finished report is saved.
 func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTestStatus, error) {
 	tasks, err := loadTestTasks(c.Task)
 	if err != nil {
+		return LoadTestStatus{}, err
+	}
+	if err := s.cfg.LoadTests.check(&c); err != nil {
 		return LoadTestStatus{}, err
 	}
 	for _, t := range tasks {
@@ -151,7 +158,7 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 	}
 	lc := profiler.LoadConfig{
 		Name: c.Name, Target: "inproc", Task: string(c.Task), StartRate: c.StartRate, Think: c.Think, Ramp: c.Ramp,
-		Duration: c.Duration, MaxRequests: c.MaxRequests, Thresholds: c.Thresholds, ClassifyError: errorKind,
+		Duration: c.Duration, MaxRequests: c.MaxRequests, MaxInFlight: c.MaxInFlight, Thresholds: c.Thresholds, ClassifyError: errorKind,
 		Arrivals: c.Arrivals, Seed: c.Seed, Cache: string(c.Cache),
 	}
 	switch c.Mode {
@@ -184,8 +191,9 @@ func (s *Service) StartLoadTest(ctx context.Context, c LoadTestConfig) (LoadTest
 
 	s.lt.mu.Lock()
 	if s.lt.current != nil && s.lt.current.State == StateRunning {
+		id := s.lt.current.ID
 		s.lt.mu.Unlock()
-		return LoadTestStatus{}, ErrLoadTestActive
+		return LoadTestStatus{}, fmt.Errorf("%w: %s (stop it first)", ErrLoadTestActive, id)
 	}
 	s.mu.Lock() // closed and wg.Add together, so Close never waits while a run is being added
 	if s.closed {
@@ -228,7 +236,7 @@ func (s *Service) runLoadTest(ctx context.Context, run loadRun, st *LoadTestStat
 	target := func(ctx context.Context, seq uint64) error {
 		res, err := s.analyze(ctx, request{
 			texts: []string{texts[seq%uint64(len(texts))]}, tasks: tasks, via: profiler.SourceLoadTest,
-			opts: engine.Options{Aggregation: engine.AggSimple, NoCache: noCache},
+			opts: engine.Options{Aggregation: engine.AggSimple, NoCache: noCache, Bulk: true},
 		})
 		cc.Add(cacheCounts(res))
 		return err

@@ -3,9 +3,7 @@ package bench
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -244,62 +242,18 @@ var urlRe = regexp.MustCompile(`http://[0-9.]+:[0-9]+`)
 // loadFor (64 HTTP clients, /v1/analyze, every text new, results stored),
 // and after the same load again: memory must not keep growing.
 func (b *benchRun) serverMemory(ctx context.Context, loadFor time.Duration) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp("", "nlpscope-bench-rss-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "rss.db"), "--threads", strconv.Itoa(b.threads)}
-	if b.ortLib != "" {
-		args = append(args, "--ort-lib", b.ortLib)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	cmd := exec.CommandContext(sctx, exe, args...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	stdout, err := cmd.StdoutPipe()
+	base, pid, stop, err := b.startServe(ctx, "--db", filepath.Join(dir, "rss.db"))
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() { cancel(); cmd.Wait() }()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	base := urlRe.FindString(line)
-	if err != nil || base == "" {
-		return fmt.Errorf("serve: no URL on stdout (%v): %q", err, line)
-	}
-	client := &http.Client{Timeout: 5 * time.Second}
-	ready := func() bool {
-		resp, err := client.Get(base + "/health")
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		var h app.Health
-		return json.NewDecoder(resp.Body).Decode(&h) == nil && h.Status == "ok"
-	}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.NewTimer(2 * time.Minute)
-	defer deadline.Stop()
-	for !ready() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-deadline.C:
-			return fmt.Errorf("serve: not ready after 2 minutes")
-		case <-tick.C:
-		}
-	}
+	defer stop()
 	rs := &b.report.Resources
-	rs.IdleRSS = procRSS(cmd.Process.Pid)
+	rs.IdleRSS = procRSS(pid)
 	load := func() error {
 		ht, err := profiler.NewHTTPTarget(profiler.HTTPTargetConfig{URL: base + "/v1/analyze", Body: `{"text":"{{text}} ({{seq}})"}`, Texts: benchSentences})
 		if err != nil {
@@ -320,11 +274,11 @@ func (b *benchRun) serverMemory(ctx context.Context, loadFor time.Duration) erro
 	if err := load(); err != nil {
 		return err
 	}
-	rs.LoadedRSS = procRSS(cmd.Process.Pid)
+	rs.LoadedRSS = procRSS(pid)
 	if err := load(); err != nil {
 		return err
 	}
-	rs.LoadedRSS2 = procRSS(cmd.Process.Pid)
+	rs.LoadedRSS2 = procRSS(pid)
 	rs.LoadFor = fmt.Sprintf("%v of 64 HTTP clients on /v1/analyze, every text new and stored", loadFor)
 	return nil
 }

@@ -23,14 +23,15 @@ type Report struct {
 	Env       Env           `json:"env"`
 	Key       KeyRatios     `json:"key"`
 
-	Targets    []TargetSet   `json:"targets"`
-	Efficiency []Comparison  `json:"efficiency"`
-	Batching   []Comparison  `json:"batching"`
-	Peer       PeerSection   `json:"peer"`
-	Resources  Resources     `json:"resources"`
-	Storage    StorageBench  `json:"storage"`
-	Capacity   []CapacityRow `json:"capacity,omitempty"`
-	Notes      []string      `json:"notes,omitempty"` // what could not be measured, and why
+	Targets    []TargetSet      `json:"targets"`
+	Efficiency []Comparison     `json:"efficiency"`
+	Batching   []Comparison     `json:"batching"`
+	Peer       PeerSection      `json:"peer"`
+	Resources  Resources        `json:"resources"`
+	Storage    StorageBench     `json:"storage"`
+	Capacity   []CapacityRow    `json:"capacity,omitempty"`
+	Overload   *OverloadSection `json:"overload,omitempty"`
+	Notes      []string         `json:"notes,omitempty"` // what could not be measured, and why
 }
 
 // KeyRatios are the headline numbers of `bench --quick --json`; null when
@@ -47,6 +48,9 @@ type KeyRatios struct {
 	// in requests/s each default model holds p99 < 50 ms at.
 	CapacityP99_50msSentiment *float64 `json:"capacity_p99_50ms_sentiment"`
 	CapacityP99_50msEntities  *float64 `json:"capacity_p99_50ms_entities"`
+	// OverloadShedP99Ms is the p99 latency of the 429 answers to a 10×
+	// burst against `nlpscope serve` (goal ≤ 50 ms).
+	OverloadShedP99Ms *float64 `json:"overload_shed_p99_ms"`
 }
 
 // Env describes the machine and software a report was measured on.
@@ -282,6 +286,7 @@ func (r *Report) writeMarkdown(w io.Writer) {
 
 	r.Storage.writeMarkdown(p)
 	r.writeCapacity(w)
+	r.writeOverload(w)
 
 	p("## 7. Environment\n\n| | |\n|---|---|\n")
 	h := r.Env.Hardware

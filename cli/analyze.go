@@ -156,7 +156,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	in.MaxTextBytes = svc.MaxTextBytes()
 	a := &analyzer{
 		svc: svc, std: std, tasks: tasks, in: in,
-		base: app.RecordOptions{Tasks: tasks, Aggregation: *agg, SentimentMethod: *method, Store: !cfg.NoDB},
+		base: app.RecordOptions{Tasks: tasks, Aggregation: *agg, SentimentMethod: *method, Store: !cfg.NoDB, Bulk: true},
 	}
 	if *progress && isTerminal(std.Err) {
 		a.bar = newProgressBar(std.Err, files)

@@ -35,7 +35,7 @@ func cmdBench(ctx context.Context, std Stdio, args []string) error {
 	root := fs.String("root", ".", "source tree `dir` (for the sugarme comparison module)")
 	verbose := fs.Bool("v", false, "log the engine's messages")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `file` (for tuning)")
-	only := fs.String("only", "", "run only these comma-separated steps: efficiency, batching, peer, tokenizer, sugarme, targets, capacity, storage, sqlite, coldstart, memory (for tuning)")
+	only := fs.String("only", "", "run only these comma-separated steps: efficiency, batching, peer, tokenizer, sugarme, targets, capacity, overload, storage, sqlite, coldstart, memory (for tuning)")
 	fs.Usage = func() {
 		fmt.Fprintln(std.Err, "usage: nlpscope bench [--quick] [--json] [--out DIR] [--models-dir DIR] [--peer|--no-peer] [flags]")
 		fs.PrintDefaults()

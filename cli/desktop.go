@@ -22,6 +22,7 @@ func cmdDesktop(ctx context.Context, std Stdio, args []string) error {
 	fs := flag.NewFlagSet("desktop", flag.ContinueOnError)
 	fs.SetOutput(std.Err)
 	cfg := engineFlags(fs)
+	limitFlags(fs, cfg)
 	fs.BoolVar(&cfg.NoDB, "no-db", false, "run without a database (nothing is stored)")
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := parseFlags(fs, args); err != nil {

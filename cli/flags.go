@@ -2,9 +2,10 @@ package cli
 
 import (
 	"flag"
-	"github.com/nlpscope/nlpscope/app/catalog"
 
 	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/app/catalog"
+	"github.com/nlpscope/nlpscope/engine"
 )
 
 // engineFlags registers the flags shared by every command that builds a
@@ -27,4 +28,15 @@ func engineFlags(fs *flag.FlagSet) *app.Config {
 	fs.IntVar(&c.Tuning.CacheEntries, "cache-entries", 0, "in-memory result cache entries (0 = default, <0 = off)")
 	fs.IntVar(&c.MaxTextBytes, "max-text-bytes", app.DefaultMaxTextBytes, "largest accepted text in bytes")
 	return c
+}
+
+// limitFlags registers the start-up limits of the shells that take work
+// from other programs (serve, desktop) on fs, into c.
+func limitFlags(fs *flag.FlagSet, c *app.Config) {
+	fs.Int64Var(&c.MaxInflightBytes, "max-inflight-bytes", app.DefaultMaxInflightBytes, "budget of text `bytes` analysed at once across requests: over it 429, a request larger than all of it 413 (<0 = none)")
+	fs.DurationVar(&c.MaxQueueWait, "max-queue-wait", engine.DefaultMaxQueueWait, "refuse a request (429 + Retry-After) when its expected queue wait, from the engine's measured cost per batch, is longer (<0 = only a full queue refuses)")
+	fs.Float64Var(&c.LoadTests.MaxRate, "loadtest-max-rate", app.DefaultLoadTestMaxRate, "highest `rate` in requests/s a load test or capacity search may ask for")
+	fs.IntVar(&c.LoadTests.MaxUsers, "loadtest-max-users", app.DefaultLoadTestMaxUsers, "most closed-loop `users` a load test may ask for")
+	fs.DurationVar(&c.LoadTests.MaxDuration, "loadtest-max-duration", app.DefaultLoadTestMaxDuration, "longest load test, search step or whole capacity search")
+	fs.IntVar(&c.LoadTests.MaxInFlight, "loadtest-max-inflight", app.DefaultLoadTestMaxInFlight, "most concurrent requests of an open-loop load test")
 }

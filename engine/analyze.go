@@ -171,7 +171,10 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 		timings Timings
 		res     chan seqResult
 	}
+	lane := laneOf(opts)
 	jobs := make([]*job, 0, len(texts))
+	var release func() // the admission's reservation
+	var err error
 	for i, text := range texts {
 		key := ""
 		if useCache && len(text) <= maxCachedTextBytes {
@@ -187,6 +190,15 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 				continue
 			}
 		}
+		// Refuse before any tokenizing or queueing when the wait would be
+		// over the bound; texts already cached were answered above.
+		if release == nil {
+			seqs, toks := expectedWork(texts[i:], p.maxLength, task == TaskSentiment)
+			if release, err = p.batcher.admit(lane, seqs, toks); err != nil {
+				return err
+			}
+			defer func() { release() }()
+		}
 		start := e.now()
 		maxLen := p.maxLength
 		encs, err := p.tok.encode(text, maxLen, stride)
@@ -200,10 +212,14 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 		}
 		jobs = append(jobs, &job{i: i, key: key, encs: encs, timings: Timings{Tokenize: e.now().Sub(start)}})
 	}
-	// A call larger than the queue goes in waves of half the queue, so a big
+	// A call larger than the queue goes in waves of half its lane, so a big
 	// batch is never refused for its own size; concurrent callers that fill
 	// the queue still fail fast with ErrOverloaded.
-	wave := max(1, e.cfg.QueueSize/2)
+	wave := max(1, p.batcher.capacity(lane)/2)
+	if release != nil { // the real sequences replace the reservation
+		release()
+		release = func() {}
+	}
 	for start := 0; start < len(jobs); {
 		end, n := start, 0
 		for end < len(jobs) && (end == start || n+len(jobs[end].encs) <= wave) {
@@ -213,7 +229,7 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 		for _, j := range jobs[start:end] {
 			j.res = make(chan seqResult, len(j.encs))
 			for w := range j.encs {
-				if err := p.batcher.submit(&seqRequest{ctx: ctx, enc: &j.encs[w], idx: w, res: j.res}); err != nil {
+				if err := p.batcher.submit(&seqRequest{ctx: ctx, enc: &j.encs[w], idx: w, lane: lane, res: j.res}); err != nil {
 					return err
 				}
 			}
@@ -247,4 +263,22 @@ func (e *Engine) runOn(ctx context.Context, p *pipeline, task Task, texts []stri
 		start = end
 	}
 	return nil
+}
+
+// expectedWork guesses, before tokenizing, how many sequences and tokens
+// texts will take: about 4 bytes a token, windows of maxLength (one per
+// text for sequence classification).
+func expectedWork(texts []string, maxLength int, firstWindow bool) (seqs, tokens int64) {
+	maxLength = max(maxLength, 1)
+	for _, t := range texts {
+		n := int64(len(t)/4 + 2)
+		if firstWindow {
+			n = min(n, int64(maxLength))
+			seqs++
+		} else {
+			seqs += (n + int64(maxLength) - 1) / int64(maxLength)
+		}
+		tokens += n
+	}
+	return seqs, tokens
 }

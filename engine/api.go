@@ -8,6 +8,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -147,7 +148,63 @@ type Options struct {
 	// SentimentMethod is how sentiment reads a text: auto|whole|mean|majority
 	// (default auto).
 	SentimentMethod string
-	NoCache     bool   // bypass the in-memory cache
+	NoCache         bool // bypass the in-memory cache
+	// Bulk marks background work (imports, load tests): its sequences wait
+	// behind every interactive one and may fill at most BulkQueueShare of the
+	// queue, so people using the app keep a share of the engine.
+	Bulk bool
+}
+
+// BulkQueueShare is the share of a model's queue that bulk requests
+// (Options.Bulk) may fill; the rest stays free for interactive ones.
+const BulkQueueShare = 0.75
+
+// Reasons a request is shed (OverloadError.Reason).
+const (
+	ShedQueueFull = "queue_full" // the queue (or the bulk share of it) is full
+	ShedQueueWait = "queue_wait" // the expected queue wait is over Config.MaxQueueWait
+)
+
+// OverloadError is the ErrOverloaded of a request refused before it was
+// queued: why, and the expected queue wait it would have had.
+type OverloadError struct {
+	Reason string
+	Wait   time.Duration // expected queue wait (ShedQueueWait); 0 = not estimated
+	Bound  time.Duration // the bound Wait was over (ShedQueueWait)
+	Detail string        // the message, when set (reasons of other layers)
+}
+
+func (e *OverloadError) Error() string {
+	if e.Detail != "" {
+		return e.Detail
+	}
+	if e.Reason == ShedQueueWait {
+		return fmt.Sprintf("engine overloaded: expected queue wait %v is over the bound of %v (retry later)",
+			e.Wait.Round(time.Millisecond), e.Bound)
+	}
+	return ErrOverloaded.Error()
+}
+
+// Is makes errors.Is(err, ErrOverloaded) hold.
+func (e *OverloadError) Is(target error) bool { return target == ErrOverloaded }
+
+// RetryAfter is a sensible wait before retrying: the expected queue wait
+// beyond the bound, at least 10 ms.
+func (e *OverloadError) RetryAfter() time.Duration {
+	return max(e.Wait-e.Bound, 10*time.Millisecond)
+}
+
+// ShedReason is the reason err (an ErrOverloaded) was shed, "" when err is
+// not an overload.
+func ShedReason(err error) string {
+	var oe *OverloadError
+	switch {
+	case errors.As(err, &oe):
+		return oe.Reason
+	case errors.Is(err, ErrOverloaded):
+		return ShedQueueFull
+	}
+	return ""
 }
 
 // TensorInfo describes one model input or output.

@@ -9,11 +9,27 @@ import (
 	"time"
 )
 
+// Lanes of a batcher's queue: a batch takes every waiting interactive
+// sequence before any bulk one (Options.Bulk).
+const (
+	laneInteractive = iota
+	laneBulk
+	numLanes
+)
+
+func laneOf(opts Options) int {
+	if opts.Bulk {
+		return laneBulk
+	}
+	return laneInteractive
+}
+
 // seqRequest is one token sequence waiting for inference.
 type seqRequest struct {
 	ctx      context.Context
 	enc      *encoding
 	idx      int // position among the caller's sequences
+	lane     int // laneInteractive or laneBulk
 	enqueued time.Time
 	others   int64            // sequences already in the batcher when this one came
 	res      chan<- seqResult // buffered: the worker never blocks on it
@@ -29,32 +45,57 @@ type seqResult struct {
 }
 
 // batcher groups sequences for one model into padded batches and runs them
-// on its backend from a single worker goroutine.
+// on its backend from a single worker goroutine. Its queue has two lanes:
+// interactive sequences go first, bulk ones fill at most BulkQueueShare of
+// it. Requests whose expected wait is over maxWait are refused before they
+// are queued (admit).
 type batcher struct {
-	task     Task
-	be       backend
-	padID    int64
-	tuning   *atomic.Pointer[Tuning]
-	obs      Observer
-	now      func() time.Time
-	queue    chan *seqRequest
-	mu       sync.RWMutex // guards closed against concurrent submit
-	closed   bool
-	quit     chan struct{}
-	done     chan struct{}
-	in       batchInput
-	cost     costModel
-	arrivals arrivalStats // worker goroutine only
-	inflight atomic.Int64 // submitted sequences not yet answered
+	task      Task
+	be        backend
+	padID     int64
+	tuning    *atomic.Pointer[Tuning]
+	obs       Observer
+	now       func() time.Time
+	queueSize int
+	maxWait   time.Duration // <0: no bound
+	lanes     [numLanes]chan *seqRequest
+	mu        sync.RWMutex // guards closed against concurrent submit
+	closed    bool
+	quit      chan struct{}
+	done      chan struct{}
+	in        batchInput
+	cost      costModel
+	arrivals  arrivalStats // worker goroutine only
+	inflight  atomic.Int64 // submitted sequences not yet answered
+
+	queued       [numLanes]atomic.Int64 // sequences waiting in each lane
+	queuedTokens [numLanes]atomic.Int64 // their real tokens
+	// Admitted requests still tokenizing: their expected sequences and
+	// tokens (admit reserves them, the caller releases them once it has
+	// submitted), so a herd arriving at an empty queue is not all admitted.
+	pending       [numLanes]atomic.Int64
+	pendingTokens [numLanes]atomic.Int64
+	busyUntil     atomic.Int64 // UnixNano when the running flush should end; 0 = none running
+	est           atomic.Pointer[costEstimate]
 }
 
-func newBatcher(task Task, be backend, padID int64, queueSize int, tuning *atomic.Pointer[Tuning], obs Observer, now func() time.Time, hasTypes bool) *batcher {
+// costEstimate is what the cost model has learnt, published by the worker
+// for admit.
+type costEstimate struct {
+	fixed    float64 // ns per run
+	perToken float64 // ns per padded token
+	padding  float64 // padded / real tokens, ≥ 1
+}
+
+func newBatcher(task Task, be backend, padID int64, queueSize int, maxWait time.Duration, tuning *atomic.Pointer[Tuning], obs Observer, now func() time.Time, hasTypes bool) *batcher {
 	b := &batcher{
 		task: task, be: be, padID: padID, tuning: tuning, obs: obs, now: now,
-		queue: make(chan *seqRequest, queueSize),
-		quit:  make(chan struct{}),
-		done:  make(chan struct{}),
+		queueSize: queueSize, maxWait: maxWait,
+		quit: make(chan struct{}),
+		done: make(chan struct{}),
 	}
+	b.lanes[laneInteractive] = make(chan *seqRequest, queueSize)
+	b.lanes[laneBulk] = make(chan *seqRequest, b.capacity(laneBulk))
 	if hasTypes {
 		b.in.types = []int64{}
 	}
@@ -62,27 +103,104 @@ func newBatcher(task Task, be backend, padID int64, queueSize int, tuning *atomi
 	return b
 }
 
-// submit enqueues one sequence. It never blocks: a full queue fails with
-// ErrOverloaded, a closed batcher with ErrClosed. It is safe for concurrent use.
+// capacity is how many sequences lane may hold.
+func (b *batcher) capacity(lane int) int {
+	if lane == laneBulk {
+		return max(1, int(float64(b.queueSize)*BulkQueueShare))
+	}
+	return b.queueSize
+}
+
+// submit enqueues one sequence. It never blocks: a full queue (or bulk
+// share of it) fails with an OverloadError (ErrOverloaded), a closed batcher
+// with ErrClosed. It is safe for concurrent use.
 func (b *batcher) submit(r *seqRequest) error {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.closed {
 		return ErrClosed
 	}
+	if b.queued[laneInteractive].Load()+b.queued[laneBulk].Load() >= int64(b.queueSize) {
+		return &OverloadError{Reason: ShedQueueFull}
+	}
 	r.enqueued = b.now()
 	r.others = b.inflight.Add(1) - 1
+	b.queued[r.lane].Add(1)
+	b.queuedTokens[r.lane].Add(int64(r.enc.len()))
 	select {
-	case b.queue <- r:
+	case b.lanes[r.lane] <- r:
 		return nil
 	default:
+		b.unqueue(r)
 		b.inflight.Add(-1)
-		return ErrOverloaded
+		return &OverloadError{Reason: ShedQueueFull}
 	}
 }
 
+// unqueue counts r out of its lane.
+func (b *batcher) unqueue(r *seqRequest) {
+	b.queued[r.lane].Add(-1)
+	b.queuedTokens[r.lane].Add(-int64(r.enc.len()))
+}
+
+// admit refuses, before anything is queued, a request of lane whose
+// expected queue wait is over the batcher's bound. An admitted request's
+// expected seqs and tokens count as queued until release is called (once
+// its sequences are submitted, or it gave up). It is safe for concurrent
+// use and never blocks.
+func (b *batcher) admit(lane int, seqs, tokens int64) (release func(), err error) {
+	b.pending[lane].Add(seqs)
+	b.pendingTokens[lane].Add(tokens)
+	release = func() {
+		b.pending[lane].Add(-seqs)
+		b.pendingTokens[lane].Add(-tokens)
+	}
+	if b.maxWait < 0 {
+		return release, nil
+	}
+	// Reserve first, then look without our own share: of two requests
+	// admitted at once, at least one sees the other.
+	if w, ok := b.expectedWait(lane, seqs, tokens); ok && w > b.maxWait {
+		release()
+		return nil, &OverloadError{Reason: ShedQueueWait, Wait: w, Bound: b.maxWait}
+	}
+	return release, nil
+}
+
+// expectedWait estimates how long a sequence of lane submitted now waits
+// before its batch starts: the rest of the running flush plus the full
+// batches queued (or admitted and still tokenizing) ahead of it
+// (interactive: the interactive lane; bulk: both lanes), each costed by the
+// cost model. ownSeqs and ownTokens are the caller's reservation, left out.
+// ok is false until a batch has run.
+func (b *batcher) expectedWait(lane int, ownSeqs, ownTokens int64) (time.Duration, bool) {
+	est := b.est.Load()
+	if est == nil {
+		return 0, false
+	}
+	seqs, toks := -ownSeqs, -ownTokens
+	for l := range lane + 1 { // interactive: lane 0 only; bulk: both
+		seqs += b.queued[l].Load() + b.pending[l].Load()
+		toks += b.queuedTokens[l].Load() + b.pendingTokens[l].Load()
+	}
+	var w float64
+	if seqs > 0 && toks > 0 {
+		t := b.tuning.Load()
+		padded := float64(toks) * est.padding
+		// The new sequence joins the last, partial batch: the full ones
+		// (by count or by token budget) run before it.
+		ahead := max(math.Floor(float64(seqs)/float64(t.MaxBatchSize)), math.Floor(padded/float64(t.TokenBudget)))
+		share := min(1, ahead*float64(t.MaxBatchSize)/float64(seqs))
+		w = ahead*est.fixed + share*padded*est.perToken
+	}
+	if until := b.busyUntil.Load(); until != 0 {
+		w += max(0, float64(until-b.now().UnixNano()))
+	}
+	return time.Duration(w), true
+}
+
 // depth is the number of queued sequences.
-func (b *batcher) depth() int { return len(b.queue) }
+func (b *batcher) depth() int { return len(b.lanes[laneInteractive]) + len(b.lanes[laneBulk]) }
 
 // close stops accepting sequences, runs the queued ones and stops the worker.
 func (b *batcher) close() error {
@@ -99,18 +217,36 @@ func (b *batcher) close() error {
 	return b.be.close()
 }
 
+// next takes a waiting sequence without blocking, interactive first; nil
+// when none waits.
+func (b *batcher) next() *seqRequest {
+	for _, q := range b.lanes {
+		select {
+		case r := <-q:
+			b.unqueue(r)
+			return r
+		default:
+		}
+	}
+	return nil
+}
+
 func (b *batcher) loop() {
 	defer close(b.done)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var batch []*seqRequest
 	for {
-		var first *seqRequest
-		select {
-		case first = <-b.queue:
-		case <-b.quit:
-			b.drain()
-			return
+		first := b.next()
+		if first == nil {
+			select {
+			case first = <-b.lanes[laneInteractive]:
+			case first = <-b.lanes[laneBulk]:
+			case <-b.quit:
+				b.drain()
+				return
+			}
+			b.unqueue(first)
 		}
 		t := *b.tuning.Load()
 		batch = append(batch[:0], first)
@@ -125,13 +261,11 @@ func (b *batcher) loop() {
 		quitting := false
 	collect:
 		for len(batch) < t.MaxBatchSize && longest*len(batch) < t.TokenBudget {
-			select {
-			case r := <-b.queue: // already waiting: take it
+			if r := b.next(); r != nil { // already waiting: take it
 				batch = append(batch, r)
 				longest = max(longest, r.enc.len())
 				b.arrivals.observe(r)
 				continue
-			default:
 			}
 			if !wantCompany {
 				break
@@ -146,22 +280,25 @@ func (b *batcher) loop() {
 				break
 			}
 			timer.Reset(wait)
+			var r *seqRequest
 			select {
-			case r := <-b.queue:
-				timer.Stop()
-				batch = append(batch, r)
-				longest = max(longest, r.enc.len())
-				b.arrivals.observe(r)
-				if r.idx == 0 {
-					b.arrivals.observeGap(r.enqueued.Sub(last))
-					last = r.enqueued
-				}
+			case r = <-b.lanes[laneInteractive]:
+			case r = <-b.lanes[laneBulk]:
 			case <-timer.C:
 				break collect
 			case <-b.quit:
 				timer.Stop()
 				quitting = true
 				break collect
+			}
+			timer.Stop()
+			b.unqueue(r)
+			batch = append(batch, r)
+			longest = max(longest, r.enc.len())
+			b.arrivals.observe(r)
+			if r.idx == 0 {
+				b.arrivals.observeGap(r.enqueued.Sub(last))
+				last = r.enqueued
 			}
 		}
 		b.flush(batch, t)
@@ -178,18 +315,17 @@ func (b *batcher) drain() {
 	t := *b.tuning.Load()
 	var batch []*seqRequest
 	for {
-		select {
-		case r := <-b.queue:
-			batch = append(batch, r)
-			if len(batch) >= t.MaxBatchSize {
-				b.flush(batch, t)
-				batch = batch[:0]
-			}
-		default:
+		r := b.next()
+		if r == nil {
 			if len(batch) > 0 {
 				b.flush(batch, t)
 			}
 			return
+		}
+		batch = append(batch, r)
+		if len(batch) >= t.MaxBatchSize {
+			b.flush(batch, t)
+			batch = batch[:0]
 		}
 	}
 }
@@ -212,9 +348,18 @@ func (b *batcher) flush(batch []*seqRequest, t Tuning) {
 	}
 	slices.SortStableFunc(live, func(x, y *seqRequest) int { return x.enc.len() - y.enc.len() })
 	start := b.now()
-	for _, part := range splitBatches(live, b.cost.overheadTokens(t)) {
+	parts := splitBatches(live, b.cost.overheadTokens(t))
+	if est := b.est.Load(); est != nil {
+		var d float64
+		for _, p := range parts {
+			d += est.fixed + est.perToken*float64(len(p)*p[len(p)-1].enc.len())
+		}
+		b.busyUntil.Store(start.UnixNano() + int64(d))
+	}
+	for _, part := range parts {
 		b.runBatch(part, start)
 	}
+	b.busyUntil.Store(0)
 }
 
 func (b *batcher) runBatch(part []*seqRequest, flushStart time.Time) {
@@ -250,6 +395,9 @@ func (b *batcher) runBatch(part []*seqRequest, flushStart time.Time) {
 	inference := b.now().Sub(start)
 	if err == nil {
 		b.cost.observe(size, inference)
+		b.cost.observePadding(real, size)
+		fixed, perToken := b.cost.estimate()
+		b.est.Store(&costEstimate{fixed: fixed, perToken: perToken, padding: b.cost.padding})
 	}
 	labels := b.be.labels()
 	for i, r := range part {
@@ -310,6 +458,7 @@ func splitBatches(sorted []*seqRequest, overhead float64) [][]*seqRequest {
 // can tell what one more run costs in padded tokens.
 type costModel struct {
 	n, sx, sy, sxx, sxy, syy float64 // worker goroutine only
+	padding                  float64 // EWMA of padded / real tokens; 0 = none seen
 }
 
 const (
@@ -330,6 +479,37 @@ func (c *costModel) observe(tokens int, d time.Duration) {
 	c.sxx = c.sxx*costDecay + x*x
 	c.sxy = c.sxy*costDecay + x*y
 	c.syy = c.syy*costDecay + y*y
+}
+
+func (c *costModel) observePadding(real, padded int) {
+	if real <= 0 {
+		return
+	}
+	r := float64(padded) / float64(real)
+	if c.padding == 0 {
+		c.padding = r
+		return
+	}
+	c.padding += (1 - costDecay) * (r - c.padding)
+}
+
+// estimate is the learnt cost of one run: fixed ns plus perToken ns per
+// padded token. Until the fit is trusted (enough batches of different
+// sizes whose time grows with tokens), it is the mean run time and 0.
+func (c *costModel) estimate() (fixed, perToken float64) {
+	if c.n == 0 {
+		return 0, 0
+	}
+	if c.n >= 8 {
+		den := c.n*c.sxx - c.sx*c.sx
+		cov := c.n*c.sxy - c.sx*c.sy
+		vy := c.n*c.syy - c.sy*c.sy
+		if den > 0 && cov > 0 && vy > 0 && cov*cov/(den*vy) >= minCostFit {
+			slope := cov / den
+			return max((c.sy-slope*c.sx)/c.n, 0), slope
+		}
+	}
+	return c.sy / c.n, 0
 }
 
 // overheadTokens is the fixed per-run cost in padded-token equivalents.

@@ -24,6 +24,7 @@ type fakeBackend struct {
 	out     []float32
 	closed  atomic.Bool
 	fail    error
+	cost    func(n, seq int) time.Duration // when non-nil, run sleeps this long (use in a synctest bubble)
 }
 
 func (f *fakeBackend) labels() int    { return 2 }
@@ -36,6 +37,9 @@ func (f *fakeBackend) run(in *batchInput) ([]float32, error) {
 	}
 	if f.gate != nil {
 		<-f.gate
+	}
+	if f.cost != nil {
+		time.Sleep(f.cost(in.n, in.seq))
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -76,7 +80,7 @@ func testBatcher(t *testing.T, be *fakeBackend, queue int, tune Tuning) *batcher
 	var p atomic.Pointer[Tuning]
 	tune = tune.withDefaults()
 	p.Store(&tune)
-	b := newBatcher(TaskSentiment, be, 0, queue, &p, nil, time.Now, false)
+	b := newBatcher(TaskSentiment, be, 0, queue, -1, &p, nil, time.Now, false)
 	t.Cleanup(func() { b.close() })
 	return b
 }
@@ -273,7 +277,7 @@ func TestBatcherCloseDrains(t *testing.T) {
 		var p atomic.Pointer[Tuning]
 		tune := Tuning{MaxBatchSize: 4, MaxDelay: time.Hour, FixedDelay: true}.withDefaults()
 		p.Store(&tune)
-		b := newBatcher(TaskSentiment, be, 0, 64, &p, nil, time.Now, false)
+		b := newBatcher(TaskSentiment, be, 0, 64, -1, &p, nil, time.Now, false)
 		var chans []chan seqResult
 		for i := range 20 {
 			chans = append(chans, send(t, b, context.Background(), seqOf(int64(i), 2)))
@@ -326,7 +330,7 @@ func TestBatcherSetTuningLive(t *testing.T) {
 	var p atomic.Pointer[Tuning]
 	tune := Tuning{MaxBatchSize: 1, MaxDelay: time.Hour}.withDefaults()
 	p.Store(&tune)
-	b := newBatcher(TaskSentiment, be, 0, 64, &p, nil, time.Now, false)
+	b := newBatcher(TaskSentiment, be, 0, 64, -1, &p, nil, time.Now, false)
 	defer b.close()
 	<-send(t, b, context.Background(), seqOf(1, 2))
 	next := Tuning{MaxBatchSize: 1000, MaxDelay: time.Microsecond}.withDefaults()
@@ -392,4 +396,181 @@ func TestBatcherLoneRequestDoesNotWait(t *testing.T) {
 			t.Fatalf("request %d: %+v", i, r)
 		}
 	}
+}
+
+// A batch takes every waiting interactive sequence before any bulk one,
+// even bulk ones queued earlier.
+func TestBatcherInteractiveFirst(t *testing.T) {
+	be := &fakeBackend{gate: make(chan struct{}), started: make(chan struct{}, 16)}
+	b := testBatcher(t, be, 64, Tuning{MaxBatchSize: 4, MaxDelay: time.Hour, FixedDelay: true})
+	submit := func(id int64, lane int) chan seqResult {
+		t.Helper()
+		res := make(chan seqResult, 1)
+		if err := b.submit(&seqRequest{ctx: context.Background(), enc: seqOf(id, 3), lane: lane, res: res}); err != nil {
+			t.Fatalf("submit %d: %v", id, err)
+		}
+		return res
+	}
+	var chans []chan seqResult
+	for i := range 4 { // the first batch, held by the gate
+		chans = append(chans, submit(int64(10+i), laneBulk))
+	}
+	<-be.started
+	for i := range 8 {
+		chans = append(chans, submit(int64(100+i), laneBulk))
+	}
+	for i := range 4 {
+		chans = append(chans, submit(int64(200+i), laneInteractive))
+	}
+	close(be.gate)
+	for _, c := range chans {
+		if r := <-c; r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	be.mu.Lock()
+	rows := slices.Clone(be.rows)
+	be.mu.Unlock()
+	var second []int64
+	for _, r := range rows[4:8] {
+		second = append(second, r[0])
+	}
+	for i := range 4 {
+		if !slices.Contains(second, int64(200+i)) {
+			t.Errorf("second batch %v lacks interactive request %d (queued after 8 bulk ones)", second, 200+i)
+		}
+	}
+}
+
+// Bulk sequences fill at most BulkQueueShare of the queue; interactive ones
+// still get the rest.
+func TestBatcherBulkShare(t *testing.T) {
+	be := &fakeBackend{gate: make(chan struct{}), started: make(chan struct{}, 16)}
+	b := testBatcher(t, be, 8, Tuning{MaxBatchSize: 1})
+	submit := func(lane int) error {
+		return b.submit(&seqRequest{ctx: context.Background(), enc: seqOf(1, 2), lane: lane, res: make(chan seqResult, 1)})
+	}
+	if err := submit(laneInteractive); err != nil {
+		t.Fatal(err)
+	}
+	<-be.started // the worker holds it; the queue is empty
+	bulk := 0
+	for submit(laneBulk) == nil {
+		bulk++
+	}
+	if want := int(8 * BulkQueueShare); bulk != want {
+		t.Errorf("%d bulk sequences queued, want %d (BulkQueueShare of 8)", bulk, want)
+	}
+	inter := 0
+	for submit(laneInteractive) == nil {
+		inter++
+	}
+	if inter != 8-bulk {
+		t.Errorf("%d interactive sequences queued beside %d bulk ones, want %d", inter, bulk, 8-bulk)
+	}
+	err := submit(laneInteractive)
+	var oe *OverloadError
+	if !errors.As(err, &oe) || oe.Reason != ShedQueueFull || !errors.Is(err, ErrOverloaded) {
+		t.Errorf("full queue: %v, want an OverloadError %q", err, ShedQueueFull)
+	}
+	close(be.gate)
+}
+
+// Under a closed loop of many more users than the bound admits, the batcher
+// refuses by expected wait before queueing: refused requests never reach the
+// backend, admitted ones wait about the bound at most, and the engine stays
+// busy. The bubble's clock makes the waits exact, not wall-clock samples.
+func TestBatcherShedsByExpectedWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const perRun, perToken = 4 * time.Millisecond, 20 * time.Microsecond
+		const bound, seqLen, batchSize = 30 * time.Millisecond, 10, 8
+		be := &fakeBackend{cost: func(n, seq int) time.Duration { return perRun + time.Duration(n*seq)*perToken }}
+		var p atomic.Pointer[Tuning]
+		tune := Tuning{MaxBatchSize: batchSize, MaxDelay: time.Millisecond, SplitOverheadTokens: -1}.withDefaults()
+		p.Store(&tune)
+		b := newBatcher(TaskSentiment, be, 0, 4096, bound, &p, nil, time.Now, false)
+		defer b.close()
+		roundTrip := func(lane int) (seqResult, error) {
+			release, err := b.admit(lane, 1, seqLen)
+			if err != nil {
+				return seqResult{}, err
+			}
+			res := make(chan seqResult, 1)
+			err = b.submit(&seqRequest{ctx: context.Background(), enc: seqOf(7, seqLen), lane: lane, res: res})
+			release()
+			if err != nil {
+				return seqResult{}, err
+			}
+			return <-res, nil
+		}
+		// Warm up with batches of every size so the cost model has a fit.
+		warm := 0
+		for n := 1; n <= batchSize; n++ {
+			var wg sync.WaitGroup
+			for range n {
+				warm++
+				wg.Go(func() {
+					if _, err := roundTrip(laneInteractive); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+		}
+		var (
+			mu       sync.Mutex
+			waits    []time.Duration
+			shed     int
+			admitted int
+			wg       sync.WaitGroup
+		)
+		end := time.Now().Add(2 * time.Second)
+		for u := range 200 {
+			wg.Go(func() {
+				_ = u // all at once: admission counts what it admitted before it is queued
+				for time.Now().Before(end) {
+					r, err := roundTrip(laneInteractive)
+					mu.Lock()
+					if err != nil {
+						var oe *OverloadError
+						if !errors.As(err, &oe) || oe.Reason != ShedQueueWait || oe.Wait <= bound {
+							t.Errorf("refusal %v, want an OverloadError %q over %v", err, ShedQueueWait, bound)
+						}
+						shed++
+						mu.Unlock()
+						time.Sleep(oe.RetryAfter())
+						continue
+					}
+					admitted++
+					waits = append(waits, r.queueWait)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		batchCost := perRun + batchSize*seqLen*perToken
+		over := 0
+		for _, w := range waits {
+			if w > bound+batchCost {
+				over++
+			}
+		}
+		slices.Sort(waits)
+		t.Logf("admitted %d, shed %d, queue wait p50 %v p99 %v max %v", admitted, shed, waits[len(waits)/2], waits[len(waits)*99/100], waits[len(waits)-1])
+		if shed == 0 {
+			t.Fatal("200 closed-loop users against a 30 ms bound: nothing shed")
+		}
+		if over > admitted/100 {
+			t.Errorf("%d of %d admitted requests waited over bound + one batch (%v)", over, admitted, bound+batchCost)
+		}
+		// Refused requests were never queued: the backend ran exactly the
+		// warm-up and the admitted ones.
+		if got := len(be.rows); got != warm+admitted {
+			t.Errorf("backend ran %d sequences, want %d warm-up + %d admitted", got, warm, admitted)
+		}
+		// The engine stayed busy: at least 80 % of full batches back to back.
+		if full := int(2*time.Second/batchCost) * batchSize; admitted < full*8/10 {
+			t.Errorf("admitted %d in 2 s, want ≥ 80 %% of %d (full batches back to back)", admitted, full)
+		}
+	})
 }

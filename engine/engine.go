@@ -14,19 +14,29 @@ import (
 
 // Config configures an Engine. Zero values take the defaults noted.
 type Config struct {
-	ORTLibPath        string           // "" = FindORTLibrary("")
-	Provider          string           // "cpu" (default) or "cuda"
-	AllowCPUFallback  bool             // with Provider "cuda": fall back to CPU (logged) instead of failing
-	IntraOpThreads    int              // 0 = number of CPUs
-	InterOpThreads    int              // 0 = 1
-	OptimizedModelDir string           // where optimized graphs are cached; "" = no cache
-	Spin              bool             // let idle ORT threads spin-wait (lower latency on an otherwise idle machine)
-	MaxTextBytes      int              // 0 = 1 MiB
-	QueueSize         int              // sequences per model queue; 0 = 4096
-	Tuning            Tuning           // batching and cache
-	Observer          Observer         // may be nil
-	Now               func() time.Time // for tests; nil = time.Now
+	ORTLibPath        string // "" = FindORTLibrary("")
+	Provider          string // "cpu" (default) or "cuda"
+	AllowCPUFallback  bool   // with Provider "cuda": fall back to CPU (logged) instead of failing
+	IntraOpThreads    int    // 0 = number of CPUs
+	InterOpThreads    int    // 0 = 1
+	OptimizedModelDir string // where optimized graphs are cached; "" = no cache
+	Spin              bool   // let idle ORT threads spin-wait (lower latency on an otherwise idle machine)
+	MaxTextBytes      int    // 0 = 1 MiB
+	QueueSize         int    // sequences per model queue; 0 = 4096
+	// MaxQueueWait is the longest expected queue wait (from each batcher's
+	// measured cost per batch and per token) at which a request is still
+	// queued; above it the request fails at once with an OverloadError.
+	// 0 = DefaultMaxQueueWait; <0 = no bound (only a full queue refuses).
+	MaxQueueWait time.Duration
+	Tuning       Tuning           // batching and cache
+	Observer     Observer         // may be nil
+	Now          func() time.Time // for tests; nil = time.Now
 }
+
+// DefaultMaxQueueWait is the default Config.MaxQueueWait: with a batch's
+// inference time on top, admitted requests stay near the single-text
+// latency ceilings (100–200 ms).
+const DefaultMaxQueueWait = 100 * time.Millisecond
 
 // Tuning holds the settings that can change while the engine runs.
 type Tuning struct {
@@ -138,6 +148,9 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 	}
 	if cfg.QueueSize == 0 {
 		cfg.QueueSize = 4096
+	}
+	if cfg.MaxQueueWait == 0 {
+		cfg.MaxQueueWait = DefaultMaxQueueWait
 	}
 	if cfg.MaxTextBytes < 0 || cfg.QueueSize < 0 || cfg.IntraOpThreads < 0 || cfg.InterOpThreads < 0 {
 		return nil, errors.New("engine: negative size or thread count in config")
@@ -272,7 +285,7 @@ func (e *Engine) LoadModel(ctx context.Context, task Task, src ModelSource) (Mod
 	be := &ortBackend{session: session, numLabels: len(ins.config.labels), tokens: task == TaskEntities, hasTypes: ins.io.hasTypeIDs}
 	p := &pipeline{
 		info: info, labels: ins.config.labels, tok: tok, maxLength: ins.config.maxLength,
-		batcher: newBatcher(task, be, tok.padID(), e.cfg.QueueSize, &e.tuning, e.cfg.Observer, e.now, ins.io.hasTypeIDs),
+		batcher: newBatcher(task, be, tok.padID(), e.cfg.QueueSize, e.cfg.MaxQueueWait, &e.tuning, e.cfg.Observer, e.now, ins.io.hasTypeIDs),
 	}
 	e.mu.Lock()
 	old := e.pipelines[task]
@@ -330,6 +343,22 @@ func (e *Engine) pipeline(task Task) (*pipeline, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNotReady, task)
 	}
 	return p, nil
+}
+
+// Admit tells, without queueing or reserving anything, whether a request
+// of task with opts would now be refused for its expected queue wait (an
+// OverloadError); callers check it before work of their own (a database
+// lookup) to refuse early. Sentiment and Entities decide again for real.
+// It is cheap and safe for concurrent use.
+func (e *Engine) Admit(task Task, opts Options) error {
+	p, err := e.pipeline(task)
+	if err != nil || p.batcher.maxWait < 0 {
+		return nil // the request itself reports what is wrong
+	}
+	if w, ok := p.batcher.expectedWait(laneOf(opts), 0, 0); ok && w > p.batcher.maxWait {
+		return &OverloadError{Reason: ShedQueueWait, Wait: w, Bound: p.batcher.maxWait}
+	}
+	return nil
 }
 
 // Stats returns the engine's counters.

@@ -808,3 +808,53 @@ func TestBatchLargerThanQueue(t *testing.T) {
 		}
 	}
 }
+
+// With a bulk call's sequences queued (an import or a load test), an
+// interactive request queued after them runs first: it returns while the
+// bulk call is still running and waited less than its last sequences.
+// Ordering, not wall-clock bounds.
+func TestInteractiveAheadOfBulk(t *testing.T) {
+	e := newEngine(t, engine.Config{IntraOpThreads: 1, MaxQueueWait: -1, Tuning: engine.Tuning{CacheEntries: -1, MaxBatchSize: 8}})
+	texts := make([]string, 3000)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("the film %d was good and the actors were great", i)
+	}
+	type bulkResult struct {
+		res []engine.Sentiment
+		err error
+	}
+	done := make(chan bulkResult, 1)
+	go func() {
+		res, err := e.SentimentBatch(context.Background(), texts, engine.Options{Bulk: true})
+		done <- bulkResult{res, err}
+	}()
+	for e.Stats().QueueDepth[engine.TaskSentiment] < 512 {
+		select {
+		case r := <-done:
+			t.Fatalf("bulk call ended before its queue was seen: %v", r.err)
+		default:
+		}
+		runtime.Gosched()
+	}
+	s, err := e.Sentiment(context.Background(), "good", engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("the bulk call (%v) finished before the interactive request queued after it", r.err)
+	default:
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	var last time.Duration
+	for _, b := range r.res {
+		last = max(last, b.Timings.QueueWait)
+	}
+	t.Logf("interactive queue wait %v, bulk's longest %v", s.Timings.QueueWait, last)
+	if s.Timings.QueueWait >= last {
+		t.Errorf("interactive queue wait %v is not below the bulk call's longest %v", s.Timings.QueueWait, last)
+	}
+}

@@ -1028,3 +1028,50 @@ func TestHTTPMetricsCountEveryWorkload(t *testing.T) {
 		t.Errorf("/metrics lacks the HTTP route table for POST /v1/analyze")
 	}
 }
+
+// TestHTTPLoadTestLimits: load tests over a start-up limit are refused with
+// 400 naming the limit and its flag and start nothing; a second test while
+// one runs gets 409 naming the running id; the API stops the running one.
+func TestHTTPLoadTestLimits(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.LoadTests = app.LoadTestLimits{MaxRate: 100, MaxUsers: 4, MaxDuration: time.Minute, MaxInFlight: 8}
+	s := newShell(t, cfg, httpapi.ServerConfig{})
+	over := func(c app.LoadTestConfig, limit, flag string) {
+		t.Helper()
+		_, b := s.do("POST", "/v1/loadtests", c, nil)
+		resp := s.wantError("POST", "/v1/loadtests", c, 400, "bad_request")
+		if resp.StatusCode == 400 && (!bytes.Contains(b, []byte(limit)) || !bytes.Contains(b, []byte("--"+flag))) {
+			t.Errorf("%+v: %s does not name the limit %s and --%s", c, b, limit, flag)
+		}
+	}
+	sec := time.Second
+	over(app.LoadTestConfig{Task: "sentiment", Mode: "open", Rate: 1e6, Duration: time.Hour}, "100", "loadtest-max-rate")
+	over(app.LoadTestConfig{Task: "sentiment", Mode: "open", Rate: 50, StartRate: 200, Ramp: sec, Duration: sec}, "100", "loadtest-max-rate")
+	over(app.LoadTestConfig{Task: "sentiment", Mode: "closed", Users: 5, Duration: sec}, "4", "loadtest-max-users")
+	over(app.LoadTestConfig{Task: "sentiment", Mode: "open", Rate: 50, Duration: 2 * time.Minute}, "1m0s", "loadtest-max-duration")
+	over(app.LoadTestConfig{Task: "sentiment", Mode: "open", Rate: 50, Duration: sec, MaxInFlight: 9}, "8", "loadtest-max-inflight")
+	over(app.LoadTestConfig{Task: "sentiment", Duration: sec, FindMax: &app.LoadTestFindMax{SLO: []string{"p99<1s"}, MaxRate: 101}}, "100", "loadtest-max-rate")
+	over(app.LoadTestConfig{Task: "sentiment", Duration: sec, FindMax: &app.LoadTestFindMax{SLO: []string{"p99<1s"}, MaxDuration: time.Hour}}, "1m0s", "loadtest-max-duration")
+	var none json.RawMessage
+	s.do("GET", "/v1/loadtests/current", nil, &none)
+	if string(none) != "null" {
+		t.Fatalf("a refused load test started: current = %s", none)
+	}
+
+	// At the limits: accepted, and the in-flight bound is the limit.
+	var st app.LoadTestStatus
+	resp, b := s.do("POST", "/v1/loadtests", app.LoadTestConfig{Task: "sentiment", Mode: "open", Rate: 100, Duration: time.Minute}, &st)
+	if resp.StatusCode != 200 || st.State != app.StateRunning || st.Config == nil || st.Config.MaxInFlight != 8 {
+		t.Fatalf("start at the limits: %d %s", resp.StatusCode, b)
+	}
+	_, b = s.do("POST", "/v1/loadtests", app.LoadTestConfig{Task: "sentiment", Mode: "closed", Users: 1, Duration: sec}, nil)
+	s.wantError("POST", "/v1/loadtests", app.LoadTestConfig{Task: "sentiment", Mode: "closed", Users: 1, Duration: sec}, 409, "conflict")
+	if !bytes.Contains(b, []byte(st.ID)) {
+		t.Errorf("409 %s does not name the running test %s", b, st.ID)
+	}
+	var fin app.LoadTestStatus
+	resp, b = s.do("POST", "/v1/loadtests/"+st.ID+"/cancel", struct{}{}, &fin)
+	if resp.StatusCode != 200 || fin.State != app.StateCancelled || fin.Report == nil || fin.Report.Requests >= 6000 {
+		t.Fatalf("cancel: %d %s", resp.StatusCode, b)
+	}
+}

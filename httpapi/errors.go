@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/nlpscope/nlpscope/app"
+	"github.com/nlpscope/nlpscope/engine"
 )
 
 // errBadJSON marks a request body that is not the expected JSON.
@@ -80,12 +83,22 @@ func writeError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err er
 		msg = "internal error"
 	}
 	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", retryAfter(err))
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="nlpscope"`)
 	}
 	writeJSON(w, status, app.ErrorBody{Error: app.ErrorDetail{Code: code, Message: msg}})
+}
+
+// retryAfter is the Retry-After of an overload, in whole seconds (at least
+// 1): the expected queue wait beyond the bound, when the engine said.
+func retryAfter(err error) string {
+	var oe *engine.OverloadError
+	if errors.As(err, &oe) {
+		return strconv.Itoa(max(1, int(math.Ceil(oe.RetryAfter().Seconds()))))
+	}
+	return "1"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

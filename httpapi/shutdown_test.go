@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -115,6 +116,36 @@ func TestHTTPOverloadedIs429(t *testing.T) {
 	}
 	if n := svc.Metrics().Profiler.Errors["overloaded"]; n == 0 {
 		t.Errorf("overload not counted: %v", svc.Metrics().Profiler.Errors)
+	}
+}
+
+// A request shed by expected queue wait gets 429 with the wait beyond the
+// bound as Retry-After, and /metrics counts it by reason.
+func TestHTTPShedByQueueWait(t *testing.T) {
+	svc := newFakeService(t, &fakeEngine{err: &engine.OverloadError{Reason: engine.ShedQueueWait, Wait: 2500 * time.Millisecond, Bound: 100 * time.Millisecond}})
+	srv, err := httpapi.NewServer(httpapi.ServerConfig{}, svc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	resp, err := http.Post(ts.URL+"/v1/sentiment/analyze", "application/json", strings.NewReader(`{"text":"hi"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "3" || !bytes.Contains(b, []byte("expected queue wait 2.5s")) {
+		t.Fatalf("shed: %d Retry-After %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), b)
+	}
+	resp, err = http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(b, []byte(`nlpscope_shed_total{reason="queue_wait"} 1`)) {
+		t.Errorf("/metrics lacks the shed: %s", b)
 	}
 }
 

@@ -127,6 +127,7 @@ type Profiler struct {
 	batchReqs   *counterRing
 	batchSizes  [len(batchBuckets)]*counterRing
 	errorKinds  map[string]uint64
+	shed        map[string]uint64 // by reason
 
 	gaugeMu sync.RWMutex
 	gauges  map[string]func() float64
@@ -168,6 +169,7 @@ func New(cfg Config, log *slog.Logger) (*Profiler, error) {
 		batchPadded: newCounterRing(),
 		batchReqs:   newCounterRing(),
 		errorKinds:  map[string]uint64{},
+		shed:        map[string]uint64{},
 		gauges:      map[string]func() float64{},
 		gpuSrc:      cfg.GPU,
 	}
@@ -260,6 +262,19 @@ func (p *Profiler) ObserveWork(source, op string, d time.Duration, texts int, er
 // ObserveStage records the duration of one engine stage of one request.
 func (p *Profiler) ObserveStage(stage string, d time.Duration) {
 	p.seriesFor(p.stages, stage).record(p.sec(), d, false)
+}
+
+// ObserveShed counts one request refused for overload, by reason (e.g.
+// "queue_wait"); at most 16 reasons are kept apart. It is safe for
+// concurrent use.
+func (p *Profiler) ObserveShed(reason string) {
+	p.mu.Lock()
+	if _, ok := p.shed[reason]; ok || len(p.shed) < 16 {
+		p.shed[reason]++
+	} else {
+		p.shed[OtherSeries]++
+	}
+	p.mu.Unlock()
 }
 
 // ObserveError counts one error of the given kind (e.g. "overloaded").

@@ -373,7 +373,13 @@ func TestPrometheusExposition(t *testing.T) {
 	p.ObserveOp(profiler.OpSentiment, 40*time.Millisecond, errors.New("boom"))
 	p.ObserveCache(true)
 	p.ObserveBatch(8, 80, 100)
+	p.ObserveShed("queue_wait")
+	p.ObserveShed("queue_wait")
+	p.ObserveShed("inflight_bytes")
 	clk.Advance(time.Second)
+	if sh := p.Snapshot().Shed; sh["queue_wait"] != 2 || sh["inflight_bytes"] != 1 || len(sh) != 2 {
+		t.Errorf("snapshot shed = %v, want queue_wait 2, inflight_bytes 1", sh)
+	}
 
 	want := `
 # HELP nlpscope_op_duration_seconds Analysis latency since start, by who asked (source) and operation.
@@ -408,13 +414,17 @@ nlpscope_cache_hits_total 1
 # HELP nlpscope_errors_total Errors since start by kind.
 # TYPE nlpscope_errors_total counter
 nlpscope_errors_total{kind="error"} 1
+# HELP nlpscope_shed_total Requests refused for overload (429) since start, by reason.
+# TYPE nlpscope_shed_total counter
+nlpscope_shed_total{reason="inflight_bytes"} 1
+nlpscope_shed_total{reason="queue_wait"} 2
 # HELP nlpscope_gpu_available 1 when GPU gauges are available.
 # TYPE nlpscope_gpu_available gauge
 nlpscope_gpu_available 0
 `
 	if err := testutil.CollectAndCompare(p.Collector(), strings.NewReader(want),
 		"nlpscope_op_duration_seconds", "nlpscope_op_errors_total", "nlpscope_queue_depth",
-		"nlpscope_cache_hits_total", "nlpscope_errors_total", "nlpscope_gpu_available"); err != nil {
+		"nlpscope_cache_hits_total", "nlpscope_errors_total", "nlpscope_shed_total", "nlpscope_gpu_available"); err != nil {
 		t.Fatal(err)
 	}
 	// Window quantiles are exposed too, and the registry gathers cleanly.

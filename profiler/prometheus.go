@@ -53,6 +53,7 @@ var (
 	descRate       = desc("op_rate_per_second", "Analyses per second over a rolling window.", "source", "op", "window")
 	descTexts      = desc("texts_total", "Texts processed since start.")
 	descErrors     = desc("errors_total", "Errors since start by kind.", "kind")
+	descShed       = desc("shed_total", "Requests refused for overload (429) since start, by reason.", "reason")
 	descCacheHit   = desc("cache_hits_total", "Result cache hits.")
 	descCacheMiss  = desc("cache_misses_total", "Result cache misses.")
 	descBatchSize  = desc("batch_size", "Requests per flushed batch since start.")
@@ -164,6 +165,10 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	for k, v := range p.errorKinds {
 		kinds[k] = v
 	}
+	shed := make(map[string]uint64, len(p.shed))
+	for k, v := range p.shed {
+		shed[k] = v
+	}
 	p.mu.Unlock()
 	must(prometheus.NewConstMetric(descTexts, prometheus.CounterValue, float64(texts)))
 	for k, v := range bySource {
@@ -176,6 +181,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	must(prometheus.NewConstMetric(descBatchPad, prometheus.CounterValue, float64(pad)))
 	for k, v := range kinds {
 		must(prometheus.NewConstMetric(descErrors, prometheus.CounterValue, float64(v), k))
+	}
+	for k, v := range shed {
+		must(prometheus.NewConstMetric(descShed, prometheus.CounterValue, float64(v), k))
 	}
 
 	for name, v := range p.readGauges() {

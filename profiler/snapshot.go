@@ -19,8 +19,11 @@ type Snapshot struct {
 	Batches       BatchStats         `json:"batches"`
 	Cache         CacheStats         `json:"cache"`
 	Errors        map[string]uint64  `json:"errors"` // since start, by kind
-	System        SystemStats        `json:"system"`
-	GPU           GPUStats           `json:"gpu"`
+	// Shed counts requests refused for overload (429) since start, by
+	// reason: "queue_full", "queue_wait", "inflight_bytes" (ObserveShed).
+	Shed   map[string]uint64 `json:"shed"`
+	System SystemStats       `json:"system"`
+	GPU    GPUStats          `json:"gpu"`
 }
 
 // Throughput is requests and texts per second over the rolling windows, and
@@ -95,6 +98,7 @@ func (p *Profiler) Snapshot() Snapshot {
 		Time:          now,
 		UptimeSeconds: now.Sub(p.start).Seconds(),
 		Errors:        map[string]uint64{},
+		Shed:          map[string]uint64{},
 		Ops:           []SeriesStats{}, // [] before the first request: the API never sends null
 		Stages:        []SeriesStats{},
 	}
@@ -171,6 +175,9 @@ func (p *Profiler) Snapshot() Snapshot {
 	}
 	for k, v := range p.errorKinds {
 		s.Errors[k] = v
+	}
+	for k, v := range p.shed {
+		s.Shed[k] = v
 	}
 	p.mu.Unlock()
 

@@ -44,6 +44,7 @@ function snapshot(over: Partial<Snapshot>): MetricsSnapshot {
     batches: { total: 3, per_s_10s: 0.3, mean_size_60s: 2, efficiency_60s: 0.9, sizes: [{ le: 1, count: 1 }, { le: 4, count: 2 }, { le: 0, count: 0 }] },
     cache: { hits: 1, misses: 3, hit_rate: 0.25, hit_rate_60s: 0.25, hits_60s: 1, misses_60s: 3 },
     errors: {},
+    shed: {},
     system: { sampled_at: '', cpu_percent: 80, cpu_per_core: [80, 80], mem_total_bytes: 8 << 30, mem_used_bytes: 4 << 30, mem_available_bytes: 4 << 30, mem_percent: 50, process_rss_bytes: 1 << 27, goroutines: 12, open_files: 9 },
     gpu: { available: false, reason: 'NVML library not found' },
     ...over,
@@ -61,6 +62,19 @@ function render(m: MetricsSnapshot): HTMLElement {
 }
 
 describe('Dashboard', () => {
+  it('shows requests shed for overload, by reason, with their total', () => {
+    let el = render(snapshot({}));
+    expect(el.querySelector('[data-testid="dash-shed-total"]')?.textContent).toContain('0');
+    expect(el.querySelector('[data-testid="dash-shed"]')?.classList.contains('warn')).toBe(false);
+    unmount(cmp!);
+    cmp = null;
+    document.body.innerHTML = '';
+    el = render(snapshot({ shed: { queue_wait: 1200, inflight_bytes: 3, queue_full: 0 } }));
+    expect(el.querySelector('[data-testid="dash-shed-total"]')?.textContent).toContain('1,203');
+    expect(el.querySelector('[data-testid="dash-shed-reasons"]')?.textContent).toBe('wait over bound 1,200 · memory budget 3');
+    expect(el.querySelector('[data-testid="dash-shed"]')?.classList.contains('warn')).toBe(true);
+  });
+
   it('colours gauges by the DESIGN.md thresholds and says clearly when there is no GPU', () => {
     const el = render(snapshot({}));
     const cpu = el.querySelector('[data-testid="gauge-cpu"]');

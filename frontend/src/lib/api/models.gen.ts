@@ -357,6 +357,7 @@ export interface LoadTestConfig {
   ramp_ns?: number;
   duration_ns: number;
   max_requests?: number;
+  max_in_flight?: number;
   thresholds?: string[];
   texts?: string[];
   arrivals?: string;
@@ -634,6 +635,7 @@ export interface Snapshot {
   batches: BatchStats;
   cache: CacheStats;
   errors: Record<string, number>;
+  shed: Record<string, number>;
   system: SystemStats;
   gpu: GPUStats;
 }

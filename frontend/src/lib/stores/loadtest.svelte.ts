@@ -129,7 +129,7 @@ export class LoadTestStore {
     if (f.mode === 'findmax') {
       if (!lines(f.slo).length) return 'Give an SLO such as p99<50ms.';
       if (!(Number(f.startRate) > 0)) return 'The start rate must be more than 0 requests per second.';
-      if (Number(f.maxRate) < 0 || (Number(f.maxRate) > 0 && Number(f.maxRate) < Number(f.startRate))) return 'The max rate must be at least the start rate (or 0 for no limit).';
+      if (Number(f.maxRate) < 0 || (Number(f.maxRate) > 0 && Number(f.maxRate) < Number(f.startRate))) return 'The max rate must be at least the start rate (or 0 for the server’s limit).';
       if (!(Number(f.stepS) > 0) || Number(f.stepS) > 600) return 'Each step lasts more than 0 and at most 600 seconds.';
       // A step may run 5 s (the grace period) past its end to let requests finish.
       if (!(Number(f.maxTimeS) >= Number(f.stepS) + 5) || Number(f.maxTimeS) > 3600) return 'The search’s time limit is between one step (plus 5 s) and one hour.';

@@ -24,6 +24,7 @@ function snap(p95ms: number, t = '2026-01-01T00:00:00Z'): Snapshot {
     batches: { total: 0, per_s_10s: 0, mean_size_60s: 0, efficiency_60s: 0, sizes: [] },
     cache: { hits: 0, misses: 0, hit_rate: 0, hit_rate_60s: 0, hits_60s: 0, misses_60s: 0 },
     errors: {},
+    shed: {},
     system: { sampled_at: t, cpu_percent: 10, cpu_per_core: [], mem_total_bytes: 1, mem_used_bytes: 1, mem_available_bytes: 0, mem_percent: 50, process_rss_bytes: 1, goroutines: 1, open_files: 1 },
     gpu: { available: false, reason: 'no driver' },
   } as Snapshot;
