@@ -228,8 +228,23 @@ type ImportStatus struct {
 	RatePerS   float64       `json:"rate_per_s"`
 	ETASecond  float64       `json:"eta_s"` // 0 when unknown
 	Started    time.Time     `json:"started"`
+	Updated    time.Time     `json:"updated"` // last progress or state change
 	Finished   *time.Time    `json:"finished,omitempty"`
 	Elapsed    time.Duration `json:"elapsed_ns"`
+	// Options are the import's options as given; Mappings how each file is
+	// read (InputMapping.String: format, encoding, delimiter, text column).
+	Options  ImportOptions `json:"options"`
+	Mappings []string      `json:"mappings"`
+	// Resumable: an interrupted or cancelled import whose files are still
+	// there; ResumeImport continues it after its last stored row.
+	Resumable bool `json:"resumable"`
+}
+
+// ImportDeleted answers a deletion of an import: how many documents went
+// with it.
+type ImportDeleted struct {
+	ID      string `json:"id"`
+	Deleted int64  `json:"deleted"`
 }
 
 // InputError is one input that could not be read or analysed.
@@ -248,9 +263,12 @@ const (
 	StateDone      RunState = "done"
 	StateFailed    RunState = "failed"
 	StateCancelled RunState = "cancelled"
+	// StateInterrupted: an import whose process ended before it finished
+	// (a crash, kill -9, or a shutdown while it ran).
+	StateInterrupted RunState = "interrupted"
 )
 
 // Values lists every run state.
 func (RunState) Values() []RunState {
-	return []RunState{StateRunning, StateDone, StateFailed, StateCancelled}
+	return []RunState{StateRunning, StateDone, StateFailed, StateCancelled, StateInterrupted}
 }

@@ -183,6 +183,11 @@ export interface Health {
 export type HealthStatus = "ok" | "loading" | "not_ready";
 export const HealthStatusValues: readonly HealthStatus[] = ["ok", "loading", "not_ready"];
 
+export interface ImportDeleted {
+  id: string;
+  deleted: number;
+}
+
 export interface ImportOptions {
   tasks?: Task[];
   aggregation?: Aggregation;
@@ -220,8 +225,12 @@ export interface ImportStatus {
   rate_per_s: number;
   eta_s: number;
   started: string;
+  updated: string;
   finished?: string;
   elapsed_ns: number;
+  options: ImportOptions;
+  mappings: string[];
+  resumable: boolean;
 }
 
 export interface InputError {
@@ -423,8 +432,8 @@ export interface ResultMeta {
   entities?: TaskMeta;
 }
 
-export type RunState = "running" | "done" | "failed" | "cancelled";
-export const RunStateValues: readonly RunState[] = ["running", "done", "failed", "cancelled"];
+export type RunState = "running" | "done" | "failed" | "cancelled" | "interrupted";
+export const RunStateValues: readonly RunState[] = ["running", "done", "failed", "cancelled", "interrupted"];
 
 export interface RuntimeInfo {
   lib_path: string;

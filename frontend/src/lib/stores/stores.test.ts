@@ -122,7 +122,7 @@ describe('AnalyzeStore', () => {
 
 describe('BatchesStore', () => {
   const status = (over: Partial<ImportStatus>): ImportStatus => ({
-    id: 'a', state: 'running', files: [], total: 10, total_exact: true, done: 0, failed: 0, errors: [], rate_per_s: 0, eta_s: 0, started: '', elapsed_ns: 0, ...over,
+    id: 'a', state: 'running', files: [], total: 10, total_exact: true, done: 0, failed: 0, errors: [], rate_per_s: 0, eta_s: 0, started: '', updated: '', elapsed_ns: 0, options: {}, mappings: [], resumable: false, ...over,
   });
 
   it('accepts only .txt, .csv and .jsonl files', () => {

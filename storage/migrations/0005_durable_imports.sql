@@ -1,0 +1,43 @@
+-- migrate: foreign_keys off
+-- 0005: imports are durable records. Each keeps what is needed to list it
+-- after a restart and to resume it: its files (names, paths on disk, sizes
+-- and modification times, as JSON written by the app), its options (JSON),
+-- the folder of uploaded files it owns, its errors (JSON), and when it was
+-- last updated. A new state, 'interrupted', is what Open makes of an import
+-- left 'running' by a process that ended without finishing it (a crash,
+-- kill -9, power loss).
+--
+-- SQLite cannot change a CHECK constraint in place, so the table is rebuilt
+-- (https://www.sqlite.org/lang_altertable.html, "other kinds of table schema
+-- changes"). The migration runner turns foreign keys off around this
+-- migration (the first line asks for it): with them on, dropping the old
+-- table would delete every imported document through ON DELETE CASCADE. It
+-- checks the foreign keys before it commits.
+CREATE TABLE imports_new (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT    NOT NULL,
+    status      TEXT    NOT NULL DEFAULT 'running'
+                CHECK (status IN ('running', 'done', 'failed', 'cancelled', 'interrupted')),
+    total       INTEGER NOT NULL DEFAULT 0,
+    stored      INTEGER NOT NULL DEFAULT 0,
+    failed      INTEGER NOT NULL DEFAULT 0,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    updated_at  INTEGER NOT NULL DEFAULT 0,
+    files       TEXT    NOT NULL DEFAULT '[]',
+    options     TEXT    NOT NULL DEFAULT '{}',
+    dir         TEXT    NOT NULL DEFAULT '',
+    errors      TEXT    NOT NULL DEFAULT '[]'
+);
+INSERT INTO imports_new(id, source, status, total, stored, failed, started_at, finished_at, updated_at)
+    SELECT id, source, CASE status WHEN 'running' THEN 'interrupted' ELSE status END,
+           total, stored, failed, started_at, finished_at, coalesce(finished_at, started_at)
+    FROM imports;
+DROP TABLE imports;
+ALTER TABLE imports_new RENAME TO imports;
+
+-- Resume finds the rows an import has stored by (source, line); the index
+-- replaces the one on import_id alone (its prefix), so a document still
+-- costs one index entry for its import.
+CREATE INDEX documents_import_line ON documents(import_id, source, line);
+DROP INDEX documents_import;
