@@ -32,22 +32,22 @@ const (
 
 // importJob is one running or finished import.
 type importJob struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-	id     storage.ImportID        // its record; 0 without a database
-	dir    string                  // folder of uploaded files it owns ("" = none)
-	skip   map[string]map[int]bool // rows stored before a resume, by source and line
-	durable bool                   // a database keeps it (it can be resumed)
+	cancel  context.CancelFunc
+	done    chan struct{}
+	id      storage.ImportID        // its record; 0 without a database
+	dir     string                  // folder of uploaded files it owns ("" = none)
+	skip    map[string]map[int]bool // rows stored before a resume, by source and line
+	durable bool                    // a database keeps it (it can be resumed)
 
 	mu         sync.Mutex
-	userCancel bool      // CancelImport or DeleteImport stopped it (else a shutdown did)
-	runStart   time.Time // this run's start (a resume's, not the import's)
-	runDone    int       // Done at runStart
-	status  ImportStatus // Total: the inputs found so far by the import itself
-	counted int          // inputs in all files, from the counting pass
-	exact   bool         // counted is complete
-	last    time.Time    // last progress event
-	samples []progressSample
+	userCancel bool         // CancelImport or DeleteImport stopped it (else a shutdown did)
+	runStart   time.Time    // this run's start (a resume's, not the import's)
+	runDone    int          // Done at runStart
+	status     ImportStatus // Total: the inputs found so far by the import itself
+	counted    int          // inputs in all files, from the counting pass
+	exact      bool         // counted is complete
+	last       time.Time    // last progress event
+	samples    []progressSample
 }
 
 // progressSample is how many inputs were processed (done or failed) at a
