@@ -77,6 +77,7 @@ type InputMapping struct {
 	Format     string       `json:"format"`
 	Encoding   string       `json:"encoding,omitempty"`  // text inputs
 	Delimiter  string       `json:"delimiter,omitempty"` // csv/tsv: "," ";" "\t" "|"
+	Quote      string       `json:"quote,omitempty"`     // csv/tsv: the quote character (always '"', RFC 4180; stray quotes inside fields are kept)
 	Header     bool         `json:"header"`              // the first row names the columns
 	Columns    []ColumnInfo `json:"columns,omitempty"`
 	TextColumn string       `json:"text_column,omitempty"` // the column (or JSON field) the texts come from

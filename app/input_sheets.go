@@ -263,6 +263,9 @@ func PreviewInput(r io.Reader, source string, opt InputOptions) (InputMapping, e
 		return InputMapping{}, err
 	}
 	m := rr.(Mapper).Mapping()
+	if m.Delimiter != "" {
+		m.Quote = `"`
+	}
 	if len(m.Columns) == 0 {
 		// Line-based formats: the first texts are the preview.
 		for len(m.Rows) < maxPreviewRows {

@@ -493,7 +493,7 @@ func TestHTTPImportPreview(t *testing.T) {
 	if csvMap == nil || txtMap == nil {
 		t.Fatalf("preview names: %s", b)
 	}
-	if csvMap.TextColumn != "body" || !csvMap.Header || csvMap.Delimiter != "," || len(csvMap.Columns) != 4 || len(csvMap.Rows) != 2 || csvMap.Rows[1][2] != "cold, slow and rude staff" {
+	if csvMap.TextColumn != "body" || !csvMap.Header || csvMap.Delimiter != "," || csvMap.Quote != `"` || len(csvMap.Columns) != 4 || len(csvMap.Rows) != 2 || csvMap.Rows[1][2] != "cold, slow and rude staff" {
 		t.Errorf("csv mapping %+v", csvMap)
 	}
 	if txtMap.Encoding != "windows-1252" {

@@ -204,6 +204,7 @@ export interface ImportPreview {
   format: string;
   encoding?: string;
   delimiter?: string;
+  quote?: string;
   header: boolean;
   columns?: ColumnInfo[];
   text_column?: string;
