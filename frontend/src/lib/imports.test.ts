@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImportPreview, ImportStatus } from './api';
-import { acceptedFile, columnChoices, deleteQuestion, delimiterLabel, encodingLabel, mergeImport, sheetChoices, textColumnIndex } from './imports';
+import { acceptedFile, columnChoices, deleteQuestion, delimiterLabel, encodingLabel, mappingText, mergeImport, sheetChoices, shortTime, textColumnIndex } from './imports';
 
 const status = (over: Partial<ImportStatus>): ImportStatus => ({
   id: '1', state: 'done', files: ['a.csv'], total: 10, total_exact: true, done: 10, failed: 0, errors: [], rate_per_s: 0, eta_s: 0,
@@ -53,5 +53,16 @@ describe('imports helpers', () => {
   it('asks before deleting, with the count of documents', () => {
     expect(deleteQuestion(status({ id: '7', done: 2000 }))).toBe('Delete import 7 (a.csv) and its 2,000 documents? This cannot be undone.');
     expect(deleteQuestion(status({ id: '8', done: 1, files: ['a', 'b'], state: 'running' }))).toMatch(/^Delete import 8 \(2 files\) and its 1 document\?.*still running/);
+  });
+
+  it('shortens mappings and time stamps for the list', () => {
+    expect(mappingText('reviews.csv', 'reviews.csv: csv, utf-8, delimiter ","')).toBe('csv, utf-8, delimiter ","');
+    expect(mappingText('a.txt', 'other: x')).toBe('other: x');
+    expect(mappingText('a.txt', undefined)).toBe('');
+    const now = new Date(2026, 11, 4, 20, 0, 0);
+    expect(shortTime(new Date(2026, 11, 4, 18, 50, 9).toISOString(), now)).toBe('18:50:09');
+    expect(shortTime(new Date(2026, 10, 30, 8, 5, 1).toISOString(), now)).toBe('2026-11-30 08:05:01');
+    expect(shortTime('', now)).toBe('–');
+    expect(shortTime('0001-01-01T00:00:00Z', now)).toBe('–');
   });
 });

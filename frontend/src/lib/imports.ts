@@ -92,3 +92,19 @@ export function deleteQuestion(st: ImportStatus): string {
   const running = st.state === 'running' ? ' It is still running and will be stopped.' : '';
   return `Delete import ${st.id} (${files}) and its ${plural(st.done, 'document')}? This cannot be undone.${running}`;
 }
+
+/** mappingText is a file's mapping without its leading file name ("reviews.csv: csv, utf-8, …" → "csv, utf-8, …"). */
+export function mappingText(file: string, mapping: string | undefined): string {
+  if (!mapping) return '';
+  return mapping.startsWith(`${file}: `) ? mapping.slice(file.length + 2) : mapping;
+}
+
+/** shortTime is a time stamp for a table cell: the time of day when it is today (in now's day), else the date too. */
+export function shortTime(iso: string | undefined | null, now = new Date()): string {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime()) || d.getTime() <= 0) return '–';
+  const time = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  if (d.toDateString() === now.toDateString()) return time;
+  return `${d.toLocaleDateString('en-CA')} ${time}`;
+}
