@@ -664,7 +664,13 @@ func (s *Service) countInputs(ctx context.Context, j *importJob, files []ImportF
 	}
 	j.mu.Lock()
 	j.counted, j.exact = n, true
+	failed := j.status.Failed
 	j.mu.Unlock()
+	if j.durable { // the record has the total at once, not at the next update
+		if err := s.db.UpdateImport(ctx, j.id, int64(n), int64(failed)); err != nil && ctx.Err() == nil {
+			s.log.Warn("update import", slog.String("import", j.status.ID), slog.Any("err", err))
+		}
+	}
 }
 
 // readFile opens f and passes every record to fn until fn fails.

@@ -151,8 +151,8 @@ func TestImportResumeAfterKill(t *testing.T) {
 		t.Fatalf("Imports after the kill = %+v, %v", list, err)
 	}
 	st := list[0]
-	if st.State != app.StateInterrupted || !st.Resumable || st.Done < committed || st.Done >= rows || st.Finished != nil {
-		t.Fatalf("killed import = %+v; want interrupted with at least %d of %d rows", st, committed, rows)
+	if st.State != app.StateInterrupted || !st.Resumable || st.Done < committed || st.Done >= rows || st.Finished != nil || st.Total != rows {
+		t.Fatalf("killed import = %+v; want interrupted with at least %d of %d rows (the total from the counting pass)", st, committed, rows)
 	}
 	if len(st.Mappings) != 1 || !strings.Contains(st.Mappings[0], `"body"`) {
 		t.Errorf("mapping %q: want the text column body", st.Mappings)

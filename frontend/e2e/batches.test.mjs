@@ -2,7 +2,9 @@
 // `nlpscope serve`: a dropped CSV is previewed with the text column chosen by
 // content (body, not the id), imported, and still listed with its counts
 // after a reload; a dropped .xlsx is previewed with its sheet and imported;
-// deleting an import asks first, with the count of its documents.
+// deleting an import asks first, with the count of its documents; an import
+// cut off by kill -9 of the server is listed as interrupted after a restart,
+// and Resume finishes it with every row stored once.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -159,5 +161,46 @@ describe('batches', () => {
     assert.equal(left.items.length, 0, 'its documents are gone');
     assert.equal((await imports()).length, 1);
     assert.deepEqual(consoleErrors, []);
+  });
+
+  it('lists an import cut off by kill -9 of the server as interrupted, and Resume finishes it without duplicates', async () => {
+    const n = 6000;
+    const bodies = Array.from({ length: n }, (_, i) => `Resumed review ${i}: the delivery was ${i % 3 ? 'quick' : 'late'} and the box ${i % 2 ? 'intact' : 'dented'}.`);
+    const big = 'id,body\n' + bodies.map((b, i) => `${i},${b}`).join('\n') + '\n';
+    const form = new FormData();
+    form.set('tasks', 'sentiment');
+    form.append('files', new Blob([big], { type: 'text/csv' }), 'big.csv');
+    const up = await fetch(`${server.base}/v1/imports`, { method: 'POST', body: form, headers: { 'X-Nlpscope-Request': '1' } });
+    assert.equal(up.status, 202);
+    const { id } = await up.json();
+    let st;
+    for (;;) {
+      st = await (await fetch(`${server.base}/v1/imports/${id}`)).json();
+      if (st.done >= 300 || st.state !== 'running') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(st.state, 'running', `the import must still run when the server is killed: ${JSON.stringify(st)}`);
+    const dir = server.dir;
+    await server.kill();
+    server = await startServer(root, { dir });
+
+    await openBatches();
+    const row = `[data-testid="import-row"][data-id="${id}"]`;
+    await page.waitForSelector(row);
+    assert.equal(await text(`${row} [data-testid="row-state"]`), 'interrupted');
+    const stored = Number((await text(`${row} [data-testid="row-done"]`)).replace(/\D/g, ''));
+    assert.ok(stored >= 300 && stored < n, `stored before the kill: ${stored}`);
+    assert.equal(await text(`${row} [data-testid="row-total"]`), n.toLocaleString('en-US'), 'the total of the first, counting pass was recorded');
+    await shot('batches-interrupted');
+    await page.click(`${row} [data-testid="row-resume"]`);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.trim() === 'done', `${row} [data-testid="row-state"]`, { timeout: 120_000 });
+    assert.equal(await text(`${row} [data-testid="row-done"]`), n.toLocaleString('en-US'));
+    assert.equal(await text(`${row} [data-testid="row-total"]`), n.toLocaleString('en-US'));
+    // An independent count: every body exactly once among the import's documents.
+    const res = await fetch(`${server.base}/v1/results/export?format=jsonl&import_id=${id}`);
+    const texts = (await res.text()).trim().split('\n').map((l) => JSON.parse(l).text);
+    assert.equal(texts.length, n, 'no row missing, none duplicated');
+    assert.deepEqual([...texts].sort(), [...bodies].sort());
+    assert.deepEqual(consoleErrors.filter((e) => !/Failed to load resource|net::ERR|EventSource/.test(e)), []);
   });
 });
