@@ -111,6 +111,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.db != nil {
+		s.sweepUploads(ctx)
+	}
 	s.startBackground()
 	s.wg.Add(1)
 	go func() {

@@ -179,7 +179,7 @@ func (s *Service) StartUploadedImport(ctx context.Context, dir string, files []I
 func (s *Service) NewUploadDir() (string, error) {
 	base := os.TempDir()
 	if s.db != nil {
-		base = filepath.Join(filepath.Dir(s.cfg.DBPath), "uploads")
+		base = s.uploadsDir()
 		if err := os.MkdirAll(base, 0o700); err != nil {
 			return "", fmt.Errorf("upload folder: %w", err)
 		}
@@ -189,6 +189,52 @@ func (s *Service) NewUploadDir() (string, error) {
 		return "", fmt.Errorf("upload folder: %w", err)
 	}
 	return dir, nil
+}
+
+// uploadsDir is the folder of uploaded import files beside the database.
+// It is absolute, so that the folders imports record stay valid whatever
+// the working directory of a later run.
+func (s *Service) uploadsDir() string {
+	dir, err := filepath.Abs(filepath.Dir(s.cfg.DBPath))
+	if err != nil {
+		dir = filepath.Dir(s.cfg.DBPath)
+	}
+	return filepath.Join(dir, "uploads")
+}
+
+// orphanUploadAge is how old an upload folder that no import owns must be
+// before the start-up sweep removes it (younger ones may belong to an
+// upload of another process that has not recorded its import yet).
+const orphanUploadAge = time.Hour
+
+// sweepUploads removes upload folders that no import owns (left by a crash
+// between an upload and its import's record, or by a failed removal).
+func (s *Service) sweepUploads(ctx context.Context) {
+	entries, err := os.ReadDir(s.uploadsDir())
+	if err != nil {
+		return // none yet
+	}
+	list, err := s.db.ListImports(ctx)
+	if err != nil {
+		s.log.Warn("sweep uploads", slog.Any("err", err))
+		return
+	}
+	owned := map[string]bool{}
+	for _, im := range list {
+		if im.Dir != "" {
+			owned[filepath.Clean(im.Dir)] = true
+		}
+	}
+	for _, e := range entries {
+		p := filepath.Join(s.uploadsDir(), e.Name())
+		info, err := e.Info()
+		if err != nil || !e.IsDir() || owned[filepath.Clean(p)] || s.cfg.Now().Sub(info.ModTime()) < orphanUploadAge {
+			continue
+		}
+		if err := os.RemoveAll(p); err != nil {
+			s.log.Warn("sweep uploads", slog.String("dir", p), slog.Any("err", err))
+		}
+	}
 }
 
 // importFileRecord is one file of an import's durable record: enough to

@@ -279,7 +279,28 @@ func TestImportRecordsAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Upload folders no import owns: an old one is swept at start, a recent
+	// one (another process may be uploading) is kept.
+	uploads := filepath.Join(filepath.Dir(cfg.DBPath), "uploads")
+	orphan, recent := filepath.Join(uploads, "import-orphan"), filepath.Join(uploads, "import-recent")
+	for _, d := range []string{orphan, recent} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(d, "0000.csv"), []byte("x\n"), 0o600)
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(orphan, old, old); err != nil {
+		t.Fatal(err)
+	}
+
 	svc := newService(t, cfg)
+	if _, err := os.Stat(orphan); !os.IsNotExist(err) {
+		t.Errorf("an old upload folder that no import owns was kept: %v", err)
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("a recent upload folder was swept: %v", err)
+	}
 	list, err := svc.Imports(ctx)
 	if err != nil || len(list) != 3 {
 		t.Fatalf("Imports after restart = %+v, %v", list, err)
