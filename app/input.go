@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -22,6 +23,12 @@ type Record struct {
 	Line   int
 	Text   string
 	Err    error
+	// The optional id and date/time columns of a table (InputOptions
+	// IDColumn, DateColumn): ExtID "" and Time zero when there are none;
+	// BadDate when the row's date could not be read (the row is kept).
+	ExtID   string
+	Time    time.Time
+	BadDate bool
 }
 
 // RecordReader yields the texts of one input in order. Next returns io.EOF
@@ -56,6 +63,8 @@ type InputOptions struct {
 	Encoding     string // utf-8, utf-16le, utf-16be, windows-1252 (latin-1); "" = sniffed
 	Delimiter    string // csv: one character or tab/comma/semicolon/pipe; "" = sniffed
 	Sheet        string // xlsx: sheet name; "" = the first sheet with data
+	IDColumn     string // csv/tsv/xlsx: a column with each row's id, kept with its document; "" = none
+	DateColumn   string // csv/tsv/xlsx: a column with each row's date/time (see dateLayouts); "" = none
 	MaxTextBytes int    // 0 = DefaultMaxTextBytes
 }
 
@@ -81,6 +90,10 @@ type InputMapping struct {
 	Header     bool         `json:"header"`              // the first row names the columns
 	Columns    []ColumnInfo `json:"columns,omitempty"`
 	TextColumn string       `json:"text_column,omitempty"` // the column (or JSON field) the texts come from
+	IDColumn   string       `json:"id_column,omitempty"`   // the column of the rows' ids, when one was given
+	DateColumn string       `json:"date_column,omitempty"` // the column of the rows' dates, when one was given
+	DateFormat string       `json:"date_format,omitempty"` // the date layout most of its first values have ("" = none found)
+	BadDates   int          `json:"bad_dates,omitempty"`   // preview rows whose date could not be read
 	Sheet      string       `json:"sheet,omitempty"`
 	Sheets     []string     `json:"sheets,omitempty"`
 	Rows       [][]string   `json:"rows,omitempty"` // the first rows (without the header), for a preview
@@ -120,6 +133,16 @@ func (m InputMapping) String() string {
 		}
 	} else if m.TextColumn != "" {
 		fmt.Fprintf(&b, ", text from field %q", m.TextColumn)
+	}
+	if m.IDColumn != "" {
+		fmt.Fprintf(&b, ", id from column %q", m.IDColumn)
+	}
+	if m.DateColumn != "" {
+		format := m.DateFormat
+		if format == "" {
+			format = "no known format"
+		}
+		fmt.Fprintf(&b, ", dates from column %q (%s)", m.DateColumn, format)
 	}
 	return b.String()
 }
@@ -428,6 +451,13 @@ type tableReader struct {
 	name   string
 	max    int
 	m      InputMapping
+	tableExtra
+}
+
+// tableExtra are the optional columns of a table besides the text.
+type tableExtra struct {
+	idCol, dateCol int // -1 = none
+	dates          *dateParser
 }
 
 func (t *tableReader) Mapping() InputMapping { return t.m }
@@ -438,9 +468,10 @@ const maxPreviewRows = 10
 // mapTable fills m from the first rows of a table (header included when
 // there is one) and opt, and returns the text column and whether the first
 // row is a header.
-func mapTable(m *InputMapping, rows [][]string, opt InputOptions) (col int, header bool, err error) {
+func mapTable(m *InputMapping, rows [][]string, opt InputOptions) (col int, header bool, extra tableExtra, err error) {
+	extra = tableExtra{idCol: -1, dateCol: -1}
 	if len(rows) == 0 {
-		return -1, false, nil
+		return -1, false, extra, nil
 	}
 	width := 0
 	for _, r := range rows {
@@ -464,13 +495,40 @@ func mapTable(m *InputMapping, rows [][]string, opt InputOptions) (col int, head
 	if opt.Column != "" {
 		col, err = pickColumnByName(names, opt.Column)
 		if err != nil {
-			return 0, false, fmt.Errorf("%s: %w", m.Source, err)
+			return 0, false, extra, fmt.Errorf("%s: %w", m.Source, err)
 		}
 	} else if col = chooseTextColumn(m.Columns); col < 0 {
-		return 0, false, fmt.Errorf("%w: %s: no column holds text (columns: %s); pick one with column", ErrBadRequest, m.Source, strings.Join(names, ", "))
+		return 0, false, extra, fmt.Errorf("%w: %s: no column holds text (columns: %s); pick one with column", ErrBadRequest, m.Source, strings.Join(names, ", "))
 	}
 	m.TextColumn = names[col]
-	return col, header, nil
+	if opt.IDColumn != "" {
+		if extra.idCol, err = pickColumnByName(names, opt.IDColumn); err != nil {
+			return 0, false, extra, fmt.Errorf("%s: id column: %w", m.Source, err)
+		}
+		m.IDColumn = names[extra.idCol]
+	}
+	if opt.DateColumn != "" {
+		if extra.dateCol, err = pickColumnByName(names, opt.DateColumn); err != nil {
+			return 0, false, extra, fmt.Errorf("%s: date column: %w", m.Source, err)
+		}
+		m.DateColumn = names[extra.dateCol]
+		var vals []string
+		for _, r := range data {
+			if extra.dateCol < len(r) {
+				vals = append(vals, r[extra.dateCol])
+			}
+		}
+		extra.dates = newDateParser(vals)
+		m.DateFormat = extra.dates.Name()
+		for _, r := range m.Rows {
+			if extra.dateCol < len(r) {
+				if _, ok := extra.dates.Parse(r[extra.dateCol]); !ok {
+					m.BadDates++
+				}
+			}
+		}
+	}
+	return col, header, extra, nil
 }
 
 func newCSVReader(in *decodedInput, source, format string, opt InputOptions, m InputMapping) (*tableReader, error) {
@@ -488,7 +546,7 @@ func newCSVReader(in *decodedInput, source, format string, opt InputOptions, m I
 	if d == '\t' {
 		m.Delimiter = "\\t"
 	}
-	col, header, err := mapTable(&m, sampleRows(in.sample, d, 200), opt)
+	col, header, extra, err := mapTable(&m, sampleRows(in.sample, d, 200), opt)
 	if err != nil {
 		return nil, err
 	}
@@ -496,7 +554,7 @@ func newCSVReader(in *decodedInput, source, format string, opt InputOptions, m I
 	cr.Comma = d
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	t := &tableReader{source: source, col: col, max: opt.MaxTextBytes, m: m, name: m.TextColumn}
+	t := &tableReader{source: source, col: col, max: opt.MaxTextBytes, m: m, name: m.TextColumn, tableExtra: extra}
 	first := true
 	t.next = func() ([]string, int, error) {
 		row, err := cr.Read()
@@ -543,6 +601,14 @@ func (t *tableReader) Next() (Record, error) {
 		return rec, nil
 	}
 	rec.Text = strings.Clone(s)
+	if t.idCol >= 0 && t.idCol < len(row) {
+		rec.ExtID = strings.Clone(strings.TrimSpace(row[t.idCol]))
+	}
+	if t.dateCol >= 0 && t.dateCol < len(row) {
+		var ok bool
+		rec.Time, ok = t.dates.Parse(row[t.dateCol])
+		rec.BadDate = !ok
+	}
 	return rec, nil
 }
 

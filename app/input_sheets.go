@@ -98,12 +98,12 @@ func newXLSXReader(r io.Reader, source string, opt InputOptions) (*tableReader, 
 		head = append(head, row)
 		lines = append(lines, n)
 	}
-	col, header, err := mapTable(&m, head, opt)
+	col, header, extra, err := mapTable(&m, head, opt)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	t := &tableReader{source: source, col: col, max: opt.MaxTextBytes, m: m, name: m.TextColumn}
+	t := &tableReader{source: source, col: col, max: opt.MaxTextBytes, m: m, name: m.TextColumn, tableExtra: extra}
 	i := 0
 	if header {
 		i = 1

@@ -267,7 +267,9 @@ type request struct {
 	opts    engine.Options
 	store   bool
 	source  string
-	lines   []int // optional line per text (imports, CLI)
+	lines   []int       // optional line per text (imports, CLI)
+	extIDs  []string    // optional id per text (an import's id column)
+	times   []time.Time // optional date/time per text (an import's date column; zero = none)
 	imports string
 	via     string // who asked (profiler.Source*), for the metrics
 }
@@ -423,6 +425,13 @@ func (s *Service) analyze(ctx context.Context, r request) (res []DocumentResult,
 		out[i] = DocumentResult{Text: t, Source: r.source, CreatedAt: now}
 		if r.lines != nil {
 			out[i].Line = r.lines[i]
+		}
+		if r.extIDs != nil {
+			out[i].ExtID = r.extIDs[i]
+		}
+		if r.times != nil && !r.times[i].IsZero() {
+			t := r.times[i]
+			out[i].Time = &t
 		}
 	}
 	hits, err := s.lookupStored(ctx, r, out)

@@ -585,6 +585,11 @@ files:
 			j.mu.Lock()
 			j.status.Total++
 			j.mu.Unlock()
+			if rec.BadDate { // counted for every row, so that a resumed import's count is the whole file's
+				j.mu.Lock()
+				j.status.BadDates++
+				j.mu.Unlock()
+			}
 			if j.skip[rec.Source][rec.Line] {
 				return nil // stored before the import was resumed
 			}
@@ -628,11 +633,14 @@ files:
 	}
 	j.status.Finished = &now
 	j.status.Updated = now
-	state, total, failed := j.status.State, j.status.Total, j.status.Failed
+	state, total, failed, bad := j.status.State, j.status.Total, j.status.Failed, j.status.BadDates
 	errs := j.status.Errors[:min(len(j.status.Errors), maxStoredImportErrors)]
 	errJSON, _ := json.Marshal(errs)
 	j.mu.Unlock()
 	if j.durable {
+		if err := s.db.UpdateImport(context.WithoutCancel(ctx), j.id, int64(total), int64(failed), int64(bad)); err != nil {
+			s.log.Warn("update import", slog.String("import", j.status.ID), slog.Any("err", err))
+		}
 		if err := s.db.FinishImport(context.WithoutCancel(ctx), j.id, string(state), int64(total), int64(failed), string(errJSON)); err != nil {
 			s.log.Warn("finish import", slog.String("import", j.status.ID), slog.Any("err", err))
 		}
@@ -670,7 +678,7 @@ func (s *Service) recordProgress(ctx context.Context, j *importJob) (stop func()
 				return
 			case <-t.C:
 				st := j.snapshot(s.cfg.Now())
-				if err := s.db.UpdateImport(ctx, j.id, int64(st.Total), int64(st.Failed)); err != nil && ctx.Err() == nil {
+				if err := s.db.UpdateImport(ctx, j.id, int64(st.Total), int64(st.Failed), int64(st.BadDates)); err != nil && ctx.Err() == nil {
 					s.log.Warn("update import", slog.String("import", st.ID), slog.Any("err", err))
 				}
 			}
@@ -710,10 +718,10 @@ func (s *Service) countInputs(ctx context.Context, j *importJob, files []ImportF
 	}
 	j.mu.Lock()
 	j.counted, j.exact = n, true
-	failed := j.status.Failed
+	failed, bad := j.status.Failed, j.status.BadDates
 	j.mu.Unlock()
 	if j.durable { // the record has the total at once, not at the next update
-		if err := s.db.UpdateImport(ctx, j.id, int64(n), int64(failed)); err != nil && ctx.Err() == nil {
+		if err := s.db.UpdateImport(ctx, j.id, int64(n), int64(failed), int64(bad)); err != nil && ctx.Err() == nil {
 			s.log.Warn("update import", slog.String("import", j.status.ID), slog.Any("err", err))
 		}
 	}
@@ -783,6 +791,13 @@ func (s *Service) analyzeRecords(ctx context.Context, base request, recs []Recor
 		r.source = rec.Source
 		r.texts = append(r.texts, rec.Text)
 		r.lines = append(r.lines, rec.Line)
+		if rec.ExtID != "" || !rec.Time.IsZero() || r.extIDs != nil {
+			if r.extIDs == nil { // the records before had neither
+				r.extIDs, r.times = make([]string, len(r.texts)-1), make([]time.Time, len(r.texts)-1)
+			}
+			r.extIDs = append(r.extIDs, rec.ExtID)
+			r.times = append(r.times, rec.Time)
+		}
 	}
 	if len(idx) == 0 {
 		return results, errs
@@ -801,6 +816,9 @@ func (s *Service) analyzeRecords(ctx context.Context, base request, recs []Recor
 		}
 		one := base
 		one.source, one.texts, one.lines = recs[i].Source, []string{recs[i].Text}, []int{recs[i].Line}
+		if recs[i].ExtID != "" || !recs[i].Time.IsZero() {
+			one.extIDs, one.times = []string{recs[i].ExtID}, []time.Time{recs[i].Time}
+		}
 		res, err := s.analyze(ctx, one)
 		if err != nil {
 			errs[i] = err
@@ -852,7 +870,7 @@ func (s *Service) ImportStatus(ctx context.Context, id string) (ImportStatus, er
 func statusOfRecord(im storage.Import) ImportStatus {
 	st := ImportStatus{
 		ID: strconv.FormatInt(int64(im.ID), 10), State: RunState(im.Status),
-		Total: int(im.Total), Done: int(im.Stored), Failed: int(im.Failed),
+		Total: int(im.Total), Done: int(im.Stored), Failed: int(im.Failed), BadDates: int(im.BadDates),
 		Started: im.Started, Updated: im.Updated, Errors: []InputError{}, Files: []string{}, Mappings: []string{},
 	}
 	st.TotalExact = st.State == StateDone || st.State == StateFailed

@@ -342,3 +342,71 @@ func TestImportRecordsAfterRestart(t *testing.T) {
 		t.Errorf("imports after deleting all: %+v", list)
 	}
 }
+
+// The optional id and date columns: the preview names them with the date
+// format it found and counts unreadable dates in its rows; the import keeps
+// each row's id and date with its document, stores rows with an unreadable
+// date without one, and counts them (also in the record after a restart).
+// An unknown date column fails the import.
+func TestImportIDAndDateColumns(t *testing.T) {
+	cfg := testConfig(t)
+	ctx := context.Background()
+	p := filepath.Join(t.TempDir(), "r.csv")
+	os.WriteFile(p, []byte("ref,when,body\nA-1,2026-03-04,Alice loved the hotel in Rome\nA-2,2026-12-25 18:30,terrible service\nA-3,soon,Bob in London\nA-4,,good\n"), 0o644)
+	opt := app.ImportOptions{Tasks: []engine.Task{engine.TaskSentiment}, IDColumn: "ref", DateColumn: "when"}
+	first, err := app.New(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.WaitLoaded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := first.PreviewImport(ctx, []app.ImportFile{{Path: p, Name: "r.csv"}}, opt)
+	if err != nil || len(prev) != 1 || prev[0].IDColumn != "ref" || prev[0].DateColumn != "when" || prev[0].DateFormat != "YYYY-MM-DD" || prev[0].BadDates != 1 || prev[0].TextColumn != "body" {
+		t.Fatalf("preview = %+v, %v", prev, err)
+	}
+	st, err := first.StartImport(ctx, []app.ImportFile{{Path: p, Name: "r.csv"}}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err = first.WaitImport(ctx, st.ID); err != nil || st.State != app.StateDone || st.Done != 4 || st.BadDates != 1 {
+		t.Fatalf("import = %+v, %v", st, err)
+	}
+	page, err := first.Search(ctx, app.SearchQuery{ImportID: st.ID})
+	if err != nil || len(page.Items) != 4 {
+		t.Fatalf("search = %+v, %v", page, err)
+	}
+	want := map[string]struct {
+		id string
+		at time.Time
+	}{
+		"Alice loved the hotel in Rome": {"A-1", time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)},
+		"terrible service":              {"A-2", time.Date(2026, 12, 25, 18, 30, 0, 0, time.UTC)},
+		"Bob in London":                 {"A-3", time.Time{}},
+		"good":                          {"A-4", time.Time{}},
+	}
+	for _, it := range page.Items {
+		d, err := first.Document(ctx, it.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := want[d.Text]
+		if d.ExtID != w.id || (d.Time == nil) != w.at.IsZero() || (d.Time != nil && !d.Time.Equal(w.at)) {
+			t.Errorf("%q: id %q time %v, want %q %v", d.Text, d.ExtID, d.Time, w.id, w.at)
+		}
+	}
+	bad, err := first.StartImport(ctx, []app.ImportFile{{Path: p, Name: "r.csv"}}, app.ImportOptions{DateColumn: "nope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad, _ = first.WaitImport(ctx, bad.ID); bad.State != app.StateFailed || !strings.Contains(bad.Errors[0].Message, "nope") {
+		t.Errorf("unknown date column: %+v", bad)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	svc := newService(t, cfg)
+	if again, err := svc.ImportStatus(ctx, st.ID); err != nil || again.BadDates != 1 || again.Options.DateColumn != "when" {
+		t.Errorf("after restart: %+v, %v", again, err)
+	}
+}

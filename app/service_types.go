@@ -45,6 +45,8 @@ type DocumentResult struct {
 	Text      string          `json:"text"`
 	Source    string          `json:"source,omitempty"`
 	Line      int             `json:"line,omitempty"`
+	ExtID     string          `json:"ext_id,omitempty"`    // the row's id (an import's id column)
+	Time      *time.Time      `json:"time,omitempty"`      // the row's date/time (an import's date column)
 	Sentiment *Sentiment      `json:"sentiment,omitempty"` // when the sentiment task ran
 	Entities  []engine.Entity `json:"entities,omitzero"`   // when the entities task ran: [] when it found none
 	Meta      ResultMeta      `json:"meta"`
@@ -195,17 +197,20 @@ type DocumentSummary struct {
 type ImportOptions struct {
 	Tasks       []engine.Task `json:"tasks,omitempty"`
 	Aggregation Aggregation   `json:"aggregation,omitempty"`
-	Unit        string        `json:"unit,omitempty"`      // .txt: "line" (default) or "file"
-	Column      string        `json:"column,omitempty"`    // tables (.csv, .tsv, .xlsx, .json): the text column, a name or 1-based index; "" = chosen by content
-	Field       string        `json:"field,omitempty"`     // .jsonl: field; "" = "text"
-	Encoding    string        `json:"encoding,omitempty"`  // utf-8, utf-16le, utf-16be, windows-1252 (latin-1); "" = sniffed
-	Delimiter   string        `json:"delimiter,omitempty"` // .csv: one character or tab; "" = sniffed
-	Sheet       string        `json:"sheet,omitempty"`     // .xlsx: sheet name; "" = the first with data
+	Unit        string        `json:"unit,omitempty"`        // .txt: "line" (default) or "file"
+	Column      string        `json:"column,omitempty"`      // tables (.csv, .tsv, .xlsx, .json): the text column, a name or 1-based index; "" = chosen by content
+	Field       string        `json:"field,omitempty"`       // .jsonl: field; "" = "text"
+	Encoding    string        `json:"encoding,omitempty"`    // utf-8, utf-16le, utf-16be, windows-1252 (latin-1); "" = sniffed
+	Delimiter   string        `json:"delimiter,omitempty"`   // .csv: one character or tab; "" = sniffed
+	Sheet       string        `json:"sheet,omitempty"`       // .xlsx: sheet name; "" = the first with data
+	IDColumn    string        `json:"id_column,omitempty"`   // tables: a column of row ids kept with each document; "" = none
+	DateColumn  string        `json:"date_column,omitempty"` // tables: a column of dates/times kept with each document; "" = none
 }
 
 // inputOptions are the reader options of an import.
 func (o ImportOptions) inputOptions(maxText int) InputOptions {
-	return InputOptions{Unit: o.Unit, Column: o.Column, Field: o.Field, Encoding: o.Encoding, Delimiter: o.Delimiter, Sheet: o.Sheet, MaxTextBytes: maxText}
+	return InputOptions{Unit: o.Unit, Column: o.Column, Field: o.Field, Encoding: o.Encoding, Delimiter: o.Delimiter, Sheet: o.Sheet,
+		IDColumn: o.IDColumn, DateColumn: o.DateColumn, MaxTextBytes: maxText}
 }
 
 // ImportPreview is how one file of an import would be read (or why it
@@ -224,7 +229,8 @@ type ImportStatus struct {
 	TotalExact bool          `json:"total_exact"` // false while the first pass is still counting: Total is then a lower bound
 	Done       int           `json:"done"`        // texts analysed and stored
 	Failed     int           `json:"failed"`
-	Errors     []InputError  `json:"errors"` // first 1000
+	BadDates   int           `json:"bad_dates"` // rows stored without their date: the date column's value could not be read
+	Errors     []InputError  `json:"errors"`    // first 1000
 	RatePerS   float64       `json:"rate_per_s"`
 	ETASecond  float64       `json:"eta_s"` // 0 when unknown
 	Started    time.Time     `json:"started"`

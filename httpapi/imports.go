@@ -45,7 +45,8 @@ func (s *Server) importsRoutes(mux *http.ServeMux) {
 
 // handleImportUpload serves POST /v1/imports: a multipart/form-data body
 // with one or more "files" parts and optional fields tasks (comma
-// separated), aggregation, unit, column, field, encoding, delimiter, sheet.
+// separated), aggregation, unit, column, field, encoding, delimiter, sheet,
+// id_column, date_column.
 // The files are saved to a folder of the data directory that the import
 // owns (kept while it can be resumed). Answers 202 with the import's first
 // status.
@@ -190,6 +191,10 @@ func formField(p *multipart.Part, opt *app.ImportOptions) error {
 		}
 	case "sheet":
 		opt.Sheet = v
+	case "id_column":
+		opt.IDColumn = v
+	case "date_column":
+		opt.DateColumn = v
 	}
 	return nil
 }

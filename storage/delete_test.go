@@ -219,10 +219,19 @@ func TestImportInterruptedOnOpenAndResumed(t *testing.T) {
 		r.ImportID, r.Source, r.Line = imp, "a.csv", line
 		rs = append(rs, r)
 	}
-	if _, err := first.StoreBatch(ctx, rs); err != nil {
+	when := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	rs[0].ExtID, rs[0].Time = "R-17", when // the optional id and date columns
+	ids, err := first.StoreBatch(ctx, rs)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := first.UpdateImport(ctx, imp, 4, 1); err != nil {
+	if d, err := first.Get(ctx, ids[0]); err != nil || d.ExtID != "R-17" || !d.Time.Equal(when) {
+		t.Fatalf("document with id and time: %+v, %v", d, err)
+	}
+	if d, err := first.Get(ctx, ids[1]); err != nil || d.ExtID != "" || !d.Time.IsZero() {
+		t.Fatalf("document without id and time: %+v, %v", d, err)
+	}
+	if err := first.UpdateImport(ctx, imp, 4, 1, 2); err != nil {
 		t.Fatal(err)
 	}
 	done, err := first.CreateImport(ctx, storage.NewImport{Source: "b.txt"})
@@ -238,7 +247,7 @@ func TestImportInterruptedOnOpenAndResumed(t *testing.T) {
 
 	db := openAt(t, path)
 	im, err := db.GetImport(ctx, imp)
-	if err != nil || im.Status != storage.ImportInterrupted || im.Stored != 3 || im.Total != 4 || im.Failed != 1 ||
+	if err != nil || im.Status != storage.ImportInterrupted || im.Stored != 3 || im.Total != 4 || im.Failed != 1 || im.BadDates != 2 ||
 		im.Options != `{"column":"body"}` || im.Files != `[{"name":"a.csv"}]` || im.Dir != "/tmp/x" || im.Updated.IsZero() {
 		t.Fatalf("after reopen: %+v, %v", im, err)
 	}

@@ -24,9 +24,10 @@ type Import struct {
 	ID       ImportID  `json:"id"`
 	Source   string    `json:"source"`
 	Status   string    `json:"status"`
-	Total    int64     `json:"total"`  // texts the import saw
-	Stored   int64     `json:"stored"` // documents stored for it (live count)
-	Failed   int64     `json:"failed"` // texts that failed
+	Total    int64     `json:"total"`     // texts the import saw
+	Stored   int64     `json:"stored"`    // documents stored for it (live count)
+	Failed   int64     `json:"failed"`    // texts that failed
+	BadDates int64     `json:"bad_dates"` // rows whose date could not be read
 	Started  time.Time `json:"started"`
 	Updated  time.Time `json:"updated"` // last progress or state change
 	Finished time.Time `json:"finished,omitzero"`
@@ -80,11 +81,12 @@ func (db *DB) CreateImport(ctx context.Context, n NewImport) (ImportID, error) {
 }
 
 // UpdateImport records the progress of a running import: the texts seen
-// (total) and failed so far, and the time of the update.
-func (db *DB) UpdateImport(ctx context.Context, id ImportID, total, failed int64) error {
+// (total), failed and with an unreadable date so far, and the time of the
+// update.
+func (db *DB) UpdateImport(ctx context.Context, id ImportID, total, failed, badDates int64) error {
 	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
-		_, err := tx.ExecContext(ctx, "UPDATE imports SET total = ?, failed = ?, updated_at = ? WHERE id = ? AND status = ?",
-			total, failed, nanos(db.cfg.Now()), id, ImportRunning)
+		_, err := tx.ExecContext(ctx, "UPDATE imports SET total = ?, failed = ?, bad_dates = ?, updated_at = ? WHERE id = ? AND status = ?",
+			total, failed, badDates, nanos(db.cfg.Now()), id, ImportRunning)
 		return err
 	})
 	if err != nil {
@@ -197,13 +199,13 @@ func (db *DB) StoredLines(ctx context.Context, id ImportID) (map[string]map[int]
 }
 
 const importCols = `id, source, status, total, (SELECT count(*) FROM documents d WHERE d.import_id = imports.id),
-	failed, started_at, updated_at, finished_at, files, options, errors, dir`
+	failed, bad_dates, started_at, updated_at, finished_at, files, options, errors, dir`
 
 func scanImport(s scanner) (Import, error) {
 	var im Import
 	var started, updated int64
 	var finished sql.NullInt64
-	if err := s.Scan(&im.ID, &im.Source, &im.Status, &im.Total, &im.Stored, &im.Failed, &started, &updated, &finished,
+	if err := s.Scan(&im.ID, &im.Source, &im.Status, &im.Total, &im.Stored, &im.Failed, &im.BadDates, &started, &updated, &finished,
 		&im.Files, &im.Options, &im.Errors, &im.Dir); err != nil {
 		return im, err
 	}

@@ -5,7 +5,12 @@
 -- the folder of uploaded files it owns, its errors (JSON), and when it was
 -- last updated. A new state, 'interrupted', is what Open makes of an import
 -- left 'running' by a process that ended without finishing it (a crash,
--- kill -9, power loss).
+-- kill -9, power loss). bad_dates counts the rows whose date column could
+-- not be read.
+--
+-- Documents get the two optional columns an import can map besides the
+-- text: ext_id, the row's id in its source ('' = none), and doc_time, its
+-- date/time (Unix nanoseconds, UTC; NULL = none).
 --
 -- SQLite cannot change a CHECK constraint in place, so the table is rebuilt
 -- (https://www.sqlite.org/lang_altertable.html, "other kinds of table schema
@@ -27,7 +32,8 @@ CREATE TABLE imports_new (
     files       TEXT    NOT NULL DEFAULT '[]',
     options     TEXT    NOT NULL DEFAULT '{}',
     dir         TEXT    NOT NULL DEFAULT '',
-    errors      TEXT    NOT NULL DEFAULT '[]'
+    errors      TEXT    NOT NULL DEFAULT '[]',
+    bad_dates   INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO imports_new(id, source, status, total, stored, failed, started_at, finished_at, updated_at)
     SELECT id, source, CASE status WHEN 'running' THEN 'interrupted' ELSE status END,
@@ -41,3 +47,6 @@ ALTER TABLE imports_new RENAME TO imports;
 -- costs one index entry for its import.
 CREATE INDEX documents_import_line ON documents(import_id, source, line);
 DROP INDEX documents_import;
+
+ALTER TABLE documents ADD COLUMN ext_id   TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN doc_time INTEGER;

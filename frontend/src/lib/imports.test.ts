@@ -4,7 +4,7 @@ import { acceptedFile, columnChoices, deleteQuestion, delimiterLabel, encodingLa
 
 const status = (over: Partial<ImportStatus>): ImportStatus => ({
   id: '1', state: 'done', files: ['a.csv'], total: 10, total_exact: true, done: 10, failed: 0, errors: [], rate_per_s: 0, eta_s: 0,
-  started: '2026-01-01T00:00:00Z', updated: '2026-01-01T00:00:10Z', elapsed_ns: 0, options: {}, mappings: [], resumable: false, ...over,
+  started: '2026-01-01T00:00:00Z', updated: '2026-01-01T00:00:10Z', elapsed_ns: 0, options: {}, mappings: [], resumable: false, bad_dates: 0, ...over,
 });
 
 const preview = (over: Partial<ImportPreview>): ImportPreview => ({ source: 'r.csv', format: 'csv', header: true, ...over });

@@ -242,6 +242,8 @@ export function importForm(files: File[], opts: ImportOptions): FormData {
   if (opts.encoding) form.set('encoding', opts.encoding);
   if (opts.delimiter) form.set('delimiter', opts.delimiter === '\t' ? 'tab' : opts.delimiter);
   if (opts.sheet) form.set('sheet', opts.sheet);
+  if (opts.id_column) form.set('id_column', opts.id_column);
+  if (opts.date_column) form.set('date_column', opts.date_column);
   for (const f of files) form.append('files', f, relativeName(f));
   return form;
 }

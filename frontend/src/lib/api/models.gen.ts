@@ -91,6 +91,8 @@ export interface DocumentResult {
   text: string;
   source?: string;
   line?: number;
+  ext_id?: string;
+  time?: string;
   sentiment?: Sentiment;
   entities?: Entity[];
   meta: ResultMeta;
@@ -197,6 +199,8 @@ export interface ImportOptions {
   encoding?: string;
   delimiter?: string;
   sheet?: string;
+  id_column?: string;
+  date_column?: string;
 }
 
 export interface ImportPreview {
@@ -208,6 +212,10 @@ export interface ImportPreview {
   header: boolean;
   columns?: ColumnInfo[];
   text_column?: string;
+  id_column?: string;
+  date_column?: string;
+  date_format?: string;
+  bad_dates?: number;
   sheet?: string;
   sheets?: string[];
   rows?: string[][];
@@ -222,6 +230,7 @@ export interface ImportStatus {
   total_exact: boolean;
   done: number;
   failed: number;
+  bad_dates: number;
   errors: InputError[];
   rate_per_s: number;
   eta_s: number;

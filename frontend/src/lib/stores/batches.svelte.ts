@@ -19,6 +19,9 @@ export class BatchesStore {
   delimiter = $state('');
   encoding = $state('');
   sheet = $state('');
+  /** Optional columns kept with each document; '' = none. */
+  idColumn = $state('');
+  dateColumn = $state('');
   field = $state('');
   previews = $state<ImportPreview[]>([]);
   previewing = $state(false);
@@ -76,7 +79,7 @@ export class BatchesStore {
     this.picked = [];
     this.skipped = [];
     this.previews = [];
-    this.column = this.delimiter = this.encoding = this.sheet = '';
+    this.column = this.delimiter = this.encoding = this.sheet = this.idColumn = this.dateColumn = '';
   }
 
   /** readOptions are the reader options the preview and the import use. */
@@ -88,6 +91,8 @@ export class BatchesStore {
       ...(this.delimiter ? { delimiter: this.delimiter } : {}),
       ...(this.encoding ? { encoding: this.encoding } : {}),
       ...(this.sheet ? { sheet: this.sheet } : {}),
+      ...(this.idColumn ? { id_column: this.idColumn } : {}),
+      ...(this.dateColumn ? { date_column: this.dateColumn } : {}),
     };
   }
 

@@ -122,7 +122,7 @@ describe('AnalyzeStore', () => {
 
 describe('BatchesStore', () => {
   const status = (over: Partial<ImportStatus>): ImportStatus => ({
-    id: 'a', state: 'running', files: [], total: 10, total_exact: true, done: 0, failed: 0, errors: [], rate_per_s: 0, eta_s: 0, started: '', updated: '', elapsed_ns: 0, options: {}, mappings: [], resumable: false, ...over,
+    id: 'a', state: 'running', files: [], total: 10, total_exact: true, done: 0, failed: 0, errors: [], rate_per_s: 0, eta_s: 0, started: '', updated: '', elapsed_ns: 0, options: {}, mappings: [], resumable: false, bad_dates: 0, ...over,
   });
 
   it('accepts the formats the reader knows', () => {
@@ -144,10 +144,11 @@ describe('BatchesStore', () => {
     expect(b.previews[0]?.text_column).toBe('body');
     b.delimiter = ';';
     b.column = 'id';
+    b.dateColumn = 'when';
     await b.preview();
     expect(b.previews[0]?.delimiter).toBe(';');
     expect(b.previews[0]?.text_column).toBe('id');
-    expect(asked).toEqual([{ unit: 'line' }, { unit: 'line', column: 'id', delimiter: ';' }]);
+    expect(asked).toEqual([{ unit: 'line' }, { unit: 'line', column: 'id', delimiter: ';', date_column: 'when' }]);
     let started: ImportOptions | undefined;
     t.startImport = async (_input, opts) => {
       started = opts;
@@ -155,11 +156,12 @@ describe('BatchesStore', () => {
     };
     t.importStatus = async () => status({});
     await b.start();
-    expect(started).toEqual({ tasks: ['sentiment', 'entities'], unit: 'line', column: 'id', delimiter: ';' });
+    expect(started).toEqual({ tasks: ['sentiment', 'entities'], unit: 'line', column: 'id', delimiter: ';', date_column: 'when' });
     expect(b.list.map((x) => x.id)).toEqual(['a']);
     b.clear();
     expect(b.previews).toEqual([]);
     expect(b.delimiter).toBe('');
+    expect(b.dateColumn).toBe('');
   });
 
   it('lists earlier imports, resumes one, and deletes one only after confirmation', async () => {
