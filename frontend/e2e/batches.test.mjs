@@ -108,6 +108,9 @@ describe('batches', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="preview-text-column"]')?.textContent?.trim() === 'id');
     await page.selectOption('[data-testid="csv-column"]', '');
     await page.waitForFunction(() => document.querySelector('[data-testid="preview-text-column"]')?.textContent?.trim() === 'body');
+    // The id column is kept with each document.
+    await page.selectOption('[data-testid="id-column"]', 'id');
+    await page.waitForFunction(() => document.querySelector('[data-testid="preview-id-column"]')?.textContent?.trim() === 'id');
     await shot('batches-preview');
 
     const imp = await importAndWait();
@@ -117,6 +120,11 @@ describe('batches', () => {
     // The stored texts are the bodies, not "0"…"29".
     const page1 = await (await fetch(`${server.base}/v1/results?import_id=${imp.id}&limit=100`)).json();
     assert.deepEqual(page1.items.map((d) => d.text).sort(), rows.map((r) => r[2]).sort());
+    for (const it of page1.items.slice(0, 5)) {
+      const doc = await (await fetch(`${server.base}/v1/results/${it.id}`)).json();
+      const row = rows.find((r) => r[2] === doc.text);
+      assert.equal(doc.ext_id, String(row[0]), 'the row id is stored with its document');
+    }
 
     await page.reload();
     await openBatches();
