@@ -602,7 +602,7 @@ func (t *tableReader) Next() (Record, error) {
 	}
 	rec.Text = strings.Clone(s)
 	if t.idCol >= 0 && t.idCol < len(row) {
-		rec.ExtID = strings.Clone(strings.TrimSpace(row[t.idCol]))
+		rec.ExtID = extID(row[t.idCol])
 	}
 	if t.dateCol >= 0 && t.dateCol < len(row) {
 		var ok bool
@@ -610,6 +610,23 @@ func (t *tableReader) Next() (Record, error) {
 		rec.BadDate = !ok
 	}
 	return rec, nil
+}
+
+// maxExtIDBytes bounds a row id kept with its document.
+const maxExtIDBytes = 256
+
+// extID is a row id as kept: trimmed, valid UTF-8, at most maxExtIDBytes
+// (cut at a character boundary).
+func extID(v string) string {
+	v = strings.ToValidUTF8(strings.TrimSpace(v), "\uFFFD")
+	if len(v) > maxExtIDBytes {
+		cut := maxExtIDBytes
+		for cut > 0 && !utf8.RuneStart(v[cut]) {
+			cut--
+		}
+		v = v[:cut]
+	}
+	return strings.Clone(v)
 }
 
 // ReadRecords reads every record of r (named source in errors) and passes

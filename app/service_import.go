@@ -717,14 +717,18 @@ func (s *Service) countInputs(ctx context.Context, j *importJob, files []ImportF
 		}
 	}
 	j.mu.Lock()
-	j.counted, j.exact = n, true
 	failed, bad := j.status.Failed, j.status.BadDates
 	j.mu.Unlock()
-	if j.durable { // the record has the total at once, not at the next update
+	// The record gets the total at once, not at the next update, and before
+	// the status says it is exact: an exact total is also a recorded one.
+	if j.durable {
 		if err := s.db.UpdateImport(ctx, j.id, int64(n), int64(failed), int64(bad)); err != nil && ctx.Err() == nil {
 			s.log.Warn("update import", slog.String("import", j.status.ID), slog.Any("err", err))
 		}
 	}
+	j.mu.Lock()
+	j.counted, j.exact = n, true
+	j.mu.Unlock()
 }
 
 // readFile opens f and passes every record to fn until fn fails.
