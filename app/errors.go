@@ -19,6 +19,7 @@ var (
 	ErrUnknownModel   = errors.New("model is not active")
 	ErrServiceClosed  = errors.New("service closed")
 	ErrLoadTestActive = errors.New("a load test is already running")
+	ErrNotResumable   = errors.New("import cannot be resumed")
 )
 
 // ErrorCode is the "code" of an error: the HTTP API's error body
@@ -96,7 +97,7 @@ func CodeOf(err error) ErrorCode {
 		return CodeBadRequest
 	case errors.Is(err, ErrNotFound), isStorageNotFound(err):
 		return CodeNotFound
-	case errors.Is(err, ErrLoadTestActive):
+	case errors.Is(err, ErrLoadTestActive), errors.Is(err, ErrNotResumable):
 		return CodeConflict
 	case errors.Is(err, engine.ErrOverloaded):
 		return CodeOverloaded

@@ -125,6 +125,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.db != nil {
+		s.sweepUploads(ctx)
+	}
 	s.startBackground()
 	s.wg.Add(1)
 	go func() {
@@ -278,7 +281,9 @@ type request struct {
 	opts    engine.Options
 	store   bool
 	source  string
-	lines   []int // optional line per text (imports, CLI)
+	lines   []int       // optional line per text (imports, CLI)
+	extIDs  []string    // optional id per text (an import's id column)
+	times   []time.Time // optional date/time per text (an import's date column; zero = none)
 	imports string
 	via     string // who asked (profiler.Source*), for the metrics
 }
@@ -465,6 +470,13 @@ func (s *Service) analyze(ctx context.Context, r request) (res []DocumentResult,
 		out[i] = DocumentResult{Text: t, Source: r.source, CreatedAt: now}
 		if r.lines != nil {
 			out[i].Line = r.lines[i]
+		}
+		if r.extIDs != nil {
+			out[i].ExtID = r.extIDs[i]
+		}
+		if r.times != nil && !r.times[i].IsZero() {
+			t := r.times[i]
+			out[i].Time = &t
 		}
 	}
 	hits, err := s.lookupStored(ctx, r, out)

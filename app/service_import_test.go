@@ -117,7 +117,7 @@ func TestImportProgressETA(t *testing.T) {
 		var at10 ImportStatus
 		for {
 			time.Sleep(100 * time.Millisecond)
-			if at10, err = svc.ImportStatus(st.ID); err != nil {
+			if at10, err = svc.ImportStatus(ctx, st.ID); err != nil {
 				t.Fatal(err)
 			}
 			if at10.Done >= 2000 {

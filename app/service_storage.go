@@ -195,7 +195,10 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 	}
 	rs := make([]storage.Result, len(out))
 	for i, d := range out {
-		res := storage.Result{Text: d.Text, Source: d.Source, Line: d.Line, ImportID: importID}
+		res := storage.Result{Text: d.Text, Source: d.Source, Line: d.Line, ImportID: importID, ExtID: d.ExtID}
+		if d.Time != nil {
+			res.Time = *d.Time
+		}
 		if sn, m := d.Sentiment, d.Meta.Sentiment; sn != nil && m != nil {
 			scores := make([]storage.LabelScore, len(sn.Scores))
 			for j, l := range sn.Scores {
@@ -325,7 +328,11 @@ func (s *Service) Document(ctx context.Context, id int64) (DocumentResult, error
 	if err != nil {
 		return DocumentResult{}, fmt.Errorf("document %d: %w", id, err)
 	}
-	out := DocumentResult{ID: int64(d.ID), Text: d.Text, Source: d.Source, Line: d.Line, CreatedAt: d.Created}
+	out := DocumentResult{ID: int64(d.ID), Text: d.Text, Source: d.Source, Line: d.Line, ExtID: d.ExtID, CreatedAt: d.Created}
+	if !d.Time.IsZero() {
+		t := d.Time
+		out.Time = &t
+	}
 	for _, a := range d.Analyses { // oldest first: the newest wins
 		setStored(&out, a, 0) // read back: no lookup stages, Computed is how it was computed
 	}

@@ -60,6 +60,9 @@ func TestMain(m *testing.M) {
 			os.Setenv("NLPSCOPE_ORT_LIB", p)
 		}
 	}
+	if os.Getenv(importChildEnv) != "" { // the process TestImportResumeAfterKill kills
+		os.Exit(importChild())
+	}
 	os.Exit(m.Run())
 }
 

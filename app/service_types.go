@@ -53,6 +53,8 @@ type DocumentResult struct {
 	Text      string          `json:"text"`
 	Source    string          `json:"source,omitempty"`
 	Line      int             `json:"line,omitempty"`
+	ExtID     string          `json:"ext_id,omitempty"`    // the row's id (an import's id column)
+	Time      *time.Time      `json:"time,omitempty"`      // the row's date/time (an import's date column)
 	Sentiment *Sentiment      `json:"sentiment,omitempty"` // when the sentiment task ran
 	Entities  []engine.Entity `json:"entities,omitzero"`   // when the entities task ran: [] when it found none
 	Meta      ResultMeta      `json:"meta"`
@@ -234,17 +236,20 @@ type DocumentSummary struct {
 type ImportOptions struct {
 	Tasks       []engine.Task `json:"tasks,omitempty"`
 	Aggregation Aggregation   `json:"aggregation,omitempty"`
-	Unit        string        `json:"unit,omitempty"`      // .txt: "line" (default) or "file"
-	Column      string        `json:"column,omitempty"`    // tables (.csv, .tsv, .xlsx, .json): the text column, a name or 1-based index; "" = chosen by content
-	Field       string        `json:"field,omitempty"`     // .jsonl: field; "" = "text"
-	Encoding    string        `json:"encoding,omitempty"`  // utf-8, utf-16le, utf-16be, windows-1252 (latin-1); "" = sniffed
-	Delimiter   string        `json:"delimiter,omitempty"` // .csv: one character or tab; "" = sniffed
-	Sheet       string        `json:"sheet,omitempty"`     // .xlsx: sheet name; "" = the first with data
+	Unit        string        `json:"unit,omitempty"`        // .txt: "line" (default) or "file"
+	Column      string        `json:"column,omitempty"`      // tables (.csv, .tsv, .xlsx, .json): the text column, a name or 1-based index; "" = chosen by content
+	Field       string        `json:"field,omitempty"`       // .jsonl: field; "" = "text"
+	Encoding    string        `json:"encoding,omitempty"`    // utf-8, utf-16le, utf-16be, windows-1252 (latin-1); "" = sniffed
+	Delimiter   string        `json:"delimiter,omitempty"`   // .csv: one character or tab; "" = sniffed
+	Sheet       string        `json:"sheet,omitempty"`       // .xlsx: sheet name; "" = the first with data
+	IDColumn    string        `json:"id_column,omitempty"`   // tables: a column of row ids kept with each document; "" = none
+	DateColumn  string        `json:"date_column,omitempty"` // tables: a column of dates/times kept with each document; "" = none
 }
 
 // inputOptions are the reader options of an import.
 func (o ImportOptions) inputOptions(maxText int) InputOptions {
-	return InputOptions{Unit: o.Unit, Column: o.Column, Field: o.Field, Encoding: o.Encoding, Delimiter: o.Delimiter, Sheet: o.Sheet, MaxTextBytes: maxText}
+	return InputOptions{Unit: o.Unit, Column: o.Column, Field: o.Field, Encoding: o.Encoding, Delimiter: o.Delimiter, Sheet: o.Sheet,
+		IDColumn: o.IDColumn, DateColumn: o.DateColumn, MaxTextBytes: maxText}
 }
 
 // ImportPreview is how one file of an import would be read (or why it
@@ -263,12 +268,28 @@ type ImportStatus struct {
 	TotalExact bool          `json:"total_exact"` // false while the first pass is still counting: Total is then a lower bound
 	Done       int           `json:"done"`        // texts analysed and stored
 	Failed     int           `json:"failed"`
-	Errors     []InputError  `json:"errors"` // first 1000
+	BadDates   int           `json:"bad_dates"` // rows stored without their date: the date column's value could not be read
+	Errors     []InputError  `json:"errors"`    // first 1000
 	RatePerS   float64       `json:"rate_per_s"`
 	ETASecond  float64       `json:"eta_s"` // 0 when unknown
 	Started    time.Time     `json:"started"`
+	Updated    time.Time     `json:"updated"` // last progress or state change
 	Finished   *time.Time    `json:"finished,omitempty"`
 	Elapsed    time.Duration `json:"elapsed_ns"`
+	// Options are the import's options as given; Mappings how each file is
+	// read (InputMapping.String: format, encoding, delimiter, text column).
+	Options  ImportOptions `json:"options"`
+	Mappings []string      `json:"mappings"`
+	// Resumable: an interrupted or cancelled import whose files are still
+	// there; ResumeImport continues it after its last stored row.
+	Resumable bool `json:"resumable"`
+}
+
+// ImportDeleted answers a deletion of an import: how many documents went
+// with it.
+type ImportDeleted struct {
+	ID      string `json:"id"`
+	Deleted int64  `json:"deleted"`
 }
 
 // InputError is one input that could not be read or analysed.
@@ -287,9 +308,12 @@ const (
 	StateDone      RunState = "done"
 	StateFailed    RunState = "failed"
 	StateCancelled RunState = "cancelled"
+	// StateInterrupted: an import whose process ended before it finished
+	// (a crash, kill -9, or a shutdown while it ran).
+	StateInterrupted RunState = "interrupted"
 )
 
 // Values lists every run state.
 func (RunState) Values() []RunState {
-	return []RunState{StateRunning, StateDone, StateFailed, StateCancelled}
+	return []RunState{StateRunning, StateDone, StateFailed, StateCancelled, StateInterrupted}
 }

@@ -39,6 +39,8 @@ result per input, in input order:
   .csv .tsv     delimiter, header row and text column sniffed (or --delimiter,
                 --column); a header named "text" wins
   .xlsx .xlsm   the first sheet with data (or --sheet), text column as for .csv
+  (tables)      --id-column / --date-column keep each row's id and date/time
+                with its result (ext_id, time); unreadable dates are counted
   .jsonl        one object per line, the text in --field (default "text")
   .json         an array of objects (text in --field) or of strings
 Text files are decoded from UTF-8, UTF-16 (with BOM) or Windows-1252, sniffed
@@ -70,6 +72,8 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	fs.StringVar(&in.Encoding, "encoding", "", "text encoding: utf-8, utf-16le, utf-16be or windows-1252 (default: sniffed)")
 	fs.StringVar(&in.Delimiter, "delimiter", "", ".csv: one character, or tab, comma, semicolon, pipe (default: sniffed)")
 	fs.StringVar(&in.Sheet, "sheet", "", ".xlsx: sheet `name` (default: the first sheet with data)")
+	fs.StringVar(&in.IDColumn, "id-column", "", ".csv/.tsv/.xlsx: a column `name` or 1-based index of row ids, kept with each result as ext_id")
+	fs.StringVar(&in.DateColumn, "date-column", "", ".csv/.tsv/.xlsx: a column `name` or 1-based index of dates/times (ISO, DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY, 4 Mar 2026, …), kept as time")
 	progress := fs.Bool("progress", true, "show a progress bar on stderr when it is a terminal")
 	verbose := fs.Bool("v", false, "log what the engine does (model loads, storage) on stderr; quiet by default")
 	fs.Usage = func() { fmt.Fprint(std.Err, analyzeUsage); fs.PrintDefaults() }
@@ -183,6 +187,9 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	if runErr != nil {
 		return runErr
 	}
+	if n := a.badDates.Load(); n > 0 {
+		fmt.Fprintf(std.Err, "%d of %d dates in --date-column %q could not be read; those results have no time\n", n, a.done.Load(), in.DateColumn)
+	}
 	if n := a.failed.Load(); n > 0 {
 		return fmt.Errorf("%d of %d inputs failed", n, n+a.done.Load())
 	}
@@ -220,6 +227,7 @@ type analyzer struct {
 	base         app.RecordOptions
 	bar          *progressBar
 	done, failed atomic.Int64
+	badDates     atomic.Int64 // results written without their date (unreadable)
 }
 
 // chunk is a run of records analysed together; results is filled by a
@@ -282,6 +290,9 @@ func (a *analyzer) run(outer context.Context, files []string, enc resultEncoder)
 				werr = enc.Error(rec, err)
 			} else {
 				a.done.Add(1)
+				if rec.BadDate {
+					a.badDates.Add(1)
+				}
 				werr = enc.Result(rec, c.results[i])
 			}
 			if werr != nil {

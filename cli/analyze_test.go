@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nlpscope/nlpscope/cli"
 	"github.com/nlpscope/nlpscope/storage"
@@ -210,6 +211,49 @@ func TestAnalyzeCLISniffedInputs(t *testing.T) {
 	want := `export.csv: csv, utf-8, delimiter ";", no header row, text from column 3 of 3`
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+}
+
+// --id-column and --date-column: each result carries its row's id and
+// date/time (the column's format found from its values), the mapping line
+// names both, and unreadable dates are counted in one line; the results are
+// still written.
+func TestAnalyzeCLIIDAndDateColumns(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"r.csv": "ref,when,body\nA-1,03/04/2026,Alice loved the hotel in Rome\nA-2,25/12/2026 18:30,terrible service\nA-3,someday,Bob in London\n",
+	})
+	args := append([]string{"analyze", filepath.Join(dir, "r.csv"), "--id-column", "ref", "--date-column", "when", "--task", "sentiment"}, fixtureFlags...)
+	code, stdout, stderr := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	type rec struct {
+		ExtID string `json:"ext_id"`
+		Time  *time.Time
+		Text  string
+	}
+	var recs []rec
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var r rec
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("output line %q: %v", line, err)
+		}
+		recs = append(recs, r)
+	}
+	if len(recs) != 3 || recs[0].ExtID != "A-1" || recs[2].ExtID != "A-3" || recs[2].Text != "Bob in London" {
+		t.Fatalf("records %+v", recs)
+	}
+	if recs[0].Time == nil || !recs[0].Time.Equal(time.Date(2026, 4, 3, 0, 0, 0, 0, time.UTC)) ||
+		recs[1].Time == nil || !recs[1].Time.Equal(time.Date(2026, 12, 25, 18, 30, 0, 0, time.UTC)) || recs[2].Time != nil {
+		t.Errorf("times %v %v %v: want 3 April and 25 December (day first), none for 'someday'", recs[0].Time, recs[1].Time, recs[2].Time)
+	}
+	for _, want := range []string{`id from column "ref", dates from column "when" (DD/MM/YYYY)`, `1 of 3 dates in --date-column "when" could not be read`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if code, _, stderr := runCLI(t, "", append([]string{"analyze", filepath.Join(dir, "r.csv"), "--date-column", "nope"}, fixtureFlags...)...); code == 0 || !strings.Contains(stderr, "nope") {
+		t.Errorf("unknown date column: exit %d: %s", code, stderr)
 	}
 }
 

@@ -244,9 +244,26 @@ func (d *Desktop) StartImport(paths []string, opts app.ImportOptions) (app.Impor
 	return res, desktopError(err)
 }
 
+// PreviewImport says how the files (and folders) at paths would be read,
+// without analysing anything.
+func (d *Desktop) PreviewImport(paths []string, opts app.ImportOptions) ([]app.ImportPreview, error) {
+	files := make([]app.ImportFile, len(paths))
+	for i, p := range paths {
+		files[i] = app.ImportFile{Path: p, Name: filepath.Base(p)}
+	}
+	res, err := d.svc.PreviewImport(d.ctx, files, opts)
+	return res, desktopError(err)
+}
+
 // ImportStatus returns an import's progress.
 func (d *Desktop) ImportStatus(id string) (app.ImportStatus, error) {
-	res, err := d.svc.ImportStatus(id)
+	res, err := d.svc.ImportStatus(d.ctx, id)
+	return res, desktopError(err)
+}
+
+// Imports lists every import, newest first (earlier ones from the database).
+func (d *Desktop) Imports() ([]app.ImportStatus, error) {
+	res, err := d.svc.Imports(d.ctx)
 	return res, desktopError(err)
 }
 
@@ -254,6 +271,19 @@ func (d *Desktop) ImportStatus(id string) (app.ImportStatus, error) {
 func (d *Desktop) CancelImport(id string) error {
 	_, err := d.svc.CancelImport(d.ctx, id)
 	return desktopError(err)
+}
+
+// ResumeImport continues an interrupted or cancelled import after its last
+// stored row.
+func (d *Desktop) ResumeImport(id string) (app.ImportStatus, error) {
+	res, err := d.svc.ResumeImport(d.ctx, id)
+	return res, desktopError(err)
+}
+
+// DeleteImport deletes an import and its documents.
+func (d *Desktop) DeleteImport(id string) (app.ImportDeleted, error) {
+	n, err := d.svc.DeleteImport(d.ctx, id)
+	return app.ImportDeleted{ID: id, Deleted: n}, desktopError(err)
 }
 
 // CSVColumns returns the header row of the CSV file at path, for the column picker.

@@ -406,7 +406,8 @@ func (s *shell) waitImport(id string) app.ImportStatus {
 }
 
 func TestHTTPImportUpload(t *testing.T) {
-	s := newShell(t, testConfig(t), httpapi.ServerConfig{})
+	cfg := testConfig(t)
+	s := newShell(t, cfg, httpapi.ServerConfig{})
 	resp, b := s.upload(map[string]string{
 		"reviews.csv":      "id,review\n1,good food\n2,\"Alice, from Paris\"\n3,\n",
 		"folder/notes.txt": "great\nawful\n",
@@ -451,8 +452,34 @@ func TestHTTPImportUpload(t *testing.T) {
 	}
 	json.Unmarshal(b, &st)
 	st = s.waitImport(st.ID)
-	if st.Done != 0 || len(st.Errors) != 1 || !strings.Contains(st.Errors[0].Message, "nope") {
-		t.Errorf("missing column import = %+v", st)
+	if st.State != app.StateFailed || st.Done != 0 || len(st.Errors) != 1 || !strings.Contains(st.Errors[0].Message, "nope") {
+		t.Errorf("missing column import = %+v, want failed", st)
+	}
+	badID := st.ID
+
+	// A finished import cannot be resumed; cancelling it changes nothing;
+	// deleting it says how many documents went with it.
+	s.wantError("POST", "/v1/imports/"+badID+"/resume", map[string]any{}, 409, "conflict")
+	resp, b = s.do("POST", "/v1/imports/"+badID+"/cancel", map[string]any{}, &st)
+	if resp.StatusCode != 200 || st.State != app.StateFailed {
+		t.Errorf("cancel a failed import: %d %s", resp.StatusCode, b)
+	}
+	var del app.ImportDeleted
+	if resp, b = s.do("DELETE", "/v1/imports/"+list.Imports[0].ID, nil, &del); resp.StatusCode != 200 || del.Deleted != 4 {
+		t.Errorf("delete: %d %s, want 4 deleted", resp.StatusCode, b)
+	}
+	s.do("GET", "/v1/results?import_id="+list.Imports[0].ID, nil, &page)
+	if len(page.Items) != 0 {
+		t.Errorf("%d documents of a deleted import remain", len(page.Items))
+	}
+	s.wantError("DELETE", "/v1/imports/"+list.Imports[0].ID, nil, 404, "not_found")
+	s.do("GET", "/v1/imports", nil, &list)
+	if len(list.Imports) != 1 || list.Imports[0].ID != badID || list.Imports[0].State != app.StateFailed {
+		t.Errorf("imports after delete = %+v", list)
+	}
+	// The uploads of finished imports are gone from the data folder.
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(cfg.DBPath), "uploads", "*")); len(left) != 0 {
+		t.Errorf("upload folders left: %v", left)
 	}
 }
 
@@ -487,7 +514,7 @@ func TestHTTPImportPreview(t *testing.T) {
 	if csvMap == nil || txtMap == nil {
 		t.Fatalf("preview names: %s", b)
 	}
-	if csvMap.TextColumn != "body" || !csvMap.Header || csvMap.Delimiter != "," || len(csvMap.Columns) != 4 || len(csvMap.Rows) != 2 || csvMap.Rows[1][2] != "cold, slow and rude staff" {
+	if csvMap.TextColumn != "body" || !csvMap.Header || csvMap.Delimiter != "," || csvMap.Quote != `"` || len(csvMap.Columns) != 4 || len(csvMap.Rows) != 2 || csvMap.Rows[1][2] != "cold, slow and rude staff" {
 		t.Errorf("csv mapping %+v", csvMap)
 	}
 	if txtMap.Encoding != "windows-1252" {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"mime"
@@ -21,21 +20,37 @@ func (s *Server) importsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/imports", s.handleImportUpload)
 	mux.HandleFunc("POST /v1/imports/preview", s.handleImportPreview)
 	mux.HandleFunc("GET /v1/imports", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
-		return map[string]any{"imports": s.svc.Imports()}, nil
+		list, err := s.svc.Imports(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"imports": list}, nil
 	}))
 	mux.HandleFunc("GET /v1/imports/{id}", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
-		return s.svc.ImportStatus(r.PathValue("id"))
+		return s.svc.ImportStatus(r.Context(), r.PathValue("id"))
+	}))
+	mux.HandleFunc("POST /v1/imports/{id}/cancel", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return s.svc.CancelImport(r.Context(), r.PathValue("id"))
+	}))
+	mux.HandleFunc("POST /v1/imports/{id}/resume", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return s.svc.ResumeImport(r.Context(), r.PathValue("id"))
 	}))
 	mux.HandleFunc("DELETE /v1/imports/{id}", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
-		return s.svc.CancelImport(r.Context(), r.PathValue("id"))
+		n, err := s.svc.DeleteImport(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return nil, err
+		}
+		return app.ImportDeleted{ID: r.PathValue("id"), Deleted: n}, nil
 	}))
 }
 
 // handleImportUpload serves POST /v1/imports: a multipart/form-data body
 // with one or more "files" parts and optional fields tasks (comma
-// separated), aggregation, unit, column, field. The files are saved to a
-// temporary folder, removed when the import ends. Answers 202 with the
-// import's first status.
+// separated), aggregation, unit, column, field, encoding, delimiter, sheet,
+// id_column, date_column.
+// The files are saved to a folder of the data directory that the import
+// owns (kept while it can be resumed). Answers 202 with the import's first
+// status.
 func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
 	if err := s.importUpload(w, r); err != nil {
 		writeError(w, s.log, r, err)
@@ -61,25 +76,25 @@ func (s *Server) handleImportPreview(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
-	dir, files, opt, err := s.receiveUpload(w, r)
+	dir, err := s.svc.NewUploadDir()
+	if err != nil {
+		return err
+	}
 	keep := false
 	defer func() {
-		if !keep && dir != "" {
+		if !keep {
 			os.RemoveAll(dir)
 		}
 	}()
+	files, opt, err := s.receiveUploadInto(w, r, dir)
 	if err != nil {
 		return err
 	}
-	st, err := s.svc.StartImport(r.Context(), files, opt)
+	st, err := s.svc.StartUploadedImport(r.Context(), dir, files, opt)
 	if err != nil {
 		return err
 	}
-	keep = true
-	go func() { // the Service ends every import on Close, so this returns
-		s.svc.WaitImport(context.Background(), st.ID)
-		os.RemoveAll(dir)
-	}()
+	keep = true // the import owns dir now
 	writeJSON(w, http.StatusAccepted, st)
 	return nil
 }
@@ -88,14 +103,21 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 // folder (returned even on error, for the caller to remove) and reads the
 // option fields.
 func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (dir string, files []app.ImportFile, opt app.ImportOptions, err error) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return "", nil, opt, fmt.Errorf("%w: want multipart/form-data: %v", app.ErrBadRequest, err)
-	}
 	dir, err = os.MkdirTemp("", "nlpscope-import-")
 	if err != nil {
 		return "", nil, opt, err
+	}
+	files, opt, err = s.receiveUploadInto(w, r, dir)
+	return dir, files, opt, err
+}
+
+// receiveUploadInto saves the files of a multipart upload into dir and reads
+// the option fields.
+func (s *Server) receiveUploadInto(w http.ResponseWriter, r *http.Request, dir string) (files []app.ImportFile, opt app.ImportOptions, err error) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, opt, fmt.Errorf("%w: want multipart/form-data: %v", app.ErrBadRequest, err)
 	}
 	for {
 		p, err := mr.NextPart()
@@ -103,12 +125,12 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (dir stri
 			break
 		}
 		if err != nil {
-			return dir, nil, opt, fmt.Errorf("%w: multipart: %w", app.ErrBadRequest, err)
+			return nil, opt, fmt.Errorf("%w: multipart: %w", app.ErrBadRequest, err)
 		}
 		filename := rawFileName(p)
 		if filename == "" {
 			if err := formField(p, &opt); err != nil {
-				return dir, nil, opt, err
+				return nil, opt, err
 			}
 			continue
 		}
@@ -116,18 +138,18 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (dir stri
 		// the source, the file on disk gets a safe name.
 		name := strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(filename)), "/")
 		if _, err := input.FormatOf(name); err != nil {
-			return dir, nil, opt, err
+			return nil, opt, err
 		}
 		disk := filepath.Join(dir, fmt.Sprintf("%04d%s", len(files), strings.ToLower(filepath.Ext(name))))
 		if err := saveFile(disk, p); err != nil {
-			return dir, nil, opt, err
+			return nil, opt, err
 		}
 		files = append(files, app.ImportFile{Path: disk, Name: name})
 	}
 	if len(files) == 0 {
-		return dir, nil, opt, fmt.Errorf("%w: no files in the upload (part name \"files\")", app.ErrBadRequest)
+		return nil, opt, fmt.Errorf("%w: no files in the upload (part name \"files\")", app.ErrBadRequest)
 	}
-	return dir, files, opt, nil
+	return files, opt, nil
 }
 
 // rawFileName is the part's file name with its folders (a dropped folder's
@@ -170,6 +192,10 @@ func formField(p *multipart.Part, opt *app.ImportOptions) error {
 		}
 	case "sheet":
 		opt.Sheet = v
+	case "id_column":
+		opt.IDColumn = v
+	case "date_column":
+		opt.DateColumn = v
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -38,8 +39,8 @@ func TestImportLifecycleAndDeleteCascade(t *testing.T) {
 	}
 	before := mustStats(t, db)
 
-	if err := db.DeleteImport(ctx, imp); err != nil {
-		t.Fatal(err)
+	if n, err := db.DeleteImport(ctx, imp); err != nil || n != 120 {
+		t.Fatalf("DeleteImport = %d, %v; want the 120 documents", n, err)
 	}
 	after := mustStats(t, db)
 	if after.Documents != 40 || after.Imports != 0 {
@@ -63,7 +64,7 @@ func TestImportLifecycleAndDeleteCascade(t *testing.T) {
 		t.Fatalf("kept document lost: %+v %v", p, err)
 	}
 	mustCheck(t, db)
-	if err := db.DeleteImport(ctx, imp); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := db.DeleteImport(ctx, imp); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("second delete: %v, want ErrNotFound", err)
 	}
 	if _, err := db.GetImport(ctx, imp); !errors.Is(err, storage.ErrNotFound) {
@@ -165,7 +166,7 @@ func TestDeleteImportInSameGroupAsItsDocuments(t *testing.T) {
 			errs <- err
 		})
 		synctest.Wait()
-		wg.Go(func() { errs <- db.DeleteImport(ctx, imp) })
+		wg.Go(func() { _, err := db.DeleteImport(ctx, imp); errs <- err })
 		synctest.Wait()
 		var keptID storage.DocID
 		wg.Go(func() {
@@ -198,4 +199,86 @@ func TestDeleteImportInSameGroupAsItsDocuments(t *testing.T) {
 			t.Fatalf("deleted text still found: %+v, %v", p, err)
 		}
 	})
+}
+
+// An import left running by a process that ended (crash, kill -9) is
+// interrupted when the database is opened again; resuming it sets it
+// running, and StoredLines names exactly the rows it has committed. Only
+// interrupted and cancelled imports can be resumed.
+func TestImportInterruptedOnOpenAndResumed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	ctx := context.Background()
+	first := openAt(t, path)
+	imp, err := first.CreateImport(ctx, storage.NewImport{Source: "a.csv", Files: `[{"name":"a.csv"}]`, Options: `{"column":"body"}`, Dir: "/tmp/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []storage.Result
+	for _, line := range []int{2, 3, 5} {
+		r := sentimentResult(fmt.Sprintf("row %d", line), "POSITIVE")
+		r.ImportID, r.Source, r.Line = imp, "a.csv", line
+		rs = append(rs, r)
+	}
+	when := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	rs[0].ExtID, rs[0].Time = "R-17", when // the optional id and date columns
+	ids, err := first.StoreBatch(ctx, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := first.Get(ctx, ids[0]); err != nil || d.ExtID != "R-17" || !d.Time.Equal(when) {
+		t.Fatalf("document with id and time: %+v, %v", d, err)
+	}
+	if d, err := first.Get(ctx, ids[1]); err != nil || d.ExtID != "" || !d.Time.IsZero() {
+		t.Fatalf("document without id and time: %+v, %v", d, err)
+	}
+	if err := first.UpdateImport(ctx, imp, 4, 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	done, err := first.CreateImport(ctx, storage.NewImport{Source: "b.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.FinishImport(ctx, done, storage.ImportDone, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil { // the import is still "running"
+		t.Fatal(err)
+	}
+
+	db := openAt(t, path)
+	im, err := db.GetImport(ctx, imp)
+	if err != nil || im.Status != storage.ImportInterrupted || im.Stored != 3 || im.Total != 4 || im.Failed != 1 || im.BadDates != 2 ||
+		im.Options != `{"column":"body"}` || im.Files != `[{"name":"a.csv"}]` || im.Dir != "/tmp/x" || im.Updated.IsZero() {
+		t.Fatalf("after reopen: %+v, %v", im, err)
+	}
+	if im, err := db.GetImport(ctx, done); err != nil || im.Status != storage.ImportDone {
+		t.Fatalf("a finished import changed: %+v, %v", im, err)
+	}
+	lines, err := db.StoredLines(ctx, imp)
+	if err != nil || len(lines) != 1 || len(lines["a.csv"]) != 3 || !lines["a.csv"][2] || !lines["a.csv"][3] || !lines["a.csv"][5] {
+		t.Fatalf("StoredLines = %v, %v", lines, err)
+	}
+	if _, err := db.ResumeImport(ctx, done); !errors.Is(err, storage.ErrNotResumable) {
+		t.Fatalf("resume a done import: %v", err)
+	}
+	if _, err := db.ResumeImport(ctx, 999); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("resume a missing import: %v", err)
+	}
+	im, err = db.ResumeImport(ctx, imp)
+	if err != nil || im.Status != storage.ImportRunning || !im.Finished.IsZero() {
+		t.Fatalf("resume: %+v, %v", im, err)
+	}
+	if _, err := db.ResumeImport(ctx, imp); !errors.Is(err, storage.ErrNotResumable) {
+		t.Fatalf("resume a running import: %v", err)
+	}
+	if err := db.FinishImport(ctx, imp, storage.ImportCancelled, 4, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ResumeImport(ctx, imp); err != nil {
+		t.Fatalf("resume a cancelled import: %v", err)
+	}
+	if n, err := db.DeleteImport(ctx, imp); err != nil || n != 3 {
+		t.Fatalf("DeleteImport = %d, %v; want 3", n, err)
+	}
+	mustCheck(t, db)
 }

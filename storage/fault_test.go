@@ -95,7 +95,7 @@ func TestVacuumAndStatsSizes(t *testing.T) {
 	if s.FileBytes+s.WALBytes == 0 || s.PageSize != 4096 || s.Pages == 0 || s.Documents != 3000 {
 		t.Fatalf("stats %+v", s)
 	}
-	if err := db.DeleteImport(ctx, imp); err != nil {
+	if _, err := db.DeleteImport(ctx, imp); err != nil {
 		t.Fatal(err)
 	}
 	res, err := db.Vacuum(ctx)

@@ -8,38 +8,70 @@ import (
 	"time"
 )
 
-// Import statuses.
+// Import statuses. ImportInterrupted is what Open makes of an import that
+// a process left running (it crashed or was killed).
 const (
-	ImportRunning   = "running"
-	ImportDone      = "done"
-	ImportFailed    = "failed"
-	ImportCancelled = "cancelled"
+	ImportRunning     = "running"
+	ImportDone        = "done"
+	ImportFailed      = "failed"
+	ImportCancelled   = "cancelled"
+	ImportInterrupted = "interrupted"
 )
 
-// Import is one batch of documents (a file or folder analysed in one go).
+// Import is one batch of documents (a file or folder analysed in one go),
+// kept as a durable record: it is listed after a restart and can be resumed.
 type Import struct {
 	ID       ImportID  `json:"id"`
 	Source   string    `json:"source"`
 	Status   string    `json:"status"`
-	Total    int64     `json:"total"`  // texts the import saw
-	Stored   int64     `json:"stored"` // documents stored for it (live count)
-	Failed   int64     `json:"failed"` // texts that failed
+	Total    int64     `json:"total"`     // texts the import saw
+	Stored   int64     `json:"stored"`    // documents stored for it (live count)
+	Failed   int64     `json:"failed"`    // texts that failed
+	BadDates int64     `json:"bad_dates"` // rows whose date could not be read
 	Started  time.Time `json:"started"`
+	Updated  time.Time `json:"updated"` // last progress or state change
 	Finished time.Time `json:"finished,omitzero"`
+	// Files, Options and Errors are JSON written by the caller (storage
+	// does not read them); Dir is a folder the import owns ("" = none).
+	Files   string `json:"files"`
+	Options string `json:"options"`
+	Errors  string `json:"errors"`
+	Dir     string `json:"dir,omitempty"`
+}
+
+// NewImport describes an import to record with CreateImport.
+type NewImport struct {
+	Source  string
+	Files   string // JSON; "" = []
+	Options string // JSON; "" = {}
+	Dir     string // folder the import owns
 }
 
 // BeginImport records a new running import of source and returns its id,
 // to be set as Result.ImportID of its documents.
 func (db *DB) BeginImport(ctx context.Context, source string) (ImportID, error) {
+	return db.CreateImport(ctx, NewImport{Source: source})
+}
+
+// CreateImport records a new running import and returns its id, to be set
+// as Result.ImportID of its documents.
+func (db *DB) CreateImport(ctx context.Context, n NewImport) (ImportID, error) {
+	if n.Files == "" {
+		n.Files = "[]"
+	}
+	if n.Options == "" {
+		n.Options = "{}"
+	}
 	var id ImportID
 	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
-		res, err := tx.ExecContext(ctx, "INSERT INTO imports(source, status, started_at) VALUES (?, ?, ?)",
-			source, ImportRunning, nanos(db.cfg.Now()))
+		now := nanos(db.cfg.Now())
+		res, err := tx.ExecContext(ctx, `INSERT INTO imports(source, status, started_at, updated_at, files, options, dir)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, n.Source, ImportRunning, now, now, n.Files, n.Options, n.Dir)
 		if err != nil {
 			return err
 		}
-		n, _ := res.LastInsertId()
-		id = ImportID(n)
+		v, _ := res.LastInsertId()
+		id = ImportID(v)
 		return nil
 	})
 	if err != nil {
@@ -48,18 +80,40 @@ func (db *DB) BeginImport(ctx context.Context, source string) (ImportID, error) 
 	return id, nil
 }
 
-// FinishImport sets an import's final status (ImportDone, ImportFailed or
-// ImportCancelled) and counts; the stored count is taken from its documents.
-func (db *DB) FinishImport(ctx context.Context, id ImportID, status string, total, failed int64) error {
+// UpdateImport records the progress of a running import: the texts seen
+// (total), failed and with an unreadable date so far, and the time of the
+// update.
+func (db *DB) UpdateImport(ctx context.Context, id ImportID, total, failed, badDates int64) error {
+	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
+		_, err := tx.ExecContext(ctx, "UPDATE imports SET total = ?, failed = ?, bad_dates = ?, updated_at = ? WHERE id = ? AND status = ?",
+			total, failed, badDates, nanos(db.cfg.Now()), id, ImportRunning)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("update import: %w", err)
+	}
+	return nil
+}
+
+// FinishImport sets an import's final status (ImportDone, ImportFailed,
+// ImportCancelled, or ImportInterrupted when its process stops it) and counts; the stored count is taken from its documents.
+// errors is JSON ("" = unchanged).
+func (db *DB) FinishImport(ctx context.Context, id ImportID, status string, total, failed int64, errs ...string) error {
 	switch status {
-	case ImportDone, ImportFailed, ImportCancelled:
+	case ImportDone, ImportFailed, ImportCancelled, ImportInterrupted:
 	default:
 		return fmt.Errorf("finish import: %w: status %q", ErrInvalid, status)
 	}
+	errJSON := ""
+	if len(errs) > 0 {
+		errJSON = errs[0]
+	}
 	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE imports SET status = ?, total = ?, failed = ?, finished_at = ?,
-			stored = (SELECT count(*) FROM documents WHERE import_id = ?) WHERE id = ?`,
-			status, total, failed, nanos(db.cfg.Now()), id, id)
+		now := nanos(db.cfg.Now())
+		res, err := tx.ExecContext(ctx, `UPDATE imports SET status = ?, total = ?, failed = ?, finished_at = ?, updated_at = ?,
+			stored = (SELECT count(*) FROM documents WHERE import_id = ?),
+			errors = CASE WHEN ? = '' THEN errors ELSE ? END WHERE id = ?`,
+			status, total, failed, now, now, id, errJSON, errJSON, id)
 		if err != nil {
 			return err
 		}
@@ -74,17 +128,89 @@ func (db *DB) FinishImport(ctx context.Context, id ImportID, status string, tota
 	return nil
 }
 
+// ErrNotResumable is returned by ResumeImport for an import that is running,
+// done or failed.
+var ErrNotResumable = errors.New("import cannot be resumed")
+
+// ResumeImport sets an interrupted or cancelled import running again and
+// returns it. ErrNotFound if absent, ErrNotResumable in any other state.
+func (db *DB) ResumeImport(ctx context.Context, id ImportID) (Import, error) {
+	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
+		res, err := tx.ExecContext(ctx, "UPDATE imports SET status = ?, finished_at = NULL, updated_at = ? WHERE id = ? AND status IN (?, ?)",
+			ImportRunning, nanos(db.cfg.Now()), id, ImportInterrupted, ImportCancelled)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
+		var status string
+		if err := tx.QueryRowContext(ctx, "SELECT status FROM imports WHERE id = ?", id).Scan(&status); errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("import %d: %w", id, ErrNotFound)
+		} else if err != nil {
+			return err
+		}
+		return fmt.Errorf("import %d is %s: %w", id, status, ErrNotResumable)
+	})
+	if err != nil {
+		return Import{}, fmt.Errorf("resume import: %w", err)
+	}
+	return db.GetImport(ctx, id)
+}
+
+// interruptImports marks every running import interrupted: at Open no
+// import of this process runs yet, so a running one was left by a process
+// that ended without finishing it. It returns how many there were.
+func (db *DB) interruptImports(ctx context.Context) (int64, error) {
+	res, err := db.wc.ExecContext(ctx, "UPDATE imports SET status = ?, updated_at = ?, stored = (SELECT count(*) FROM documents WHERE import_id = imports.id) WHERE status = ?",
+		ImportInterrupted, nanos(db.cfg.Now()), ImportRunning)
+	if err != nil {
+		return 0, fmt.Errorf("mark interrupted imports: %w", mapErr(err))
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// StoredLines returns, per source, the lines of the documents an import has
+// stored: what a resumed import skips. Every committed document is in it;
+// nothing else is.
+func (db *DB) StoredLines(ctx context.Context, id ImportID) (map[string]map[int]bool, error) {
+	rows, err := db.rdb.QueryContext(ctx, "SELECT source, line FROM documents WHERE import_id = ?", id)
+	if err != nil {
+		return nil, fmt.Errorf("stored lines: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]map[int]bool{}
+	for rows.Next() {
+		var src string
+		var line int
+		if err := rows.Scan(&src, &line); err != nil {
+			return nil, fmt.Errorf("stored lines: %w", err)
+		}
+		if out[src] == nil {
+			out[src] = map[int]bool{}
+		}
+		out[src][line] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stored lines: %w", err)
+	}
+	return out, nil
+}
+
 const importCols = `id, source, status, total, (SELECT count(*) FROM documents d WHERE d.import_id = imports.id),
-	failed, started_at, finished_at`
+	failed, bad_dates, started_at, updated_at, finished_at, files, options, errors, dir`
 
 func scanImport(s scanner) (Import, error) {
 	var im Import
-	var started int64
+	var started, updated int64
 	var finished sql.NullInt64
-	if err := s.Scan(&im.ID, &im.Source, &im.Status, &im.Total, &im.Stored, &im.Failed, &started, &finished); err != nil {
+	if err := s.Scan(&im.ID, &im.Source, &im.Status, &im.Total, &im.Stored, &im.Failed, &im.BadDates, &started, &updated, &finished,
+		&im.Files, &im.Options, &im.Errors, &im.Dir); err != nil {
 		return im, err
 	}
 	im.Started = fromNanos(started)
+	im.Updated = fromNanos(updated)
 	if finished.Valid {
 		im.Finished = fromNanos(finished.Int64)
 	}
@@ -122,9 +248,27 @@ func (db *DB) ListImports(ctx context.Context) ([]Import, error) {
 }
 
 // DeleteImport deletes an import with its documents, their analyses,
-// entities and full-text entries, in one transaction. ErrNotFound if absent.
-func (db *DB) DeleteImport(ctx context.Context, id ImportID) error {
-	return db.deleteRow(ctx, "imports", "import", int64(id))
+// entities and full-text entries, in one transaction, and returns how many
+// documents it deleted. ErrNotFound if absent.
+func (db *DB) DeleteImport(ctx context.Context, id ImportID) (int64, error) {
+	var n int64
+	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM documents WHERE import_id = ?", id).Scan(&n); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM imports WHERE id = ?", id)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return fmt.Errorf("import %d: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete import: %w", err)
+	}
+	return n, nil
 }
 
 // DeleteDocument deletes one document with its analyses and entities.

@@ -79,7 +79,24 @@ func migrate(ctx context.Context, c *sql.Conn, now func() time.Time, log *slog.L
 	return nil
 }
 
+// fkOffDirective, as the first line of a migration, makes it run with
+// foreign keys off (a table rebuild: dropping the old table would otherwise
+// run its ON DELETE actions). The pragma is a no-op inside a transaction, so
+// it is set around it; the foreign keys are checked before the commit.
+const fkOffDirective = "-- migrate: foreign_keys off"
+
 func applyMigration(ctx context.Context, c *sql.Conn, m migration, at time.Time) (err error) {
+	fkOff := strings.HasPrefix(m.sql, fkOffDirective)
+	if fkOff {
+		if _, err := c.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return err
+		}
+		defer func() {
+			if _, e := c.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); e != nil && err == nil {
+				err = e
+			}
+		}()
+	}
 	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -105,6 +122,17 @@ func applyMigration(ctx context.Context, c *sql.Conn, m migration, at time.Time)
 	if _, err = tx.ExecContext(ctx, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
 		m.version, m.name, nanos(at)); err != nil {
 		return err
+	}
+	if fkOff {
+		rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+		if err != nil {
+			return err
+		}
+		bad := rows.Next()
+		rows.Close()
+		if bad {
+			return fmt.Errorf("foreign key check failed after the migration")
+		}
 	}
 	// PRAGMA takes no parameters; m.version is an int from our own file names.
 	if _, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {

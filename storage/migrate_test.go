@@ -138,7 +138,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 		string(init),
 		"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
 		"INSERT INTO schema_migrations VALUES (1, '0001_init', 0)",
-		"INSERT INTO documents(text, sha256, created_at) VALUES ('an old gammaword document', '" + storage.TextHash("an old gammaword document") + "', 1)",
+		"INSERT INTO imports(source, status, started_at) VALUES ('/old.txt', 'running', 1)",
+		"INSERT INTO documents(import_id, text, sha256, created_at) VALUES (1, 'an old gammaword document', '" + storage.TextHash("an old gammaword document") + "', 1)",
 		"INSERT INTO documents(text, sha256, created_at) VALUES ('old 😍 東京タワー', '" + storage.TextHash("old 😍 東京タワー") + "', 1)",
 		"INSERT INTO analyses(document_id, task, model_id, model_hash, text_sha256, cache_key, label, created_at) " +
 			"SELECT id, 'sentiment', 'sst2@abc', 'abc', sha256, 42, 'OLD', 1 FROM documents",
@@ -154,6 +155,11 @@ func TestMigrateFromVersion1(t *testing.T) {
 	db := openAt(t, path)
 	if got := mustStats(t, db).SchemaVersion; got != schemaVersion(t) {
 		t.Fatalf("schema version %d after upgrade, want %d", got, schemaVersion(t))
+	}
+	// The imports table is rebuilt (*_durable_imports.sql) without losing its documents; an
+	// import the old version left running is interrupted.
+	if im, err := db.GetImport(ctx, 1); err != nil || im.Status != storage.ImportInterrupted || im.Stored != 1 || im.Source != "/old.txt" {
+		t.Fatalf("old import after upgrade: %+v, %v", im, err)
 	}
 	// The upgrade keeps old analyses reachable by the second-level cache.
 	if a, ok, err := db.Lookup(ctx, "abc", storage.TaskSentiment, "", storage.TextHash("an old gammaword document")); err != nil || !ok || a.Label != "OLD" {

@@ -98,6 +98,8 @@ type Result struct {
 	Source   string     // source file path; "" for pasted text
 	Line     int        // 1-based line in Source; 0 when not from a file
 	ImportID ImportID   // the import it belongs to; 0 for none
+	ExtID    string     // the row's id in its source (an import's id column); "" for none
+	Time     time.Time  // the row's date/time (an import's date column); zero for none
 	Analyses []Analysis // usually a sentiment and/or an entities analysis
 }
 
@@ -110,6 +112,8 @@ type Document struct {
 	Source   string     `json:"source,omitempty"`
 	Line     int        `json:"line,omitempty"`
 	ImportID ImportID   `json:"import_id,omitempty"`
+	ExtID    string     `json:"ext_id,omitempty"`
+	Time     time.Time  `json:"time,omitzero"`
 	Created  time.Time  `json:"created"`
 	Analyses []Analysis `json:"analyses"`
 }
@@ -168,8 +172,8 @@ func (db *DB) prepare(ctx context.Context) error {
 		st, err = db.wc.PrepareContext(ctx, q)
 		return st
 	}
-	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, created_at, sentiment, sentiment_score)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, ext_id, doc_time, created_at, sentiment, sentiment_score)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	db.stmt.analysis = prep(`INSERT INTO analyses(document_id, task, model_id, model_hash, options,
 		label, score, scores, queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -251,7 +255,11 @@ func prepareResult(r *Result) (prepared, error) {
 // insertResult writes one result inside the writer's open transaction.
 func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int64) (DocID, error) {
 	sum := p.sum
-	res, err := db.stmt.doc.ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, now, p.sentiment, p.score)
+	var docTime any
+	if !r.Time.IsZero() {
+		docTime = nanos(r.Time)
+	}
+	res, err := db.stmt.doc.ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, r.ExtID, docTime, now, p.sentiment, p.score)
 	if err != nil {
 		return 0, fmt.Errorf("insert document: %w", err)
 	}
@@ -575,10 +583,10 @@ func (db *DB) Get(ctx context.Context, id DocID) (Document, error) {
 	}
 	defer tx.Rollback()
 	var d Document
-	var imp sql.NullInt64
+	var imp, docTime sql.NullInt64
 	var created int64
-	err = tx.QueryRowContext(ctx, `SELECT id, text, sha256, source, line, import_id, created_at
-		FROM documents WHERE id = ?`, id).Scan(&d.ID, &d.Text, &d.SHA256, &d.Source, &d.Line, &imp, &created)
+	err = tx.QueryRowContext(ctx, `SELECT id, text, sha256, source, line, import_id, ext_id, doc_time, created_at
+		FROM documents WHERE id = ?`, id).Scan(&d.ID, &d.Text, &d.SHA256, &d.Source, &d.Line, &imp, &d.ExtID, &docTime, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Document{}, fmt.Errorf("document %d: %w", id, ErrNotFound)
 	}
@@ -586,6 +594,9 @@ func (db *DB) Get(ctx context.Context, id DocID) (Document, error) {
 		return Document{}, fmt.Errorf("get document %d: %w", id, err)
 	}
 	d.ImportID = ImportID(imp.Int64)
+	if docTime.Valid {
+		d.Time = fromNanos(docTime.Int64)
+	}
 	d.Created = fromNanos(created)
 	rows, err := tx.QueryContext(ctx, `SELECT `+analysisCols+` FROM analyses WHERE document_id = ? ORDER BY id`, id)
 	if err != nil {

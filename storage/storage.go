@@ -211,6 +211,12 @@ func open(ctx context.Context, cfg Config, log *slog.Logger, path string) (*DB, 
 		db.closeWriterConn()
 		return nil, fmt.Errorf("open %q: %w", path, err)
 	}
+	if n, err := db.interruptImports(ctx); err != nil {
+		db.closeWriterConn()
+		return nil, fmt.Errorf("open %q: %w", path, err)
+	} else if n > 0 {
+		log.Info("imports left running are interrupted", slog.Int64("imports", n))
+	}
 	rp := url.Values{}
 	rp.Set("mode", "ro")
 	rp.Set("_busy_timeout", fmt.Sprint(cfg.BusyTimeout.Milliseconds()))

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,9 +29,15 @@ type Record struct {
 	Line   int
 	Text   string
 	Err    error
+	// The optional id and date/time columns of a table (Options
+	// IDColumn, DateColumn): ExtID "" and Time zero when there are none;
+	// BadDate when the row's date could not be read (the row is kept).
+	ExtID   string
+	Time    time.Time
+	BadDate bool
 }
 
-// RecordReader yields the texts of one input in order. Next returns io.EOF
+// Reader yields the texts of one input in order. Next returns io.EOF
 // after the last record; any other error means the input cannot be read
 // further. Bad rows are not errors of Next: they come back as records with
 // Err set, so that none is silently dropped.
@@ -56,8 +63,8 @@ var ErrBadInput = errors.New("bad input")
 // encoding or format). app.ErrBadRequest is the same value.
 var ErrBadRequest = errors.New("bad request")
 
-// InputOptions select what a reader takes from its input. Empty fields are
-// sniffed from the input itself (see InputMapping).
+// Options select what a reader takes from its input. Empty fields are
+// sniffed from the input itself (see Mapping).
 type Options struct {
 	Format       string // txt|csv|tsv|jsonl|json|xlsx; "" = from the file name (default txt)
 	Unit         string // txt: "line" (default) or "file"
@@ -66,6 +73,8 @@ type Options struct {
 	Encoding     string // utf-8, utf-16le, utf-16be, windows-1252 (latin-1); "" = sniffed
 	Delimiter    string // csv: one character or tab/comma/semicolon/pipe; "" = sniffed
 	Sheet        string // xlsx: sheet name; "" = the first sheet with data
+	IDColumn     string // csv/tsv/xlsx: a column with each row's id, kept with its document; "" = none
+	DateColumn   string // csv/tsv/xlsx: a column with each row's date/time (see dateLayouts); "" = none
 	MaxTextBytes int    // 0 = engine.DefaultMaxTextBytes
 }
 
@@ -79,7 +88,7 @@ func (o Options) Validate() error {
 	return err
 }
 
-// InputMapping is how a reader reads its input: what it sniffed, or was
+// Mapping is how a reader reads its input: what it sniffed, or was
 // told, and which column holds the texts. Readers of tabular inputs
 // (csv, tsv, xlsx, json) fill the table fields.
 type Mapping struct {
@@ -87,9 +96,14 @@ type Mapping struct {
 	Format     string       `json:"format"`
 	Encoding   string       `json:"encoding,omitempty"`  // text inputs
 	Delimiter  string       `json:"delimiter,omitempty"` // csv/tsv: "," ";" "\t" "|"
+	Quote      string       `json:"quote,omitempty"`     // csv/tsv: the quote character (always '"', RFC 4180; stray quotes inside fields are kept)
 	Header     bool         `json:"header"`              // the first row names the columns
 	Columns    []ColumnInfo `json:"columns,omitempty"`
 	TextColumn string       `json:"text_column,omitempty"` // the column (or JSON field) the texts come from
+	IDColumn   string       `json:"id_column,omitempty"`   // the column of the rows' ids, when one was given
+	DateColumn string       `json:"date_column,omitempty"` // the column of the rows' dates, when one was given
+	DateFormat string       `json:"date_format,omitempty"` // the date layout most of its first values have ("" = none found)
+	BadDates   int          `json:"bad_dates,omitempty"`   // preview rows whose date could not be read
 	Sheet      string       `json:"sheet,omitempty"`
 	Sheets     []string     `json:"sheets,omitempty"`
 	Rows       [][]string   `json:"rows,omitempty"` // the first rows (without the header), for a preview
@@ -130,6 +144,16 @@ func (m Mapping) String() string {
 	} else if m.TextColumn != "" {
 		fmt.Fprintf(&b, ", text from field %q", m.TextColumn)
 	}
+	if m.IDColumn != "" {
+		fmt.Fprintf(&b, ", id from column %q", m.IDColumn)
+	}
+	if m.DateColumn != "" {
+		format := m.DateFormat
+		if format == "" {
+			format = "no known format"
+		}
+		fmt.Fprintf(&b, ", dates from column %q (%s)", m.DateColumn, format)
+	}
 	return b.String()
 }
 
@@ -157,7 +181,7 @@ func FormatOf(name string) (string, error) {
 	return "", fmt.Errorf("%w: %s: unsupported file type (want .txt, .csv, .tsv, .jsonl, .json or .xlsx)", ErrBadRequest, name)
 }
 
-// NewRecordReader reads r, named source in records and errors. Text inputs
+// NewReader reads r, named source in records and errors. Text inputs
 // are decoded from their encoding (sniffed unless given) and refused when
 // they are binary; tabular ones have their delimiter, header row and text
 // column sniffed unless given. The reader implements Mapper.
@@ -209,7 +233,7 @@ func NewReader(r io.Reader, source string, opt Options) (Reader, error) {
 	return &jsonlReader{r: newLineScanner(in.r, opt.MaxTextBytes), source: source, field: field, max: opt.MaxTextBytes, m: m}, nil
 }
 
-// checkInputText applies the rules every text must meet.
+// checkText applies the rules every text must meet.
 func checkText(t string, max int) error {
 	switch {
 	case len(t) > max:
@@ -437,6 +461,13 @@ type tableReader struct {
 	name   string
 	max    int
 	m      Mapping
+	tableExtra
+}
+
+// tableExtra are the optional columns of a table besides the text.
+type tableExtra struct {
+	idCol, dateCol int // -1 = none
+	dates          *dateParser
 }
 
 func (t *tableReader) Mapping() Mapping { return t.m }
@@ -447,9 +478,10 @@ const maxPreviewRows = 10
 // mapTable fills m from the first rows of a table (header included when
 // there is one) and opt, and returns the text column and whether the first
 // row is a header.
-func mapTable(m *Mapping, rows [][]string, opt Options) (col int, header bool, err error) {
+func mapTable(m *Mapping, rows [][]string, opt Options) (col int, header bool, extra tableExtra, err error) {
+	extra = tableExtra{idCol: -1, dateCol: -1}
 	if len(rows) == 0 {
-		return -1, false, nil
+		return -1, false, extra, nil
 	}
 	width := 0
 	for _, r := range rows {
@@ -473,13 +505,40 @@ func mapTable(m *Mapping, rows [][]string, opt Options) (col int, header bool, e
 	if opt.Column != "" {
 		col, err = pickColumnByName(names, opt.Column)
 		if err != nil {
-			return 0, false, fmt.Errorf("%s: %w", m.Source, err)
+			return 0, false, extra, fmt.Errorf("%s: %w", m.Source, err)
 		}
 	} else if col = chooseTextColumn(m.Columns); col < 0 {
-		return 0, false, fmt.Errorf("%w: %s: no column holds text (columns: %s); pick one with column", ErrBadRequest, m.Source, strings.Join(names, ", "))
+		return 0, false, extra, fmt.Errorf("%w: %s: no column holds text (columns: %s); pick one with column", ErrBadRequest, m.Source, strings.Join(names, ", "))
 	}
 	m.TextColumn = names[col]
-	return col, header, nil
+	if opt.IDColumn != "" {
+		if extra.idCol, err = pickColumnByName(names, opt.IDColumn); err != nil {
+			return 0, false, extra, fmt.Errorf("%s: id column: %w", m.Source, err)
+		}
+		m.IDColumn = names[extra.idCol]
+	}
+	if opt.DateColumn != "" {
+		if extra.dateCol, err = pickColumnByName(names, opt.DateColumn); err != nil {
+			return 0, false, extra, fmt.Errorf("%s: date column: %w", m.Source, err)
+		}
+		m.DateColumn = names[extra.dateCol]
+		var vals []string
+		for _, r := range data {
+			if extra.dateCol < len(r) {
+				vals = append(vals, r[extra.dateCol])
+			}
+		}
+		extra.dates = newDateParser(vals)
+		m.DateFormat = extra.dates.Name()
+		for _, r := range m.Rows {
+			if extra.dateCol < len(r) {
+				if _, ok := extra.dates.Parse(r[extra.dateCol]); !ok {
+					m.BadDates++
+				}
+			}
+		}
+	}
+	return col, header, extra, nil
 }
 
 func newCSVReader(in *decodedInput, source, format string, opt Options, m Mapping) (*tableReader, error) {
@@ -497,7 +556,7 @@ func newCSVReader(in *decodedInput, source, format string, opt Options, m Mappin
 	if d == '\t' {
 		m.Delimiter = "\\t"
 	}
-	col, header, err := mapTable(&m, sampleRows(in.sample, d, 200), opt)
+	col, header, extra, err := mapTable(&m, sampleRows(in.sample, d, 200), opt)
 	if err != nil {
 		return nil, err
 	}
@@ -505,7 +564,7 @@ func newCSVReader(in *decodedInput, source, format string, opt Options, m Mappin
 	cr.Comma = d
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	t := &tableReader{source: source, col: col, max: opt.MaxTextBytes, m: m, name: m.TextColumn}
+	t := &tableReader{source: source, col: col, max: opt.MaxTextBytes, m: m, name: m.TextColumn, tableExtra: extra}
 	first := true
 	t.next = func() ([]string, int, error) {
 		row, err := cr.Read()
@@ -552,10 +611,35 @@ func (t *tableReader) Next() (Record, error) {
 		return rec, nil
 	}
 	rec.Text = strings.Clone(s)
+	if t.idCol >= 0 && t.idCol < len(row) {
+		rec.ExtID = extID(row[t.idCol])
+	}
+	if t.dateCol >= 0 && t.dateCol < len(row) {
+		var ok bool
+		rec.Time, ok = t.dates.Parse(row[t.dateCol])
+		rec.BadDate = !ok
+	}
 	return rec, nil
 }
 
-// ReadRecords reads every record of r (named source in errors) and passes
+// maxExtIDBytes bounds a row id kept with its document.
+const maxExtIDBytes = 256
+
+// extID is a row id as kept: trimmed, valid UTF-8, at most maxExtIDBytes
+// (cut at a character boundary).
+func extID(v string) string {
+	v = strings.ToValidUTF8(strings.TrimSpace(v), "\uFFFD")
+	if len(v) > maxExtIDBytes {
+		cut := maxExtIDBytes
+		for cut > 0 && !utf8.RuneStart(v[cut]) {
+			cut--
+		}
+		v = v[:cut]
+	}
+	return strings.Clone(v)
+}
+
+// Read reads every record of r (named source in errors) and passes
 // it to fn until fn fails.
 func Read(r io.Reader, name string, opt Options, fn func(Record) error) error {
 	rr, err := NewReader(r, name, opt)

@@ -20,7 +20,7 @@ func readAll(t *testing.T, src, name string, opt input.Options) []row {
 	t.Helper()
 	rr, err := input.NewReader(strings.NewReader(src), name, opt)
 	if err != nil {
-		t.Fatalf("NewRecordReader: %v", err)
+		t.Fatalf("NewReader: %v", err)
 	}
 	var out []row
 	for {
@@ -150,7 +150,7 @@ func checkReader(t *testing.T, src []byte, name string, opt input.Options) {
 	rr, err := input.NewReader(strings.NewReader(string(src)), name, opt)
 	if err != nil {
 		if !errors.Is(err, input.ErrBadInput) && !errors.Is(err, input.ErrBadRequest) {
-			t.Fatalf("NewRecordReader: untyped error %v", err)
+			t.Fatalf("NewReader: untyped error %v", err)
 		}
 		return
 	}
@@ -197,6 +197,32 @@ func FuzzCSVReader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src []byte, column string) {
 		checkReader(t, src, "in.csv", input.Options{Column: column, MaxTextBytes: 64})
+	})
+}
+
+// FuzzCSVReaderIDAndDate: with id and date columns, every record's id is
+// valid UTF-8 of at most 256 bytes and a record with an unreadable date has
+// no time.
+func FuzzCSVReaderIDAndDate(f *testing.F) {
+	for _, s := range []string{
+		"id,when,text\n1,2026-03-04,hello there\n2,25/12/2026,more text\n3,soon,x y\n",
+		"a;b;c\n\xff;03/04/2026;text here\n",
+		"id,when,text\n" + strings.Repeat("x", 300) + ",,t\n",
+	} {
+		f.Add([]byte(s), "1", "2")
+	}
+	f.Fuzz(func(t *testing.T, src []byte, idCol, dateCol string) {
+		opt := input.Options{IDColumn: idCol, DateColumn: dateCol, MaxTextBytes: 64}
+		checkReader(t, src, "in.csv", opt)
+		input.Read(strings.NewReader(string(src)), "in.csv", opt, func(r input.Record) error {
+			if !utf8.ValidString(r.ExtID) || len(r.ExtID) > 256 {
+				t.Fatalf("line %d: id %q", r.Line, r.ExtID)
+			}
+			if r.BadDate && !r.Time.IsZero() {
+				t.Fatalf("line %d: unreadable date with time %v", r.Line, r.Time)
+			}
+			return nil
+		})
 	})
 }
 

@@ -98,12 +98,12 @@ func newXLSXReader(r io.Reader, source string, opt Options) (*tableReader, error
 		head = append(head, row)
 		lines = append(lines, n)
 	}
-	col, header, err := mapTable(&m, head, opt)
+	col, header, extra, err := mapTable(&m, head, opt)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	t := &tableReader{source: source, col: col, max: opt.MaxTextBytes, m: m, name: m.TextColumn}
+	t := &tableReader{source: source, col: col, max: opt.MaxTextBytes, m: m, name: m.TextColumn, tableExtra: extra}
 	i := 0
 	if header {
 		i = 1
@@ -255,14 +255,17 @@ func (j *jsonArrayReader) Next() (Record, error) {
 	return rec, nil
 }
 
-// PreviewInput reads the start of an input and says how it would be read
-// (InputMapping with its first rows) without analysing anything.
+// Preview reads the start of an input and says how it would be read
+// (Mapping with its first rows) without analysing anything.
 func Preview(r io.Reader, source string, opt Options) (Mapping, error) {
 	rr, err := NewReader(r, source, opt)
 	if err != nil {
 		return Mapping{}, err
 	}
 	m := rr.(Mapper).Mapping()
+	if m.Delimiter != "" {
+		m.Quote = `"`
+	}
 	if len(m.Columns) == 0 {
 		// Line-based formats: the first texts are the preview.
 		for len(m.Rows) < maxPreviewRows {

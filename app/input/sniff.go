@@ -18,7 +18,7 @@ import (
 	"golang.org/x/text/transform"
 )
 
-// Text encodings an input can be in (InputOptions.Encoding, and what
+// Text encodings an input can be in (Options.Encoding, and what
 // sniffing reports).
 const (
 	EncodingUTF8        = "utf-8"

@@ -23,10 +23,12 @@ export async function freePort() {
  * Extra flags come from NLPSCOPE_E2E_ARGS (space separated), e.g. model folders.
  * opts.int8: first quantize the embedded sentiment model into the run's models
  * folder (XDG_DATA_HOME/nlpscope/models/sentiment/model_int8.onnx).
+ * opts.dir: the data folder of an earlier server of this run (restart on its
+ * database) instead of a new one.
  */
 export async function startServer(root, opts = {}) {
   const bin = process.env.NLPSCOPE_BIN || path.join(root, 'bin', 'nlpscope');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'nlpscope-e2e-'));
+  const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'nlpscope-e2e-'));
   const port = await freePort();
   const extra = (process.env.NLPSCOPE_E2E_ARGS || '').split(/\s+/).filter(Boolean);
   const args = ['serve', '--addr', `127.0.0.1:${port}`, '--db', path.join(dir, 'e2e.db'), ...extra];
@@ -63,6 +65,11 @@ export async function startServer(root, opts = {}) {
     base,
     dir,
     log,
+    /** kill ends serve with SIGKILL (no shutdown) and keeps its data folder, for a restart with opts.dir. */
+    async kill() {
+      child.kill('SIGKILL');
+      return exited;
+    },
     async stop() {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

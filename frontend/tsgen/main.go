@@ -55,7 +55,7 @@ func main() {
 var roots = []any{
 	app.AnalyzeRequest{}, app.AnalyzeResponse{}, app.Health{}, app.ModelsResponse{},
 	app.SetModelRequest{}, app.Settings{}, app.SearchQuery{}, app.SearchPage{}, app.InsightsQuery{}, app.Insights{}, app.StoredImport{},
-	app.ImportOptions{}, app.ImportStatus{}, app.ImportPreview{}, app.MetricsSnapshot{}, app.ErrorBody{},
+	app.ImportOptions{}, app.ImportStatus{}, app.ImportPreview{}, app.ImportDeleted{}, app.MetricsSnapshot{}, app.ErrorBody{},
 	app.LoadTestConfig{}, app.LoadTestStatus{}, app.LoadTestSummary{}, app.LoadTestComparison{},
 	app.ReportFormat(""), profiler.Snapshot{}, profiler.Report{}, profiler.Progress{},
 }

@@ -83,6 +83,26 @@ describe('HttpTransport requests', () => {
     expect(calls[0]?.headers['Content-Type']).toBeUndefined(); // the browser sets the multipart boundary
   });
 
+  it('previews with every reader option (a tab delimiter by name) and posts cancel, resume and delete', async () => {
+    const { fetch, calls } = fakeFetch((c) => json(200, c.url.includes('preview') ? { files: [{ source: 'r.tsv', format: 'tsv', header: true }] } : { id: '3', deleted: 7 }));
+    const t = new HttpTransport({ fetch });
+    const f = new File(['a\tb\n'], 'r.tsv');
+    const prev = await t.previewImport({ kind: 'files', files: [f] }, { delimiter: '\t', encoding: 'windows-1252', sheet: 'S', id_column: 'a', date_column: 'b' });
+    expect(prev[0]?.format).toBe('tsv');
+    const body = calls[0]?.body as FormData;
+    expect([body.get('delimiter'), body.get('encoding'), body.get('sheet'), body.get('id_column'), body.get('date_column')]).toEqual(['tab', 'windows-1252', 'S', 'a', 'b']);
+    expect(calls[0]?.url).toMatch(/\/v1\/imports\/preview$/);
+    await t.cancelImport('3');
+    await t.resumeImport('3');
+    const del = await t.deleteImport('3');
+    expect(calls.slice(1).map((c) => `${c.method} ${new URL(c.url, 'http://x').pathname}`)).toEqual([
+      'POST /v1/imports/3/cancel',
+      'POST /v1/imports/3/resume',
+      'DELETE /v1/imports/3',
+    ]);
+    expect(del.deleted).toBe(7);
+  });
+
   it('refuses local paths in the browser', async () => {
     const { fetch, calls } = fakeFetch(() => json(200, {}));
     await expect(new HttpTransport({ fetch }).startImport({ kind: 'paths', paths: ['/tmp/a.txt'] }, {})).rejects.toBeInstanceOf(ApiError);

@@ -10,7 +10,9 @@ import type {
   ErrorBody,
   Health,
   Import,
+  ImportDeleted,
   ImportOptions,
+  ImportPreview,
   Insights,
   InsightsQuery,
   ImportStatus,
@@ -162,20 +164,30 @@ export class HttpTransport implements Transport {
     if (input.kind !== 'files') {
       return Promise.reject(new ApiError('bad_request', 'the web shell imports uploaded files, not local paths'));
     }
-    const form = new FormData();
-    if (opts.tasks?.length) form.set('tasks', opts.tasks.join(','));
-    if (opts.aggregation) form.set('aggregation', opts.aggregation);
-    if (opts.unit) form.set('unit', opts.unit);
-    if (opts.column) form.set('column', opts.column);
-    if (opts.field) form.set('field', opts.field);
-    for (const f of input.files) form.append('files', f, relativeName(f));
-    return this.request('POST', '/v1/imports', form);
+    return this.request('POST', '/v1/imports', importForm(input.files, opts));
+  }
+  async previewImport(input: ImportInput, opts: ImportOptions): Promise<ImportPreview[]> {
+    if (input.kind !== 'files') {
+      throw new ApiError('bad_request', 'the web shell imports uploaded files, not local paths');
+    }
+    const res = await this.request<{ files: ImportPreview[] }>('POST', '/v1/imports/preview', importForm(input.files, opts));
+    return res.files;
   }
   importStatus(id: string): Promise<ImportStatus> {
     return this.request('GET', `/v1/imports/${encodeURIComponent(id)}`);
   }
   async cancelImport(id: string): Promise<void> {
-    await this.request('DELETE', `/v1/imports/${encodeURIComponent(id)}`);
+    await this.request('POST', `/v1/imports/${encodeURIComponent(id)}/cancel`);
+  }
+  async imports(): Promise<ImportStatus[]> {
+    const res = await this.request<{ imports: ImportStatus[] }>('GET', '/v1/imports');
+    return res.imports;
+  }
+  resumeImport(id: string): Promise<ImportStatus> {
+    return this.request('POST', `/v1/imports/${encodeURIComponent(id)}/resume`);
+  }
+  deleteImport(id: string): Promise<ImportDeleted> {
+    return this.request('DELETE', `/v1/imports/${encodeURIComponent(id)}`);
   }
   async csvColumns(input: File | string): Promise<string[]> {
     if (typeof input === 'string') throw new ApiError('bad_request', 'the web shell reads uploaded files only');
@@ -243,6 +255,23 @@ export class HttpTransport implements Transport {
     this.source = null;
     this.bound.clear();
   }
+}
+
+/** importForm is the multipart body of an import or its preview. */
+export function importForm(files: File[], opts: ImportOptions): FormData {
+  const form = new FormData();
+  if (opts.tasks?.length) form.set('tasks', opts.tasks.join(','));
+  if (opts.aggregation) form.set('aggregation', opts.aggregation);
+  if (opts.unit) form.set('unit', opts.unit);
+  if (opts.column) form.set('column', opts.column);
+  if (opts.field) form.set('field', opts.field);
+  if (opts.encoding) form.set('encoding', opts.encoding);
+  if (opts.delimiter) form.set('delimiter', opts.delimiter === '\t' ? 'tab' : opts.delimiter);
+  if (opts.sheet) form.set('sheet', opts.sheet);
+  if (opts.id_column) form.set('id_column', opts.id_column);
+  if (opts.date_column) form.set('date_column', opts.date_column);
+  for (const f of files) form.append('files', f, relativeName(f));
+  return form;
 }
 
 /** relativeName keeps a dropped folder's structure in the uploaded name. */

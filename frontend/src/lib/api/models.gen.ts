@@ -99,6 +99,8 @@ export interface DocumentResult {
   text: string;
   source?: string;
   line?: number;
+  ext_id?: string;
+  time?: string;
   sentiment?: Sentiment;
   entities?: Entity[];
   meta: ResultMeta;
@@ -226,8 +228,19 @@ export interface Import {
   total: number;
   stored: number;
   failed: number;
+  bad_dates: number;
   started: string;
+  updated: string;
   finished?: string;
+  files: string;
+  options: string;
+  errors: string;
+  dir?: string;
+}
+
+export interface ImportDeleted {
+  id: string;
+  deleted: number;
 }
 
 export interface ImportOptions {
@@ -239,6 +252,8 @@ export interface ImportOptions {
   encoding?: string;
   delimiter?: string;
   sheet?: string;
+  id_column?: string;
+  date_column?: string;
 }
 
 export interface ImportPreview {
@@ -246,9 +261,14 @@ export interface ImportPreview {
   format: string;
   encoding?: string;
   delimiter?: string;
+  quote?: string;
   header: boolean;
   columns?: ColumnInfo[];
   text_column?: string;
+  id_column?: string;
+  date_column?: string;
+  date_format?: string;
+  bad_dates?: number;
   sheet?: string;
   sheets?: string[];
   rows?: string[][];
@@ -263,12 +283,17 @@ export interface ImportStatus {
   total_exact: boolean;
   done: number;
   failed: number;
+  bad_dates: number;
   errors: InputError[];
   rate_per_s: number;
   eta_s: number;
   started: string;
+  updated: string;
   finished?: string;
   elapsed_ns: number;
+  options: ImportOptions;
+  mappings: string[];
+  resumable: boolean;
 }
 
 export interface InputError {
@@ -530,8 +555,8 @@ export interface ResultMeta {
   entities?: TaskMeta;
 }
 
-export type RunState = "running" | "done" | "failed" | "cancelled";
-export const RunStateValues: readonly RunState[] = ["running", "done", "failed", "cancelled"];
+export type RunState = "running" | "done" | "failed" | "cancelled" | "interrupted";
+export const RunStateValues: readonly RunState[] = ["running", "done", "failed", "cancelled", "interrupted"];
 
 export interface RuntimeInfo {
   lib_path: string;

@@ -8,7 +8,9 @@ import type {
   DocumentResult,
   Health,
   Import,
+  ImportDeleted,
   ImportOptions,
+  ImportPreview,
   Insights,
   InsightsQuery,
   ImportStatus,
@@ -58,6 +60,13 @@ export interface Transport {
   startImport(input: ImportInput, opts: ImportOptions): Promise<ImportStatus>;
   importStatus(id: string): Promise<ImportStatus>;
   cancelImport(id: string): Promise<void>;
+  /** imports lists every import, newest first (earlier ones from the database). */
+  imports(): Promise<ImportStatus[]>;
+  resumeImport(id: string): Promise<ImportStatus>;
+  /** deleteImport deletes an import and its documents; resolves to how many were deleted. */
+  deleteImport(id: string): Promise<ImportDeleted>;
+  /** previewImport says how each file would be read (mapping, first rows) without importing. */
+  previewImport(input: ImportInput, opts: ImportOptions): Promise<ImportPreview[]>;
   /** csvColumns returns a CSV file's header row, for the column picker. */
   csvColumns(input: File | string): Promise<string[]>;
   loadTests(): Promise<LoadTestSummary[]>;

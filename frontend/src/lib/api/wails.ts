@@ -10,7 +10,9 @@ import type {
   AnalyzeResponse,
   DocumentResult,
   Health,
+  ImportDeleted,
   ImportOptions,
+  ImportPreview,
   ImportStatus,
   ModelInfo,
   ModelsResponse,
@@ -112,6 +114,19 @@ export class WailsTransport implements Transport {
   }
   async cancelImport(id: string): Promise<void> {
     await this.call('CancelImport', id);
+  }
+  imports(): Promise<ImportStatus[]> {
+    return this.call('Imports');
+  }
+  resumeImport(id: string): Promise<ImportStatus> {
+    return this.call('ResumeImport', id);
+  }
+  deleteImport(id: string): Promise<ImportDeleted> {
+    return this.call('DeleteImport', id);
+  }
+  previewImport(input: ImportInput, opts: ImportOptions): Promise<ImportPreview[]> {
+    if (input.kind !== 'paths') return Promise.reject(toApiError('bad_request: the desktop window imports files by path'));
+    return this.call('PreviewImport', input.paths, opts);
   }
   async csvColumns(input: File | string): Promise<string[]> {
     if (typeof input !== 'string') {

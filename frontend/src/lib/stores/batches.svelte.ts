@@ -1,14 +1,11 @@
-// State of the Batches view: the files picked, the running import and its rows.
-import { api, type DocumentSummary, type ImportStatus, type Task, type Transport } from '../api';
+// State of the Batches view: the files picked and how they will be read
+// (the preview), the running import, its rows, and the list of all imports.
+import { api, type DocumentSummary, type ImportOptions, type ImportPreview, type ImportStatus, type Task, type Transport } from '../api';
 import { errorMessage } from '../api/errors';
+import { acceptedFile, mergeImport } from '../imports';
 import { follow } from './follow';
 
-export const importExts = ['.txt', '.csv', '.jsonl'] as const;
-
-export function acceptedFile(name: string): boolean {
-  const n = name.toLowerCase();
-  return importExts.some((e) => n.endsWith(e));
-}
+export { acceptedFile, importExts } from '../imports';
 
 /** A picked input: an uploaded File (web) or a local path (desktop). */
 export type Picked = { name: string; file?: File; path?: string };
@@ -17,9 +14,24 @@ export class BatchesStore {
   picked = $state<Picked[]>([]);
   skipped = $state<string[]>([]);
   unit = $state<'line' | 'file'>('line');
+  /** Overrides of the sniffed mapping; '' = as detected. */
   column = $state('');
-  columns = $state<string[]>([]);
+  delimiter = $state('');
+  encoding = $state('');
+  sheet = $state('');
+  /** Optional columns kept with each document; '' = none. */
+  idColumn = $state('');
+  dateColumn = $state('');
   field = $state('');
+  previews = $state<ImportPreview[]>([]);
+  previewing = $state(false);
+  /** Every import, newest first (earlier ones from the database). */
+  list = $state<ImportStatus[]>([]);
+  listError = $state('');
+  /** The import whose deletion waits for confirmation. */
+  confirmDelete = $state<ImportStatus | null>(null);
+  private previewSeq = 0;
+  private stopList: (() => void) | null = null;
   sentiment = $state(true);
   entities = $state(true);
   status = $state<ImportStatus | null>(null);
@@ -37,14 +49,11 @@ export class BatchesStore {
     return this.status?.state === 'running';
   }
 
-  get hasCSV(): boolean {
-    return this.picked.some((p) => p.name.toLowerCase().endsWith('.csv'));
-  }
-  get hasJSONL(): boolean {
-    return this.picked.some((p) => p.name.toLowerCase().endsWith('.jsonl'));
-  }
   get hasTXT(): boolean {
     return this.picked.some((p) => p.name.toLowerCase().endsWith('.txt'));
+  }
+  get hasJSONL(): boolean {
+    return this.picked.some((p) => /\.jsonl?$/i.test(p.name));
   }
 
   /** add keeps files with a supported extension; folders (desktop paths) are expanded by the server. */
@@ -58,42 +67,67 @@ export class BatchesStore {
     const seen = new Set(this.picked.map((p) => p.path ?? p.name));
     this.picked = [...this.picked, ...ok.filter((p) => !seen.has(p.path ?? p.name))];
     this.skipped = skipped;
-    await this.loadColumns();
+    await this.preview();
   }
 
   remove(i: number): void {
     this.picked = this.picked.filter((_, j) => j !== i);
-    void this.loadColumns();
+    void this.preview();
   }
 
   clear(): void {
     this.picked = [];
     this.skipped = [];
-    this.columns = [];
-    this.column = '';
+    this.previews = [];
+    this.column = this.delimiter = this.encoding = this.sheet = this.idColumn = this.dateColumn = '';
   }
 
-  private async loadColumns(): Promise<void> {
-    const csv = this.picked.find((p) => p.name.toLowerCase().endsWith('.csv'));
-    if (!csv) {
-      this.columns = [];
+  /** readOptions are the reader options the preview and the import use. */
+  readOptions(): ImportOptions {
+    return {
+      unit: this.unit,
+      ...(this.column ? { column: this.column } : {}),
+      ...(this.field ? { field: this.field } : {}),
+      ...(this.delimiter ? { delimiter: this.delimiter } : {}),
+      ...(this.encoding ? { encoding: this.encoding } : {}),
+      ...(this.sheet ? { sheet: this.sheet } : {}),
+      ...(this.idColumn ? { id_column: this.idColumn } : {}),
+      ...(this.dateColumn ? { date_column: this.dateColumn } : {}),
+    };
+  }
+
+  private input(): { kind: 'paths'; paths: string[] } | { kind: 'files'; files: File[] } {
+    if (this.transport.kind === 'wails') return { kind: 'paths', paths: this.picked.filter((p) => p.path).map((p) => p.path as string) };
+    return { kind: 'files', files: this.picked.filter((p) => p.file).map((p) => p.file as File) };
+  }
+
+  /** preview asks how the picked files would be read with the current overrides (again after each change). */
+  async preview(): Promise<void> {
+    const seq = ++this.previewSeq;
+    if (!this.picked.length) {
+      this.previews = [];
       return;
     }
+    this.previewing = true;
     try {
-      const input = csv.file ?? csv.path;
-      if (input === undefined) return;
-      this.columns = await this.transport.csvColumns(input);
-      if (!this.column || !this.columns.includes(this.column)) {
-        this.column = this.columns.find((c) => c.toLowerCase() === 'text') ?? this.columns[0] ?? '';
+      const res = await this.transport.previewImport(this.input(), this.readOptions());
+      if (seq === this.previewSeq) {
+        this.previews = res;
+        this.error = '';
       }
     } catch (e) {
-      this.error = `Could not read the CSV header of ${csv.name}: ${errorMessage(e)}`;
+      if (seq === this.previewSeq) {
+        this.previews = [];
+        this.error = `Could not preview the files: ${errorMessage(e)}`;
+      }
+    } finally {
+      if (seq === this.previewSeq) this.previewing = false;
     }
   }
 
   async start(): Promise<void> {
     if (!this.picked.length) {
-      this.error = 'Pick or drop some .txt, .csv or .jsonl files first.';
+      this.error = 'Pick or drop some files first (.txt, .csv, .tsv, .jsonl, .json, .xlsx).';
       return;
     }
     if (!this.sentiment && !this.entities) {
@@ -104,17 +138,10 @@ export class BatchesStore {
     this.rows = [];
     this.starting = true;
     const tasks: Task[] = [...(this.sentiment ? ['sentiment' as const] : []), ...(this.entities ? ['entities' as const] : [])];
-    const files = this.picked.filter((p) => p.file).map((p) => p.file as File);
-    const paths = this.picked.filter((p) => p.path).map((p) => p.path as string);
     try {
       this.stopWatching();
-      const input = this.transport.kind === 'wails' ? { kind: 'paths' as const, paths } : { kind: 'files' as const, files };
-      this.status = await this.transport.startImport(input, {
-        tasks,
-        unit: this.unit,
-        ...(this.column ? { column: this.column } : {}),
-        ...(this.field ? { field: this.field } : {}),
-      });
+      this.status = await this.transport.startImport(this.input(), { tasks, ...this.readOptions() });
+      this.list = mergeImport(this.list, this.status);
       this.watch(this.status.id);
     } catch (e) {
       this.error = errorMessage(e);
@@ -125,6 +152,7 @@ export class BatchesStore {
 
   /** update applies a status event (ignores other imports and stale events). */
   update(st: ImportStatus): void {
+    this.list = mergeImport(this.list, st);
     if (!this.status || st.id !== this.status.id) return;
     if (this.status.state !== 'running' && st.state === 'running') return;
     this.status = st;
@@ -143,13 +171,70 @@ export class BatchesStore {
     this.stop = null;
   }
 
-  async cancel(): Promise<void> {
-    if (!this.status) return;
+  async cancel(id = this.status?.id): Promise<void> {
+    if (!id) return;
     try {
-      await this.transport.cancelImport(this.status.id);
-      this.update(await this.transport.importStatus(this.status.id));
+      await this.transport.cancelImport(id);
+      this.update(await this.transport.importStatus(id));
     } catch (e) {
-      this.error = errorMessage(e);
+      this.listError = errorMessage(e);
+    }
+  }
+
+  /** loadList reads every import (after a reload: from the database) and keeps it current from import events. */
+  async loadList(): Promise<void> {
+    if (!this.stopList) this.stopList = this.transport.subscribe('import', (st) => (this.list = mergeImport(this.list, st)));
+    try {
+      const list = await this.transport.imports();
+      let merged = list;
+      for (const st of this.list) if (!list.some((x) => x.id === st.id)) merged = mergeImport(merged, st);
+      this.list = merged;
+      this.listError = '';
+    } catch (e) {
+      this.listError = `Could not list the imports: ${errorMessage(e)}`;
+    }
+  }
+
+  stopListing(): void {
+    this.stopList?.();
+    this.stopList = null;
+  }
+
+  /** resume continues an interrupted or cancelled import and follows it. */
+  async resume(id: string): Promise<void> {
+    try {
+      this.stopWatching();
+      this.rows = [];
+      this.status = await this.transport.resumeImport(id);
+      this.list = mergeImport(this.list, this.status);
+      this.watch(id);
+    } catch (e) {
+      this.listError = errorMessage(e);
+    }
+  }
+
+  /** askDelete shows the confirmation (with the count) before deleteConfirmed deletes. */
+  askDelete(st: ImportStatus): void {
+    this.confirmDelete = st;
+  }
+
+  /** deleteConfirmed deletes the import awaiting confirmation; resolves to the documents deleted. */
+  async deleteConfirmed(): Promise<number> {
+    const st = this.confirmDelete;
+    this.confirmDelete = null;
+    if (!st) return 0;
+    try {
+      const res = await this.transport.deleteImport(st.id);
+      this.list = this.list.filter((x) => x.id !== st.id);
+      if (this.status?.id === st.id) {
+        this.stopWatching();
+        this.status = null;
+        this.rows = [];
+      }
+      return res.deleted;
+    } catch (e) {
+      this.listError = errorMessage(e);
+      return 0;
     }
   }
 

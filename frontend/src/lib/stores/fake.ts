@@ -19,6 +19,10 @@ export class FakeTransport implements Transport {
   startImport = this.no('startImport') as Transport['startImport'];
   importStatus = this.no('importStatus') as Transport['importStatus'];
   cancelImport = this.no('cancelImport') as Transport['cancelImport'];
+  imports = this.no('imports') as Transport['imports'];
+  resumeImport = this.no('resumeImport') as Transport['resumeImport'];
+  deleteImport = this.no('deleteImport') as Transport['deleteImport'];
+  previewImport = this.no('previewImport') as Transport['previewImport'];
   csvColumns = this.no('csvColumns') as Transport['csvColumns'];
   loadTests = this.no('loadTests') as Transport['loadTests'];
   startLoadTest = this.no('startLoadTest') as Transport['startLoadTest'];

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { DocumentSummary, ImportStatus, MetricsSnapshot, SearchQuery, Snapshot } from '../api';
+import type { DocumentSummary, ImportOptions, ImportStatus, MetricsSnapshot, SearchQuery, Snapshot } from '../api';
 import { ApiError } from '../api/errors';
 import { AnalyzeStore } from './analyze.svelte';
 import { BatchesStore, acceptedFile } from './batches.svelte';
@@ -124,29 +124,81 @@ describe('AnalyzeStore', () => {
 
 describe('BatchesStore', () => {
   const status = (over: Partial<ImportStatus>): ImportStatus => ({
-    id: 'a', state: 'running', files: [], total: 10, total_exact: true, done: 0, failed: 0, errors: [], rate_per_s: 0, eta_s: 0, started: '', elapsed_ns: 0, ...over,
+    id: 'a', state: 'running', files: [], total: 10, total_exact: true, done: 0, failed: 0, errors: [], rate_per_s: 0, eta_s: 0, started: '', updated: '', elapsed_ns: 0, options: {}, mappings: [], resumable: false, bad_dates: 0, ...over,
   });
 
-  it('accepts only .txt, .csv and .jsonl files', () => {
-    expect(['a.txt', 'B.CSV', 'c.jsonl', 'd.json', 'e.tsv'].map(acceptedFile)).toEqual([true, true, true, false, false]);
+  it('accepts the formats the reader knows', () => {
+    expect(['a.txt', 'B.CSV', 'c.jsonl', 'd.json', 'e.tsv', 'f.xlsx', 'g.pdf'].map(acceptedFile)).toEqual([true, true, true, true, true, true, false]);
   });
 
-  it('picks files, reads the CSV header and defaults to the text column', async () => {
+  it('previews the picked files and previews again with each override', async () => {
     const t = new FakeTransport();
-    t.csvColumns = async () => ['id', 'Text', 'label'];
+    const asked: ImportOptions[] = [];
+    t.previewImport = async (input, opts) => {
+      asked.push(opts);
+      expect(input.kind).toBe('files');
+      return [{ source: 'r.csv', format: 'csv', header: true, delimiter: opts.delimiter ?? ',', text_column: opts.column ?? 'body' }];
+    };
     const b = new BatchesStore(t);
-    await b.add([{ name: 'r.csv', file: new File(['id,Text\n'], 'r.csv') }, { name: 'x.pdf', file: new File([''], 'x.pdf') }]);
+    await b.add([{ name: 'r.csv', file: new File(['id,body\n'], 'r.csv') }, { name: 'x.pdf', file: new File([''], 'x.pdf') }]);
     expect(b.picked.map((p) => p.name)).toEqual(['r.csv']);
     expect(b.skipped).toEqual(['x.pdf']);
-    expect(b.columns).toEqual(['id', 'Text', 'label']);
-    expect(b.column).toBe('Text');
+    expect(b.previews[0]?.text_column).toBe('body');
+    b.delimiter = ';';
+    b.column = 'id';
+    b.dateColumn = 'when';
+    await b.preview();
+    expect(b.previews[0]?.delimiter).toBe(';');
+    expect(b.previews[0]?.text_column).toBe('id');
+    expect(asked).toEqual([{ unit: 'line' }, { unit: 'line', column: 'id', delimiter: ';', date_column: 'when' }]);
+    let started: ImportOptions | undefined;
+    t.startImport = async (_input, opts) => {
+      started = opts;
+      return status({});
+    };
+    t.importStatus = async () => status({});
+    await b.start();
+    expect(started).toEqual({ tasks: ['sentiment', 'entities'], unit: 'line', column: 'id', delimiter: ';', date_column: 'when' });
+    expect(b.list.map((x) => x.id)).toEqual(['a']);
+    b.clear();
+    expect(b.previews).toEqual([]);
+    expect(b.delimiter).toBe('');
+    expect(b.dateColumn).toBe('');
+  });
+
+  it('lists earlier imports, resumes one, and deletes one only after confirmation', async () => {
+    const t = new FakeTransport();
+    t.imports = async () => [status({ id: '2', state: 'interrupted', done: 40, resumable: true }), status({ id: '1', state: 'done', done: 10 })];
+    const b = new BatchesStore(t);
+    await b.loadList();
+    expect(b.list.map((x) => `${x.id}:${x.state}`)).toEqual(['2:interrupted', '1:done']);
+    t.resumeImport = async (id) => status({ id, state: 'running', done: 40, updated: '2030-01-01T00:00:00Z' });
+    t.importStatus = async (id) => status({ id, state: 'running', done: 41 });
+    await b.resume('2');
+    expect(b.status?.id).toBe('2');
+    expect(b.list.find((x) => x.id === '2')?.state).toBe('running');
+    t.emit('import', status({ id: '2', state: 'done', done: 100, updated: '2030-01-01T00:00:09Z' }));
+    expect(b.list.find((x) => x.id === '2')?.state).toBe('done');
+    const deleted: string[] = [];
+    t.deleteImport = async (id) => {
+      deleted.push(id);
+      return { id, deleted: 10 };
+    };
+    b.askDelete(b.list[1] as ImportStatus);
+    expect(deleted).toEqual([]); // nothing until confirmed
+    expect(b.confirmDelete?.id).toBe('1');
+    expect(await b.deleteConfirmed()).toBe(10);
+    expect(deleted).toEqual(['1']);
+    expect(b.list.map((x) => x.id)).toEqual(['2']);
+    b.stopListing();
+    expect(t.listeners('import')).toBe(0);
   });
 
   it('follows its own import through events, ignores others, and loads rows at the end', async () => {
     vi.useFakeTimers();
     const t = new FakeTransport();
     const queries: SearchQuery[] = [];
-    t.csvColumns = async () => [];
+    t.previewImport = async () => [];
     t.startImport = async () => status({});
     t.importStatus = async () => status({ done: 1 });
     t.search = async (q) => {
