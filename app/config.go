@@ -23,6 +23,9 @@ type Config struct {
 	// MaxQueueWait refuses (429) a request whose expected queue wait is
 	// longer; 0 = engine.DefaultMaxQueueWait, <0 = no bound.
 	MaxQueueWait time.Duration
+	// P99Targets puts a task's batcher in SLO mode (engine.SetLatencyTarget):
+	// it picks its batch size and delay to keep p99 under the target.
+	P99Targets map[engine.Task]time.Duration
 
 	// The models to load, as catalog references: a folder, embedded:NAME,
 	// NAME (models folder, else embedded), ORG/NAME[@REV] (Hugging Face

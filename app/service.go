@@ -52,6 +52,23 @@ type admitter interface {
 
 var _ admitter = (*engine.Engine)(nil)
 
+// targeter is the Inferer with SLO mode (*engine.Engine).
+type targeter interface {
+	SetLatencyTarget(task engine.Task, target time.Duration) error
+	LatencyTargets() map[engine.Task]time.Duration
+}
+
+var _ targeter = (*engine.Engine)(nil)
+
+// setLatencyTarget sets task's p99 target when the engine has SLO mode.
+func (s *Service) setLatencyTarget(task engine.Task, d time.Duration) error {
+	t, ok := s.eng.(targeter)
+	if !ok {
+		return errors.New("this engine has no SLO mode")
+	}
+	return t.SetLatencyTarget(task, d)
+}
+
 // Service is nlpscope's application layer, one per process: both shells and
 // the CLI call it. It owns the engine, the profiler and the database. All
 // methods are safe for concurrent use.
@@ -120,6 +137,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		eng = e
 	}
 	s.eng = eng
+	for task, d := range cfg.P99Targets {
+		if err := s.setLatencyTarget(task, d); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+		}
+	}
 	s.setupProfiler()
 	if err := s.openStorage(ctx); err != nil {
 		s.Close()
@@ -628,7 +651,14 @@ func (s *Service) MaxTextBytes() int { return s.cfg.MaxTextBytes }
 // Settings returns the engine's live settings.
 func (s *Service) Settings() Settings {
 	t := s.eng.Tuning()
-	return Settings{MaxBatchSize: t.MaxBatchSize, MaxDelayUS: t.MaxDelay.Microseconds(), TokenBudget: t.TokenBudget, CacheEntries: t.CacheEntries}
+	out := Settings{MaxBatchSize: t.MaxBatchSize, MaxDelayUS: t.MaxDelay.Microseconds(), TokenBudget: t.TokenBudget, CacheEntries: t.CacheEntries,
+		P99TargetMS: map[engine.Task]float64{}}
+	if t, ok := s.eng.(targeter); ok {
+		for task, d := range t.LatencyTargets() {
+			out.P99TargetMS[task] = float64(d) / 1e6
+		}
+	}
+	return out
 }
 
 // SetSettings applies new engine settings without restart and returns them.
@@ -640,6 +670,19 @@ func (s *Service) SetSettings(in Settings) (Settings, error) {
 		return Settings{}, fmt.Errorf("%w: max_delay_us %d: want 0..1000000", ErrBadRequest, in.MaxDelayUS)
 	case in.TokenBudget < 1:
 		return Settings{}, fmt.Errorf("%w: token_budget %d: want ≥ 1", ErrBadRequest, in.TokenBudget)
+	}
+	for task, ms := range in.P99TargetMS {
+		if task != engine.TaskSentiment && task != engine.TaskEntities {
+			return Settings{}, fmt.Errorf("%w: p99_target_ms: unknown task %q", ErrBadRequest, task)
+		}
+		if ms != 0 && (ms < 1 || ms > 60_000) {
+			return Settings{}, fmt.Errorf("%w: p99_target_ms.%s %v: want 0 (off) or 1..60000", ErrBadRequest, task, ms)
+		}
+	}
+	for task, ms := range in.P99TargetMS {
+		if err := s.setLatencyTarget(task, time.Duration(ms*1e6)); err != nil {
+			return Settings{}, fmt.Errorf("%w: %v", ErrBadRequest, err)
+		}
 	}
 	err := s.eng.SetTuning(engine.Tuning{
 		MaxBatchSize: in.MaxBatchSize,

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -428,5 +429,50 @@ func TestServiceSentences(t *testing.T) {
 	}
 	if len(after.Items) != len(before.Items) {
 		t.Errorf("a refused request stored %d documents", len(after.Items)-len(before.Items))
+	}
+}
+
+// TestServiceLatencyTarget: SLO mode is set per task through the settings,
+// read back, reported in the metrics once work ran, refused when out of
+// range, and turned off with 0.
+func TestServiceLatencyTarget(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.P99Targets = map[engine.Task]time.Duration{engine.TaskEntities: 80 * time.Millisecond}
+	svc := newService(t, cfg)
+	ctx := context.Background()
+	cur := svc.Settings()
+	if cur.P99TargetMS[engine.TaskEntities] != 80 || cur.P99TargetMS[engine.TaskSentiment] != 0 {
+		t.Fatalf("start-up targets %v", cur.P99TargetMS)
+	}
+	cur.P99TargetMS = map[engine.Task]float64{engine.TaskSentiment: 50}
+	got, err := svc.SetSettings(cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.P99TargetMS[engine.TaskSentiment] != 50 || got.P99TargetMS[engine.TaskEntities] != 80 {
+		t.Errorf("targets after setting sentiment: %v (entities keeps its own)", got.P99TargetMS)
+	}
+	for i := range 3 {
+		if _, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: fmt.Sprintf("text number %d was great", i), NoStore: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slo := svc.Metrics().Engine.SLO
+	if st, ok := slo[engine.TaskSentiment]; !ok || st.Target != 50*time.Millisecond || st.MaxBatch < 1 || st.Reason == "" {
+		t.Errorf("metrics engine.slo = %+v", slo)
+	}
+	bad := cur
+	bad.P99TargetMS = map[engine.Task]float64{engine.TaskSentiment: 0.5}
+	if _, err := svc.SetSettings(bad); !errors.Is(err, app.ErrBadRequest) {
+		t.Errorf("0.5 ms target: %v, want a bad request", err)
+	}
+	bad.P99TargetMS = map[engine.Task]float64{"ner2": 50}
+	if _, err := svc.SetSettings(bad); !errors.Is(err, app.ErrBadRequest) {
+		t.Errorf("unknown task: %v, want a bad request", err)
+	}
+	off := cur
+	off.P99TargetMS = map[engine.Task]float64{engine.TaskSentiment: 0, engine.TaskEntities: 0}
+	if got, err := svc.SetSettings(off); err != nil || len(got.P99TargetMS) != 0 || len(svc.Metrics().Engine.SLO) != 0 {
+		t.Errorf("off: %v %v, slo %v", got.P99TargetMS, err, svc.Metrics().Engine.SLO)
 	}
 }

@@ -187,6 +187,10 @@ type Settings struct {
 	MaxDelayUS   int64 `json:"max_delay_us"`
 	TokenBudget  int   `json:"token_budget"`
 	CacheEntries int   `json:"cache_entries"`
+	// P99TargetMS is, per task, the p99 latency target of SLO mode in ms
+	// (the batcher picks its own batch size and delay; see engine/slo.go);
+	// a task left out keeps its target, 0 turns it off.
+	P99TargetMS map[engine.Task]float64 `json:"p99_target_ms,omitempty"`
 }
 
 // SearchQuery selects stored documents. All fields are optional.

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"flag"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/app/catalog"
@@ -34,9 +37,43 @@ func engineFlags(fs *flag.FlagSet) *app.Config {
 // from other programs (serve, desktop) on fs, into c.
 func limitFlags(fs *flag.FlagSet, c *app.Config) {
 	fs.Int64Var(&c.MaxInflightBytes, "max-inflight-bytes", app.DefaultMaxInflightBytes, "budget of text `bytes` analysed at once across requests: over it 429, a request larger than all of it 413 (<0 = none)")
+	fs.Func("p99-target", "SLO mode: keep the p99 latency of admitted requests under this target by letting the batcher pick its batch size and delay (`50ms` for both tasks, or sentiment=50ms,entities=80ms)", func(v string) error {
+		m, err := parseP99Targets(v)
+		if err != nil {
+			return err
+		}
+		c.P99Targets = m
+		return nil
+	})
 	fs.DurationVar(&c.MaxQueueWait, "max-queue-wait", engine.DefaultMaxQueueWait, "refuse a request (429 + Retry-After) when its expected queue wait, from the engine's measured cost per batch, is longer (<0 = only a full queue refuses)")
 	fs.Float64Var(&c.LoadTests.MaxRate, "loadtest-max-rate", app.DefaultLoadTestMaxRate, "highest `rate` in requests/s a load test or capacity search may ask for")
 	fs.IntVar(&c.LoadTests.MaxUsers, "loadtest-max-users", app.DefaultLoadTestMaxUsers, "most closed-loop `users` a load test may ask for")
 	fs.DurationVar(&c.LoadTests.MaxDuration, "loadtest-max-duration", app.DefaultLoadTestMaxDuration, "longest load test, search step or whole capacity search")
 	fs.IntVar(&c.LoadTests.MaxInFlight, "loadtest-max-inflight", app.DefaultLoadTestMaxInFlight, "most concurrent requests of an open-loop load test")
+}
+
+// parseP99Targets reads "50ms" (every task) or "sentiment=50ms,entities=80ms".
+func parseP99Targets(v string) (map[engine.Task]time.Duration, error) {
+	out := map[engine.Task]time.Duration{}
+	for _, part := range strings.Split(v, ",") {
+		task, val, named := strings.Cut(strings.TrimSpace(part), "=")
+		if !named {
+			val = task
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(val))
+		if err != nil || d < time.Millisecond {
+			return nil, fmt.Errorf("%q: want a duration of at least 1ms, e.g. 50ms", val)
+		}
+		if !named {
+			out[engine.TaskSentiment], out[engine.TaskEntities] = d, d
+			continue
+		}
+		switch t := engine.Task(strings.TrimSpace(task)); t {
+		case engine.TaskSentiment, engine.TaskEntities:
+			out[t] = d
+		default:
+			return nil, fmt.Errorf("unknown task %q (want sentiment or entities)", task)
+		}
+	}
+	return out, nil
 }

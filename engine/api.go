@@ -260,4 +260,7 @@ type Stats struct {
 	CacheHits   uint64       `json:"cache_hits"`
 	CacheMisses uint64       `json:"cache_misses"`
 	CacheSize   int          `json:"cache_size"`
+	// SLO is, per task in SLO mode (Engine.SetLatencyTarget), what its
+	// batcher chose and why.
+	SLO map[Task]SLOState `json:"slo,omitempty"`
 }

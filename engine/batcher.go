@@ -77,6 +77,8 @@ type batcher struct {
 	pendingTokens [numLanes]atomic.Int64
 	busyUntil     atomic.Int64 // UnixNano when the running flush should end; 0 = none running
 	est           atomic.Pointer[costEstimate]
+	slo           atomic.Pointer[sloController] // nil: no latency target (slo.go)
+	seqLen        atomic.Int64                  // longest sequence of the last run, for the SLO bounds
 }
 
 // costEstimate is what the cost model has learnt, published by the worker
@@ -155,14 +157,22 @@ func (b *batcher) admit(lane int, seqs, tokens int64) (release func(), err error
 		b.pending[lane].Add(-seqs)
 		b.pendingTokens[lane].Add(-tokens)
 	}
-	if b.maxWait < 0 {
+	bound := b.maxWait
+	if c := b.slo.Load(); c != nil {
+		// In SLO mode what is admitted must be served within the target.
+		sb := c.waitBound(b.est.Load(), int(b.seqLen.Load()))
+		if bound < 0 || sb < bound {
+			bound = sb
+		}
+	}
+	if bound < 0 {
 		return release, nil
 	}
 	// Reserve first, then look without our own share: of two requests
 	// admitted at once, at least one sees the other.
-	if w, ok := b.expectedWait(lane, seqs, tokens); ok && w > b.maxWait {
+	if w, ok := b.expectedWait(lane, seqs, tokens); ok && w > bound {
 		release()
-		return nil, &OverloadError{Reason: ShedQueueWait, Wait: w, Bound: b.maxWait}
+		return nil, &OverloadError{Reason: ShedQueueWait, Wait: w, Bound: bound}
 	}
 	return release, nil
 }
@@ -185,7 +195,7 @@ func (b *batcher) expectedWait(lane int, ownSeqs, ownTokens int64) (time.Duratio
 	}
 	var w float64
 	if seqs > 0 && toks > 0 {
-		t := b.tuning.Load()
+		t := b.limits()
 		padded := float64(toks) * est.padding
 		// The new sequence joins the last, partial batch: the full ones
 		// (by count or by token budget) run before it.
@@ -248,7 +258,7 @@ func (b *batcher) loop() {
 			}
 			b.unqueue(first)
 		}
-		t := *b.tuning.Load()
+		t := *b.limits()
 		batch = append(batch[:0], first)
 		longest := first.enc.len()
 		b.arrivals.observe(first)
@@ -300,6 +310,9 @@ func (b *batcher) loop() {
 				b.arrivals.observeGap(r.enqueued.Sub(last))
 				last = r.enqueued
 			}
+		}
+		if c := b.slo.Load(); c != nil {
+			c.observeFlush(len(batch) >= t.MaxBatchSize)
 		}
 		b.flush(batch, t)
 		clear(batch)
@@ -413,9 +426,36 @@ func (b *batcher) runBatch(part []*seqRequest, flushStart time.Time) {
 		b.inflight.Add(-1)
 		r.res <- res
 	}
+	b.seqLen.Store(int64(seq))
+	if c := b.slo.Load(); c != nil && err == nil {
+		lat := make([]time.Duration, n)
+		for i, r := range part {
+			lat[i] = flushStart.Sub(r.enqueued) + inference
+		}
+		c.observe(lat, inference, b.now(), b.est.Load(), seq)
+	}
 	if b.obs != nil {
 		b.obs.ObserveBatch(BatchStats{Task: b.task, Size: n, Tokens: real, PaddedTokens: size, Inference: inference})
 	}
+}
+
+// limits is the tuning in force: the engine's, with the batch size and
+// delay the SLO controller chose when there is a latency target.
+func (b *batcher) limits() *Tuning {
+	t := *b.tuning.Load()
+	if c := b.slo.Load(); c != nil {
+		t.MaxBatchSize, t.MaxDelay = c.limits()
+	}
+	return &t
+}
+
+// setTarget starts (target > 0) or stops SLO mode.
+func (b *batcher) setTarget(target time.Duration) {
+	if target <= 0 {
+		b.slo.Store(nil)
+		return
+	}
+	b.slo.Store(newSLOController(target, *b.tuning.Load(), b.now()))
 }
 
 func growInt64(s []int64, n int) []int64 {

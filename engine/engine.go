@@ -127,6 +127,7 @@ type Engine struct {
 	mu        sync.RWMutex
 	runtime   RuntimeInfo
 	pipelines map[Task]*pipeline
+	targets   map[Task]time.Duration // p99 latency targets (SLO mode), kept across model loads
 	closed    bool
 	loadMu    sync.Mutex // serialises LoadModel
 }
@@ -290,6 +291,9 @@ func (e *Engine) LoadModel(ctx context.Context, task Task, src ModelSource) (Mod
 	e.mu.Lock()
 	old := e.pipelines[task]
 	e.pipelines[task] = p
+	if d := e.targets[task]; d > 0 {
+		p.batcher.setTarget(d)
+	}
 	e.mu.Unlock()
 	if old != nil {
 		if err := old.batcher.close(); err != nil {
@@ -368,8 +372,54 @@ func (e *Engine) Stats() Stats {
 	s := Stats{QueueDepth: map[Task]int{}, CacheHits: e.cache.hits.Load(), CacheMisses: e.cache.misses.Load(), CacheSize: e.cache.len()}
 	for task, p := range e.pipelines {
 		s.QueueDepth[task] = p.batcher.depth()
+		if c := p.batcher.slo.Load(); c != nil {
+			if s.SLO == nil {
+				s.SLO = map[Task]SLOState{}
+			}
+			s.SLO[task] = c.snapshot()
+		}
 	}
 	return s
+}
+
+// SetLatencyTarget puts task's batcher in SLO mode: it picks its batch size
+// and delay to keep the p99 latency of admitted requests under target
+// (queue wait + inference), maximises throughput within it, and has
+// admission refuse what it could not serve in time (slo.go). 0 turns it
+// off (the tuning's fixed values apply again). The target stays when a new
+// model is loaded for task.
+func (e *Engine) SetLatencyTarget(task Task, target time.Duration) error {
+	if task != TaskSentiment && task != TaskEntities {
+		return fmt.Errorf("engine: unknown task %q", task)
+	}
+	if target < 0 || (target > 0 && target < time.Millisecond) || target > time.Minute {
+		return fmt.Errorf("engine: p99 target %v: want 0 (off) or 1ms..1m", target)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.targets == nil {
+		e.targets = map[Task]time.Duration{}
+	}
+	if target == 0 {
+		delete(e.targets, task)
+	} else {
+		e.targets[task] = target
+	}
+	if p := e.pipelines[task]; p != nil {
+		p.batcher.setTarget(target)
+	}
+	return nil
+}
+
+// LatencyTargets returns the p99 targets in force, by task.
+func (e *Engine) LatencyTargets() map[Task]time.Duration {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := map[Task]time.Duration{}
+	for t, d := range e.targets {
+		out[t] = d
+	}
+	return out
 }
 
 // Tuning returns the current tuning, defaults filled in.

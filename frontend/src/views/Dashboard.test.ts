@@ -75,6 +75,24 @@ describe('Dashboard', () => {
     expect(el.querySelector('[data-testid="dash-shed"]')?.classList.contains('warn')).toBe(true);
   });
 
+  it('shows what a batcher in SLO mode chose and why', () => {
+    let el = render(snapshot({}));
+    expect(el.querySelector('[data-testid="dash-slo-sentiment"]')).toBeNull();
+    unmount(cmp!);
+    cmp = null;
+    document.body.innerHTML = '';
+    const m = snapshot({});
+    m.engine.slo = {
+      sentiment: { target_ns: 50e6, p99_ns: 61e6, samples: 900, max_batch: 12, max_delay_ns: 1e6, admit_share: 0.8, reason: 'p99 61.0 ms over the 50.0 ms target with quick batches: admitting less queue (80 % of the budget)', changed: '2026-01-01T00:00:00Z' },
+    };
+    el = render(m);
+    const tile = el.querySelector('[data-testid="dash-slo-sentiment"]');
+    expect(tile?.textContent).toContain('p99 target 50.0 ms');
+    expect(tile?.textContent).toContain('≤ 12');
+    expect(el.querySelector('[data-testid="dash-slo-reason-sentiment"]')?.textContent).toContain('admitting less queue');
+    expect(tile?.classList.contains('warn')).toBe(true);
+  });
+
   it('colours gauges by the DESIGN.md thresholds and says clearly when there is no GPU', () => {
     const el = render(snapshot({}));
     const cpu = el.querySelector('[data-testid="gauge-cpu"]');

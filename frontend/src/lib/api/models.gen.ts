@@ -566,6 +566,17 @@ export interface RuntimeInfo {
   note?: string;
 }
 
+export interface SLOState {
+  target_ns: number;
+  p99_ns: number;
+  samples: number;
+  max_batch: number;
+  max_delay_ns: number;
+  admit_share: number;
+  reason: string;
+  changed: string;
+}
+
 export interface SearchPage {
   items: DocumentSummary[];
   next_cursor?: string;
@@ -647,6 +658,7 @@ export interface Settings {
   max_delay_us: number;
   token_budget: number;
   cache_entries: number;
+  p99_target_ms?: Partial<Record<Task, number>>;
 }
 
 export interface Snapshot {
@@ -684,6 +696,7 @@ export interface Stats {
   cache_hits: number;
   cache_misses: number;
   cache_size: number;
+  slo?: Partial<Record<Task, SLOState>>;
 }
 
 export interface SurfaceForm {

@@ -1,6 +1,6 @@
 // Live metrics: one subscription to the "metrics" event, shared by every
 // chart, kept as a bounded history so charts can draw lines over time.
-import { api, type MetricsSnapshot, type Transport } from '../api';
+import { api, type MetricsSnapshot, type SLOState, type Transport } from '../api';
 import type { ProfilerSnapshot } from '../api/snapshot';
 import { asSnapshot } from '../api/snapshot';
 
@@ -15,6 +15,8 @@ export const HISTORY = 240; // samples kept: 60 s at 4 Hz
 
 export class MetricsStore {
   latest = $state<ProfilerSnapshot | null>(null);
+  /** slo is, per task in SLO mode, what its batcher chose and why (engine.slo). */
+  slo = $state<Partial<Record<string, SLOState>>>({});
   samples = $state.raw<Sample[]>([]);
   connected = $state(false);
   private users = 0;
@@ -33,6 +35,7 @@ export class MetricsStore {
     const depth = Object.values(m.engine?.queue_depth ?? {}).reduce((a, b) => a + b, 0);
     const queue = snap.queue_depth || depth;
     this.latest = snap;
+    this.slo = m.engine?.slo ?? {};
     const next = this.samples.length >= HISTORY ? this.samples.slice(1) : this.samples.slice();
     next.push({ t: Number.isFinite(t) ? t : Date.now() / 1000, snap, queue });
     this.samples = next;
