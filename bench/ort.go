@@ -22,6 +22,7 @@ type rawORT struct {
 	sess    *ort.DynamicAdvancedSession
 	inputs  []string
 	labels  int
+	tokens  bool // token classification: logits per token ([n, seq, labels])
 	padID   int64
 	tok     *tokenize.Tokenizer
 	batches map[string][]rawBatch
@@ -150,7 +151,11 @@ func (r *rawORT) prepare(key string, texts []string, batch, maxLen int) error {
 			}
 			rb.in = append(rb.in, t)
 		}
-		out, err := ort.NewEmptyTensor[float32](ort.NewShape(int64(n), int64(r.labels)))
+		outShape := ort.NewShape(int64(n), int64(r.labels))
+		if r.tokens {
+			outShape = ort.NewShape(int64(n), int64(longest), int64(r.labels))
+		}
+		out, err := ort.NewEmptyTensor[float32](outShape)
 		if err != nil {
 			return err
 		}
