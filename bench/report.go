@@ -31,6 +31,7 @@ type Report struct {
 	Storage    StorageBench     `json:"storage"`
 	Capacity   []CapacityRow    `json:"capacity,omitempty"`
 	Overload   *OverloadSection `json:"overload,omitempty"`
+	SLO        *SLOSection      `json:"slo,omitempty"`
 	Notes      []string         `json:"notes,omitempty"` // what could not be measured, and why
 }
 
@@ -57,6 +58,11 @@ type KeyRatios struct {
 	// OverloadShedP99Ms is the p99 latency of the 429 answers to a 10×
 	// burst against `nlpscope serve` (goal ≤ 50 ms).
 	OverloadShedP99Ms *float64 `json:"overload_shed_p99_ms"`
+	// SLO mode under a step load (50 → 400 → 100 req/s, target 50 ms): the
+	// worst step's p99 of answered requests, and the answered requests
+	// against the fixed default tuning's.
+	SLOStepP99Ms             *float64 `json:"slo_step_p99_ms"`
+	SLOStepThroughputVsFixed *float64 `json:"slo_step_throughput_vs_fixed"`
 }
 
 // Env describes the machine and software a report was measured on.
@@ -217,7 +223,9 @@ func (r *Report) writeMarkdown(w io.Writer) {
 	p("| tokenizer tokens/s (one goroutine) | %s | ≥ 2,000,000/core |\n", fmtPtr(r.Key.TokenizerTokensPerS, "%.0f"))
 	p("| SQLite persisted analyses/s (batches of 512, sentiment + entities) | %s | ≥ 50,000 |\n", fmtPtr(r.Key.StorageAnalysesPerS, "%.0f"))
 	p("| capacity at p99 < 50 ms, default sentiment model (req/s) | %s | – |\n", fmtPtr(r.Key.CapacityP99_50msSentiment, "%.0f"))
-	p("| capacity at p99 < 50 ms, default entities model (req/s) | %s | – |\n\n", fmtPtr(r.Key.CapacityP99_50msEntities, "%.0f"))
+	p("| capacity at p99 < 50 ms, default entities model (req/s) | %s | – |\n", fmtPtr(r.Key.CapacityP99_50msEntities, "%.0f"))
+	p("| SLO mode, step load 50 → 400 → 100 req/s: worst step p99 (ms) | %s | ≤ 50 |\n", fmtPtr(r.Key.SLOStepP99Ms, "%.1f"))
+	p("| SLO mode: answered requests vs the fixed default tuning | %s | – |\n\n", fmtPtr(r.Key.SLOStepThroughputVsFixed, "%.2f×"))
 
 	p("## 1. Latency and throughput targets (DESIGN.md)\n\n")
 	p("Latency is measured over HTTP against an in-process `serve` on loopback, one call at a time, and judged on p95. Throughput is in process. Concurrent users: a closed-loop load test with 1000 users (profiler load generator), in process and over HTTP.\n\n")
@@ -297,6 +305,7 @@ func (r *Report) writeMarkdown(w io.Writer) {
 	r.Storage.writeMarkdown(p)
 	r.writeCapacity(w)
 	r.writeOverload(w)
+	r.writeSLO(w)
 
 	p("## 7. Environment\n\n| | |\n|---|---|\n")
 	h := r.Env.Hardware

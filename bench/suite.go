@@ -220,6 +220,7 @@ func (b *benchRun) run(ctx context.Context, modelsDir string, withPeer, withSuga
 			return nil
 		}},
 		{"capacity", "capacity at p99<50ms (default models)", true, func() error { return b.capacity(ctx) }},
+		{"slo", "SLO mode under a step load (default sentiment model)", true, func() error { return b.sloSection(ctx) }},
 		{"overload", "overload: 1,000 users and a 10× burst against nlpscope serve", true, func() error { return b.overload(ctx) }},
 		{"storage", "cache and storage", true, func() error { return b.cacheAndStorage(ctx) }},
 		{"sqlite", "SQLite storage speed", true, func() error { return b.storageSpeed(ctx, quick) }},

@@ -20,8 +20,9 @@ import (
 //     tenth more (up to the whole budget), and grows the batch by a quarter
 //     when most flushes filled it, for throughput;
 //   - otherwise holds.
-// The cost model bounds the batch so that one batch's inference takes at
-// most half the target. Admission refuses a request whose expected queue
+// The cost model caps growth so that one batch's inference would take at
+// most half the target (it never shrinks a batch by itself: smaller batches
+// cost throughput, and a busy CPU inflates the estimate). Admission refuses a request whose expected queue
 // wait is over (target − one batch's inference) × that share, so what is
 // admitted can be served in time; the rest gets 429 at once.
 
@@ -170,9 +171,6 @@ func decideSLO(in sloInput) sloOutput {
 	case in.inf99 > in.target/2:
 		out.n, out.d = max(1, in.n*2/3), out.d/2
 		out.why = fmt.Sprintf("batches take %s, over half the %s target: smaller batches", ms(in.inf99), ms(in.target))
-	case in.maxByCost >= 1 && in.n > in.maxByCost:
-		out.n = in.maxByCost
-		out.why = fmt.Sprintf("cost model: a batch over %d would take more than half the target", in.maxByCost)
 	case in.p99 > in.target*9/10: // aim a tenth under the target: p99 of a window is noisy
 		out.admit = max(0.05, in.admit*0.8)
 		out.why = fmt.Sprintf("p99 %s over the %s target with quick batches: admitting less queue (%.0f %% of the budget)", ms(in.p99), ms(in.target), 100*out.admit)
