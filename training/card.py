@@ -1,5 +1,5 @@
 """Writes ../models/<name>/MODEL_CARD.md from the model's config.json and metrics.json.
-Usage: python3 card.py sentiment|ner"""
+Usage: python3 card.py sentiment|ner [model_dir]"""
 import json
 import os
 import sys
@@ -257,10 +257,12 @@ A committed sample of the held-out texts (`models/testdata/sentiment_heldout.jso
 
 ### Every run whose held-out figures were seen
 Selection used only the selection sets. These are all the runs of this retrain whose
-held-out numbers were looked at (runs that were looked at only through their selection
-figures are not listed):
+held-out numbers were looked at; runs seen only through their selection figures
+follow the list:
 
 {run_list}
+
+Runs seen only through their selection figures: {" ".join(runs.get("selection_only", [])) or "none"}
 
 {latency("sentiment")}
 
@@ -427,7 +429,7 @@ engine by `go test ./models/`.
 
 def main():
     name = sys.argv[1]
-    d = os.path.join(HERE, "..", "models", name)
+    d = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "models", name)
     cfg = json.load(open(os.path.join(d, "config.json")))
     m = json.load(open(os.path.join(d, "metrics.json")))
     size = os.path.getsize(os.path.join(d, "model.onnx"))
