@@ -389,7 +389,7 @@ def train_member(k, args, emb, has, X, Y, K, sets, t0, rng0):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=0.0, help="stop after the epoch that passes M minutes (0 = no limit; a limit makes runs depend on speed)")
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--vocab", type=int, default=45000)
     ap.add_argument("--channels", type=int, default=256)
     ap.add_argument("--dropout", type=float, default=0.5)
@@ -398,7 +398,7 @@ def main():
     ap.add_argument("--weight-power", type=float, default=1.0, help="tweet class weights (inverse frequency)^P; 1 = balanced")
     ap.add_argument("--placeholders", type=float, default=0.4, help="share of training rows seen with placeholders for users, hashtags, numbers, names")
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--members", type=int, default=1, help="ensemble size (members averaged inside one graph)")
+    ap.add_argument("--members", type=int, default=2, help="ensemble size (members averaged inside one graph)")
     ap.add_argument("--swa", type=int, default=3, help="also consider the average of the last N epochs' weights")
     ap.add_argument("--float-embeddings", dest="quant", action="store_false",
                     help="keep float embedding tables (default: int8 + per-row scale)")
