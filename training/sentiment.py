@@ -313,10 +313,14 @@ def brief(m):
     return out
 
 
-def loss_fn(logits, y, kind, w3):
+def loss_fn(logits, y, kind, w3, binary_full=False):
     """Tweets: cross-entropy over the 3 classes with class weights w3. Binary rows
     (SST-2, reviews): cross-entropy of the negative-vs-positive logits only, so they
     say which of the two wins and nothing about neutral."""
+    if binary_full:
+        # The previous recipe, for comparison only: binary rows as 3-class rows
+        # labelled negative/positive, with the same class weights.
+        return F.cross_entropy(logits, y, weight=w3)
     t = kind == TWEET
     loss = torch.zeros(())
     if t.any():
@@ -353,7 +357,7 @@ def train_member(k, args, emb, has, X, Y, K, sets, t0, rng0):
             # and epoch picks the placeholder one with probability --placeholders.
             seqs = [X[1][i] if rng.random() < args.placeholders else X[0][i] for i in b]
             ids, mask = common.pad(seqs)
-            loss = loss_fn(model(ids, mask), Y[b], K[b], w3)
+            loss = loss_fn(model(ids, mask), Y[b], K[b], w3, args.binary_loss == "full")
             for o in opts:
                 o.zero_grad()
             loss.backward()
@@ -398,6 +402,8 @@ def main():
     ap.add_argument("--weight-power", type=float, default=1.0, help="tweet class weights (inverse frequency)^P; 1 = balanced")
     ap.add_argument("--placeholders", type=float, default=0.4, help="share of training rows seen with placeholders for users, hashtags, numbers, names")
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--binary-loss", choices=["two-logit", "full"], default="two-logit",
+                    help="SST-2/review rows: cross-entropy of the negative/positive logits only, or (the previous recipe, for comparison) 3-class")
     ap.add_argument("--members", type=int, default=2, help="ensemble size (members averaged inside one graph)")
     ap.add_argument("--swa", type=int, default=3, help="also consider the average of the last N epochs' weights")
     ap.add_argument("--float-embeddings", dest="quant", action="store_false",
@@ -463,7 +469,7 @@ def main():
     metrics["recipe"] = {"members": len(members), "epochs": args.epochs, "swa": args.swa, "lr": args.lr,
                          "weight_decay": args.weight_decay, "dropout": args.dropout, "finetune_lr": args.finetune,
                          "tweet_class_weight_power": args.weight_power, "placeholder_share": args.placeholders,
-                         "int8_embeddings": args.quant, "channels": args.channels}
+                         "int8_embeddings": args.quant, "channels": args.channels, "binary_loss": args.binary_loss}
     # Only the selection figures are printed: held-out figures are read from
     # metrics.json for the runs listed in the model card.
     print("final", json.dumps({n: v for n, v in brief(metrics["sets"]).items() if "selection" in n}),
