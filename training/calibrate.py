@@ -1,12 +1,13 @@
-"""Prior correction of the exported sentiment model: adds a per-class offset to the
-output bias (`out.bias` of the final Gemm) that maximises the model-selection score
-(macro recall on the tweets carved from TweetEval train + binary accuracy on the SST-2
-selection sentences). Only selection data is used; the reported splits are re-scored
-afterwards through ONNX Runtime and metrics.json is updated.
+"""Calibration of the exported sentiment model on tweets only: one offset on the
+neutral logit (added to the output bias `out.bias` of the final Gemm), the one with
+the best macro recall on the tweet selection set (SENTIMENT_PROTOCOL.md). The binary
+sets have no neutral class and play no part in it; an offset on the neutral logit
+leaves their positive-vs-negative figures unchanged. Then every protocol set is
+re-scored through ONNX Runtime and metrics.json is updated (`sets`, and the figures
+before the offset in `uncalibrated`).
 Usage: python3 calibrate.py [model_dir]"""
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -16,11 +17,11 @@ import onnx
 from onnx import numpy_helper
 
 import common
-import data
 import sentiment
 import tok
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPORT_SETS = ("tweet_selection", "sst2_selection", "tweet_heldout", "sst2_heldout", "reviews_heldout")
 
 
 def ort_logits(model_path, seqs):
@@ -33,63 +34,49 @@ def ort_logits(model_path, seqs):
     return np.array(json.loads(out.stdout), dtype=np.float64)
 
 
-def score(lt, yt, ls, ys, d):
-    mr = sentiment.macro_recall(yt, list((lt + d).argmax(1)))
-    acc = float((((ls[:, 2] + d[2]) > (ls[:, 0] + d[0])).astype(int) == ys).mean())
-    return mr + acc
+def encoder(d):
+    vocab = json.load(open(os.path.join(d, "tokenizer.json"), encoding="utf-8"))["model"]["vocab"]
+    wl = tok.WordLevel(vocab, lowercase=True)
+    return lambda ts: [wl.encode(t, max_len=128) for t in ts]
+
+
+def score_dir(d, names=REPORT_SETS, splits=None):
+    """{set: eval_rows figures} of the ONNX model in d on the protocol's sets, through
+    ONNX Runtime (what the engine runs), plus the logits."""
+    s = splits or sentiment.load_splits()
+    enc = encoder(d)
+    res, lgs = {}, {}
+    for n in names:
+        rows = s[n]
+        lg = ort_logits(os.path.join(d, "model.onnx"), enc([r[0] for r in rows]))
+        kind = sentiment.TWEET if n.startswith("tweet") else sentiment.BINARY
+        res[n], lgs[n] = sentiment.eval_rows(lg, [r[1] for r in rows], kind), lg
+    return res, lgs
 
 
 def main():
     d = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "models", "sentiment")
     mpath = os.path.join(d, "model.onnx")
-    vocab = json.load(open(os.path.join(d, "tokenizer.json"), encoding="utf-8"))["model"]["vocab"]
-    wl = tok.WordLevel(vocab, lowercase=True)
-    enc = lambda ts: [wl.encode(t, max_len=128) for t in ts]
-    # The same carving as sentiment.py.
-    tw_text, tw_lab = data.tweeteval("train")
-    idx = list(range(len(tw_text)))
-    random.Random(sentiment.SEED).shuffle(idx)
-    dev = sorted(idx[:2000])
-    _, sst_held = data.sst2_splits(n_heldout=2000, seed=13)
-    sst_dev, sst_test = sst_held[:500], sst_held[500:]
-    lt = ort_logits(mpath, enc([tw_text[i] for i in dev]))
-    yt = [tw_lab[i] for i in dev]
-    ls = ort_logits(mpath, enc([t for t, _ in sst_dev]))
-    ys = np.array([l for _, l in sst_dev])
-    grid = np.round(np.arange(-1.0, 1.0001, 0.05), 2)
-    best, bd = score(lt, yt, ls, ys, np.zeros(3)), np.zeros(3)
-    base = best
-    for a in grid:
-        for b in grid:
-            dd = np.array([a, b, 0.0])
-            s = score(lt, yt, ls, ys, dd)
-            if s > best + 1e-9:
-                best, bd = s, dd
-    print(f"calibration offset {bd.tolist()} selection score {base:.4f} -> {best:.4f}", flush=True)
-    m = onnx.load(mpath)
-    for init in m.graph.initializer:
-        if init.name == "out.bias":
-            b = numpy_helper.to_array(init).astype(np.float32) + bd.astype(np.float32)
-            init.CopyFrom(numpy_helper.from_array(b, "out.bias"))
-    onnx.save(m, mpath)
-    # Re-score the reported splits with the calibrated model.
-    tv_text, tv_lab = data.tweeteval("val")
-    _, rv_test = data.review_fixtures()
-    lv = ort_logits(mpath, enc(tv_text))
+    s = sentiment.load_splits()
+    before, lgs = score_dir(d, ("tweet_selection",), s)
+    off, mr = sentiment.best_neutral_offset(lgs["tweet_selection"], [r[1] for r in s["tweet_selection"]])
+    print(f"neutral offset {off:+.2f}: tweet selection macro recall {before['tweet_selection']['macro_recall']:.4f} -> {mr:.4f}", flush=True)
     met = json.load(open(os.path.join(d, "metrics.json")))
-    met["uncalibrated"] = {k: v for k, v in met.items() if k != "uncalibrated" and isinstance(v, float)}
-    met["calibration_offset"] = bd.tolist()
-    met["tweeteval_val_macro_recall"] = round(sentiment.macro_recall(tv_lab, list(lv.argmax(1))), 4)
-    met["tweeteval_val_accuracy"] = round(float((lv.argmax(1) == np.array(tv_lab)).mean()), 4)
-    for name, rows in (("sst2_heldout", [(t, l) for t, l in sst_test]), ("reviews_heldout", [(t, l) for t, l, _ in rv_test])):
-        lg = ort_logits(mpath, enc([t for t, _ in rows]))
-        met[f"{name}_binary_accuracy"] = round(float(((lg[:, 2] > lg[:, 0]).astype(int) == np.array([l for _, l in rows])).mean()), 4)
-    lt2 = ort_logits(mpath, enc([tw_text[i] for i in dev]))
-    met["tweet_dev_macro_recall"] = round(sentiment.macro_recall(yt, list(lt2.argmax(1))), 4)
-    ls2 = ort_logits(mpath, enc([t for t, _ in sst_dev]))
-    met["sst2_dev_binary_accuracy"] = round(float(((ls2[:, 2] > ls2[:, 0]).astype(int) == ys).mean()), 4)
+    met["uncalibrated"] = met["sets"]
+    if off != 0.0:
+        m = onnx.load(mpath)
+        for init in m.graph.initializer:
+            if init.name == "out.bias":
+                b = numpy_helper.to_array(init).astype(np.float32) + np.array([0.0, off, 0.0], dtype=np.float32)
+                init.CopyFrom(numpy_helper.from_array(b, "out.bias"))
+                break
+        else:
+            raise SystemExit("no out.bias initializer in " + mpath)
+        onnx.save(m, mpath)
+    met["neutral_offset"] = off
+    met["sets"], _ = score_dir(d, REPORT_SETS, s)
     json.dump(met, open(os.path.join(d, "metrics.json"), "w"), indent=2, sort_keys=True)
-    print("calibrated:", json.dumps({k: v for k, v in met.items() if k != "uncalibrated"}), flush=True)
+    print("calibrated selection:", json.dumps({n: v for n, v in sentiment.brief(met["sets"]).items() if "selection" in n}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,20 @@
 """Train the default 3-class sentiment model (negative/neutral/positive) and export it
-to ../models/sentiment/. Usage: python3 sentiment.py [--minutes M] [--out DIR]
+to ../models/sentiment/. Usage: python3 sentiment.py [--epochs N] [--out DIR]
 
-The exported model is an ensemble of --members CNNs that differ only in their seed
-(initialisation, dropout, batch order), averaged inside one ONNX graph; each member is
-its best epoch or the average of its last --swa epochs' weights, whichever scores best
-on the selection sets. Embedding tables are stored as int8 with a scale per row."""
+Sets: SENTIMENT_PROTOCOL.md (`load_splits`). Tweets train all three classes with
+class-balanced weights; SST-2 and the review sentences, which have no neutral class,
+train only the negative-vs-positive logits. A share of the rows is seen with
+placeholders for users, hashtags, numbers and name-like words (`Placeholders`), so
+that topic words count less. Each member is its best epoch or the average of its last
+--swa epochs' weights, whichever scores best on the selection sets; with --members > 1
+the members are averaged inside one ONNX graph. Embedding tables are stored as int8
+with a scale per row."""
 import argparse
 import json
 import os
 import random
 import time
+import unicodedata
 from collections import Counter
 
 import numpy as np
@@ -153,17 +158,124 @@ def detok_sst(t):
     return t
 
 
+# ---------------------------------------------------------------- protocol
+# The sets of SENTIMENT_PROTOCOL.md, fixed before training. TweetEval val is not
+# here: final_eval.py scores it once, for the committed model.
+TWEET, BINARY = 0, 1
+
+
+def load_splits():
+    """{"tweet_train", "tweet_selection", "tweet_heldout": [(text, 0..2)],
+    "sst2_train", "sst2_selection", "sst2_heldout", "reviews_train": [(text, 0/1)],
+    "reviews_heldout": [(text, 0/1, source)], "info": {...}} as the protocol says;
+    the sizes are asserted, so a changed data file or split fails loudly."""
+    tw_text, tw_lab = data.tweeteval("train")
+    tr, sel, held, blocks = data.tweet_splits(len(tw_text))
+    rows = lambda idx: [(tw_text[i], tw_lab[i]) for i in idx]
+    s = {"tweet_train": rows(tr), "tweet_selection": rows(sel), "tweet_heldout": rows(held)}
+    assert blocks == {"selection_blocks": [28000, 31000, 39500, 44500],
+                      "heldout_blocks": [25500, 30000, 35000, 40000, 42000, 45000]}, blocks
+    assert len(tr) == 40597 and Counter(l for _, l in s["tweet_heldout"]) == {0: 500, 1: 1227, 2: 1273}
+    sst_tr, sst_sel, sst_held = data.sst2_sentence_splits()
+    assert (len(sst_tr), len(sst_sel), len(sst_held)) == (50275, 400, 1200), (len(sst_tr), len(sst_sel), len(sst_held))
+    s.update(sst2_train=sst_tr, sst2_selection=sst_sel, sst2_heldout=sst_held)
+    rv_tr, rv_test = data.review_fixtures()
+    assert len(rv_test) == 600
+    s.update(reviews_train=rv_tr, reviews_heldout=rv_test)
+    s["info"] = dict(blocks, tweet_train=len(tr))
+    return s
+
+
 def macro_recall(gold, pred, k=3):
-    r = []
-    for c in range(k):
-        idx = [i for i, g in enumerate(gold) if g == c]
-        r.append(sum(1 for i in idx if pred[i] == c) / max(1, len(idx)))
-    return sum(r) / k
+    return float(np.mean(class_recalls(gold, pred, k)))
 
 
+def class_recalls(gold, pred, k=3):
+    gold, pred = np.asarray(gold), np.asarray(pred)
+    return [float(((gold == c) & (pred == c)).sum() / max(1, (gold == c).sum())) for c in range(k)]
+
+
+def eval_rows(logits, gold, kind):
+    """Report figures of one set from its logits [N,3]: for tweets macro recall,
+    accuracy, per-class recall and the confusion matrix (rows gold, columns
+    predicted, label order negative/neutral/positive); for binary sets the accuracy
+    of positive-vs-negative score (neutral ignored) and how often neutral wins."""
+    lg, gold = np.asarray(logits), np.asarray(gold)
+    pred = lg.argmax(1)
+    if kind == TWEET:
+        conf = [[int(((gold == g) & (pred == p)).sum()) for p in range(3)] for g in range(3)]
+        rec = class_recalls(gold, pred)
+        return {"macro_recall": round(float(np.mean(rec)), 4), "accuracy": round(float((pred == gold).mean()), 4),
+                "recall": {l: round(r, 4) for l, r in zip(data.SENT_LABELS, rec)}, "confusion": conf, "n": int(len(gold))}
+    acc = float(((lg[:, 2] > lg[:, 0]).astype(int) == gold).mean())
+    return {"binary_accuracy": round(acc, 4), "neutral_argmax_share": round(float((pred == 1).mean()), 4), "n": int(len(gold))}
+
+
+def best_neutral_offset(lg, gold, grid=None):
+    """The offset on the neutral logit (grid -1.5..1.5, step 0.05; 0 wins ties) with
+    the best macro recall on tweets: (offset, macro recall)."""
+    grid = np.round(np.arange(-1.5, 1.5001, 0.05), 2) if grid is None else grid
+    gold = np.asarray(gold)
+    best, bo = macro_recall(gold, lg.argmax(1)), 0.0
+    for o in sorted(grid, key=abs):
+        d = np.array([0.0, o, 0.0])
+        mr = macro_recall(gold, (lg + d).argmax(1))
+        if mr > best + 1e-9:
+            best, bo = mr, float(o)
+    return bo, best
+
+
+# ---------------------------------------------------------------- augmentation
+def name_like_words(texts, min_count=3, min_cap=0.6):
+    """Lower-cased words written Capitalised (not at a sentence start) in at least
+    min_cap of their occurrences in texts, seen min_count times: names, places,
+    brands, events (the topic words of the tweets)."""
+    cap, tot = Counter(), Counter()
+    for t in texts:
+        prev = "."
+        for w in tok.pre_tokenize(unicodedata.normalize("NFC", t)):
+            if w.isalpha() and prev not in (".", "!", "?", ":", '"') and w != "I":
+                lw = w.lower()
+                tot[lw] += 1
+                if w[0].isupper() and not w.isupper():
+                    cap[lw] += 1
+            prev = w
+    return {w for w, n in tot.items() if n >= min_count and cap[w] >= min_cap * n}
+
+
+URL_WORDS = ["https", ":", "/", "/", "t", ".", "co", "/"]
+
+
+class Placeholders:
+    """Topic-free copies of training texts, at the word level (the tokenizer's
+    pre-tokenized words, so every id is one the real tokenizer produces): the word
+    after @ or # (a user or hashtag), numbers and name-like words become [UNK], what
+    unseen names are at inference; TweetEval's URL placeholder `http` becomes the words
+    of a real short link (https://t.co/…) and `@user` (TweetEval's user placeholder)
+    becomes `@ [UNK]`, as real handles are."""
+
+    def __init__(self, wl, names):
+        self.wl, self.names = wl, names
+
+    def encode(self, text, rng, max_len=128):
+        words = self.wl.words(text)
+        out = []
+        prev = ""
+        for w in words:
+            if prev in ("@", "#") or any(c.isdigit() for c in w) or w in self.names:
+                out.append(tok.UNK)
+            elif w == "http":
+                out.extend(self.wl.encode_words(URL_WORDS))
+                out.append(tok.UNK)
+            else:
+                out.append(self.wl.vocab.get(w, tok.UNK))
+            prev = w
+        return [tok.CLS] + out[: max_len - 2] + [tok.SEP]
+
+
+# ---------------------------------------------------------------- model use
 def predict(model, seqs, bs=256):
     model.eval()
-    out = []
     with torch.no_grad():
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
         res = [None] * len(seqs)
@@ -177,99 +289,87 @@ def predict(model, seqs, bs=256):
 
 
 def set_logits(model, sets):
-    return {name: predict(model, seqs) for name, (seqs, _) in sets.items()}
+    return {name: predict(model, seqs) for name, (seqs, _, _) in sets.items()}
 
 
 def metrics_from(lgs, sets):
-    m = {}
-    lg, gold = lgs["tweet_val"], sets["tweet_val"][1]
-    m["tweeteval_val_macro_recall"] = macro_recall(gold, list(lg.argmax(1)))
-    m["tweeteval_val_accuracy"] = float((lg.argmax(1) == np.array(gold)).mean())
-    for name in ("sst2_heldout", "reviews_heldout", "tweet_dev_binary"):
-        if name not in sets:
-            continue
-        lg, gold = lgs[name], sets[name][1]
-        pred = (lg[:, 2] > lg[:, 0]).astype(int)
-        m[f"{name}_binary_accuracy"] = float((pred == np.array(gold)).mean())
-    if "tweet_dev" in sets:
-        m["tweet_dev_macro_recall"] = macro_recall(sets["tweet_dev"][1], list(lgs["tweet_dev"].argmax(1)))
-    if "sst2_dev" in sets:
-        lg = lgs["sst2_dev"]
-        m["sst2_dev_binary_accuracy"] = float(((lg[:, 2] > lg[:, 0]).astype(int) == np.array(sets["sst2_dev"][1])).mean())
-    return {k: round(float(v), 4) for k, v in m.items()}
+    return {name: eval_rows(lgs[name], gold, kind) for name, (_, gold, kind) in sets.items()}
 
 
-def evaluate(model, sets):
-    return metrics_from(set_logits(model, sets), sets)
+def selection_score(lgs, sets):
+    """Tweet selection macro recall (after the best neutral offset, since calibrate.py
+    sets one on that set) + SST-2 selection binary accuracy (not changed by it)."""
+    _, mr = best_neutral_offset(lgs["tweet_selection"], sets["tweet_selection"][1])
+    return mr + eval_rows(lgs["sst2_selection"], sets["sst2_selection"][1], BINARY)["binary_accuracy"]
 
 
-def selection_score(m):
-    return m["tweet_dev_macro_recall"] + m["sst2_dev_binary_accuracy"]
+def brief(m):
+    out = {}
+    for k, v in m.items():
+        if "macro_recall" in v:
+            out[k] = [v["macro_recall"]] + [v["recall"][l] for l in data.SENT_LABELS]
+        else:
+            out[k] = v["binary_accuracy"]
+    return out
 
 
-GRID = np.round(np.arange(-1.0, 1.0001, 0.05), 2)
+def loss_fn(logits, y, kind, w3, binary_full=False):
+    """Tweets: cross-entropy over the 3 classes with class weights w3. Binary rows
+    (SST-2, reviews): cross-entropy of the negative-vs-positive logits only, so they
+    say which of the two wins and nothing about neutral."""
+    if binary_full:
+        # The previous recipe, for comparison only: binary rows as 3-class rows
+        # labelled negative/positive, with the same class weights.
+        return F.cross_entropy(logits, y, weight=w3)
+    t = kind == TWEET
+    loss = torch.zeros(())
+    if t.any():
+        loss = loss + F.cross_entropy(logits[t], y[t], weight=w3, reduction="sum") / w3[y[t]].sum() * t.sum()
+    b = ~t
+    if b.any():
+        two = logits[b][:, [0, 2]]
+        loss = loss + F.cross_entropy(two, (y[b] > 0).long(), reduction="sum")
+    return loss / len(y)
 
 
-def calibrated_selection_score(lgs, sets):
-    """The selection score after the best output-bias offsets (negative, neutral) on the
-    grid that calibrate.py searches: the exported model is calibrated, so candidates are
-    ranked by what they score after calibration, not by their raw class balance."""
-    lt, yt = lgs["tweet_dev"], np.array(sets["tweet_dev"][1])
-    ls, ys = lgs["sst2_dev"], np.array(sets["sst2_dev"][1])
-    a, b = np.meshgrid(GRID, GRID, indexing="ij")
-    d = np.stack([a.ravel(), b.ravel(), np.zeros(a.size)], axis=1)  # [G,3]
-    pred = (lt[None, :, :] + d[:, None, :]).argmax(2)  # [G,N]
-    rec = np.stack([((pred == c) & (yt == c)).sum(1) / max(1, (yt == c).sum()) for c in range(3)], 1).mean(1)
-    acc = (((ls[None, :, 2] + d[:, 2:3]) > (ls[None, :, 0] + d[:, 0:1])).astype(int) == ys).mean(1)
-    return float((rec + acc).max())
-
-
-def train_member(k, args, emb, has, X, Y, sets, t0, dump, rng0):
-    """Trains ensemble member k (k = 0 reproduces the single model's seeding) and
-    returns its selected state: the epoch, or the average of the last --swa epochs'
-    weights, with the best calibrated selection score."""
+def train_member(k, args, emb, has, X, Y, K, sets, t0, rng0):
+    """Trains ensemble member k and returns its selected state: the epoch, or the
+    average of the last --swa epochs' weights, with the best selection score."""
     torch.manual_seed(SEED + 7919 * k)
     rng = rng0 if k == 0 else random.Random(SEED + 7919 * k)
-    model = SentimentCNN(emb, has, channels=args.channels, finetune=args.finetune > 0)
-    counts = Counter(Y.tolist())
-    w = torch.tensor([len(Y) / (3 * counts[c]) for c in range(3)]) ** args.weight_power
+    model = SentimentCNN(emb, has, channels=args.channels, finetune=args.finetune > 0, dropout=args.dropout)
+    tw = Y[K == TWEET]
+    counts = Counter(tw.tolist())
+    w3 = torch.tensor([len(tw) / (3 * counts[c]) for c in range(3)]) ** args.weight_power
+    print(f"tweet class weights {w3.tolist()}", flush=True)
     dense = [p for n, p in model.named_parameters() if args.finetune <= 0 or not n.startswith("learned")]
-    opts = [torch.optim.Adam(dense, lr=args.lr)]
+    opts = [torch.optim.AdamW(dense, lr=args.lr, weight_decay=args.weight_decay)]
     if args.finetune > 0:
         opts.append(torch.optim.SparseAdam(list(model.learned.parameters()), lr=args.finetune))
-    lengths = [len(x) for x in X]
-    steps_per_epoch = (len(X) + 63) // 64
-    total = steps_per_epoch * args.epochs
-    if args.decay == "linear":
-        factor = lambda step: 1.0 - (1.0 - args.decay_to) * min(step, total) / total
-    elif args.decay == "cosine":
-        factor = lambda step: args.decay_to + (1.0 - args.decay_to) * 0.5 * (1.0 + np.cos(np.pi * min(step, total) / total))
-    else:
-        factor = lambda step: 1.0
-    scheds = [torch.optim.lr_scheduler.LambdaLR(o, factor) for o in opts]
+    lengths = [len(x) for x in X[0]]
     best, best_state, best_ep = -1.0, None, -1
-    recent = []
+    recent, log = [], []
     for ep in range(args.epochs):
         model.train()
         tl, nb = 0.0, 0
-        for b in common.batches(len(X), 64, lengths, rng=rng):
-            ids, mask = common.pad([X[i] for i in b])
-            loss = F.cross_entropy(model(ids, mask), Y[b], weight=w, label_smoothing=args.smooth)
+        for b in common.batches(len(Y), 64, lengths, rng=rng):
+            # Each row has a plain and a placeholder encoding; a seeded draw per row
+            # and epoch picks the placeholder one with probability --placeholders.
+            seqs = [X[1][i] if rng.random() < args.placeholders else X[0][i] for i in b]
+            ids, mask = common.pad(seqs)
+            loss = loss_fn(model(ids, mask), Y[b], K[b], w3, args.binary_loss == "full")
             for o in opts:
                 o.zero_grad()
             loss.backward()
             for o in opts:
                 o.step()
-            for sc in scheds:
-                sc.step()
             tl += loss.item()
             nb += 1
         lgs = set_logits(model, sets)
-        m = metrics_from(lgs, sets)
-        sel = calibrated_selection_score(lgs, sets)
-        print(f"member {k} epoch {ep} loss {tl / nb:.4f} sel {selection_score(m):.4f} calibrated {sel:.4f} {json.dumps(m)} {time.time() - t0:.0f}s", flush=True)
-        if dump is not None:
-            dump[f"m{k}_e{ep}"] = lgs
+        sel = selection_score(lgs, sets)
+        sm = {n: v for n, v in brief(metrics_from(lgs, sets)).items() if "selection" in n}
+        print(f"member {k} epoch {ep} loss {tl / nb:.4f} sel {sel:.4f} {json.dumps(sm)} {time.time() - t0:.0f}s", flush=True)
+        log.append({"epoch": ep, "loss": round(tl / nb, 4), "selection_score": round(sel, 4)})
         state = {kk: v.clone() for kk, v in model.state_dict().items()}
         if args.swa > 1:
             recent = (recent + [state])[-args.swa:]
@@ -280,36 +380,34 @@ def train_member(k, args, emb, has, X, Y, sets, t0, dump, rng0):
     if args.swa > 1 and len(recent) > 1:
         model.load_state_dict(average_states(recent))
         lgs = set_logits(model, sets)
-        m = metrics_from(lgs, sets)
-        sel = calibrated_selection_score(lgs, sets)
-        print(f"member {k} swa{len(recent)} sel {selection_score(m):.4f} calibrated {sel:.4f} {json.dumps(m)} {time.time() - t0:.0f}s", flush=True)
-        if dump is not None:
-            dump[f"m{k}_swa"] = lgs
+        sel = selection_score(lgs, sets)
+        print(f"member {k} swa{len(recent)} sel {sel:.4f} {time.time() - t0:.0f}s", flush=True)
+        log.append({"epoch": f"swa{len(recent)}", "selection_score": round(sel, 4)})
         if sel > best:
             best, best_state, best_ep = sel, {kk: v.clone() for kk, v in model.state_dict().items()}, f"swa{len(recent)}"
     model.load_state_dict(best_state)
     model.merge()
-    return model, best_ep, ep + 1
+    return model, best_ep, ep + 1, log
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=0.0, help="stop after the epoch that passes M minutes (0 = no limit; a limit makes runs depend on speed)")
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--vocab", type=int, default=45000)
     ap.add_argument("--channels", type=int, default=256)
+    ap.add_argument("--dropout", type=float, default=0.5)
+    ap.add_argument("--weight-decay", type=float, default=0.01, help="AdamW decoupled weight decay of the dense weights")
     ap.add_argument("--finetune", type=float, default=5e-4, help="embedding learning rate; 0 = GloVe rows fixed")
-    ap.add_argument("--weight-power", type=float, default=0.5)
+    ap.add_argument("--weight-power", type=float, default=1.0, help="tweet class weights (inverse frequency)^P; 1 = balanced")
+    ap.add_argument("--placeholders", type=float, default=0.4, help="share of training rows seen with placeholders for users, hashtags, numbers, names")
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--members", type=int, default=3, help="ensemble size (members averaged inside one graph)")
-    ap.add_argument("--first-member", type=int, default=0, help="experiments: seed index of the first member")
+    ap.add_argument("--binary-loss", choices=["two-logit", "full"], default="two-logit",
+                    help="SST-2/review rows: cross-entropy of the negative/positive logits only, or (the previous recipe, for comparison) 3-class")
+    ap.add_argument("--members", type=int, default=2, help="ensemble size (members averaged inside one graph)")
     ap.add_argument("--swa", type=int, default=3, help="also consider the average of the last N epochs' weights")
-    ap.add_argument("--smooth", type=float, default=0.0, help="label smoothing")
-    ap.add_argument("--decay", choices=["none", "linear", "cosine"], default="none")
-    ap.add_argument("--decay-to", type=float, default=0.1, help="final learning rate as a fraction of the first")
     ap.add_argument("--float-embeddings", dest="quant", action="store_false",
-                    help="keep float embedding tables (default: int8 + per-row scale, needed to fit 3 members in 25 MB)")
-    ap.add_argument("--dump", default="", help="save per-epoch logits of every set here (.npy), for analysis")
+                    help="keep float embedding tables (default: int8 + per-row scale)")
     ap.add_argument("--debug-limit", type=int, default=0, help="smoke tests: train on about N rows only")
     ap.add_argument("--out", default=os.path.join(common.HERE, "..", "models", "sentiment"))
     ap.add_argument("--testdata", default=os.path.join(common.HERE, "..", "models", "testdata"))
@@ -318,69 +416,64 @@ def main():
     rng = random.Random(SEED)
     t0 = time.time()
 
-    # Data. Tweets: carve 2000 of train as a selection dev set; TweetEval val is
-    # reported. SST-2: 2000 held-out full sentences, 500 dev (selection), 1500 test.
-    tw_text, tw_lab = data.tweeteval("train")
-    idx = list(range(len(tw_text)))
-    random.Random(SEED).shuffle(idx)
-    dev_idx, tr_idx = set(idx[:2000]), idx[2000:]
-    tv_text, tv_lab = data.tweeteval("val")
-    sst_tr, sst_held = data.sst2_splits(n_heldout=2000, seed=13)
-    sst_dev, sst_test = sst_held[:500], sst_held[500:]
-    rv_tr, rv_test = data.review_fixtures()
-
-    train = []  # (text, label 0..2, weight)
-    for i in tr_idx:
-        t = tw_text[i]
-        if rng.random() < 0.5:
-            t = data.unescape_tweet(t)
-        train.append((t, tw_lab[i]))
-    for t, l in sst_tr:
-        train.append((detok_sst(t) if rng.random() < 0.5 else t, 2 * l))
-    for t, l in rv_tr:
-        train.append((t, 2 * l))
+    s = load_splits()
+    train = []  # (text, label 0..2, kind)
+    for t, l in s["tweet_train"]:
+        train.append((data.unescape_tweet(t) if rng.random() < 0.5 else t, l, TWEET))
+    for t, l in s["sst2_train"]:
+        train.append((detok_sst(t) if rng.random() < 0.5 else t, 2 * l, BINARY))
+    for t, l in s["reviews_train"]:
+        train.append((t, 2 * l, BINARY))
 
     gwords, gvecs = glove.load()
-    vocab = build_vocab([t for t, _ in train], gwords, args.vocab)
+    vocab = build_vocab([t for t, _, _ in train], gwords, args.vocab)
     wl = tok.WordLevel(vocab, lowercase=True)
     emb, has = common.glove_matrix(tok.SPECIALS + list(vocab)[len(tok.SPECIALS):], gwords, gvecs, seed=SEED)
-    print(f"vocab {len(vocab)}, glove coverage {has.mean():.3f}", flush=True)
+    names = name_like_words([t for t, _, k in train if k == TWEET] + [t for t, _ in s["reviews_train"]])
+    print(f"vocab {len(vocab)}, glove coverage {has.mean():.3f}, name-like words {len(names)}", flush=True)
+    ph = Placeholders(wl, names)
 
     enc = lambda ts: [wl.encode(t, max_len=128) for t in ts]
     if args.debug_limit:
         train = train[:: max(1, len(train) // args.debug_limit)]
-    X = enc([t for t, _ in train])
-    Y = torch.tensor([l for _, l in train])
-    sets = {
-        "tweet_val": (enc(tv_text), tv_lab),
-        "tweet_dev": (enc([tw_text[i] for i in sorted(dev_idx)]), [tw_lab[i] for i in sorted(dev_idx)]),
-        "sst2_dev": (enc([t for t, _ in sst_dev]), [l for _, l in sst_dev]),
-        "sst2_heldout": (enc([t for t, _ in sst_test]), [l for _, l in sst_test]),
-        "reviews_heldout": (enc([t for t, _, _ in rv_test]), [l for _, l, _ in rv_test]),
-    }
+    X = (enc([t for t, _, _ in train]), [ph.encode(t, rng) for t, _, _ in train])
+    Y = torch.tensor([l for _, l, _ in train])
+    K = torch.tensor([k for _, _, k in train])
+    sets = {}
+    for name in ("tweet_selection", "sst2_selection", "tweet_heldout", "sst2_heldout", "reviews_heldout"):
+        rows = s[name]
+        sets[name] = (enc([r[0] for r in rows]), [r[1] for r in rows], TWEET if name.startswith("tweet") else BINARY)
+    # Selection sees only the selection sets.
+    sel_sets = {n: v for n, v in sets.items() if "selection" in n}
 
-    dump = {} if args.dump else None
-    members, selected = [], []
-    for k in range(args.first_member, args.first_member + args.members):
-        mk, sel_ep, n_ep = train_member(k, args, emb, has, X, Y, sets, t0, dump, rng)
+    members, selected, logs = [], [], []
+    for k in range(args.members):
+        mk, sel_ep, n_ep, log = train_member(k, args, emb, has, X, Y, K, sel_sets, t0, rng)
         members.append(mk)
         selected.append(sel_ep)
+        logs.append(log)
     if args.quant:
         for mk in members:
             mk.emb = QuantEmbedding(mk.emb.weight.data)
     model = members[0] if len(members) == 1 else Ensemble(members)
-    metrics = evaluate(model, sets)
+    lgs = set_logits(model, sets)
+    metrics = {"sets": metrics_from(lgs, sets), "selection_score": round(selection_score(lgs, sets), 4)}
     metrics["selected_epoch"] = selected[0] if len(selected) == 1 else selected
     metrics["epochs"] = n_ep
     metrics["members"] = len(members)
+    metrics["epoch_log"] = logs
+    metrics["train_seconds"] = round(time.time() - t0)
+    metrics["protocol"] = s["info"]
+    metrics["train_rows"] = {"tweets": len(s["tweet_train"]), "sst2": len(s["sst2_train"]), "reviews": len(s["reviews_train"]),
+                             "name_like_words": len(names)}
     metrics["recipe"] = {"members": len(members), "epochs": args.epochs, "swa": args.swa, "lr": args.lr,
-                         "lr_decay": args.decay, "label_smoothing": args.smooth, "int8_embeddings": args.quant,
-                         "channels": args.channels}
-    if dump is not None:
-        dump["final"] = set_logits(model, sets)
-        dump["gold"] = {name: np.array(g) for name, (_, g) in sets.items()}
-        np.save(args.dump, dump, allow_pickle=True)
-    print("final", json.dumps(metrics), flush=True)
+                         "weight_decay": args.weight_decay, "dropout": args.dropout, "finetune_lr": args.finetune,
+                         "tweet_class_weight_power": args.weight_power, "placeholder_share": args.placeholders,
+                         "int8_embeddings": args.quant, "channels": args.channels, "binary_loss": args.binary_loss}
+    # Only the selection figures are printed: held-out figures are read from
+    # metrics.json for the runs listed in the model card.
+    print("final", json.dumps({n: v for n, v in brief(metrics["sets"]).items() if "selection" in n}),
+          "selection score", metrics["selection_score"], flush=True)
 
     os.makedirs(args.out, exist_ok=True)
     common.export_onnx(model, os.path.join(args.out, "model.onnx"), vocab=len(vocab))
@@ -402,20 +495,22 @@ def main():
     json.dump(metrics, open(os.path.join(args.out, "metrics.json"), "w"), indent=2, sort_keys=True)
 
     # Checks: HF tokenizer ids equal ours; ORT logits equal torch logits.
-    sample = tv_text[:300] + [t for t, _ in sst_test[:200]] + [t for t, _, _ in rv_test[:100]]
+    th, sh, rh = s["tweet_heldout"], s["sst2_heldout"], s["reviews_heldout"]
+    sample = [t for t, _ in th[:300]] + [t for t, _ in sh[:200]] + [t for t, _, _ in rh[:100]]
     common.cross_check(os.path.join(args.out, "tokenizer.json"), os.path.join(args.out, "model.onnx"),
-                       sample, wl.encode, lambda s: predict(model, [s])[0])
+                       sample, wl.encode, lambda q: predict(model, [q])[0])
 
-    # Held-out sample for the Go tests.
+    # Held-out sample for the Go tests: tweet and SST-2 held-out rows (never trained
+    # on, never used for selection).
     os.makedirs(args.testdata, exist_ok=True)
     common.write_token_golden(os.path.join(args.testdata, "sentiment_tokens.jsonl"),
-                              tv_text[:40] + [t for t, _ in sst_test[:20]] + [t for t, _, _ in rv_test[:20]], wl.encode)
+                              [t for t, _ in th[:40]] + [t for t, _ in sh[:20]] + [t for t, _, _ in rh[:20]], wl.encode)
     r2 = random.Random(SEED)
-    tv = list(zip(tv_text, tv_lab))
+    tv = list(th)
     r2.shuffle(tv)
-    st = list(sst_test)
+    st = list(sh)
     r2.shuffle(st)
-    rows = [{"text": data.unescape_tweet(t).strip(), "label": labels[l], "source": "tweeteval_val"} for t, l in tv[:120]]
+    rows = [{"text": data.unescape_tweet(t).strip(), "label": labels[l], "source": "tweet_heldout"} for t, l in tv[:120]]
     rows += [{"text": t, "label": labels[2 * l], "source": "sst2_heldout"} for t, l in st[:80]]
     with open(os.path.join(args.testdata, "sentiment_heldout.jsonl"), "w", encoding="utf-8") as f:
         for r in rows:
