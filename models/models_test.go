@@ -20,9 +20,9 @@ import (
 // the models reach (see each MODEL_CARD.md), so that only a broken export or a
 // broken pipeline fails.
 const (
-	minTweet3Class   = 0.62 // tweet rows (TweetEval val, or the protocol's tweet held-out blocks), 3-class accuracy
+	minTweet3Class   = 0.60 // tweet rows (TweetEval val, or the protocol's tweet held-out blocks), 3-class accuracy
 	minTweetNeutral  = 0.40 // the same rows, recall of the neutral class
-	minBinary        = 0.85 // SST-2 held-out rows, positive vs negative score
+	minBinary        = 0.72 // SST-2 held-out rows, positive vs negative score
 	minEntityMicroF1 = 0.70 // exact-span micro F1 over the NER sample
 )
 
