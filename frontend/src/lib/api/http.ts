@@ -5,6 +5,7 @@ import type { EventName, EventPayloads, ExportFormat, ImportInput, Transport } f
 import type {
   AnalyzeRequest,
   AnalyzeResponse,
+  Correction,
   DocumentResult,
   EntityMatch,
   ErrorBody,
@@ -121,6 +122,15 @@ export class HttpTransport implements Transport {
   }
   document(id: number): Promise<DocumentResult> {
     return this.request('GET', `/v1/results/${encodeURIComponent(String(id))}`);
+  }
+  correction(id: number): Promise<Correction> {
+    return this.request('GET', `/v1/results/${encodeURIComponent(String(id))}/correction`);
+  }
+  setCorrection(id: number, c: Correction): Promise<Correction> {
+    return this.request('PUT', `/v1/results/${encodeURIComponent(String(id))}/correction`, c);
+  }
+  async clearCorrection(id: number): Promise<void> {
+    await this.request('DELETE', `/v1/results/${encodeURIComponent(String(id))}/correction`);
   }
   insights(q: InsightsQuery): Promise<Insights> {
     return this.request('GET', '/v1/insights' + query({ ...q, cursor: undefined, limit: undefined }));
