@@ -45,7 +45,7 @@ describe('editing', () => {
     ({ entities, index } = addEntity(text, entities, snap(toks, cp('東'), cp('京') + 1)!, 'LOC'));
     expect(entities[index]).toEqual({ label: 'LOC', start: cp('東'), end: cp('東') + 2, text: '東京' });
     entities = relabel(entities, 1, 'ORG');
-    expect(entities[1].label).toBe('ORG');
+    expect(entities[1]?.label).toBe('ORG');
     const replaced = addEntity(text, entities, { start: cp('met'), end: cp('Bob') + 3 }, 'MISC').entities;
     expect(replaced.map((e) => e.text)).toEqual(['Alice', 'met Bob', '東京']);
     expect(removeEntity(entities, 0).map((e) => e.text)).toEqual(['Bob', '東京']);
@@ -59,10 +59,10 @@ describe('editing', () => {
     let out = resize(text, toks, es, 0, 1);
     expect(out[0]).toEqual({ label: 'PER', start: 0, end: 7, text: 'Alice 😀' });
     out = resize(text, toks, out, 0, 1);
-    expect(out[0].text).toBe('Alice 😀 met');
+    expect(out[0]?.text).toBe('Alice 😀 met');
     expect(resize(text, toks, out, 0, 1)).toBe(out); // Bob is next: no overlap
     out = resize(text, toks, out, 0, -1);
-    expect(out[0].text).toBe('Alice 😀');
+    expect(out[0]?.text).toBe('Alice 😀');
     out = resize(text, toks, out, 0, -1);
     expect(resize(text, toks, out, 0, -1)).toBe(out); // one token left
     const last = [{ label: 'X', start: cp('today'), end: cp('today') + 5, text: 'today' }];

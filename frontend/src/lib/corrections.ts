@@ -18,15 +18,16 @@ const space = /\s/u;
 export function tokens(text: string): Token[] {
   const cps = Array.from(text);
   const out: Token[] = [];
+  const word = (c: string | undefined) => c !== undefined && wordRune.test(c) && !isSymbolWord(c);
   let i = 0;
   while (i < cps.length) {
-    if (space.test(cps[i])) {
+    if (space.test(cps[i] ?? '')) {
       i++;
       continue;
     }
-    if (wordRune.test(cps[i]) && !isSymbolWord(cps[i])) {
+    if (word(cps[i])) {
       const s = i;
-      while (i < cps.length && wordRune.test(cps[i]) && !isSymbolWord(cps[i])) i++;
+      while (i < cps.length && word(cps[i])) i++;
       out.push({ start: s, end: i });
     } else {
       out.push({ start: i, end: i + 1 });
@@ -111,8 +112,9 @@ export function resize(text: string, toks: Token[], es: CorrectionEntity[], i: n
     end = next.end;
   } else {
     const inside = toks.filter((t) => t.start >= e.start && t.end <= e.end);
-    if (inside.length < 2) return es;
-    end = inside[inside.length - 2].end;
+    const prev = inside[inside.length - 2];
+    if (!prev) return es;
+    end = prev.end;
   }
   const span = { start: e.start, end };
   if (es.some((x, j) => j !== i && overlaps(x, span))) return es;

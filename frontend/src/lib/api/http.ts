@@ -40,13 +40,17 @@ export interface HttpOptions {
 export function query(q: object): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) {
+    if (v === false && (k === 'reviewed' || k === 'corrected' || k === 'disagrees')) {
+      p.set(k, '0'); // correction filters: false means "documents without it"
+      continue;
+    }
     if (v === undefined || v === null || v === '' || v === 0 || v === false) continue;
     if (k === 'entities' && Array.isArray(v)) {
       // Entities (SearchQuery.entities) travel as repeated entity=LABEL:key.
       for (const e of v as EntityMatch[]) p.append('entity', `${e.label}:${e.key}`);
       continue;
     }
-    p.set(k, String(v));
+    p.set(k, v === true ? '1' : String(v));
   }
   const s = p.toString();
   return s ? `?${s}` : '';
