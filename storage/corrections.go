@@ -258,6 +258,21 @@ const (
 				AND p.start_pos = g.start_pos AND p.end_pos = g.end_pos AND p.label = g.label))))))`
 )
 
+// drivenByCorrections reports whether whereClause reads the selection from
+// the corrections table: a filter needs a correction and no text index
+// drives the query.
+func drivenByCorrections(q Query, pl textPlan) bool {
+	if pl.table != "" || pl.trigramDocs {
+		return false
+	}
+	for _, v := range []*bool{q.Reviewed, q.Corrected, q.Disagrees} {
+		if v != nil && *v {
+			return true
+		}
+	}
+	return false
+}
+
 // correctionWhere adds the conditions of the reviewed / corrected /
 // disagrees filters (nil = either).
 func correctionWhere(q Query, where []string) []string {

@@ -177,6 +177,7 @@ func TestCorrectionValidation(t *testing.T) {
 
 type corrDoc struct {
 	id        storage.DocID
+	words     []string
 	sentiment string // newest predicted; "" none
 	pred      []storage.Entity
 	corr      *storage.Correction
@@ -240,7 +241,7 @@ func TestCorrectionFiltersAgainstNaiveCount(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.id = id
+		d.id, d.words = id, ws
 		if rng.IntN(3) > 0 {
 			c := storage.Correction{Reviewed: rng.IntN(2) == 0}
 			switch rng.IntN(3) {
@@ -321,6 +322,30 @@ func TestCorrectionFiltersAgainstNaiveCount(t *testing.T) {
 	}
 	if got := searchAll(t, db, q); !slices.Equal(got, want) {
 		t.Errorf("reviewed+disagrees+negative: %v, want %v", got, want)
+	}
+	// With a search text (the word index, the trigram index, LIKE), which
+	// then drives the query instead of the corrections.
+	for _, w := range []string{"alpha", "😀", "東京", "👍🏽"} {
+		for _, f := range []string{"corrected", "disagrees", "reviewed"} {
+			q := storage.Query{Text: w, Limit: 7}
+			switch f {
+			case "reviewed":
+				q.Reviewed = &tr
+			case "corrected":
+				q.Corrected = &tr
+			default:
+				q.Disagrees = &tr
+			}
+			var want []storage.DocID
+			for _, d := range slices.Backward(docs) {
+				if is(d, f) && slices.Contains(d.words, w) {
+					want = append(want, d.id)
+				}
+			}
+			if got := searchAll(t, db, q); !slices.Equal(got, want) || len(want) == 0 {
+				t.Errorf("%q and %s: %v, want %v", w, f, got, want)
+			}
+		}
 	}
 	p, err := db.Search(ctx, storage.Query{Limit: 1000})
 	if err != nil {

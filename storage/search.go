@@ -147,6 +147,10 @@ func whereClause(q Query, pl textPlan) (from string, where []string, args []any)
 		args = append(args, pl.match)
 	} else if pl.trigramDocs {
 		from = trigramDocsTable + " c CROSS JOIN documents d ON d.id = c.id" // CROSS: c is the outer loop
+	} else if drivenByCorrections(q, pl) {
+		// Only corrected documents can match: the corrections (a few
+		// thousand, made by hand) are the outer loop, not every document.
+		from = "corrections k0 CROSS JOIN documents d ON d.id = k0.document_id"
 	} else {
 		from = "documents d"
 	}
@@ -273,6 +277,8 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 	idCol := "d.id"
 	if pl.trigramDocs {
 		idCol = "c.id"
+	} else if drivenByCorrections(q, pl) {
+		idCol = "k0.document_id"
 	}
 	preview := "substr(d.text, 1, " + strconv.Itoa(previewRunes) + ")"
 	snippet := "''"
