@@ -362,3 +362,32 @@ func TestCorrectionFiltersAgainstNaiveCount(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNormalizeEntities: gold entities from outside (the HTTP API) are
+// either refused with ErrInvalid or come out sorted, inside the text, not
+// overlapping, each with the text of its span in code points.
+func FuzzNormalizeEntities(f *testing.F) {
+	f.Add("Alice 😀 in 東京", "PER", 0, 5, "LOC", 11, 13)
+	f.Add("ab", "X", 0, 2, "Y", 1, 2)
+	f.Add("ab", "", 0, 1, "Y", 1, 2)
+	f.Add("\xff\xfe", "X", 0, 1, "Y", 1, 2)
+	f.Add("👍🏽", "X", 0, 1, "Y", 1, 2)
+	f.Fuzz(func(t *testing.T, text, l1 string, s1, e1 int, l2 string, s2, e2 int) {
+		out, err := storage.NormalizeEntities(text, []storage.Entity{{Label: l1, Start: s1, End: e1}, {Label: l2, Start: s2, End: e2}})
+		if err != nil {
+			if !errors.Is(err, storage.ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			return
+		}
+		runes := []rune(text)
+		for i, e := range out {
+			if e.Start < 0 || e.End > len(runes) || e.Start >= e.End || e.Text != string(runes[e.Start:e.End]) || strings.TrimSpace(e.Label) == "" {
+				t.Fatalf("entity %d = %+v of %q", i, e, text)
+			}
+			if i > 0 && e.Start < out[i-1].End {
+				t.Fatalf("overlap: %+v", out)
+			}
+		}
+	})
+}
