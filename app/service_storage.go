@@ -248,6 +248,7 @@ func storageQuery(q SearchQuery) (storage.Query, error) {
 	sq := storage.Query{
 		Text: q.Q, Sentiment: q.Sentiment, EntityLabel: q.EntityLabel, EntityText: q.EntityText,
 		Model: q.Model, Source: q.Source, From: q.From, To: q.To, Limit: q.Limit, Cursor: q.Cursor,
+		Reviewed: q.Reviewed, Corrected: q.Corrected, Disagrees: q.Disagrees,
 		MarkOpen: "[[", MarkClose: "]]", WithTotal: q.Cursor == "", TotalLimit: TotalLimit,
 	}
 	for _, e := range q.Entities {
@@ -308,7 +309,7 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchPage, error)
 	for i, h := range p.Hits {
 		d := DocumentSummary{
 			ID: int64(h.ID), Snippet: h.Snippet, Text: h.Text, Source: h.Source, Line: h.Line,
-			EntityCount: h.Entities, CreatedAt: h.Created,
+			EntityCount: h.Entities, CreatedAt: h.Created, Reviewed: h.Reviewed, Corrected: h.Corrected,
 		}
 		if h.Sentiment != nil {
 			d.SentimentLabel, d.SentimentScore, d.Model = h.Sentiment.Label, h.Sentiment.Score, h.Sentiment.Model
@@ -335,6 +336,13 @@ func (s *Service) Document(ctx context.Context, id int64) (DocumentResult, error
 	}
 	for _, a := range d.Analyses { // oldest first: the newest wins
 		setStored(&out, a, 0) // read back: no lookup stages, Computed is how it was computed
+	}
+	c, ok, err := s.db.GetCorrection(ctx, d.ID)
+	if err != nil {
+		return DocumentResult{}, fmt.Errorf("document %d: %w", id, err)
+	}
+	if ok {
+		out.Correction = correctionOf(c)
 	}
 	return out, nil
 }

@@ -59,6 +59,38 @@ type DocumentResult struct {
 	Entities  []engine.Entity `json:"entities,omitzero"`   // when the entities task ran: [] when it found none
 	Meta      ResultMeta      `json:"meta"`
 	CreatedAt time.Time       `json:"created_at"`
+	// Correction is the analyst's correction of a stored document (GET
+	// /v1/results/{id}); absent when it has none.
+	Correction *Correction `json:"correction,omitempty"`
+}
+
+// Correction is the analyst's own labels for a stored document, kept apart
+// from the predictions: re-analysis never changes it.
+type Correction struct {
+	// Sentiment is the corrected label; absent (or null) = the sentiment is
+	// not corrected.
+	Sentiment *string `json:"sentiment,omitempty"`
+	// Entities is the full gold entity list that replaces the predicted
+	// entities ([] = the document has none); absent (or null) = not
+	// corrected. The text of each entity is derived from its span (code
+	// points).
+	Entities *[]CorrectionEntity `json:"entities,omitempty"`
+	Reviewed bool                `json:"reviewed"`
+	// SentimentModel and EntitiesModel are the model IDs (name@hash12) of
+	// the predictions that were corrected (set by the Service).
+	SentimentModel string    `json:"sentiment_model,omitempty"`
+	EntitiesModel  string    `json:"entities_model,omitempty"`
+	CreatedAt      time.Time `json:"created_at,omitzero"`
+	UpdatedAt      time.Time `json:"updated_at,omitzero"`
+}
+
+// CorrectionEntity is one gold entity; start/end are code points (end
+// exclusive).
+type CorrectionEntity struct {
+	Label string `json:"label"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text,omitempty"`
 }
 
 // SentimentMethod is how sentiment reads a text (engine.MethodAuto, …).
@@ -207,8 +239,14 @@ type SearchQuery struct {
 	ImportID string        `json:"import_id,omitempty"`
 	From     time.Time     `json:"from,omitempty"` // created at or after
 	To       time.Time     `json:"to,omitempty"`   // created before
-	Cursor   string        `json:"cursor,omitempty"`
-	Limit    int           `json:"limit,omitempty"` // 0 = 50, at most 500
+	// Reviewed, Corrected, Disagrees: documents whose correction marks
+	// them reviewed / changes a label / differs from the newest prediction
+	// (false: those without); null = either.
+	Reviewed  *bool  `json:"reviewed,omitempty"`
+	Corrected *bool  `json:"corrected,omitempty"`
+	Disagrees *bool  `json:"disagrees,omitempty"`
+	Cursor    string `json:"cursor,omitempty"`
+	Limit     int    `json:"limit,omitempty"` // 0 = 50, at most 500
 }
 
 // SearchPage is one page of search results, newest first.
@@ -233,6 +271,8 @@ type DocumentSummary struct {
 	SentimentScore float64   `json:"sentiment_score,omitempty"`
 	EntityCount    int       `json:"entity_count"`
 	Model          string    `json:"model,omitempty"`
+	Reviewed       bool      `json:"reviewed,omitempty"`  // its correction marks it reviewed
+	Corrected      bool      `json:"corrected,omitempty"` // its correction changes a label
 	CreatedAt      time.Time `json:"created_at"`
 }
 

@@ -130,6 +130,26 @@ func (d *Desktop) Document(id int64) (app.DocumentResult, error) {
 	return res, desktopError(err)
 }
 
+// Correction returns the correction of a stored document (GET
+// /v1/results/{id}/correction).
+func (d *Desktop) Correction(id int64) (app.Correction, error) {
+	res, err := d.svc.Correction(d.ctx, id)
+	return res, desktopError(err)
+}
+
+// SetCorrection stores the correction of a stored document (PUT
+// /v1/results/{id}/correction).
+func (d *Desktop) SetCorrection(id int64, c app.Correction) (app.Correction, error) {
+	res, err := d.svc.SetCorrection(d.ctx, id, c)
+	return res, desktopError(err)
+}
+
+// ClearCorrection deletes the correction of a stored document (DELETE
+// /v1/results/{id}/correction).
+func (d *Desktop) ClearCorrection(id int64) error {
+	return desktopError(d.svc.ClearCorrection(d.ctx, id))
+}
+
 // ExportResults asks where to save, then writes the selected documents as
 // "csv" or "jsonl". It returns a sentence for the UI; a cancelled dialog
 // writes nothing.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -16,6 +17,59 @@ func (s *Server) resultsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/results", s.api(s.handleSearch))
 	mux.HandleFunc("GET /v1/results/export", s.handleExport)
 	mux.HandleFunc("GET /v1/results/{id}", s.api(s.handleGetResult))
+	mux.HandleFunc("GET /v1/results/{id}/correction", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
+		id, err := resultID(r)
+		if err != nil {
+			return nil, err
+		}
+		return s.svc.Correction(r.Context(), id)
+	}))
+	mux.HandleFunc("PUT /v1/results/{id}/correction", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
+		id, err := resultID(r)
+		if err != nil {
+			return nil, err
+		}
+		var c app.Correction
+		if err := s.decode(w, r, &c); err != nil {
+			return nil, err
+		}
+		return s.svc.SetCorrection(r.Context(), id, c)
+	}))
+	mux.HandleFunc("DELETE /v1/results/{id}/correction", s.api(func(w http.ResponseWriter, r *http.Request) (any, error) {
+		id, err := resultID(r)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.svc.ClearCorrection(r.Context(), id); err != nil {
+			return nil, err
+		}
+		return map[string]int64{"deleted": id}, nil
+	}))
+}
+
+// resultID reads the {id} of a /v1/results/{id} path.
+func resultID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, fmt.Errorf("%w: result id %q", app.ErrBadRequest, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// boolParam reads a filter that is 1/true, 0/false or absent (nil).
+func boolParam(v url.Values, name string) (*bool, error) {
+	s := v.Get(name)
+	switch s {
+	case "":
+		return nil, nil
+	case "1", "true":
+		t := true
+		return &t, nil
+	case "0", "false":
+		f := false
+		return &f, nil
+	}
+	return nil, fmt.Errorf("%w: %s: want 1 or 0", app.ErrBadRequest, name)
 }
 
 // searchQuery reads a SearchQuery from URL parameters.
@@ -30,6 +84,16 @@ func searchQuery(r *http.Request) (app.SearchQuery, error) {
 		Source:      v.Get("source"),
 		ImportID:    v.Get("import_id"),
 		Cursor:      v.Get("cursor"),
+	}
+	for _, p := range []struct {
+		name string
+		dst  **bool
+	}{{"reviewed", &q.Reviewed}, {"corrected", &q.Corrected}, {"disagrees", &q.Disagrees}} {
+		b, err := boolParam(v, p.name)
+		if err != nil {
+			return q, err
+		}
+		*p.dst = b
 	}
 	for _, e := range v["entity"] {
 		m, err := app.ParseEntityMatch(e)
@@ -78,9 +142,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) (any, erro
 }
 
 func (s *Server) handleGetResult(w http.ResponseWriter, r *http.Request) (any, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		return nil, fmt.Errorf("%w: result id %q", app.ErrBadRequest, r.PathValue("id"))
+	id, err := resultID(r)
+	if err != nil {
+		return nil, err
 	}
 	return s.svc.Document(r.Context(), id)
 }

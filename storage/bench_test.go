@@ -119,3 +119,47 @@ func BenchmarkInsights(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSearchCorrections reports the latency of the correction filters
+// (a first page with its count) on a database of -storage.docs documents of
+// which 1,000 are corrected (every 3rd of them with a changed sentiment, so
+// it disagrees) and every 2nd correction is marked reviewed.
+func BenchmarkSearchCorrections(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	step := max(*benchDocs/1000, 1)
+	for i := 0; i < 1000 && i*step < *benchDocs; i++ {
+		c := storage.Correction{Reviewed: i%2 == 0, Sentiment: "POSITIVE"}
+		if i%3 == 0 {
+			c.Sentiment = "CORRECTED"
+		}
+		if _, err := db.SetCorrection(ctx, storage.DocID(1+i*step), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	yes, no := true, false
+	for _, c := range []struct {
+		name string
+		q    storage.Query
+	}{
+		{"corrected", storage.Query{Corrected: &yes}},
+		{"reviewed", storage.Query{Reviewed: &yes}},
+		{"disagrees", storage.Query{Disagrees: &yes}},
+		{"not-reviewed", storage.Query{Reviewed: &no}},
+		{"disagrees+text", storage.Query{Disagrees: &yes, Text: "service"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			c.q.WithTotal = true
+			lat := make([]time.Duration, 0, b.N)
+			for range b.N {
+				t0 := time.Now()
+				if _, err := db.Search(ctx, c.q); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			b.ReportMetric(storagebench.Percentile(lat, 0.50), "p50-ms")
+			b.ReportMetric(storagebench.Percentile(lat, 0.95), "p95-ms")
+		})
+	}
+}

@@ -29,6 +29,11 @@ type Query struct {
 	Source   string    // source file, exact
 	ImportID ImportID  // documents of one import
 	From, To time.Time // created in [From, To); zero means open
+	// Reviewed, Corrected and Disagrees select documents by their
+	// correction (corrections.go): marked reviewed; with a corrected
+	// sentiment or entity list; whose correction differs from the newest
+	// prediction. nil = either; false = documents without it.
+	Reviewed, Corrected, Disagrees *bool
 	// Limit is the page size (default 50, at most 1000). Export ignores it.
 	Limit int
 	// Cursor continues after the last hit of a previous page (Page.Next).
@@ -68,6 +73,8 @@ type Hit struct {
 	Text      string   `json:"text"`
 	Sentiment *Summary `json:"sentiment,omitempty"` // newest sentiment analysis
 	Entities  int      `json:"entities"`            // entity count over all analyses
+	Reviewed  bool     `json:"reviewed,omitempty"`  // the correction marks it reviewed
+	Corrected bool     `json:"corrected,omitempty"` // the correction changes a label
 }
 
 // Summary is a short view of a sentiment analysis.
@@ -140,6 +147,10 @@ func whereClause(q Query, pl textPlan) (from string, where []string, args []any)
 		args = append(args, pl.match)
 	} else if pl.trigramDocs {
 		from = trigramDocsTable + " c CROSS JOIN documents d ON d.id = c.id" // CROSS: c is the outer loop
+	} else if drivenByCorrections(q, pl) {
+		// Only corrected documents can match: the corrections (a few
+		// thousand, made by hand) are the outer loop, not every document.
+		from = "corrections k0 CROSS JOIN documents d ON d.id = k0.document_id"
 	} else {
 		from = "documents d"
 	}
@@ -175,6 +186,7 @@ func whereClause(q Query, pl textPlan) (from string, where []string, args []any)
 		where = append(where, "EXISTS (SELECT 1 FROM analyses a WHERE a.document_id = d.id AND (a.model_id = ? OR a.model_hash = ?))")
 		args = append(args, q.Model, q.Model)
 	}
+	where = correctionWhere(q, where)
 	if q.Source != "" {
 		where = append(where, "d.source = ?")
 		args = append(args, q.Source)
@@ -265,6 +277,8 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 	idCol := "d.id"
 	if pl.trigramDocs {
 		idCol = "c.id"
+	} else if drivenByCorrections(q, pl) {
+		idCol = "k0.document_id"
 	}
 	preview := "substr(d.text, 1, " + strconv.Itoa(previewRunes) + ")"
 	snippet := "''"
@@ -285,9 +299,11 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	sqlText := `SELECT d.id, d.created_at, d.source, d.line, coalesce(d.import_id, 0), ` + preview + `, ` + snippet + `,
 		s.label, s.score, s.model_id,
-		(SELECT count(*) FROM entities e WHERE e.document_id = d.id)
+		(SELECT count(*) FROM entities e WHERE e.document_id = d.id),
+		coalesce(k.reviewed, 0), coalesce(k.sentiment IS NOT NULL OR k.has_entities = 1, 0)
 		FROM ` + from + `
-		LEFT JOIN analyses s ON s.id = (SELECT max(id) FROM analyses x WHERE x.document_id = d.id AND x.task = 'sentiment')` +
+		LEFT JOIN analyses s ON s.id = (SELECT max(id) FROM analyses x WHERE x.document_id = d.id AND x.task = 'sentiment')
+		LEFT JOIN corrections k ON k.document_id = d.id` +
 		joinWhere(where) + ` ORDER BY ` + idCol + ` DESC LIMIT ?`
 	args = append(args, limit+1)
 	rows, err := db.rdb.QueryContext(ctx, sqlText, args...)
@@ -301,7 +317,7 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 		var snip string
 		var label, model *string
 		var score *float64
-		if err := rows.Scan(&h.ID, &created, &h.Source, &h.Line, &h.ImportID, &h.Text, &snip, &label, &score, &model, &h.Entities); err != nil {
+		if err := rows.Scan(&h.ID, &created, &h.Source, &h.Line, &h.ImportID, &h.Text, &snip, &label, &score, &model, &h.Entities, &h.Reviewed, &h.Corrected); err != nil {
 			return page, fmt.Errorf("search: %w", err)
 		}
 		h.Created = fromNanos(created)

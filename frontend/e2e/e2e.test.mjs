@@ -169,8 +169,8 @@ describe('web shell', () => {
     const items = await page.$$('[data-testid="history-item"]');
     assert.ok(items.length >= 20, `a page of matching documents, got ${items.length}`);
     await items[0].click();
-    await page.waitForSelector('[data-testid="history-doc"] [data-testid="entity-text"]');
-    const docText = await page.textContent('[data-testid="history-doc"] [data-testid="entity-text"]');
+    await page.waitForSelector('[data-testid="history-doc"] [data-testid="correction-text"]');
+    const docText = await page.textContent('[data-testid="history-doc"] [data-testid="correction-text"]');
     assert.ok(docText.includes(word));
     await shot('history');
     // Esc closes the document pane.

@@ -5,6 +5,7 @@ import type { EventName, EventPayloads, ExportFormat, ImportInput, Transport } f
 import type {
   AnalyzeRequest,
   AnalyzeResponse,
+  Correction,
   DocumentResult,
   EntityMatch,
   ErrorBody,
@@ -39,13 +40,17 @@ export interface HttpOptions {
 export function query(q: object): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) {
+    if (v === false && (k === 'reviewed' || k === 'corrected' || k === 'disagrees')) {
+      p.set(k, '0'); // correction filters: false means "documents without it"
+      continue;
+    }
     if (v === undefined || v === null || v === '' || v === 0 || v === false) continue;
     if (k === 'entities' && Array.isArray(v)) {
       // Entities (SearchQuery.entities) travel as repeated entity=LABEL:key.
       for (const e of v as EntityMatch[]) p.append('entity', `${e.label}:${e.key}`);
       continue;
     }
-    p.set(k, String(v));
+    p.set(k, v === true ? '1' : String(v));
   }
   const s = p.toString();
   return s ? `?${s}` : '';
@@ -121,6 +126,15 @@ export class HttpTransport implements Transport {
   }
   document(id: number): Promise<DocumentResult> {
     return this.request('GET', `/v1/results/${encodeURIComponent(String(id))}`);
+  }
+  correction(id: number): Promise<Correction> {
+    return this.request('GET', `/v1/results/${encodeURIComponent(String(id))}/correction`);
+  }
+  setCorrection(id: number, c: Correction): Promise<Correction> {
+    return this.request('PUT', `/v1/results/${encodeURIComponent(String(id))}/correction`, c);
+  }
+  async clearCorrection(id: number): Promise<void> {
+    await this.request('DELETE', `/v1/results/${encodeURIComponent(String(id))}/correction`);
   }
   insights(q: InsightsQuery): Promise<Insights> {
     return this.request('GET', '/v1/insights' + query({ ...q, cursor: undefined, limit: undefined }));

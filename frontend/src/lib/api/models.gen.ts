@@ -94,6 +94,23 @@ export interface Cooccurrence {
   pairs: EntityPair[];
 }
 
+export interface Correction {
+  sentiment?: string;
+  entities?: CorrectionEntity[];
+  reviewed: boolean;
+  sentiment_model?: string;
+  entities_model?: string;
+  created_at?: string;
+  updated_at?: string;
+}
+
+export interface CorrectionEntity {
+  label: string;
+  start: number;
+  end: number;
+  text?: string;
+}
+
 export interface DocumentResult {
   id?: number;
   text: string;
@@ -105,6 +122,7 @@ export interface DocumentResult {
   entities?: Entity[];
   meta: ResultMeta;
   created_at: string;
+  correction?: Correction;
 }
 
 export interface DocumentSummary {
@@ -117,6 +135,8 @@ export interface DocumentSummary {
   sentiment_score?: number;
   entity_count: number;
   model?: string;
+  reviewed?: boolean;
+  corrected?: boolean;
   created_at: string;
 }
 
@@ -324,6 +344,9 @@ export interface InsightsQuery {
   import_id?: string;
   from?: string;
   to?: string;
+  reviewed?: boolean;
+  corrected?: boolean;
+  disagrees?: boolean;
   cursor?: string;
   limit?: number;
   bucket?: string;
@@ -595,6 +618,9 @@ export interface SearchQuery {
   import_id?: string;
   from?: string;
   to?: string;
+  reviewed?: boolean;
+  corrected?: boolean;
+  disagrees?: boolean;
   cursor?: string;
   limit?: number;
 }

@@ -5,6 +5,7 @@
 import type {
   AnalyzeRequest,
   AnalyzeResponse,
+  Correction,
   DocumentResult,
   Health,
   Import,
@@ -47,6 +48,12 @@ export interface Transport {
   analyze(req: AnalyzeRequest): Promise<AnalyzeResponse>;
   search(q: SearchQuery): Promise<SearchPage>;
   document(id: number): Promise<DocumentResult>;
+  /** correction reads a stored document's correction (rejects with not_found when it has none). */
+  correction(id: number): Promise<Correction>;
+  /** setCorrection stores a document's correction (the analyst's labels) and resolves to it as stored. */
+  setCorrection(id: number, c: Correction): Promise<Correction>;
+  /** clearCorrection deletes a document's correction; the predictions stay. */
+  clearCorrection(id: number): Promise<void>;
   /** insights aggregates the documents a History query selects. */
   insights(q: InsightsQuery): Promise<Insights>;
   /** storedImports lists every import in the database, newest first. */

@@ -8,6 +8,7 @@ import type { EventName, EventPayloads, ExportFormat, ImportInput, Transport } f
 import type {
   AnalyzeRequest,
   AnalyzeResponse,
+  Correction,
   DocumentResult,
   Health,
   ImportDeleted,
@@ -80,6 +81,15 @@ export class WailsTransport implements Transport {
   }
   document(id: number): Promise<DocumentResult> {
     return this.call('Document', id);
+  }
+  correction(id: number): Promise<Correction> {
+    return this.call('Correction', id);
+  }
+  setCorrection(id: number, c: Correction): Promise<Correction> {
+    return this.call('SetCorrection', id, c);
+  }
+  async clearCorrection(id: number): Promise<void> {
+    await this.call('ClearCorrection', id);
   }
   insights(q: InsightsQuery): Promise<Insights> {
     return this.call('Insights', q);

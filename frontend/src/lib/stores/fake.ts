@@ -9,6 +9,9 @@ export class FakeTransport implements Transport {
   analyze = this.no('analyze') as Transport['analyze'];
   search = this.no('search') as Transport['search'];
   document = this.no('document') as Transport['document'];
+  correction = this.no('correction') as Transport['correction'];
+  setCorrection = this.no('setCorrection') as Transport['setCorrection'];
+  clearCorrection = this.no('clearCorrection') as Transport['clearCorrection'];
   insights = this.no('insights') as Transport['insights'];
   storedImports = this.no('storedImports') as Transport['storedImports'];
   exportResults = this.no('exportResults') as Transport['exportResults'];

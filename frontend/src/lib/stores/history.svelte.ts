@@ -1,6 +1,6 @@
 // State of the History view: the query, its pages (keyset cursors) and the
 // opened document.
-import { api, type DocumentResult, type DocumentSummary, type EntityMatch, type SearchQuery, type Transport } from '../api';
+import { api, type Correction, type DocumentResult, type DocumentSummary, type EntityMatch, type SearchQuery, type Transport } from '../api';
 import { errorMessage } from '../api/errors';
 import { fmtNum } from '../format';
 
@@ -16,6 +16,10 @@ export interface Filters {
   to: string; // yyyy-mm-dd (inclusive), or an exact RFC 3339 instant (exclusive)
   /** Every one of these entities (normalised key, as Insights counts them). */
   entities: EntityMatch[];
+  /** Correction filters: '1' documents with it, '0' without, '' either. */
+  reviewed: string;
+  corrected: string;
+  disagrees: string;
 }
 
 export const emptyFilters = (): Filters => ({
@@ -29,7 +33,12 @@ export const emptyFilters = (): Filters => ({
   from: '',
   to: '',
   entities: [],
+  reviewed: '',
+  corrected: '',
+  disagrees: '',
 });
+
+const correctionKeys = ['reviewed', 'corrected', 'disagrees'] as const;
 
 /** isInstant: a from/to that is an exact time, not a day. */
 export const isInstant = (s: string): boolean => s.includes('T');
@@ -51,12 +60,13 @@ export function toQuery(f: Filters, cursor = '', limit = 25): SearchQuery {
       q.to = d.toISOString();
     }
   }
+  for (const k of correctionKeys) if (f[k]) q[k] = f[k] === '1';
   if (f.entities.length) q.entities = f.entities.map((e) => ({ ...e }));
   if (cursor) q.cursor = cursor;
   return q;
 }
 
-const filterKeys = ['q', 'sentiment', 'entity_label', 'entity_text', 'model', 'source', 'import_id', 'from', 'to'] as const;
+const filterKeys = ['q', 'sentiment', 'entity_label', 'entity_text', 'model', 'source', 'import_id', 'from', 'to', ...correctionKeys] as const;
 
 /** filterParam encodes filters as the History route's parameter: #/history/filter:… */
 export function filterParam(f: Filters): string {
@@ -184,6 +194,12 @@ export class HistoryStore {
   /** edited: the form differs from the search on screen. */
   get edited(): boolean {
     return JSON.stringify(this.filters) !== JSON.stringify(this.shown);
+  }
+
+  /** corrected updates the open document and its row after a correction was saved or deleted. */
+  corrected(id: number, c: Correction | null): void {
+    if (this.doc && this.doc.id === id) this.doc = { ...this.doc, correction: c ?? undefined };
+    this.items = this.items.map((d) => (d.id === id ? { ...d, reviewed: c?.reviewed ?? false, corrected: !!c && (c.sentiment != null || c.entities != null) } : d));
   }
 
   close(): void {
