@@ -598,13 +598,18 @@ func TestInsightsMigrationKeysOldEntities(t *testing.T) {
 	db.Close()
 	version := schemaVersion(t)
 	raw := rawDB(t, path)
-	// The schema as it was before: no norm column, one version lower
-	// (the insights migration is the newest on this branch).
+	var insightsVersion int
+	if err := raw.QueryRow(`SELECT version FROM schema_migrations WHERE name LIKE '%_insights'`).Scan(&insightsVersion); err != nil {
+		t.Fatal(err)
+	}
+	// The schema as it was before: no norm column, the version before the
+	// insights migration (the later ones are undone too: document meta).
 	if _, err := raw.Exec(`ALTER TABLE entities DROP COLUMN norm; DROP INDEX documents_insights;
 		ALTER TABLE documents DROP COLUMN sentiment; ALTER TABLE documents DROP COLUMN sentiment_score;
+		ALTER TABLE documents DROP COLUMN meta;
 		CREATE INDEX documents_created ON documents(created_at);
-		DELETE FROM schema_migrations WHERE name LIKE '%_insights';
-		PRAGMA user_version = ` + strconv.Itoa(version-1)); err != nil {
+		DELETE FROM schema_migrations WHERE version >= ` + strconv.Itoa(insightsVersion) + `;
+		PRAGMA user_version = ` + strconv.Itoa(insightsVersion-1)); err != nil {
 		t.Fatal(err)
 	}
 	raw.Close()

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ type Query struct {
 	Model    string    // model id or model hash of any analysis
 	Source   string    // source file, exact
 	ImportID ImportID  // documents of one import
+	// Meta: the document's metadata has each of these keys with exactly
+	// this value (AND; case-sensitive).
+	Meta     map[string]string
 	From, To time.Time // created in [From, To); zero means open
 	// Limit is the page size (default 50, at most 1000). Export ignores it.
 	Limit int
@@ -60,6 +64,8 @@ type Hit struct {
 	Source   string    `json:"source,omitempty"`
 	Line     int       `json:"line,omitempty"`
 	ImportID ImportID  `json:"import_id,omitempty"`
+	ExtID    string            `json:"ext_id,omitempty"`
+	Meta     map[string]string `json:"meta,omitempty"`
 	// Snippet is HTML: the text around the matches, HTML-escaped, with the
 	// matched words in <mark>…</mark> (or plain text with Query.MarkOpen/
 	// MarkClose); the start of the text when Query.Text is empty.
@@ -183,6 +189,17 @@ func whereClause(q Query, pl textPlan) (from string, where []string, args []any)
 		where = append(where, "d.import_id = ?")
 		args = append(args, q.ImportID)
 	}
+	keys := make([]string, 0, len(q.Meta))
+	for k := range q.Meta {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // the same query, the same SQL
+	for _, k := range keys {
+		// json_each, not json_extract: a key may hold any character
+		// (a JSON path cannot quote '"'). nullif: '' is no metadata.
+		where = append(where, "EXISTS (SELECT 1 FROM json_each(nullif(d.meta, '')) m WHERE m.key = ? AND m.value = ?)")
+		args = append(args, k, q.Meta[k])
+	}
 	if !q.From.IsZero() {
 		where = append(where, "d.created_at >= ?")
 		args = append(args, nanos(q.From))
@@ -283,7 +300,7 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 		where = append(where, idCol+" < ?")
 		args = append(args, after)
 	}
-	sqlText := `SELECT d.id, d.created_at, d.source, d.line, coalesce(d.import_id, 0), ` + preview + `, ` + snippet + `,
+	sqlText := `SELECT d.id, d.created_at, d.source, d.line, coalesce(d.import_id, 0), d.ext_id, d.meta, ` + preview + `, ` + snippet + `,
 		s.label, s.score, s.model_id,
 		(SELECT count(*) FROM entities e WHERE e.document_id = d.id)
 		FROM ` + from + `
@@ -298,13 +315,16 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 	for rows.Next() {
 		var h Hit
 		var created int64
-		var snip string
+		var snip, meta string
 		var label, model *string
 		var score *float64
-		if err := rows.Scan(&h.ID, &created, &h.Source, &h.Line, &h.ImportID, &h.Text, &snip, &label, &score, &model, &h.Entities); err != nil {
+		if err := rows.Scan(&h.ID, &created, &h.Source, &h.Line, &h.ImportID, &h.ExtID, &meta, &h.Text, &snip, &label, &score, &model, &h.Entities); err != nil {
 			return page, fmt.Errorf("search: %w", err)
 		}
 		h.Created = fromNanos(created)
+		if h.Meta, err = parseMeta(meta); err != nil {
+			return page, fmt.Errorf("search: %w", err)
+		}
 		if pl.table == "" && len(pl.marks) > 0 {
 			snip = markSnippet(snip, pl.marks)
 		}
