@@ -94,12 +94,12 @@ type detail struct {
 // Result is one document with the analyses made of it; Store writes it as a
 // whole (the document and all its analyses commit together or not at all).
 type Result struct {
-	Text     string     // the analysed text, valid UTF-8, not empty
-	Source   string     // source file path; "" for pasted text
-	Line     int        // 1-based line in Source; 0 when not from a file
-	ImportID ImportID   // the import it belongs to; 0 for none
-	ExtID    string     // the row's id in its source (an import's id column); "" for none
-	Time     time.Time  // the row's date/time (an import's date column); zero for none
+	Text     string    // the analysed text, valid UTF-8, not empty
+	Source   string    // source file path; "" for pasted text
+	Line     int       // 1-based line in Source; 0 when not from a file
+	ImportID ImportID  // the import it belongs to; 0 for none
+	ExtID    string    // the row's id in its source (an import's id column); "" for none
+	Time     time.Time // the row's date/time (an import's date column); zero for none
 	// Meta is the row's metadata (an import's meta columns): at most
 	// MaxMetaKeys keys, MaxMetaValueBytes a value, MaxMetaBytes in all;
 	// nil or empty for none.
@@ -118,17 +118,17 @@ const (
 // Document is a stored document with its analyses (oldest first) and their
 // entities (by start offset).
 type Document struct {
-	ID       DocID      `json:"id"`
-	Text     string     `json:"text"`
-	SHA256   string     `json:"sha256"`
-	Source   string     `json:"source,omitempty"`
-	Line     int        `json:"line,omitempty"`
-	ImportID ImportID   `json:"import_id,omitempty"`
+	ID       DocID             `json:"id"`
+	Text     string            `json:"text"`
+	SHA256   string            `json:"sha256"`
+	Source   string            `json:"source,omitempty"`
+	Line     int               `json:"line,omitempty"`
+	ImportID ImportID          `json:"import_id,omitempty"`
 	ExtID    string            `json:"ext_id,omitempty"`
 	Time     time.Time         `json:"time,omitzero"`
 	Meta     map[string]string `json:"meta,omitempty"`
 	Created  time.Time         `json:"created"`
-	Analyses []Analysis `json:"analyses"`
+	Analyses []Analysis        `json:"analyses"`
 }
 
 // TextHash is the hex sha256 of text: documents.sha256 and the text part of

@@ -26,9 +26,9 @@ type Query struct {
 	// Entities: the document has each of these entities (AND), matched by
 	// EntityKey, as Insights counts them.
 	Entities []EntityMatch
-	Model    string    // model id or model hash of any analysis
-	Source   string    // source file, exact
-	ImportID ImportID  // documents of one import
+	Model    string   // model id or model hash of any analysis
+	Source   string   // source file, exact
+	ImportID ImportID // documents of one import
 	// Meta: the document's metadata has each of these keys with exactly
 	// this value (AND; case-sensitive).
 	Meta     map[string]string
@@ -59,11 +59,11 @@ type EntityMatch struct {
 
 // Hit is one document of a search page.
 type Hit struct {
-	ID       DocID     `json:"id"`
-	Created  time.Time `json:"created"`
-	Source   string    `json:"source,omitempty"`
-	Line     int       `json:"line,omitempty"`
-	ImportID ImportID  `json:"import_id,omitempty"`
+	ID       DocID             `json:"id"`
+	Created  time.Time         `json:"created"`
+	Source   string            `json:"source,omitempty"`
+	Line     int               `json:"line,omitempty"`
+	ImportID ImportID          `json:"import_id,omitempty"`
 	ExtID    string            `json:"ext_id,omitempty"`
 	Meta     map[string]string `json:"meta,omitempty"`
 	// Snippet is HTML: the text around the matches, HTML-escaped, with the
