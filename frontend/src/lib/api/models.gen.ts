@@ -101,6 +101,7 @@ export interface DocumentResult {
   line?: number;
   ext_id?: string;
   time?: string;
+  metadata?: Record<string, string>;
   sentiment?: Sentiment;
   entities?: Entity[];
   meta: ResultMeta;
@@ -118,6 +119,8 @@ export interface DocumentSummary {
   entity_count: number;
   model?: string;
   created_at: string;
+  ext_id?: string;
+  metadata?: Record<string, string>;
 }
 
 export interface Entity {
@@ -254,6 +257,7 @@ export interface ImportOptions {
   sheet?: string;
   id_column?: string;
   date_column?: string;
+  meta_columns?: string[];
 }
 
 export interface ImportPreview {
@@ -268,6 +272,7 @@ export interface ImportPreview {
   id_column?: string;
   date_column?: string;
   date_format?: string;
+  meta_columns?: string[];
   bad_dates?: number;
   sheet?: string;
   sheets?: string[];
@@ -322,6 +327,7 @@ export interface InsightsQuery {
   model?: string;
   source?: string;
   import_id?: string;
+  meta?: Record<string, string>;
   from?: string;
   to?: string;
   cursor?: string;
@@ -582,6 +588,7 @@ export interface SearchQuery {
   model?: string;
   source?: string;
   import_id?: string;
+  meta?: Record<string, string>;
   from?: string;
   to?: string;
   cursor?: string;
