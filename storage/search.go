@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html"
 	"slices"
@@ -195,10 +196,14 @@ func whereClause(q Query, pl textPlan) (from string, where []string, args []any)
 	}
 	slices.Sort(keys) // the same query, the same SQL
 	for _, k := range keys {
-		// json_each, not json_extract: a key may hold any character
-		// (a JSON path cannot quote '"'). nullif: '' is no metadata.
-		where = append(where, "EXISTS (SELECT 1 FROM json_each(nullif(d.meta, '')) m WHERE m.key = ? AND m.value = ?)")
-		args = append(args, k, q.Meta[k])
+		// instr first: the pair as Store writes it ("key":"value", both
+		// encoded by encoding/json) is a substring of documents.meta, found
+		// without parsing the JSON (a scan of 50k documents: about 3x faster,
+		// BenchmarkSearchMeta); json_each then checks it exactly. Not
+		// json_extract: a key may hold any character (a JSON path cannot
+		// quote '"'). nullif: '' is no metadata.
+		where = append(where, "instr(d.meta, ?) > 0 AND EXISTS (SELECT 1 FROM json_each(nullif(d.meta, '')) m WHERE m.key = ? AND m.value = ?)")
+		args = append(args, metaPair(k, q.Meta[k]), k, q.Meta[k])
 	}
 	if !q.From.IsZero() {
 		where = append(where, "d.created_at >= ?")
@@ -411,4 +416,11 @@ func markSnippet(text string, marks []string) string {
 		b.WriteString("…")
 	}
 	return b.String()
+}
+
+// metaPair is key and value as they occur in documents.meta: "key":"value".
+func metaPair(key, value string) string {
+	k, _ := json.Marshal(key) // a string always marshals
+	v, _ := json.Marshal(value)
+	return string(k) + ":" + string(v)
 }
