@@ -308,7 +308,7 @@ func TestAnalyzeCLIMetaColumns(t *testing.T) {
 		t.Errorf("csv metadata %q (header %v)", m, rows[0])
 	}
 	stdout, stderr = run(filepath.Join(dir, "r.jsonl"), "--meta-column", "*", "--id-column", "id")
-	if !strings.Contains(stdout, `"ext_id":"j1"`) || !strings.Contains(stdout, `"metadata":{"product":"phone","stars":"5"}`) || !strings.Contains(stderr, `id from column "id"`) {
+	if !strings.Contains(stdout, `"ext_id":"j1"`) || !strings.Contains(stdout, `"metadata":{"product":"phone","stars":"5"}`) || !strings.Contains(stderr, `id from field "id"`) {
 		t.Errorf("jsonl input: %s\n%s", stdout, stderr)
 	}
 }

@@ -155,15 +155,19 @@ func (m Mapping) String() string {
 	} else if m.TextColumn != "" {
 		fmt.Fprintf(&b, ", text from field %q", m.TextColumn)
 	}
+	col := "column"
+	if len(m.Columns) == 0 {
+		col = "field" // json, jsonl
+	}
 	if m.IDColumn != "" {
-		fmt.Fprintf(&b, ", id from column %q", m.IDColumn)
+		fmt.Fprintf(&b, ", id from %s %q", col, m.IDColumn)
 	}
 	if m.DateColumn != "" {
 		format := m.DateFormat
 		if format == "" {
 			format = "no known format"
 		}
-		fmt.Fprintf(&b, ", dates from column %q (%s)", m.DateColumn, format)
+		fmt.Fprintf(&b, ", dates from %s %q (%s)", col, m.DateColumn, format)
 	}
 	if len(m.MetaColumns) > 0 {
 		q := make([]string, len(m.MetaColumns))
