@@ -304,9 +304,10 @@ type request struct {
 	opts    engine.Options
 	store   bool
 	source  string
-	lines   []int       // optional line per text (imports, CLI)
-	extIDs  []string    // optional id per text (an import's id column)
-	times   []time.Time // optional date/time per text (an import's date column; zero = none)
+	lines   []int               // optional line per text (imports, CLI)
+	extIDs  []string            // optional id per text (an import's id column)
+	times   []time.Time         // optional date/time per text (an import's date column; zero = none)
+	meta    []map[string]string // optional metadata per text (an import's meta columns)
 	imports string
 	via     string // who asked (profiler.Source*), for the metrics
 }
@@ -500,6 +501,9 @@ func (s *Service) analyze(ctx context.Context, r request) (res []DocumentResult,
 		if r.times != nil && !r.times[i].IsZero() {
 			t := r.times[i]
 			out[i].Time = &t
+		}
+		if r.meta != nil {
+			out[i].Metadata = r.meta[i]
 		}
 	}
 	hits, err := s.lookupStored(ctx, r, out)

@@ -802,12 +802,14 @@ func (s *Service) analyzeRecords(ctx context.Context, base request, recs []Recor
 		r.source = rec.Source
 		r.texts = append(r.texts, rec.Text)
 		r.lines = append(r.lines, rec.Line)
-		if rec.ExtID != "" || !rec.Time.IsZero() || r.extIDs != nil {
-			if r.extIDs == nil { // the records before had neither
-				r.extIDs, r.times = make([]string, len(r.texts)-1), make([]time.Time, len(r.texts)-1)
+		if rec.ExtID != "" || !rec.Time.IsZero() || rec.Meta != nil || r.extIDs != nil {
+			if r.extIDs == nil { // the records before had none of them
+				n := len(r.texts) - 1
+				r.extIDs, r.times, r.meta = make([]string, n), make([]time.Time, n), make([]map[string]string, n)
 			}
 			r.extIDs = append(r.extIDs, rec.ExtID)
 			r.times = append(r.times, rec.Time)
+			r.meta = append(r.meta, rec.Meta)
 		}
 	}
 	if len(idx) == 0 {
@@ -827,8 +829,8 @@ func (s *Service) analyzeRecords(ctx context.Context, base request, recs []Recor
 		}
 		one := base
 		one.source, one.texts, one.lines = recs[i].Source, []string{recs[i].Text}, []int{recs[i].Line}
-		if recs[i].ExtID != "" || !recs[i].Time.IsZero() {
-			one.extIDs, one.times = []string{recs[i].ExtID}, []time.Time{recs[i].Time}
+		if recs[i].ExtID != "" || !recs[i].Time.IsZero() || recs[i].Meta != nil {
+			one.extIDs, one.times, one.meta = []string{recs[i].ExtID}, []time.Time{recs[i].Time}, []map[string]string{recs[i].Meta}
 		}
 		res, err := s.analyzeBulk(ctx, one)
 		if err != nil {

@@ -57,6 +57,17 @@ func ParseEntityMatch(s string) (EntityMatch, error) {
 	return EntityMatch{Label: strings.TrimSpace(label), Key: key}, nil
 }
 
+// ParseMetaFilter reads a metadata filter written KEY:VALUE (the
+// value may hold ':'; it is exact, case-sensitive), as the HTTP parameter
+// meta and `--meta` take it.
+func ParseMetaFilter(s string) (key, value string, err error) {
+	key, value, ok := strings.Cut(s, ":")
+	if !ok || strings.TrimSpace(key) == "" {
+		return "", "", fmt.Errorf("%w: meta filter %q: want KEY:VALUE, e.g. product:phone", ErrBadRequest, s)
+	}
+	return key, value, nil
+}
+
 // StoredImport is an import kept in the database (every import ever run,
 // not only this process's), for choosing a selection.
 type StoredImport = storage.Import

@@ -195,7 +195,7 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 	}
 	rs := make([]storage.Result, len(out))
 	for i, d := range out {
-		res := storage.Result{Text: d.Text, Source: d.Source, Line: d.Line, ImportID: importID, ExtID: d.ExtID}
+		res := storage.Result{Text: d.Text, Source: d.Source, Line: d.Line, ImportID: importID, ExtID: d.ExtID, Meta: d.Metadata}
 		if d.Time != nil {
 			res.Time = *d.Time
 		}
@@ -247,9 +247,14 @@ const TotalLimit = storage.DefaultTotalLimit
 func storageQuery(q SearchQuery) (storage.Query, error) {
 	sq := storage.Query{
 		Text: q.Q, Sentiment: q.Sentiment, EntityLabel: q.EntityLabel, EntityText: q.EntityText,
-		Model: q.Model, Source: q.Source, From: q.From, To: q.To, Limit: q.Limit, Cursor: q.Cursor,
+		Model: q.Model, Source: q.Source, Meta: q.Meta, From: q.From, To: q.To, Limit: q.Limit, Cursor: q.Cursor,
 		Reviewed: q.Reviewed, Corrected: q.Corrected, Disagrees: q.Disagrees,
 		MarkOpen: "[[", MarkClose: "]]", WithTotal: q.Cursor == "", TotalLimit: TotalLimit,
+	}
+	for k := range q.Meta {
+		if strings.TrimSpace(k) == "" {
+			return sq, fmt.Errorf("%w: meta filter with an empty key", ErrBadRequest)
+		}
 	}
 	for _, e := range q.Entities {
 		if strings.TrimSpace(e.Key) == "" {
@@ -309,7 +314,7 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchPage, error)
 	for i, h := range p.Hits {
 		d := DocumentSummary{
 			ID: int64(h.ID), Snippet: h.Snippet, Text: h.Text, Source: h.Source, Line: h.Line,
-			EntityCount: h.Entities, CreatedAt: h.Created, Reviewed: h.Reviewed, Corrected: h.Corrected,
+			EntityCount: h.Entities, CreatedAt: h.Created, Reviewed: h.Reviewed, Corrected: h.Corrected, ExtID: h.ExtID, Metadata: h.Meta,
 		}
 		if h.Sentiment != nil {
 			d.SentimentLabel, d.SentimentScore, d.Model = h.Sentiment.Label, h.Sentiment.Score, h.Sentiment.Model
@@ -329,7 +334,7 @@ func (s *Service) Document(ctx context.Context, id int64) (DocumentResult, error
 	if err != nil {
 		return DocumentResult{}, fmt.Errorf("document %d: %w", id, err)
 	}
-	out := DocumentResult{ID: int64(d.ID), Text: d.Text, Source: d.Source, Line: d.Line, ExtID: d.ExtID, CreatedAt: d.Created}
+	out := DocumentResult{ID: int64(d.ID), Text: d.Text, Source: d.Source, Line: d.Line, ExtID: d.ExtID, Metadata: d.Meta, CreatedAt: d.Created}
 	if !d.Time.IsZero() {
 		t := d.Time
 		out.Time = &t

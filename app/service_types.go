@@ -49,16 +49,20 @@ type AnalyzeResponse struct {
 // at the top (sentiment, entities); how each task's result was computed
 // (model, cached, timings) is beside it, in Meta.
 type DocumentResult struct {
-	ID        int64           `json:"id,omitempty"` // stored document ID; 0 when not stored
-	Text      string          `json:"text"`
-	Source    string          `json:"source,omitempty"`
-	Line      int             `json:"line,omitempty"`
-	ExtID     string          `json:"ext_id,omitempty"`    // the row's id (an import's id column)
-	Time      *time.Time      `json:"time,omitempty"`      // the row's date/time (an import's date column)
-	Sentiment *Sentiment      `json:"sentiment,omitempty"` // when the sentiment task ran
-	Entities  []engine.Entity `json:"entities,omitzero"`   // when the entities task ran: [] when it found none
-	Meta      ResultMeta      `json:"meta"`
-	CreatedAt time.Time       `json:"created_at"`
+	ID     int64      `json:"id,omitempty"` // stored document ID; 0 when not stored
+	Text   string     `json:"text"`
+	Source string     `json:"source,omitempty"`
+	Line   int        `json:"line,omitempty"`
+	ExtID  string     `json:"ext_id,omitempty"` // the row's id (an import's id column)
+	Time   *time.Time `json:"time,omitempty"`   // the row's date/time (an import's date column)
+	// Metadata are the row's metadata columns (an import's meta_columns)
+	// by column name. (It is not "meta": that name holds how the result
+	// was computed.)
+	Metadata  map[string]string `json:"metadata,omitempty"`
+	Sentiment *Sentiment        `json:"sentiment,omitempty"` // when the sentiment task ran
+	Entities  []engine.Entity   `json:"entities,omitzero"`   // when the entities task ran: [] when it found none
+	Meta      ResultMeta        `json:"meta"`
+	CreatedAt time.Time         `json:"created_at"`
 	// Correction is the analyst's correction of a stored document (GET
 	// /v1/results/{id}); absent when it has none.
 	Correction *Correction `json:"correction,omitempty"`
@@ -237,8 +241,11 @@ type SearchQuery struct {
 	Model    string        `json:"model,omitempty"`  // model ID
 	Source   string        `json:"source,omitempty"` // source file
 	ImportID string        `json:"import_id,omitempty"`
-	From     time.Time     `json:"from,omitempty"` // created at or after
-	To       time.Time     `json:"to,omitempty"`   // created before
+	// Meta: documents whose metadata has each of these keys with exactly
+	// this value (AND, case-sensitive). HTTP: meta=KEY:VALUE, repeated.
+	Meta map[string]string `json:"meta,omitempty"`
+	From time.Time         `json:"from,omitempty"` // created at or after
+	To   time.Time         `json:"to,omitempty"`   // created before
 	// Reviewed, Corrected, Disagrees: documents whose correction marks
 	// them reviewed / changes a label / differs from the newest prediction
 	// (false: those without); null = either.
@@ -274,6 +281,9 @@ type DocumentSummary struct {
 	Reviewed       bool      `json:"reviewed,omitempty"`  // its correction marks it reviewed
 	Corrected      bool      `json:"corrected,omitempty"` // its correction changes a label
 	CreatedAt      time.Time `json:"created_at"`
+	ExtID          string    `json:"ext_id,omitempty"` // the row's id (an import's id column)
+	// Metadata are the row's metadata columns (an import's meta_columns).
+	Metadata map[string]string `json:"metadata,omitempty"`
 }
 
 // ImportOptions describe how files are read.
@@ -288,12 +298,17 @@ type ImportOptions struct {
 	Sheet       string        `json:"sheet,omitempty"`       // .xlsx: sheet name; "" = the first with data
 	IDColumn    string        `json:"id_column,omitempty"`   // tables: a column of row ids kept with each document; "" = none
 	DateColumn  string        `json:"date_column,omitempty"` // tables: a column of dates/times kept with each document; "" = none
+	// MetaColumns are columns (.json/.jsonl: fields) kept with each
+	// document as its metadata, by name or 1-based index; ["*"] = every
+	// column besides text, id and date. At most 64; a value over 1 KiB or
+	// a row over 16 KiB of them fails that row (in the import's errors).
+	MetaColumns []string `json:"meta_columns,omitempty"`
 }
 
 // inputOptions are the reader options of an import.
 func (o ImportOptions) inputOptions(maxText int) InputOptions {
 	return InputOptions{Unit: o.Unit, Column: o.Column, Field: o.Field, Encoding: o.Encoding, Delimiter: o.Delimiter, Sheet: o.Sheet,
-		IDColumn: o.IDColumn, DateColumn: o.DateColumn, MaxTextBytes: maxText}
+		IDColumn: o.IDColumn, DateColumn: o.DateColumn, MetaColumns: o.MetaColumns, MaxTextBytes: maxText}
 }
 
 // ImportPreview is how one file of an import would be read (or why it

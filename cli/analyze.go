@@ -40,8 +40,12 @@ result per input, in input order:
                 --column); a header named "text" wins
   .xlsx .xlsm   the first sheet with data (or --sheet), text column as for .csv
   (tables)      --id-column / --date-column keep each row's id and date/time
-                with its result (ext_id, time); unreadable dates are counted
-  .jsonl        one object per line, the text in --field (default "text")
+                with its result (ext_id, time); unreadable dates are counted;
+                --meta-column NAME (repeatable, or '*' for every other column)
+                keeps columns as the result's metadata (at most 64; a value
+                over 1 KiB or a row over 16 KiB of them fails that row)
+  .jsonl        one object per line, the text in --field (default "text");
+                --id-column, --date-column and --meta-column name fields
   .json         an array of objects (text in --field) or of strings
 Text files are decoded from UTF-8, UTF-16 (with BOM) or Windows-1252, sniffed
 unless --encoding is given; binary files are refused. How each tabular file is
@@ -74,6 +78,8 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	fs.StringVar(&in.Sheet, "sheet", "", ".xlsx: sheet `name` (default: the first sheet with data)")
 	fs.StringVar(&in.IDColumn, "id-column", "", ".csv/.tsv/.xlsx: a column `name` or 1-based index of row ids, kept with each result as ext_id")
 	fs.StringVar(&in.DateColumn, "date-column", "", ".csv/.tsv/.xlsx: a column `name` or 1-based index of dates/times (ISO, DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY, 4 Mar 2026, …), kept as time")
+	var metaCols multiFlag
+	fs.Var(&metaCols, "meta-column", "a column `name` or 1-based index kept with each result as metadata (repeatable; '*' = every column but text, id and date)")
 	progress := fs.Bool("progress", true, "show a progress bar on stderr when it is a terminal")
 	verbose := fs.Bool("v", false, "log what the engine does (model loads, storage) on stderr; quiet by default")
 	fs.Usage = func() { fmt.Fprint(std.Err, analyzeUsage); fs.PrintDefaults() }
@@ -93,6 +99,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	if *format != "jsonl" && *format != "csv" {
 		return usagef("--format %q: want jsonl or csv", *format)
 	}
+	in.MetaColumns = metaCols
 	if err := in.Validate(); err != nil {
 		return usagef("%v", strings.TrimPrefix(err.Error(), app.ErrBadRequest.Error()+": "))
 	}
@@ -168,7 +175,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	var enc resultEncoder
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if *format == "csv" {
-		enc = newCSVResultEncoder(bw, tasks, svc.ActiveModels())
+		enc = newCSVResultEncoder(bw, tasks, svc.ActiveModels(), in.IDColumn != "" || in.DateColumn != "" || len(in.MetaColumns) > 0)
 	} else {
 		enc = newJSONResultEncoder(bw)
 	}
@@ -345,9 +352,10 @@ func (a *analyzer) read(ctx context.Context, files []string, emit func(*chunk) e
 		if err != nil {
 			return err
 		}
-		if m, ok := rr.(input.Mapper); ok && len(m.Mapping().Columns) > 0 {
-			// Tabular inputs: say which column the texts come from, so a
-			// wrong sniff is seen before the results are trusted.
+		if m, ok := rr.(input.Mapper); ok && (len(m.Mapping().Columns) > 0 || m.Mapping().IDColumn != "" || m.Mapping().DateColumn != "" || len(m.Mapping().MetaColumns) > 0) {
+			// Tabular inputs (and JSON with id, date or meta fields): say
+			// which column the texts come from, so a wrong sniff is seen
+			// before the results are trusted.
 			fmt.Fprintf(a.std.Err, "reading %s\n", m.Mapping())
 		}
 		for {
@@ -426,16 +434,19 @@ func (j *jsonResultEncoder) Error(rec app.Record, err error) error {
 func (j *jsonResultEncoder) Flush() error { return nil }
 
 // csvResultEncoder writes source, line, id, text, label, score, one
-// score_<label> column per sentiment label, entities (JSON) and error.
+// score_<label> column per sentiment label, entities (JSON), with the
+// optional columns ext_id, time (RFC 3339) and metadata (a JSON object),
+// and error.
 type csvResultEncoder struct {
 	w      *csv.Writer
 	labels []string
 	tasks  []engine.Task
+	extra  bool
 	row    []string
 }
 
-func newCSVResultEncoder(w io.Writer, tasks []engine.Task, models []engine.ModelInfo) *csvResultEncoder {
-	c := &csvResultEncoder{w: csv.NewWriter(w), tasks: tasks}
+func newCSVResultEncoder(w io.Writer, tasks []engine.Task, models []engine.ModelInfo, extra bool) *csvResultEncoder {
+	c := &csvResultEncoder{w: csv.NewWriter(w), tasks: tasks, extra: extra}
 	header := []string{"source", "line", "id", "text"}
 	if slices.Contains(tasks, engine.TaskSentiment) {
 		for _, m := range models {
@@ -450,6 +461,9 @@ func newCSVResultEncoder(w io.Writer, tasks []engine.Task, models []engine.Model
 	}
 	if slices.Contains(tasks, engine.TaskEntities) {
 		header = append(header, "entities")
+	}
+	if extra {
+		header = append(header, "ext_id", "time", "metadata")
 	}
 	header = append(header, "error")
 	c.w.Write(header)
@@ -478,6 +492,20 @@ func (c *csvResultEncoder) Result(rec app.Record, r app.DocumentResult) error {
 		}
 		row = append(row, string(b))
 	}
+	if c.extra {
+		t, meta := "", ""
+		if r.Time != nil {
+			t = r.Time.UTC().Format(time.RFC3339Nano)
+		}
+		if len(r.Metadata) > 0 {
+			b, err := json.Marshal(r.Metadata)
+			if err != nil {
+				return err
+			}
+			meta = string(b)
+		}
+		row = append(row, r.ExtID, t, meta)
+	}
 	row = append(row, "")
 	c.row = row
 	return c.w.Write(row)
@@ -493,6 +521,9 @@ func (c *csvResultEncoder) Error(rec app.Record, err error) error {
 	}
 	if slices.Contains(c.tasks, engine.TaskEntities) {
 		row = append(row, "")
+	}
+	if c.extra {
+		row = append(row, "", "", "")
 	}
 	row = append(row, err.Error())
 	c.row = row

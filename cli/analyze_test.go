@@ -257,6 +257,62 @@ func TestAnalyzeCLIIDAndDateColumns(t *testing.T) {
 	}
 }
 
+// --meta-column (repeatable, or '*'): each result carries the row's
+// metadata in JSONL and CSV, the mapping line names the columns, and a
+// .jsonl input takes them as fields.
+func TestAnalyzeCLIMetaColumns(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"r.csv":   "id,date,product,author,body\n1,2026-03-04,phone,Ann,the phone is great\n2,2026-03-05,laptop,,the laptop broke\n",
+		"r.jsonl": `{"id":"j1","product":"phone","stars":5,"text":"the phone is great"}` + "\n",
+	})
+	run := func(extra ...string) (string, string) {
+		t.Helper()
+		args := append(append([]string{"analyze", "--task", "sentiment"}, extra...), fixtureFlags...)
+		code, stdout, stderr := runCLI(t, "", args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
+		}
+		return stdout, stderr
+	}
+	stdout, stderr := run(filepath.Join(dir, "r.csv"), "--meta-column", "product", "--meta-column", "author", "--id-column", "id")
+	if !strings.Contains(stderr, `metadata from "product" "author"`) {
+		t.Errorf("mapping line: %s", stderr)
+	}
+	var recs []struct {
+		ExtID    string            `json:"ext_id"`
+		Metadata map[string]string `json:"metadata"`
+	}
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var r struct {
+			ExtID    string            `json:"ext_id"`
+			Metadata map[string]string `json:"metadata"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	if len(recs) != 2 || recs[0].Metadata["author"] != "Ann" || recs[0].Metadata["product"] != "phone" || recs[1].Metadata["product"] != "laptop" || len(recs[1].Metadata) != 1 {
+		t.Errorf("jsonl records %+v", recs)
+	}
+	stdout, _ = run(filepath.Join(dir, "r.csv"), "--meta-column", "*", "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("csv %q: %v", stdout, err)
+	}
+	col := map[string]int{}
+	for i, c := range rows[0] {
+		col[c] = i
+	}
+	if m := rows[1][col["metadata"]]; m != `{"author":"Ann","date":"2026-03-04","id":"1","product":"phone"}` {
+		t.Errorf("csv metadata %q (header %v)", m, rows[0])
+	}
+	stdout, stderr = run(filepath.Join(dir, "r.jsonl"), "--meta-column", "*", "--id-column", "id")
+	if !strings.Contains(stdout, `"ext_id":"j1"`) || !strings.Contains(stdout, `"metadata":{"product":"phone","stars":"5"}`) || !strings.Contains(stderr, `id from field "id"`) {
+		t.Errorf("jsonl input: %s\n%s", stdout, stderr)
+	}
+}
+
 func TestAnalyzeCLIUsage(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"x.pdf": "x"})
 	for _, args := range [][]string{

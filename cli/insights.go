@@ -37,6 +37,8 @@ func cmdInsights(ctx context.Context, std Stdio, args []string) error {
 	entityLabel := fs.String("entity-label", "", "only documents with an entity of this `label`")
 	var entities stringList
 	fs.Var(&entities, "entity", "only documents with this entity, `LABEL:text` (repeatable: all of them)")
+	var metas stringList
+	fs.Var(&metas, "meta", "only documents whose metadata has `KEY:VALUE` exactly (an import's meta columns; repeatable: all of them)")
 	from := fs.String("from", "", "created at or after this `time` (RFC 3339 or YYYY-MM-DD, UTC)")
 	to := fs.String("to", "", "created before this `time` (RFC 3339 or YYYY-MM-DD, UTC)")
 	bucket := fs.String("bucket", "", "timeline bucket: hour, day, week or month (default: from the span)")
@@ -62,6 +64,19 @@ func cmdInsights(ctx context.Context, std Stdio, args []string) error {
 			return usagef("--entity %q: want LABEL:text, e.g. ORG:apple", e)
 		}
 		iq.Entities = append(iq.Entities, m)
+	}
+	for _, s := range metas {
+		k, v, err := app.ParseMetaFilter(s)
+		if err != nil {
+			return usagef("--meta %q: want KEY:VALUE, e.g. product:phone", s)
+		}
+		if _, dup := iq.Meta[k]; dup {
+			return usagef("--meta %q given twice", k)
+		}
+		if iq.Meta == nil {
+			iq.Meta = map[string]string{}
+		}
+		iq.Meta[k] = v
 	}
 	for _, t := range []struct {
 		flag, v string

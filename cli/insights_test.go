@@ -23,7 +23,7 @@ func TestCmdInsights(t *testing.T) {
 		{"Apple's phone is good", "positive", "Apple's"}, {"apple is bad", "negative", "apple"},
 		{"APPLE and Berlin good", "positive", " APPLE "}, {"nothing here", "neutral", ""},
 	} {
-		r := storage.Result{Text: d.text, Analyses: []storage.Analysis{{Task: "sentiment", ModelID: "m", ModelHash: "h", Label: d.label, Score: 0.5 + float64(i)/10}}}
+		r := storage.Result{Text: d.text, Meta: map[string]string{"product": []string{"phone", "laptop"}[i%2]}, Analyses: []storage.Analysis{{Task: "sentiment", ModelID: "m", ModelHash: "h", Label: d.label, Score: 0.5 + float64(i)/10}}}
 		if d.ent != "" {
 			r.Analyses = append(r.Analyses, storage.Analysis{Task: "entities", ModelID: "n", ModelHash: "n", Entities: []storage.Entity{{Label: "ORG", Text: d.ent, Start: 0, End: 5}}})
 		}
@@ -53,11 +53,16 @@ func TestCmdInsights(t *testing.T) {
 	if code != cli.ExitOK || !strings.Contains(out, "positive,2,") || !strings.Contains(out, "negative,1,") || strings.Contains(out, "neutral") {
 		t.Errorf("--entity --csv sentiment: %d %q", code, out)
 	}
+	// --meta: the documents whose product is phone (1st and 3rd), both positive.
+	code, out, _ = runCLI(t, "", "insights", "--db", path, "--meta", "product:phone", "--csv", "sentiment")
+	if code != cli.ExitOK || !strings.Contains(out, "positive,2,") || strings.Contains(out, "negative") || strings.Contains(out, "neutral") {
+		t.Errorf("--meta product:phone --csv sentiment: %d %q", code, out)
+	}
 	code, out, _ = runCLI(t, "", "insights", "--db", path, "--bucket", "day")
 	if code != cli.ExitOK || !strings.Contains(out, "per day (UTC)") || !strings.HasPrefix(out, "documents  4 (") {
 		t.Errorf("table: %d %q", code, out)
 	}
-	for _, bad := range [][]string{{"--csv", "nope"}, {"--bucket", "fortnight"}, {"--entity", "apple"}, {"--from", "yesterday"}} {
+	for _, bad := range [][]string{{"--csv", "nope"}, {"--bucket", "fortnight"}, {"--entity", "apple"}, {"--from", "yesterday"}, {"--meta", "product"}, {"--meta", "a:1", "--meta", "a:2"}} {
 		code, _, e := runCLI(t, "", append([]string{"insights", "--db", path}, bad...)...)
 		if code == cli.ExitOK || e == "" {
 			t.Errorf("%v: exit %d, stderr %q", bad, code, e)

@@ -47,7 +47,8 @@ func (s *Server) importsRoutes(mux *http.ServeMux) {
 // handleImportUpload serves POST /v1/imports: a multipart/form-data body
 // with one or more "files" parts and optional fields tasks (comma
 // separated), aggregation, unit, column, field, encoding, delimiter, sheet,
-// id_column, date_column.
+// id_column, date_column and meta_column (repeated: one metadata column
+// each, or "*" for every other column).
 // The files are saved to a folder of the data directory that the import
 // owns (kept while it can be resumed). Answers 202 with the import's first
 // status.
@@ -196,6 +197,10 @@ func formField(p *multipart.Part, opt *app.ImportOptions) error {
 		opt.IDColumn = v
 	case "date_column":
 		opt.DateColumn = v
+	case "meta_column": // repeated, one column each (a name may hold a comma)
+		if v != "" {
+			opt.MetaColumns = append(opt.MetaColumns, v)
+		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -94,6 +95,24 @@ func searchQuery(r *http.Request) (app.SearchQuery, error) {
 			return q, err
 		}
 		*p.dst = b
+	}
+	for _, f := range v["meta"] {
+		k, val, err := app.ParseMetaFilter(f)
+		if err != nil {
+			return q, err
+		}
+		if err := addMeta(&q, k, val); err != nil {
+			return q, err
+		}
+	}
+	for name, vals := range v {
+		if k, ok := strings.CutPrefix(name, "meta."); ok {
+			for _, val := range vals {
+				if err := addMeta(&q, k, val); err != nil {
+					return q, err
+				}
+			}
+		}
 	}
 	for _, e := range v["entity"] {
 		m, err := app.ParseEntityMatch(e)
@@ -206,4 +225,17 @@ func (l *lazyWriter) Write(p []byte) (int, error) {
 		l.header()
 	}
 	return l.w.Write(p)
+}
+
+// addMeta adds the filter key=value to q; a key given twice is refused
+// (no document has two values for it).
+func addMeta(q *app.SearchQuery, key, value string) error {
+	if _, dup := q.Meta[key]; dup {
+		return fmt.Errorf("%w: meta filter %q given twice", app.ErrBadRequest, key)
+	}
+	if q.Meta == nil {
+		q.Meta = map[string]string{}
+	}
+	q.Meta[key] = value
+	return nil
 }

@@ -163,3 +163,53 @@ func BenchmarkSearchCorrections(b *testing.B) {
 		})
 	}
 }
+
+var benchMetaDocs = flag.Int("storage.metadocs", 50000, "documents in the metadata filter benchmark database")
+
+// BenchmarkSearchMeta: a History page filtered by metadata (exact value,
+// json_each over documents.meta, no index) against the same page without
+// the filter, on -storage.metadocs documents each with {product (one of
+// 50), author (one of 1000)}. "common" matches 2 % of the documents,
+// "rare" one, "none" nothing (a scan of every document, the worst case).
+// One op is one page of 50 hits with its count (as the first page has).
+func BenchmarkSearchMeta(b *testing.B) {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, storage.Config{Path: filepath.Join(b.TempDir(), "meta.db")}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	batch := make([]storage.Result, 0, 1000)
+	for i := range *benchMetaDocs {
+		batch = append(batch, storage.Result{Text: fmt.Sprintf("review %d of product %d by a user", i, i%50),
+			Meta: map[string]string{"product": fmt.Sprintf("p%d", i%50), "author": fmt.Sprintf("user%d", i%1000), "id": fmt.Sprint(i)}})
+		if len(batch) == cap(batch) || i == *benchMetaDocs-1 {
+			if _, err := db.StoreBatch(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	for _, c := range []struct {
+		name string
+		meta map[string]string
+	}{
+		{"unfiltered", nil},
+		{"common", map[string]string{"product": "p7"}},
+		{"rare", map[string]string{"id": "17"}},
+		{"none", map[string]string{"product": "nope"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			for range b.N {
+				t0 := time.Now()
+				if _, err := db.Search(ctx, storage.Query{Meta: c.meta, WithTotal: true}); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			b.ReportMetric(storagebench.Percentile(lat, 0.50), "p50-ms")
+			b.ReportMetric(storagebench.Percentile(lat, 0.99), "p99-ms")
+		})
+	}
+}

@@ -3,6 +3,7 @@ package storage
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -19,9 +20,13 @@ const (
 )
 
 // ExportColumns are the CSV header; JSONL objects use the same keys, with
-// sentiment_* and entities as typed values.
+// sentiment_* and entities as typed values. ext_id and time are the row's
+// id and date (an import's id and date columns; time in RFC 3339, UTC);
+// meta is its metadata as one JSON object ("" in CSV, absent in JSONL when
+// there is none): one column whatever the keys, so that the header does
+// not depend on the rows and the export stays a single streaming pass.
 var ExportColumns = []string{"id", "created", "import_id", "source", "line", "text",
-	"sentiment_label", "sentiment_score", "sentiment_model", "entities"}
+	"sentiment_label", "sentiment_score", "sentiment_model", "entities", "ext_id", "time", "meta"}
 
 // exportRow is one JSONL line.
 type exportRow struct {
@@ -35,6 +40,9 @@ type exportRow struct {
 	SentimentScore *float64        `json:"sentiment_score"`
 	SentimentModel *string         `json:"sentiment_model"`
 	Entities       json.RawMessage `json:"entities"`
+	ExtID          string          `json:"ext_id,omitempty"`
+	Time           *time.Time      `json:"time,omitempty"`
+	Meta           json.RawMessage `json:"meta,omitempty"`
 }
 
 // Export streams every document matching q (Limit and Cursor are ignored),
@@ -57,7 +65,8 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 	sqlText := `SELECT d.id, d.created_at, coalesce(d.import_id, 0), d.source, d.line, d.text,
 		s.label, s.score, s.model_id,
 		(SELECT json_group_array(json_object('label', label, 'text', text, 'start', start_pos, 'end', end_pos, 'score', score))
-		 FROM (SELECT label, text, start_pos, end_pos, score FROM entities e WHERE e.document_id = d.id ORDER BY start_pos, id))
+		 FROM (SELECT label, text, start_pos, end_pos, score FROM entities e WHERE e.document_id = d.id ORDER BY start_pos, id)),
+		d.ext_id, d.doc_time, d.meta
 		FROM ` + from + `
 		LEFT JOIN analyses s ON s.id = (SELECT max(id) FROM analyses x WHERE x.document_id = d.id AND x.task = 'sentiment')` +
 		joinWhere(where) + ` ORDER BY d.id`
@@ -82,15 +91,20 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 	var n int64
 	var r exportRow
 	var created int64
-	var ents string
+	var ents, meta string
+	var docTime sql.NullInt64
 	rec := make([]string, len(ExportColumns))
 	for rows.Next() {
 		r = exportRow{}
 		if err := rows.Scan(&r.ID, &created, &r.ImportID, &r.Source, &r.Line, &r.Text,
-			&r.SentimentLabel, &r.SentimentScore, &r.SentimentModel, &ents); err != nil {
+			&r.SentimentLabel, &r.SentimentScore, &r.SentimentModel, &ents, &r.ExtID, &docTime, &meta); err != nil {
 			return n, fmt.Errorf("export: %w", err)
 		}
 		r.Created = fromNanos(created)
+		if docTime.Valid {
+			t := fromNanos(docTime.Int64).UTC()
+			r.Time = &t
+		}
 		if cw != nil {
 			rec[0] = strconv.FormatInt(int64(r.ID), 10)
 			rec[1] = r.Created.Format(time.RFC3339Nano)
@@ -111,9 +125,16 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 				rec[8] = *r.SentimentModel
 			}
 			rec[9] = ents
+			rec[10], rec[11], rec[12] = r.ExtID, "", meta
+			if r.Time != nil {
+				rec[11] = r.Time.Format(time.RFC3339Nano)
+			}
 			err = cw.Write(rec)
 		} else {
 			r.Entities = json.RawMessage(ents)
+			if meta != "" {
+				r.Meta = json.RawMessage(meta)
+			}
 			err = enc.Encode(&r)
 		}
 		if err != nil {

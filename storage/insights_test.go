@@ -604,9 +604,10 @@ func TestInsightsMigrationKeysOldEntities(t *testing.T) {
 	}
 	// The schema as it was before: no norm column, the version before the
 	// insights migration (the objects of later migrations dropped, so that
-	// they are applied again).
+	// they are applied again: document meta, corrections).
 	if _, err := raw.Exec(`ALTER TABLE entities DROP COLUMN norm; DROP INDEX documents_insights;
 		ALTER TABLE documents DROP COLUMN sentiment; ALTER TABLE documents DROP COLUMN sentiment_score;
+		ALTER TABLE documents DROP COLUMN meta;
 		CREATE INDEX documents_created ON documents(created_at);
 		DROP TABLE correction_entities; DROP TABLE corrections;
 		DELETE FROM schema_migrations WHERE version >= ` + strconv.Itoa(insightsVersion) + `;

@@ -94,28 +94,41 @@ type detail struct {
 // Result is one document with the analyses made of it; Store writes it as a
 // whole (the document and all its analyses commit together or not at all).
 type Result struct {
-	Text     string     // the analysed text, valid UTF-8, not empty
-	Source   string     // source file path; "" for pasted text
-	Line     int        // 1-based line in Source; 0 when not from a file
-	ImportID ImportID   // the import it belongs to; 0 for none
-	ExtID    string     // the row's id in its source (an import's id column); "" for none
-	Time     time.Time  // the row's date/time (an import's date column); zero for none
+	Text     string    // the analysed text, valid UTF-8, not empty
+	Source   string    // source file path; "" for pasted text
+	Line     int       // 1-based line in Source; 0 when not from a file
+	ImportID ImportID  // the import it belongs to; 0 for none
+	ExtID    string    // the row's id in its source (an import's id column); "" for none
+	Time     time.Time // the row's date/time (an import's date column); zero for none
+	// Meta is the row's metadata (an import's meta columns): at most
+	// MaxMetaKeys keys, MaxMetaValueBytes a value, MaxMetaBytes in all;
+	// nil or empty for none.
+	Meta     map[string]string
 	Analyses []Analysis // usually a sentiment and/or an entities analysis
 }
+
+// Bounds of a document's metadata (Result.Meta), as the input readers
+// apply them.
+const (
+	MaxMetaKeys       = 64
+	MaxMetaValueBytes = 1 << 10
+	MaxMetaBytes      = 16 << 10
+)
 
 // Document is a stored document with its analyses (oldest first) and their
 // entities (by start offset).
 type Document struct {
-	ID       DocID      `json:"id"`
-	Text     string     `json:"text"`
-	SHA256   string     `json:"sha256"`
-	Source   string     `json:"source,omitempty"`
-	Line     int        `json:"line,omitempty"`
-	ImportID ImportID   `json:"import_id,omitempty"`
-	ExtID    string     `json:"ext_id,omitempty"`
-	Time     time.Time  `json:"time,omitzero"`
-	Created  time.Time  `json:"created"`
-	Analyses []Analysis `json:"analyses"`
+	ID       DocID             `json:"id"`
+	Text     string            `json:"text"`
+	SHA256   string            `json:"sha256"`
+	Source   string            `json:"source,omitempty"`
+	Line     int               `json:"line,omitempty"`
+	ImportID ImportID          `json:"import_id,omitempty"`
+	ExtID    string            `json:"ext_id,omitempty"`
+	Time     time.Time         `json:"time,omitzero"`
+	Meta     map[string]string `json:"meta,omitempty"`
+	Created  time.Time         `json:"created"`
+	Analyses []Analysis        `json:"analyses"`
 }
 
 // TextHash is the hex sha256 of text: documents.sha256 and the text part of
@@ -134,6 +147,22 @@ func (r *Result) validate() error {
 	}
 	if r.Line < 0 || r.ImportID < 0 {
 		return fmt.Errorf("%w: negative line or import id", ErrInvalid)
+	}
+	if len(r.Meta) > MaxMetaKeys {
+		return fmt.Errorf("%w: %d meta keys, over the limit of %d", ErrInvalid, len(r.Meta), MaxMetaKeys)
+	}
+	total := 0
+	for k, v := range r.Meta {
+		if k == "" || !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return fmt.Errorf("%w: meta %q is empty or not valid UTF-8", ErrInvalid, k)
+		}
+		if len(v) > MaxMetaValueBytes {
+			return fmt.Errorf("%w: meta %q is %d bytes, over the limit of %d", ErrInvalid, k, len(v), MaxMetaValueBytes)
+		}
+		total += len(k) + len(v)
+	}
+	if total > MaxMetaBytes {
+		return fmt.Errorf("%w: meta is %d bytes, over the limit of %d", ErrInvalid, total, MaxMetaBytes)
 	}
 	n := utf8.RuneCountInString(r.Text)
 	for i, a := range r.Analyses {
@@ -172,8 +201,8 @@ func (db *DB) prepare(ctx context.Context) error {
 		st, err = db.wc.PrepareContext(ctx, q)
 		return st
 	}
-	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, ext_id, doc_time, created_at, sentiment, sentiment_score)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	db.stmt.doc = prep(`INSERT INTO documents(import_id, text, sha256, source, line, ext_id, doc_time, meta, created_at, sentiment, sentiment_score)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	db.stmt.analysis = prep(`INSERT INTO analyses(document_id, task, model_id, model_hash, options,
 		label, score, scores, queue_ns, tokenize_ns, inference_ns, postprocess_ns, created_at, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -211,6 +240,7 @@ func nullID(id int64) any {
 // the writer, so that the writer goroutine spends its time in SQLite only.
 type prepared struct {
 	sum     string     // TextHash of the text
+	meta    string     // JSON of Result.Meta; "" for none
 	scores  [][]byte   // JSON scores per analysis
 	details []string   // JSON detail per analysis ("" for none)
 	keys    [][]string // EntityKey of each entity, per analysis
@@ -222,6 +252,13 @@ type prepared struct {
 func prepareResult(r *Result) (prepared, error) {
 	p := prepared{sum: TextHash(r.Text)}
 	var err error
+	if len(r.Meta) > 0 {
+		b, err := json.Marshal(r.Meta) // keys sorted
+		if err != nil {
+			return p, fmt.Errorf("%w: meta: %v", ErrInvalid, err)
+		}
+		p.meta = string(b)
+	}
 	if p.scores, err = marshalScores(r); err != nil {
 		return p, err
 	}
@@ -259,7 +296,7 @@ func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int6
 	if !r.Time.IsZero() {
 		docTime = nanos(r.Time)
 	}
-	res, err := db.stmt.doc.ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, r.ExtID, docTime, now, p.sentiment, p.score)
+	res, err := db.stmt.doc.ExecContext(ctx, nullID(int64(r.ImportID)), r.Text, sum, r.Source, r.Line, r.ExtID, docTime, p.meta, now, p.sentiment, p.score)
 	if err != nil {
 		return 0, fmt.Errorf("insert document: %w", err)
 	}
@@ -585,8 +622,9 @@ func (db *DB) Get(ctx context.Context, id DocID) (Document, error) {
 	var d Document
 	var imp, docTime sql.NullInt64
 	var created int64
-	err = tx.QueryRowContext(ctx, `SELECT id, text, sha256, source, line, import_id, ext_id, doc_time, created_at
-		FROM documents WHERE id = ?`, id).Scan(&d.ID, &d.Text, &d.SHA256, &d.Source, &d.Line, &imp, &d.ExtID, &docTime, &created)
+	var meta string
+	err = tx.QueryRowContext(ctx, `SELECT id, text, sha256, source, line, import_id, ext_id, doc_time, meta, created_at
+		FROM documents WHERE id = ?`, id).Scan(&d.ID, &d.Text, &d.SHA256, &d.Source, &d.Line, &imp, &d.ExtID, &docTime, &meta, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Document{}, fmt.Errorf("document %d: %w", id, ErrNotFound)
 	}
@@ -598,6 +636,9 @@ func (db *DB) Get(ctx context.Context, id DocID) (Document, error) {
 		d.Time = fromNanos(docTime.Int64)
 	}
 	d.Created = fromNanos(created)
+	if d.Meta, err = parseMeta(meta); err != nil {
+		return Document{}, fmt.Errorf("get document %d: %w", id, err)
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+analysisCols+` FROM analyses WHERE document_id = ? ORDER BY id`, id)
 	if err != nil {
 		return Document{}, fmt.Errorf("get document %d: %w", id, err)
@@ -636,4 +677,16 @@ func (db *DB) Get(ctx context.Context, id DocID) (Document, error) {
 		return Document{}, fmt.Errorf("get document %d: %w", id, err)
 	}
 	return d, nil
+}
+
+// parseMeta reads documents.meta: nil for "".
+func parseMeta(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("meta: %w", err)
+	}
+	return m, nil
 }

@@ -35,6 +35,9 @@ type Record struct {
 	ExtID   string
 	Time    time.Time
 	BadDate bool
+	// Meta are the row's metadata columns (Options.MetaColumns) by column
+	// name, empty values left out; nil when there are none.
+	Meta map[string]string
 }
 
 // Reader yields the texts of one input in order. Next returns io.EOF
@@ -66,16 +69,20 @@ var ErrBadRequest = errors.New("bad request")
 // Options select what a reader takes from its input. Empty fields are
 // sniffed from the input itself (see Mapping).
 type Options struct {
-	Format       string // txt|csv|tsv|jsonl|json|xlsx; "" = from the file name (default txt)
-	Unit         string // txt: "line" (default) or "file"
-	Column       string // csv/tsv/xlsx/json: the text column (header name or 1-based index); "" = chosen by content
-	Field        string // jsonl: field name; "" = "text"
-	Encoding     string // utf-8, utf-16le, utf-16be, windows-1252 (latin-1); "" = sniffed
-	Delimiter    string // csv: one character or tab/comma/semicolon/pipe; "" = sniffed
-	Sheet        string // xlsx: sheet name; "" = the first sheet with data
-	IDColumn     string // csv/tsv/xlsx: a column with each row's id, kept with its document; "" = none
-	DateColumn   string // csv/tsv/xlsx: a column with each row's date/time (see dateLayouts); "" = none
-	MaxTextBytes int    // 0 = engine.DefaultMaxTextBytes
+	Format     string // txt|csv|tsv|jsonl|json|xlsx; "" = from the file name (default txt)
+	Unit       string // txt: "line" (default) or "file"
+	Column     string // csv/tsv/xlsx/json: the text column (header name or 1-based index); "" = chosen by content
+	Field      string // jsonl: field name; "" = "text"
+	Encoding   string // utf-8, utf-16le, utf-16be, windows-1252 (latin-1); "" = sniffed
+	Delimiter  string // csv: one character or tab/comma/semicolon/pipe; "" = sniffed
+	Sheet      string // xlsx: sheet name; "" = the first sheet with data
+	IDColumn   string // a column (json, jsonl: a field) with each row's id, kept with its document; "" = none
+	DateColumn string // a column (json, jsonl: a field) with each row's date/time (see dateLayouts); "" = none
+	// MetaColumns are columns (json, jsonl: fields) kept with each document
+	// as metadata, by name or 1-based index; AllColumns ("*") alone = every
+	// column besides the text, id and date ones. Bounds: MaxMetaKeys.
+	MetaColumns  []string
+	MaxTextBytes int // 0 = engine.DefaultMaxTextBytes
 }
 
 // Validate checks the given encoding and delimiter names, so that a typo
@@ -103,10 +110,14 @@ type Mapping struct {
 	IDColumn   string       `json:"id_column,omitempty"`   // the column of the rows' ids, when one was given
 	DateColumn string       `json:"date_column,omitempty"` // the column of the rows' dates, when one was given
 	DateFormat string       `json:"date_format,omitempty"` // the date layout most of its first values have ("" = none found)
-	BadDates   int          `json:"bad_dates,omitempty"`   // preview rows whose date could not be read
-	Sheet      string       `json:"sheet,omitempty"`
-	Sheets     []string     `json:"sheets,omitempty"`
-	Rows       [][]string   `json:"rows,omitempty"` // the first rows (without the header), for a preview
+	// MetaColumns are the keys of the metadata kept with each document:
+	// the chosen columns' names (json/jsonl with "*": the fields seen in
+	// the first objects).
+	MetaColumns []string   `json:"meta_columns,omitempty"`
+	BadDates    int        `json:"bad_dates,omitempty"` // preview rows whose date could not be read
+	Sheet       string     `json:"sheet,omitempty"`
+	Sheets      []string   `json:"sheets,omitempty"`
+	Rows        [][]string `json:"rows,omitempty"` // the first rows (without the header), for a preview
 }
 
 // String is the mapping in one line, as the CLI prints it.
@@ -144,15 +155,26 @@ func (m Mapping) String() string {
 	} else if m.TextColumn != "" {
 		fmt.Fprintf(&b, ", text from field %q", m.TextColumn)
 	}
+	col := "column"
+	if len(m.Columns) == 0 {
+		col = "field" // json, jsonl
+	}
 	if m.IDColumn != "" {
-		fmt.Fprintf(&b, ", id from column %q", m.IDColumn)
+		fmt.Fprintf(&b, ", id from %s %q", col, m.IDColumn)
 	}
 	if m.DateColumn != "" {
 		format := m.DateFormat
 		if format == "" {
 			format = "no known format"
 		}
-		fmt.Fprintf(&b, ", dates from column %q (%s)", m.DateColumn, format)
+		fmt.Fprintf(&b, ", dates from %s %q (%s)", col, m.DateColumn, format)
+	}
+	if len(m.MetaColumns) > 0 {
+		q := make([]string, len(m.MetaColumns))
+		for i, c := range m.MetaColumns {
+			q[i] = strconv.Quote(c)
+		}
+		fmt.Fprintf(&b, ", metadata from %s", strings.Join(q, " "))
 	}
 	return b.String()
 }
@@ -213,6 +235,9 @@ func NewReader(r io.Reader, source string, opt Options) (Reader, error) {
 	m.Encoding = in.encoding
 	switch format {
 	case FormatTXT:
+		if opt.IDColumn != "" || opt.DateColumn != "" || len(opt.MetaColumns) > 0 {
+			return nil, fmt.Errorf("%w: %s: a text file has no columns: id, date and meta columns are for .csv, .tsv, .xlsx, .json and .jsonl", ErrBadRequest, source)
+		}
 		switch opt.Unit {
 		case "", "line":
 			return &lineReader{r: newLineScanner(in.r, opt.MaxTextBytes), source: source, max: opt.MaxTextBytes, m: m}, nil
@@ -230,7 +255,29 @@ func NewReader(r io.Reader, source string, opt Options) (Reader, error) {
 		field = "text"
 	}
 	m.TextColumn = field
-	return &jsonlReader{r: newLineScanner(in.r, opt.MaxTextBytes), source: source, field: field, max: opt.MaxTextBytes, m: m}, nil
+	fields, err := mapJSONFields(&m, field, sampleJSONLines(in.sample, 50), opt)
+	if err != nil {
+		return nil, err
+	}
+	return &jsonlReader{r: newLineScanner(in.r, opt.MaxTextBytes), source: source, field: field, max: opt.MaxTextBytes, m: m, fields: fields}, nil
+}
+
+// sampleJSONLines are the objects of the first (complete) lines of a JSONL
+// sample.
+func sampleJSONLines(sample []byte, n int) []map[string]json.RawMessage {
+	var out []map[string]json.RawMessage
+	for len(out) < n {
+		line, rest, ok := bytes.Cut(sample, []byte("\n"))
+		if !ok {
+			break // the last line may be cut
+		}
+		sample = rest
+		var o map[string]json.RawMessage
+		if json.Unmarshal(bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")), &o) == nil {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // checkText applies the rules every text must meet.
@@ -406,6 +453,7 @@ type jsonlReader struct {
 	field  string
 	max    int
 	m      Mapping
+	fields jsonFields
 }
 
 func (j *jsonlReader) Mapping() Mapping { return j.m }
@@ -447,6 +495,9 @@ func (j *jsonlReader) Next() (Record, error) {
 			rec.Err = err
 			return rec, nil
 		}
+		if err := j.fields.apply(&rec, obj, j.field); err != nil {
+			return Record{Source: j.source, Line: rec.Line, Err: err}, nil
+		}
 		rec.Text = s
 		return rec, nil
 	}
@@ -468,6 +519,7 @@ type tableReader struct {
 type tableExtra struct {
 	idCol, dateCol int // -1 = none
 	dates          *dateParser
+	meta           []metaCol
 }
 
 func (t *tableReader) Mapping() Mapping { return t.m }
@@ -537,6 +589,12 @@ func mapTable(m *Mapping, rows [][]string, opt Options) (col int, header bool, e
 				}
 			}
 		}
+	}
+	if extra.meta, err = mapMetaColumns(names, opt.MetaColumns, col, extra.idCol, extra.dateCol); err != nil {
+		return 0, false, extra, fmt.Errorf("%s: %w", m.Source, err)
+	}
+	for _, c := range extra.meta {
+		m.MetaColumns = append(m.MetaColumns, c.key)
 	}
 	return col, header, extra, nil
 }
@@ -618,6 +676,11 @@ func (t *tableReader) Next() (Record, error) {
 		var ok bool
 		rec.Time, ok = t.dates.Parse(row[t.dateCol])
 		rec.BadDate = !ok
+	}
+	if len(t.meta) > 0 {
+		if rec.Meta, err = tableMeta(t.meta, row); err != nil {
+			return Record{Source: t.source, Line: line, Err: err}, nil
+		}
 	}
 	return rec, nil
 }

@@ -129,6 +129,7 @@ type jsonArrayReader struct {
 	n      int
 	done   bool
 	m      Mapping
+	fields jsonFields
 }
 
 func (j *jsonArrayReader) Mapping() Mapping { return j.m }
@@ -148,6 +149,10 @@ func newJSONArrayReader(in *decodedInput, source string, opt Options, m Mapping)
 		field = "text"
 	}
 	m.TextColumn = field
+	fields, err := mapJSONFields(&m, field, sampleJSONObjects(in.sample, 50), opt)
+	if err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(in.r)
 	tok, err := dec.Token()
 	if err == io.EOF {
@@ -156,7 +161,7 @@ func newJSONArrayReader(in *decodedInput, source string, opt Options, m Mapping)
 	if d, ok := tok.(json.Delim); err != nil || !ok || d != '[' {
 		return nil, fmt.Errorf("%w: %s: want a JSON array of objects ([{\"text\": …}, …]); for one object per line use .jsonl", ErrBadRequest, source)
 	}
-	return &jsonArrayReader{dec: dec, source: source, field: field, max: opt.MaxTextBytes, m: m}, nil
+	return &jsonArrayReader{dec: dec, source: source, field: field, max: opt.MaxTextBytes, m: m, fields: fields}, nil
 }
 
 // sniffJSONField picks the string field with the longest values among the
@@ -250,6 +255,9 @@ func (j *jsonArrayReader) Next() (Record, error) {
 	if err := checkText(s, j.max); err != nil {
 		rec.Err = err
 		return rec, nil
+	}
+	if err := j.fields.apply(&rec, obj, j.field); err != nil {
+		return Record{Source: j.source, Line: j.n, Err: err}, nil
 	}
 	rec.Text = s
 	return rec, nil

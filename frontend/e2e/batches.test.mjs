@@ -111,6 +111,9 @@ describe('batches', () => {
     // The id column is kept with each document.
     await page.selectOption('[data-testid="id-column"]', 'id');
     await page.waitForFunction(() => document.querySelector('[data-testid="preview-id-column"]')?.textContent?.trim() === 'id');
+    // The author column is ticked as metadata, kept with each document.
+    await page.check('[data-testid="meta-toggle"][data-column="author"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="preview-meta-columns"]')?.textContent?.trim() === 'author');
     await shot('batches-preview');
 
     const imp = await importAndWait();
@@ -124,7 +127,17 @@ describe('batches', () => {
       const doc = await (await fetch(`${server.base}/v1/results/${it.id}`)).json();
       const row = rows.find((r) => r[2] === doc.text);
       assert.equal(doc.ext_id, String(row[0]), 'the row id is stored with its document');
+      assert.deepEqual(doc.metadata, { author: row[1] }, 'the metadata column is stored with its document');
     }
+    // History filters by metadata: exactly the one row by user3, and its pane shows the metadata.
+    const byUser3 = await (await fetch(`${server.base}/v1/results?meta=author:user3`)).json();
+    assert.deepEqual(byUser3.items.map((d) => d.text), [rows[3][2]]);
+    await page.goto(`${server.base}/#/history/${encodeURIComponent('filter:' + new URLSearchParams({ meta: 'author=user3' }))}`);
+    await page.waitForFunction(() => /^1 document\b/.test(document.querySelector('[data-testid="history-count"]')?.textContent?.trim() ?? ''));
+    await page.click('[data-testid="history-item"]');
+    await page.waitForSelector('[data-testid="doc-metadata"]');
+    assert.match(await text('[data-testid="doc-metadata"]'), /author\s*user3/);
+    await shot('history-metadata');
 
     await page.reload();
     await openBatches();

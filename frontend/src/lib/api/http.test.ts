@@ -87,9 +87,10 @@ describe('HttpTransport requests', () => {
     const { fetch, calls } = fakeFetch((c) => json(200, c.url.includes('preview') ? { files: [{ source: 'r.tsv', format: 'tsv', header: true }] } : { id: '3', deleted: 7 }));
     const t = new HttpTransport({ fetch });
     const f = new File(['a\tb\n'], 'r.tsv');
-    const prev = await t.previewImport({ kind: 'files', files: [f] }, { delimiter: '\t', encoding: 'windows-1252', sheet: 'S', id_column: 'a', date_column: 'b' });
+    const prev = await t.previewImport({ kind: 'files', files: [f] }, { delimiter: '\t', encoding: 'windows-1252', sheet: 'S', id_column: 'a', date_column: 'b', meta_columns: ['c', 'd,e'] });
     expect(prev[0]?.format).toBe('tsv');
     const body = calls[0]?.body as FormData;
+    expect(body.getAll('meta_column')).toEqual(['c', 'd,e']); // one part each: a name may hold a comma
     expect([body.get('delimiter'), body.get('encoding'), body.get('sheet'), body.get('id_column'), body.get('date_column')]).toEqual(['tab', 'windows-1252', 'S', 'a', 'b']);
     expect(calls[0]?.url).toMatch(/\/v1\/imports\/preview$/);
     await t.cancelImport('3');
@@ -162,6 +163,8 @@ describe('helpers', () => {
   it('query skips empty values', () => {
     expect(query({ a: 'x', b: '', c: 0, d: undefined, e: 3 })).toBe('?a=x&e=3');
     expect(query({})).toBe('');
+    // Metadata filters: repeated meta=KEY:VALUE, the value keeping its ':'.
+    expect(new URLSearchParams(query({ meta: { product: 'phone: pro', author: 'Ann' } })).getAll('meta')).toEqual(['product:phone: pro', 'author:Ann']);
   });
   it('csvHeader parses quoted headers, BOMs and CRLF', () => {
     expect(csvHeader('\ufeffid,"review, text","say ""hi"""\r\n1,2,3')).toEqual(['id', 'review, text', 'say "hi"']);

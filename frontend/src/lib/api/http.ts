@@ -50,6 +50,11 @@ export function query(q: object): string {
       for (const e of v as EntityMatch[]) p.append('entity', `${e.label}:${e.key}`);
       continue;
     }
+    if (k === 'meta' && typeof v === 'object') {
+      // Metadata filters (SearchQuery.meta) travel as repeated meta=KEY:VALUE.
+      for (const [mk, mv] of Object.entries(v as Record<string, string>)) p.append('meta', `${mk}:${mv}`);
+      continue;
+    }
     p.set(k, v === true ? '1' : String(v));
   }
   const s = p.toString();
@@ -284,6 +289,7 @@ export function importForm(files: File[], opts: ImportOptions): FormData {
   if (opts.sheet) form.set('sheet', opts.sheet);
   if (opts.id_column) form.set('id_column', opts.id_column);
   if (opts.date_column) form.set('date_column', opts.date_column);
+  for (const m of opts.meta_columns ?? []) form.append('meta_column', m);
   for (const f of files) form.append('files', f, relativeName(f));
   return form;
 }

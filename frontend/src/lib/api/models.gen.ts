@@ -118,6 +118,7 @@ export interface DocumentResult {
   line?: number;
   ext_id?: string;
   time?: string;
+  metadata?: Record<string, string>;
   sentiment?: Sentiment;
   entities?: Entity[];
   meta: ResultMeta;
@@ -138,6 +139,8 @@ export interface DocumentSummary {
   reviewed?: boolean;
   corrected?: boolean;
   created_at: string;
+  ext_id?: string;
+  metadata?: Record<string, string>;
 }
 
 export interface Entity {
@@ -274,6 +277,7 @@ export interface ImportOptions {
   sheet?: string;
   id_column?: string;
   date_column?: string;
+  meta_columns?: string[];
 }
 
 export interface ImportPreview {
@@ -288,6 +292,7 @@ export interface ImportPreview {
   id_column?: string;
   date_column?: string;
   date_format?: string;
+  meta_columns?: string[];
   bad_dates?: number;
   sheet?: string;
   sheets?: string[];
@@ -342,6 +347,7 @@ export interface InsightsQuery {
   model?: string;
   source?: string;
   import_id?: string;
+  meta?: Record<string, string>;
   from?: string;
   to?: string;
   reviewed?: boolean;
@@ -616,6 +622,7 @@ export interface SearchQuery {
   model?: string;
   source?: string;
   import_id?: string;
+  meta?: Record<string, string>;
   from?: string;
   to?: string;
   reviewed?: boolean;

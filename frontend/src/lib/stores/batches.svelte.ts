@@ -22,6 +22,8 @@ export class BatchesStore {
   /** Optional columns kept with each document; '' = none. */
   idColumn = $state('');
   dateColumn = $state('');
+  /** Columns kept with each document as metadata, by name (ticked in the preview). */
+  metaColumns = $state<string[]>([]);
   field = $state('');
   previews = $state<ImportPreview[]>([]);
   previewing = $state(false);
@@ -80,6 +82,13 @@ export class BatchesStore {
     this.skipped = [];
     this.previews = [];
     this.column = this.delimiter = this.encoding = this.sheet = this.idColumn = this.dateColumn = '';
+    this.metaColumns = [];
+  }
+
+  /** toggleMeta ticks or unticks a column as metadata and previews again. */
+  async toggleMeta(name: string): Promise<void> {
+    this.metaColumns = this.metaColumns.includes(name) ? this.metaColumns.filter((c) => c !== name) : [...this.metaColumns, name];
+    await this.preview();
   }
 
   /** readOptions are the reader options the preview and the import use. */
@@ -93,6 +102,7 @@ export class BatchesStore {
       ...(this.sheet ? { sheet: this.sheet } : {}),
       ...(this.idColumn ? { id_column: this.idColumn } : {}),
       ...(this.dateColumn ? { date_column: this.dateColumn } : {}),
+      ...(this.metaColumns.length ? { meta_columns: [...this.metaColumns] } : {}),
     };
   }
 

@@ -20,6 +20,31 @@ export interface Filters {
   reviewed: string;
   corrected: string;
   disagrees: string;
+  /** Metadata filters as typed: "product=phone; author=Ann" (exact values, all of them). */
+  meta: string;
+}
+
+/** parseMeta reads the metadata filter field: KEY=VALUE parts separated by ";". bad lists the parts without a key and "=". */
+export function parseMeta(s: string): { meta: Record<string, string>; bad: string[] } {
+  const meta: Record<string, string> = {};
+  const bad: string[] = [];
+  for (const part of s.split(';')) {
+    if (!part.trim()) continue;
+    const i = part.indexOf('=');
+    const k = i > 0 ? part.slice(0, i).trim() : '';
+    if (!k) bad.push(part.trim());
+    else meta[k] = part.slice(i + 1).trim();
+  }
+  return { meta, bad };
+}
+
+/** addMeta adds KEY=VALUE to a metadata filter field (replacing that key). */
+export function addMeta(s: string, key: string, value: string): string {
+  const { meta } = parseMeta(s);
+  meta[key] = value;
+  return Object.entries(meta)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('; ');
 }
 
 export const emptyFilters = (): Filters => ({
@@ -36,6 +61,7 @@ export const emptyFilters = (): Filters => ({
   reviewed: '',
   corrected: '',
   disagrees: '',
+  meta: '',
 });
 
 const correctionKeys = ['reviewed', 'corrected', 'disagrees'] as const;
@@ -62,11 +88,13 @@ export function toQuery(f: Filters, cursor = '', limit = 25): SearchQuery {
   }
   for (const k of correctionKeys) if (f[k]) q[k] = f[k] === '1';
   if (f.entities.length) q.entities = f.entities.map((e) => ({ ...e }));
+  const { meta } = parseMeta(f.meta);
+  if (Object.keys(meta).length) q.meta = meta;
   if (cursor) q.cursor = cursor;
   return q;
 }
 
-const filterKeys = ['q', 'sentiment', 'entity_label', 'entity_text', 'model', 'source', 'import_id', 'from', 'to', ...correctionKeys] as const;
+const filterKeys = ['q', 'sentiment', 'entity_label', 'entity_text', 'model', 'source', 'import_id', 'from', 'to', 'meta', ...correctionKeys] as const;
 
 /** filterParam encodes filters as the History route's parameter: #/history/filter:… */
 export function filterParam(f: Filters): string {
@@ -115,6 +143,11 @@ export class HistoryStore {
   }
 
   async search(): Promise<void> {
+    const { bad } = parseMeta(this.filters.meta);
+    if (bad.length) {
+      this.error = `Metadata filter “${bad[0]}”: write key=value (several separated by ;).`;
+      return;
+    }
     this.shown = { ...this.filters, entities: [...this.filters.entities] };
     this.cursors = [''];
     this.page = 0;

@@ -4,7 +4,7 @@ import { ApiError } from '../api/errors';
 import { AnalyzeStore } from './analyze.svelte';
 import { BatchesStore, acceptedFile } from './batches.svelte';
 import { FakeTransport } from './fake';
-import { HistoryStore, emptyFilters, toQuery } from './history.svelte';
+import { HistoryStore, addMeta, emptyFilters, filterParam, parseFilterParam, parseMeta, toQuery } from './history.svelte';
 import { LoadTestStore } from './loadtest.svelte';
 import { HISTORY, MetricsStore } from './metrics.svelte';
 import { parseRoute } from './router.svelte';
@@ -166,6 +166,33 @@ describe('BatchesStore', () => {
     expect(b.dateColumn).toBe('');
   });
 
+  it('ticks columns as metadata, previews again with them, and imports with them', async () => {
+    const t = new FakeTransport();
+    const asked: ImportOptions[] = [];
+    t.previewImport = async (_input, opts) => {
+      asked.push(opts);
+      return [{ source: 'r.csv', format: 'csv', header: true, text_column: 'body', meta_columns: opts.meta_columns }];
+    };
+    const b = new BatchesStore(t);
+    await b.add([{ name: 'r.csv', file: new File(['id,product,author,body\n'], 'r.csv') }]);
+    await b.toggleMeta('product');
+    await b.toggleMeta('author');
+    await b.toggleMeta('product'); // unticked again
+    await b.toggleMeta('product');
+    expect(asked.map((o) => o.meta_columns)).toEqual([undefined, ['product'], ['product', 'author'], ['author'], ['author', 'product']]);
+    expect(b.previews[0]?.meta_columns).toEqual(['author', 'product']);
+    let started: ImportOptions | undefined;
+    t.startImport = async (_input, opts) => {
+      started = opts;
+      return status({});
+    };
+    t.importStatus = async () => status({});
+    await b.start();
+    expect(started?.meta_columns).toEqual(['author', 'product']);
+    b.clear();
+    expect(b.metaColumns).toEqual([]);
+  });
+
   it('lists earlier imports, resumes one, and deletes one only after confirmation', async () => {
     const t = new FakeTransport();
     t.imports = async () => [status({ id: '2', state: 'interrupted', done: 40, resumable: true }), status({ id: '1', state: 'done', done: 10 })];
@@ -293,6 +320,34 @@ describe('HistoryStore', () => {
     expect(q.sentiment).toBe('positive');
     expect(q.entity_label).toBeUndefined();
     expect(new Date(q.to ?? '').getTime() - new Date(q.from ?? '').getTime()).toBe(24 * 3600 * 1000);
+  });
+
+  it('filters by metadata: key=value parts, refused without a key, kept in links', async () => {
+    expect(parseMeta(' product = phone ; author=Ann;; ')).toEqual({ meta: { product: 'phone', author: 'Ann' }, bad: [] });
+    expect(parseMeta('a=b=c').meta).toEqual({ a: 'b=c' }); // the value keeps later "="
+    expect(parseMeta('phone; =x').bad).toEqual(['phone', '=x']);
+    expect(addMeta('product=phone', 'author', 'Ann')).toBe('product=phone; author=Ann');
+    expect(addMeta('product=phone', 'product', 'laptop')).toBe('product=laptop');
+    const f = { ...emptyFilters(), meta: 'product=phone; author=Ann' };
+    expect(toQuery(f).meta).toEqual({ product: 'phone', author: 'Ann' });
+    expect(toQuery(emptyFilters()).meta).toBeUndefined();
+    expect(parseFilterParam(filterParam(f))?.meta).toBe('product=phone; author=Ann');
+    const t = new FakeTransport();
+    const seen: SearchQuery[] = [];
+    t.search = async (q) => {
+      seen.push(q);
+      return { items: [], total: 0, total_exact: true };
+    };
+    const h = new HistoryStore(t);
+    h.filters.meta = 'phone';
+    await h.search();
+    expect(seen).toEqual([]); // refused before asking
+    expect(h.error).toMatch(/key=value/);
+    h.filters.meta = 'product=phone';
+    await h.search();
+    expect(seen.map((q) => q.meta)).toEqual([{ product: 'phone' }]);
+    expect(h.exportQuery().meta).toEqual({ product: 'phone' });
+    expect(h.error).toBe('');
   });
 
   it('keeps the error and empties the list when a search fails', async () => {
