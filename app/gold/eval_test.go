@@ -156,3 +156,21 @@ func TestEvaluateDisagreements(t *testing.T) {
 		t.Error("lengths differ: no error")
 	}
 }
+
+// DropConflicts keeps the first (longest) of overlapping predictions and,
+// on tokens, the first of those that share a token.
+func TestDropConflicts(t *testing.T) {
+	d := gold.Doc{Text: "New York Parisian", Entities: []gold.Span{
+		{Start: 4, End: 8, Label: "LOC"}, {Start: 0, End: 8, Label: "LOC"}, {Start: 9, End: 12, Label: "A"}, {Start: 13, End: 17, Label: "B"}}}
+	got, n := gold.DropConflicts(d, false)
+	if n != 1 || !reflect.DeepEqual(got.Entities, []gold.Span{{Start: 0, End: 8, Label: "LOC"}, {Start: 9, End: 12, Label: "A"}, {Start: 13, End: 17, Label: "B"}}) {
+		t.Errorf("spans: %d dropped, %+v", n, got.Entities)
+	}
+	got, n = gold.DropConflicts(d, true)
+	if n != 2 || !reflect.DeepEqual(got.Entities, []gold.Span{{Start: 0, End: 8, Label: "LOC"}, {Start: 9, End: 12, Label: "A"}}) {
+		t.Errorf("tokens: %d dropped, %+v", n, got.Entities)
+	}
+	if d.Entities[0].Start != 4 {
+		t.Error("the input was changed")
+	}
+}

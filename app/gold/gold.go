@@ -133,3 +133,46 @@ func runeOffsets(s string) []int {
 	}
 	return append(out, len(s))
 }
+
+// DropConflicts makes predictions writable: it drops every entity that
+// overlaps one before it (by start, then the longer first) and, with
+// onTokens, every one that shares a token with one before it once widened to
+// whole tokens (CoNLL), or covers no token. Gold is never repaired this way:
+// writers and readers refuse it instead. It returns the document and the
+// number of entities dropped. Invalid text or offsets are left for Check.
+func DropConflicts(d Doc, onTokens bool) (Doc, int) {
+	if len(d.Entities) == 0 {
+		return d, 0
+	}
+	runes := utf8.RuneCountInString(d.Text)
+	es := slices.Clone(d.Entities)
+	slices.SortStableFunc(es, func(a, b Span) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		return b.End - a.End
+	})
+	var toks []Token
+	if onTokens {
+		toks = Tokenize(d.Text)
+	}
+	kept := es[:0]
+	end, lastTok := -1, -1
+	for _, s := range es {
+		if s.Start < 0 || s.End > runes || s.Start >= s.End || s.Start < end {
+			continue
+		}
+		if onTokens {
+			f, l, ok := snap(toks, s)
+			if !ok || f <= lastTok {
+				continue
+			}
+			lastTok = l
+		}
+		end = s.End
+		kept = append(kept, s)
+	}
+	dropped := len(d.Entities) - len(kept)
+	d.Entities = kept
+	return d, dropped
+}
