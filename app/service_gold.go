@@ -43,6 +43,20 @@ func ExportContentType(format string) (ctype, ext string) {
 	return gold.ContentType(f), gold.Ext(f)
 }
 
+// ExportFileName is the file name an export of format is saved under:
+// nlpscope-results.csv, nlpscope-results.jsonl, nlpscope-results.conll,
+// nlpscope-results.spacy.jsonl, nlpscope-results.labelstudio.json, …
+func ExportFileName(format string) string {
+	_, ext := ExportContentType(format)
+	switch format {
+	case storage.FormatCSV, storage.FormatJSONL, string(gold.CoNLL):
+		return "nlpscope-results." + ext
+	case string(gold.SentimentCSV), string(gold.SentimentJSONL):
+		return "nlpscope-results.sentiment." + ext
+	}
+	return "nlpscope-results." + format + "." + ext
+}
+
 // checkExportFormat fails for a format ExportResults does not write.
 func checkExportFormat(format string) error {
 	for _, f := range ExportFormats() {
