@@ -24,6 +24,18 @@ func ExportFormats() []string {
 	return out
 }
 
+// ExportFormat is a format of GET /v1/results/export (ExportFormats).
+type ExportFormat string
+
+// Values lists every export format.
+func (ExportFormat) Values() []ExportFormat {
+	var out []ExportFormat
+	for _, f := range ExportFormats() {
+		out = append(out, ExportFormat(f))
+	}
+	return out
+}
+
 // ExportOptions tune an export in a training format.
 type ExportOptions struct {
 	// Comments adds "# id/text/sentiment = …" lines to CoNLL, so that the

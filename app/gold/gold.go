@@ -39,7 +39,7 @@ type Doc struct {
 	Text           string  `json:"text"`
 	Sentiment      string  `json:"sentiment,omitempty"`
 	SentimentScore float64 `json:"sentiment_score,omitempty"`
-	Entities       []Span  `json:"entities"`
+	Entities       []Span  `json:"entities,omitzero"`
 	// Model is the model version of a prediction ("" for gold); Label
 	// Studio's model_version.
 	Model string `json:"model,omitempty"`
