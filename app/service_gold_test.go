@@ -5,11 +5,15 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/app/gold"
+	"github.com/nlpscope/nlpscope/engine"
 )
 
 var goldTexts = []string{
@@ -184,6 +188,84 @@ func TestEvaluateOnExportedGold(t *testing.T) {
 	for _, c := range bad {
 		if _, err := svc.Evaluate(ctx, app.EvaluateRequest{Docs: c.docs}); !errors.Is(err, app.ErrBadRequest) {
 			t.Errorf("%s: %v, want a bad request", c.name, err)
+		}
+	}
+}
+
+// On the default models' held-out samples, Evaluate agrees with a naive
+// count made here from the analysis results: exact code-point spans for
+// entities (every gold span there lies on token boundaries, so the token
+// grid changes nothing), equal labels for sentiment.
+func TestEvaluateHeldOutMatchesNaiveCount(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.ModelSentiment, cfg.ModelEntities, cfg.NoDB = "", "", true // the embedded defaults
+	svc := newService(t, cfg)
+	ctx := context.Background()
+	for _, c := range []struct{ file, task string }{
+		{"ner_heldout.jsonl", "entities"},
+		{"sentiment_heldout.jsonl", "sentiment"},
+	} {
+		f, err := os.Open(filepath.Join("..", "models", "testdata", c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, err := app.ReadGold(f, c.file, "")
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := svc.Evaluate(ctx, app.EvaluateRequest{Docs: docs, Aggregation: "first"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts := make([]string, len(docs))
+		for i, d := range docs {
+			texts[i] = d.Text
+		}
+		var results []app.DocumentResult
+		for at := 0; at < len(texts); at += 100 {
+			res, err := svc.Analyze(ctx, app.AnalyzeRequest{Texts: texts[at:min(at+100, len(texts))], Aggregation: "first", Tasks: []engine.Task{engine.Task(c.task)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			results = append(results, res.Results...)
+		}
+		r := run.Report
+		if c.task == "entities" {
+			type key struct {
+				label      string
+				start, end int
+			}
+			tp, np, ng := 0, 0, 0
+			for i, d := range docs {
+				want := map[key]bool{}
+				for _, s := range d.Entities {
+					want[key{s.Label, s.Start, s.End}] = true
+				}
+				ng += len(want)
+				for _, e := range results[i].Entities {
+					np++
+					if want[key{e.Label, e.Start, e.End}] {
+						tp++
+					}
+				}
+			}
+			m := r.Entities.Micro
+			t.Logf("held-out entities: P %.3f R %.3f F1 %.3f (%d gold, %d predicted)", m.Precision, m.Recall, m.F1, m.Support, m.Predicted)
+			if r.Sentiment != nil || m.Correct != tp || m.Predicted != np || m.Support != ng || tp == 0 {
+				t.Errorf("micro %+v, naive count: %d correct of %d predicted, %d gold", m, tp, np, ng)
+			}
+			continue
+		}
+		ok := 0
+		for i, d := range docs {
+			if strings.EqualFold(results[i].Sentiment.Label, d.Sentiment) {
+				ok++
+			}
+		}
+		t.Logf("held-out sentiment: accuracy %.3f, macro recall %.3f (%d documents)", r.Sentiment.Accuracy, r.Sentiment.MacroRecall, r.Sentiment.Docs)
+		if r.Entities != nil || r.Sentiment.Correct != ok || r.Sentiment.Docs != len(docs) || ok == 0 {
+			t.Errorf("sentiment %+v, naive count %d of %d", r.Sentiment, ok, len(docs))
 		}
 	}
 }

@@ -221,6 +221,7 @@ func TestReadDoccano(t *testing.T) {
 {"id": 2, "text": "great stuff", "label": ["positive"]}
 {"text": "Ann in Rome", "entities": [{"id": 5, "label": "LOC", "start_offset": 7, "end_offset": 11}], "cats": ["neutral"]}
 {"text": "no entities", "label": []}
+{"text": "Ann in Rome", "entities": [{"label": "PER", "start": 0, "end": 3, "text": "Ann"}], "source": "nlpscope"}
 `
 	got, err := gold.ReadAll(strings.NewReader(in), gold.Doccano, 0)
 	if err != nil {
@@ -231,6 +232,7 @@ func TestReadDoccano(t *testing.T) {
 		{ID: "2", Text: "great stuff", Sentiment: "positive"},
 		{Text: "Ann in Rome", Sentiment: "neutral", Entities: []gold.Span{{Start: 7, End: 11, Label: "LOC"}}},
 		{Text: "no entities", Entities: []gold.Span{}},
+		{Text: "Ann in Rome", Entities: []gold.Span{{Start: 0, End: 3, Label: "PER"}}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)

@@ -156,7 +156,8 @@ func jsonReason(err error) string {
 // document whose entities are not labelled (text classification).
 // Reading also takes doccano's other shapes: "label": ["CLASS"] (text
 // classification), "entities": [[s, e, L]] or [{"start_offset",
-// "end_offset", "label"}] (newer exports).
+// "end_offset", "label"}] (newer exports), and nlpscope's own entity
+// objects {"start", "end", "label"} (the held-out sets of models/testdata).
 type doccanoRow struct {
 	ID    string   `json:"id,omitempty"`
 	Text  string   `json:"text"`
@@ -238,14 +239,21 @@ func doccanoSpan(raw json.RawMessage) (Span, error) {
 		return s, nil
 	}
 	var o struct {
-		Start *int   `json:"start_offset"`
-		End   *int   `json:"end_offset"`
-		Label string `json:"label"`
+		Start  *int   `json:"start_offset"`
+		End    *int   `json:"end_offset"`
+		Start2 *int   `json:"start"` // nlpscope's and Hugging Face's entity shape
+		End2   *int   `json:"end"`
+		Label  string `json:"label"`
 	}
-	if json.Unmarshal(raw, &o) != nil || o.Start == nil || o.End == nil {
-		return Span{}, fmt.Errorf("span %s: want [start, end, \"LABEL\"] or {\"start_offset\", \"end_offset\", \"label\"}", raw)
+	if json.Unmarshal(raw, &o) == nil {
+		if o.Start == nil && o.End == nil {
+			o.Start, o.End = o.Start2, o.End2
+		}
+		if o.Start != nil && o.End != nil {
+			return Span{Start: *o.Start, End: *o.End, Label: o.Label}, nil
+		}
 	}
-	return Span{Start: *o.Start, End: *o.End, Label: o.Label}, nil
+	return Span{}, fmt.Errorf("span %s: want [start, end, \"LABEL\"], {\"start_offset\", \"end_offset\", \"label\"} or {\"start\", \"end\", \"label\"}", raw)
 }
 
 // Sentiment JSONL: {"text", "label"}.
