@@ -7,8 +7,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nlpscope/nlpscope/app"
@@ -127,6 +129,24 @@ func TestEvaluateOnExportedGold(t *testing.T) {
 	}
 	if base.Models["sentiment"] == "" || base.Models["entities"] == "" {
 		t.Errorf("models %v", base.Models)
+	}
+	// Evaluations at the same time (and beside other work) give the same report.
+	var wg sync.WaitGroup
+	reports := make([]gold.Report, 4)
+	for i := range reports {
+		wg.Go(func() {
+			run, err := svc.Evaluate(ctx, app.EvaluateRequest{Docs: docs})
+			if err != nil {
+				t.Error(err)
+			}
+			reports[i] = run.Report
+		})
+	}
+	wg.Wait()
+	for i, r := range reports {
+		if !reflect.DeepEqual(r, rep) {
+			t.Errorf("concurrent evaluation %d: %+v, want %+v", i, r, rep)
+		}
 	}
 
 	// Change the gold: flip one sentiment, drop one entity, add one on a
