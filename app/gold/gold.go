@@ -86,7 +86,8 @@ func describe(text string, s Span) string {
 
 // Check validates d (document n of its file, for messages): valid UTF-8,
 // spans inside the text with start < end and a label, and no two entities
-// overlapping. It sorts d.Entities by start.
+// overlapping. It leaves d.Entities sorted by start (a sorted copy when
+// they were not, so the caller's slice is not reordered).
 func Check(n int, d *Doc) error {
 	if !utf8.ValidString(d.Text) {
 		return docError(n, d.ID, "text is not valid UTF-8")
@@ -103,12 +104,16 @@ func Check(n int, d *Doc) error {
 			return docError(n, d.ID, "entity %s [%d,%d) is outside the text (%d code points) or empty", s.Label, s.Start, s.End, runes)
 		}
 	}
-	slices.SortStableFunc(d.Entities, func(a, b Span) int {
+	byStart := func(a, b Span) int {
 		if a.Start != b.Start {
 			return a.Start - b.Start
 		}
 		return a.End - b.End
-	})
+	}
+	if !slices.IsSortedFunc(d.Entities, byStart) {
+		d.Entities = slices.Clone(d.Entities) // the caller's slice keeps its order
+		slices.SortStableFunc(d.Entities, byStart)
+	}
 	for i := 1; i < len(d.Entities); i++ {
 		a, b := d.Entities[i-1], d.Entities[i]
 		if b.Start < a.End {
