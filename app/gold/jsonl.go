@@ -76,7 +76,11 @@ type spacyRow struct {
 	Text  string             `json:"text"`
 	Spans []spacySpan        `json:"spans"`
 	Cats  map[string]float64 `json:"cats,omitempty"`
-	Meta  map[string]any     `json:"meta,omitempty"`
+	Meta  *spacyMeta         `json:"meta,omitempty"`
+}
+
+type spacyMeta struct {
+	ID string `json:"id"`
 }
 
 type spacySpan struct {
@@ -95,7 +99,7 @@ func spacyOut(d Doc) any {
 		r.Cats = map[string]float64{d.Sentiment: 1}
 	}
 	if d.ID != "" {
-		r.Meta = map[string]any{"id": d.ID}
+		r.Meta = &spacyMeta{ID: d.ID}
 	}
 	return r
 }
