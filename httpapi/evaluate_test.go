@@ -40,6 +40,11 @@ func TestHTTPExportAndEvaluate(t *testing.T) {
 		if err := json.Unmarshal(b, &ev); resp.StatusCode != 200 || err != nil || len(ev.Runs) != 1 {
 			t.Fatalf("evaluate %s: %d %s", f, resp.StatusCode, b)
 		}
+		var raw any
+		json.Unmarshal(b, &raw)
+		if p := findNull(raw, "evaluation"); p != "" {
+			t.Errorf("evaluate %s: null at %s", f, p)
+		}
 		r := ev.Runs[0].Report
 		if ev.Docs != len(texts) || r.Entities == nil || r.Entities.Micro.F1 != 1 || r.Sentiment == nil || r.Sentiment.Accuracy != 1 {
 			t.Errorf("evaluate %s: %s", f, b)
