@@ -128,3 +128,37 @@ func TestCmdDBExport(t *testing.T) {
 		t.Errorf("bad format: %d %s", code, errOut)
 	}
 }
+
+// fp32 vs INT8 side by side on the analyst's own texts: the embedded
+// sentiment model quantized as a user does it (models quantize), then
+// evaluate --compare fp32 int8 runs each variant on the same held-out
+// texts and reports both.
+func TestCmdEvaluateCompareVariants(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sentiment")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "models", "sentiment"))); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, "", "models", "quantize", dir, "--no-compare", "--embeddings"); code != cli.ExitOK {
+		t.Fatalf("models quantize: %d %s", code, errOut)
+	}
+	heldout := filepath.Join("..", "models", "testdata", "sentiment_heldout.jsonl")
+	code, out, errOut := runCLI(t, "", "evaluate", "--gold", heldout, "--model-sentiment", dir, "--threads", "1", "--compare", "fp32", "int8", "--json")
+	if code != cli.ExitOK {
+		t.Fatalf("evaluate --compare fp32 int8: %d %s", code, errOut)
+	}
+	var ev app.Evaluation
+	if err := json.Unmarshal([]byte(out), &ev); err != nil || len(ev.Runs) != 2 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	a, b := ev.Runs[0], ev.Runs[1]
+	if a.Name != "fp32" || b.Name != "int8" || a.Models["sentiment"] == b.Models["sentiment"] || a.Models["sentiment"] == "" {
+		t.Errorf("runs %s %v, %s %v: want fp32 and int8 with different model ids", a.Name, a.Models, b.Name, b.Models)
+	}
+	for _, r := range ev.Runs {
+		s := r.Report.Sentiment
+		if ev.Docs != 200 || s == nil || s.Docs != 200 || s.Accuracy < 0.5 {
+			t.Errorf("%s: %+v", r.Name, s)
+		}
+	}
+	t.Logf("held-out sentiment accuracy: fp32 %.3f, int8 %.3f", a.Report.Sentiment.Accuracy, b.Report.Sentiment.Accuracy)
+}
