@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -350,21 +349,4 @@ func (s *Service) Document(ctx context.Context, id int64) (DocumentResult, error
 		out.Correction = correctionOf(c)
 	}
 	return out, nil
-}
-
-// ExportResults writes every document q selects (all pages, oldest first) as "csv"
-// or "jsonl", streaming.
-func (s *Service) ExportResults(ctx context.Context, w io.Writer, format string, q SearchQuery) error {
-	if s.db == nil {
-		return ErrNoStorage
-	}
-	if format != storage.FormatCSV && format != storage.FormatJSONL {
-		return fmt.Errorf("%w: format %q (want csv or jsonl)", ErrBadRequest, format)
-	}
-	sq, err := storageQuery(q)
-	if err != nil {
-		return err
-	}
-	_, err = s.db.Export(ctx, w, format, sq)
-	return storageError(err)
 }

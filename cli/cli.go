@@ -46,7 +46,8 @@ var commands = map[string]command{
 	"loadtest": {"drive the engine or an HTTP endpoint and report latency", cmdLoadtest},
 	"bench":    {"run the benchmark suite and write a report", cmdBench},
 	"models":   {"list, inspect, pull and quantize models", cmdModels},
-	"db":       {"database maintenance: stats, check, vacuum", cmdDB},
+	"db":       {"database maintenance and export: stats, check, vacuum, export", cmdDB},
+	"evaluate": {"score models on your own labelled texts (CoNLL, spaCy, Label Studio, doccano, CSV)", cmdEvaluate},
 	"insights": {"sentiment, timeline and entities over stored documents", cmdInsights},
 	"version":  {"print the version, commit, ONNX Runtime and embedded models", cmdVersion},
 }

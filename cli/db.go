@@ -16,16 +16,20 @@ import (
 )
 
 const dbUsage = `usage: nlpscope db stats|check|vacuum [--db PATH] [--json]
+       nlpscope db export --format FORMAT [--db PATH] [-o FILE] [History filters: --q, --import, --sentiment, …]
 
   stats   row counts per table, schema version, file sizes (database, WAL, SHM)
   check   PRAGMA integrity_check, foreign_key_check and the full-text index check
           (exit status 1 when a problem is found)
   vacuum  rebuild the file to reclaim free space and truncate the WAL
+  export  stream the documents a History search selects with their predictions:
+          csv, jsonl, conll (IOB2), spacy, labelstudio (predictions), doccano,
+          sentiment-csv, sentiment-jsonl ('nlpscope db export --help' for the filters)
 
 The database is %s unless --db is given.
 `
 
-// cmdDB runs database maintenance: nlpscope db stats|check|vacuum.
+// cmdDB runs database maintenance and export: nlpscope db stats|check|vacuum|export.
 func cmdDB(ctx context.Context, std Stdio, args []string) error {
 	def, err := storage.DefaultPath()
 	if err != nil {
@@ -41,6 +45,8 @@ func cmdDB(ctx context.Context, std Stdio, args []string) error {
 		fmt.Fprintln(std.Out, usage)
 		return nil
 	case "stats", "check", "vacuum":
+	case "export":
+		return inSub(sub, dbExport(ctx, std, def, args[1:]))
 	default:
 		return withUsage("\n"+usage, "unknown sub-command %q", sub)
 	}

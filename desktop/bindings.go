@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -151,16 +152,16 @@ func (d *Desktop) ClearCorrection(id int64) error {
 }
 
 // ExportResults asks where to save, then writes the selected documents as
-// "csv" or "jsonl". It returns a sentence for the UI; a cancelled dialog
+// one of app.ExportFormats (csv, jsonl or a training format). It returns a sentence for the UI; a cancelled dialog
 // writes nothing.
 func (d *Desktop) ExportResults(format string, q app.SearchQuery) (string, error) {
-	if format != "csv" && format != "jsonl" {
-		return "", desktopError(fmt.Errorf("%w: format %q (want csv or jsonl)", app.ErrBadRequest, format))
+	if !slices.Contains(app.ExportFormats(), format) {
+		return "", desktopError(fmt.Errorf("%w: format %q (want %s)", app.ErrBadRequest, format, strings.Join(app.ExportFormats(), ", ")))
 	}
 	if d.dialogs == nil {
 		return "", desktopError(fmt.Errorf("%w: no window for a save dialog", app.ErrBadRequest))
 	}
-	path, err := d.dialogs.SaveFile(d.ctx, "Export results", d.lastDirectory(), "nlpscope-results."+format)
+	path, err := d.dialogs.SaveFile(d.ctx, "Export results", d.lastDirectory(), app.ExportFileName(format))
 	if err != nil {
 		return "", desktopError(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -178,14 +179,18 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	if format == "" {
 		format = "jsonl"
 	}
-	var ctype string
-	switch format {
-	case "csv":
-		ctype = "text/csv; charset=utf-8"
-	case "jsonl":
-		ctype = "application/x-ndjson"
+	if !slices.Contains(app.ExportFormats(), format) {
+		writeError(w, s.log, r, fmt.Errorf("%w: format %q (want %s)", app.ErrBadRequest, format, strings.Join(app.ExportFormats(), ", ")))
+		return
+	}
+	ctype, _ := app.ExportContentType(format)
+	var opt app.ExportOptions
+	switch c := r.URL.Query().Get("comments"); c {
+	case "", "0", "false":
+	case "1", "true":
+		opt.Comments = true
 	default:
-		writeError(w, s.log, r, fmt.Errorf("%w: format %q (want csv or jsonl)", app.ErrBadRequest, format))
+		writeError(w, s.log, r, fmt.Errorf("%w: comments %q (want true or false)", app.ErrBadRequest, c))
 		return
 	}
 	if !s.svc.HasStorage() {
@@ -196,9 +201,9 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	// below delays the header until the first write.
 	lw := &lazyWriter{w: w, header: func() {
 		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="nlpscope-results.%s"`, format))
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, app.ExportFileName(format)))
 	}}
-	if err := s.svc.ExportResults(r.Context(), lw, format, q); err != nil {
+	if err := s.svc.ExportResultsWith(r.Context(), lw, format, q, opt); err != nil {
 		if !lw.started {
 			writeError(w, s.log, r, err)
 			return

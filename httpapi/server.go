@@ -185,6 +185,7 @@ func (s *Server) routes() http.Handler {
 	s.resultsRoutes(mux)   // results.go
 	s.insightsRoutes(mux)  // insights.go
 	s.importsRoutes(mux)   // imports.go
+	s.evaluateRoutes(mux)  // evaluate.go
 	s.loadTestRoutes(mux)  // loadtests.go
 	s.modelsRoutes(mux)    // models.go
 	s.settingsRoutes(mux)  // settings.go

@@ -54,25 +54,9 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 	if format != FormatCSV && format != FormatJSONL {
 		return 0, fmt.Errorf("export: %w: format %q (want csv or jsonl)", ErrInvalid, format)
 	}
-	pl, err := planText(q.Text)
+	rows, err := db.exportRows(ctx, q)
 	if err != nil {
-		return 0, fmt.Errorf("export: %w", err)
-	}
-	from, where, args := whereClause(q, pl)
-	if pl.none {
-		where = append(where, "0") // nothing can match; keep the header
-	}
-	sqlText := `SELECT d.id, d.created_at, coalesce(d.import_id, 0), d.source, d.line, d.text,
-		s.label, s.score, s.model_id,
-		(SELECT json_group_array(json_object('label', label, 'text', text, 'start', start_pos, 'end', end_pos, 'score', score))
-		 FROM (SELECT label, text, start_pos, end_pos, score FROM entities e WHERE e.document_id = d.id ORDER BY start_pos, id)),
-		d.ext_id, d.doc_time, d.meta
-		FROM ` + from + `
-		LEFT JOIN analyses s ON s.id = (SELECT max(id) FROM analyses x WHERE x.document_id = d.id AND x.task = 'sentiment')` +
-		joinWhere(where) + ` ORDER BY d.id`
-	rows, err := db.rdb.QueryContext(ctx, sqlText, args...)
-	if err != nil {
-		return 0, fmt.Errorf("export: %w", err)
+		return 0, err
 	}
 	defer rows.Close()
 
@@ -96,8 +80,9 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 	rec := make([]string, len(ExportColumns))
 	for rows.Next() {
 		r = exportRow{}
+		var entModel *string
 		if err := rows.Scan(&r.ID, &created, &r.ImportID, &r.Source, &r.Line, &r.Text,
-			&r.SentimentLabel, &r.SentimentScore, &r.SentimentModel, &ents, &r.ExtID, &docTime, &meta); err != nil {
+			&r.SentimentLabel, &r.SentimentScore, &r.SentimentModel, &ents, &entModel, &r.ExtID, &docTime, &meta); err != nil {
 			return n, fmt.Errorf("export: %w", err)
 		}
 		r.Created = fromNanos(created)
@@ -152,6 +137,103 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 		}
 	}
 	if err := bw.Flush(); err != nil {
+		return n, fmt.Errorf("export: %w", err)
+	}
+	return n, nil
+}
+
+// exportRows runs the export query of q: every matching document, oldest
+// first, with its newest sentiment, its entities as a JSON array and the
+// model of its newest entities analysis.
+func (db *DB) exportRows(ctx context.Context, q Query) (*sql.Rows, error) {
+	pl, err := planText(q.Text)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	from, where, args := whereClause(q, pl)
+	if pl.none {
+		where = append(where, "0") // nothing can match; keep the header
+	}
+	sqlText := `SELECT d.id, d.created_at, coalesce(d.import_id, 0), d.source, d.line, d.text,
+		s.label, s.score, s.model_id,
+		(SELECT json_group_array(json_object('label', label, 'text', text, 'start', start_pos, 'end', end_pos, 'score', score))
+		 FROM (SELECT label, text, start_pos, end_pos, score FROM entities e WHERE e.document_id = d.id ORDER BY start_pos, id)),
+		(SELECT model_id FROM analyses x WHERE x.document_id = d.id AND x.task = 'entities' ORDER BY x.id DESC LIMIT 1),
+		d.ext_id, d.doc_time, d.meta
+		FROM ` + from + `
+		LEFT JOIN analyses s ON s.id = (SELECT max(id) FROM analyses x WHERE x.document_id = d.id AND x.task = 'sentiment')` +
+		joinWhere(where) + ` ORDER BY d.id`
+	rows, err := db.rdb.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	return rows, nil
+}
+
+// ExportRow is one document of ExportEach: its newest sentiment (Sentiment
+// "" when none) and its entities, code-point offsets.
+type ExportRow struct {
+	ID             DocID
+	Created        time.Time
+	ImportID       ImportID
+	Source         string
+	Line           int
+	Text           string
+	Sentiment      string
+	SentimentScore float64
+	SentimentModel string
+	EntitiesModel  string // "" when the entities task never ran
+	Entities       []ExportEntity
+	ExtID          string // the row's id (an import's id column)
+}
+
+// ExportEntity is one stored entity of an ExportRow.
+type ExportEntity struct {
+	Label string  `json:"label"`
+	Text  string  `json:"text"`
+	Start int     `json:"start"`
+	End   int     `json:"end"`
+	Score float64 `json:"score"`
+}
+
+// ExportEach calls fn with every document matching q (Limit and Cursor are
+// ignored), oldest first, one at a time from the cursor, as Export does; it
+// stops at fn's first error and returns it. It returns the number of
+// documents fn accepted.
+func (db *DB) ExportEach(ctx context.Context, q Query, fn func(ExportRow) error) (int64, error) {
+	rows, err := db.exportRows(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		var r ExportRow
+		var created int64
+		var label, model, entModel *string
+		var score *float64
+		var ents, meta string
+		var docTime sql.NullInt64
+		if err := rows.Scan(&r.ID, &created, &r.ImportID, &r.Source, &r.Line, &r.Text,
+			&label, &score, &model, &ents, &entModel, &r.ExtID, &docTime, &meta); err != nil {
+			return n, fmt.Errorf("export: %w", err)
+		}
+		r.Created = fromNanos(created)
+		if label != nil {
+			r.Sentiment, r.SentimentScore, r.SentimentModel = *label, *score, *model
+		}
+		if entModel != nil {
+			r.EntitiesModel = *entModel
+		}
+		if err := json.Unmarshal([]byte(ents), &r.Entities); err != nil {
+			return n, fmt.Errorf("export: entities of document %d: %w", r.ID, err)
+		}
+		if err := fn(r); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
 		return n, fmt.Errorf("export: %w", err)
 	}
 	return n, nil

@@ -121,3 +121,46 @@ func TestExportWriterErrorStops(t *testing.T) {
 		t.Fatal("export into a failing writer succeeded")
 	}
 }
+
+// ExportEach hands over exactly the documents, sentiment, entities and
+// models that were stored, for the same query as Export.
+func TestExportEach(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	docs := buildCorpus(t, db, 120, 0)
+	q := storage.Query{Text: "alpha"}
+	want := expect(docs, q)
+	slices.Reverse(want) // oldest first
+	byID := map[storage.DocID]corpusDoc{}
+	for _, d := range docs {
+		byID[d.id] = d
+	}
+	var got []storage.DocID
+	n, err := db.ExportEach(ctx, q, func(r storage.ExportRow) error {
+		d := byID[r.ID]
+		if r.Text != d.text || r.Sentiment != d.label || r.SentimentModel != d.model {
+			t.Errorf("row %d: %q %s %s, want %q %s %s", r.ID, r.Text, r.Sentiment, r.SentimentModel, d.text, d.label, d.model)
+		}
+		if len(r.Entities) != len(d.entities) {
+			t.Errorf("row %d: %d entities, want %d", r.ID, len(r.Entities), len(d.entities))
+		}
+		for i, e := range r.Entities {
+			s := d.entities[i]
+			if e.Label != s.Label || e.Start != s.Start || e.End != s.End || e.Text != s.Text {
+				t.Errorf("row %d entity %d: %+v, want %+v", r.ID, i, e, s)
+			}
+		}
+		if m := map[bool]string{true: "ner@n", false: ""}[len(d.entities) > 0]; r.EntitiesModel != m {
+			t.Errorf("row %d: entities model %q, want %q", r.ID, r.EntitiesModel, m)
+		}
+		got = append(got, r.ID)
+		return nil
+	})
+	if err != nil || n != int64(len(want)) || !slices.Equal(got, want) {
+		t.Fatalf("ExportEach: n=%d err=%v ids %v, want %v", n, err, head(got), head(want))
+	}
+	stop := errors.New("stop")
+	if n, err := db.ExportEach(ctx, q, func(storage.ExportRow) error { return stop }); n != 0 || err != stop {
+		t.Errorf("stopping: n=%d err=%v", n, err)
+	}
+}

@@ -57,6 +57,7 @@ var roots = []any{
 	app.SetModelRequest{}, app.Settings{}, app.SearchQuery{}, app.SearchPage{}, app.InsightsQuery{}, app.Insights{}, app.StoredImport{},
 	app.ImportOptions{}, app.ImportStatus{}, app.ImportPreview{}, app.ImportDeleted{}, app.MetricsSnapshot{}, app.ErrorBody{},
 	app.LoadTestConfig{}, app.LoadTestStatus{}, app.LoadTestSummary{}, app.LoadTestComparison{},
+	app.EvaluateRequest{}, app.Evaluation{}, app.ExportFormat(""),
 	app.ReportFormat(""), profiler.Snapshot{}, profiler.Report{}, profiler.Progress{},
 }
 

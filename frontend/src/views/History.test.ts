@@ -61,6 +61,16 @@ describe('History', () => {
     expect(exported[0]).toEqual(['csv', { q: 'Merkel Paris', limit: undefined }]);
     expect(seen.map((q) => q.q)).toEqual(['Merkel Paris', 'Merkel Paris']);
 
+    // "Export as…" a training format: the same search, the chosen format, and the select resets.
+    const as = el.querySelector('[data-testid="history-export-as"]') as HTMLSelectElement;
+    expect(Array.from(as.options).map((o) => o.value)).toEqual(['', 'conll', 'spacy', 'labelstudio', 'doccano', 'sentiment-csv', 'sentiment-jsonl']);
+    as.value = 'labelstudio';
+    as.dispatchEvent(new Event('change', { bubbles: true }));
+    await vi.waitFor(() => expect(exported).toHaveLength(2));
+    expect(exported[1]).toEqual(['labelstudio', { q: 'Merkel Paris', limit: undefined }]);
+    flushSync();
+    expect(as.value).toBe('');
+
     // Past the counting bound: "at least".
     box.value = 'everything';
     box.dispatchEvent(new Event('input', { bubbles: true }));

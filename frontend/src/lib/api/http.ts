@@ -1,6 +1,7 @@
 // HTTP + Server-Sent Events transport for the web shell (`nlpscope serve`).
 // Routes and shapes: app/API.md.
 import { ApiError } from './errors';
+import { exportFileName } from './transport';
 import type { EventName, EventPayloads, ExportFormat, ImportInput, Transport } from './transport';
 import type {
   AnalyzeRequest,
@@ -151,11 +152,11 @@ export class HttpTransport implements Transport {
     const url = this.base + '/v1/results/export' + query({ ...q, cursor: undefined, limit: undefined, format });
     const a = document.createElement('a');
     a.href = url;
-    a.download = `nlpscope-results.${format}`;
+    a.download = exportFileName(format);
     document.body.appendChild(a);
     a.click();
     a.remove();
-    return `downloading nlpscope-results.${format}`;
+    return `downloading ${exportFileName(format)}`;
   }
   async exportLoadTest(id: string, format: ReportFormat): Promise<string> {
     const name = `nlpscope-loadtest-${id}.${format}`;

@@ -88,6 +88,11 @@ export interface ColumnInfo {
   text_share: number;
 }
 
+export interface Confusion {
+  labels: string[];
+  counts: number[][];
+}
+
 export interface Cooccurrence {
   entities: EntityMatch[];
   docs: number[];
@@ -109,6 +114,25 @@ export interface CorrectionEntity {
   start: number;
   end: number;
   text?: string;
+}
+
+export interface Disagreement {
+  doc: number;
+  id?: string;
+  text: string;
+  gold_sentiment?: string;
+  pred_sentiment?: string;
+  missed: Span[];
+  spurious: Span[];
+}
+
+export interface Doc {
+  id?: string;
+  text: string;
+  sentiment?: string;
+  sentiment_score?: number;
+  entities?: Span[];
+  model?: string;
 }
 
 export interface DocumentResult {
@@ -168,6 +192,13 @@ export interface EntityPair {
   docs: number;
 }
 
+export interface EntityReport {
+  docs: number;
+  labels: Scores[];
+  micro: Scores;
+  macro: Scores;
+}
+
 export interface EntityStat {
   label: string;
   key: string;
@@ -190,6 +221,25 @@ export interface ErrorDetail {
   code: ErrorCode;
   message: string;
 }
+
+export interface EvaluateRequest {
+  docs: Doc[];
+  aggregation?: string;
+}
+
+export interface Evaluation {
+  docs: number;
+  runs: EvaluationRun[];
+}
+
+export interface EvaluationRun {
+  name: string;
+  models: Record<string, string>;
+  report: GoldReport;
+}
+
+export type ExportFormat = "csv" | "jsonl" | "conll" | "spacy" | "labelstudio" | "doccano" | "sentiment-csv" | "sentiment-jsonl";
+export const ExportFormatValues: readonly ExportFormat[] = ["csv", "jsonl", "conll", "spacy", "labelstudio", "doccano", "sentiment-csv", "sentiment-jsonl"];
 
 export interface GPUDevice {
   index: number;
@@ -215,6 +265,13 @@ export interface GPUStats {
   reason?: string;
   driver?: string;
   devices?: GPUDevice[];
+}
+
+export interface GoldReport {
+  docs: number;
+  sentiment?: SentimentReport;
+  entities?: EntityReport;
+  disagreements: Disagreement[];
 }
 
 export interface Hardware {
@@ -606,6 +663,16 @@ export interface SLOState {
   changed: string;
 }
 
+export interface Scores {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+  predicted: number;
+  correct: number;
+}
+
 export interface SearchPage {
   items: DocumentSummary[];
   next_cursor?: string;
@@ -670,6 +737,16 @@ export interface SentimentCount {
 export type SentimentMethod = "auto" | "whole" | "mean" | "majority";
 export const SentimentMethodValues: readonly SentimentMethod[] = ["auto", "whole", "mean", "majority"];
 
+export interface SentimentReport {
+  docs: number;
+  correct: number;
+  accuracy: number;
+  macro_recall: number;
+  macro_f1: number;
+  labels: Scores[];
+  confusion: Confusion;
+}
+
 export interface SeriesStats {
   name: string;
   source?: string;
@@ -722,6 +799,13 @@ export interface SourceThroughput {
   requests: number;
   texts: number;
   texts_10s: number;
+}
+
+export interface Span {
+  start: number;
+  end: number;
+  label: string;
+  score?: number;
 }
 
 export interface Stats {

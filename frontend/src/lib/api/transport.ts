@@ -7,6 +7,7 @@ import type {
   AnalyzeResponse,
   Correction,
   DocumentResult,
+  ExportFormat,
   Health,
   Import,
   ImportDeleted,
@@ -40,7 +41,26 @@ export type EventName = keyof EventPayloads;
  */
 export type ImportInput = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] };
 
-export type ExportFormat = 'csv' | 'jsonl';
+export type { ExportFormat };
+
+/** exportFileName is the name an export is saved under (app.ExportFileName). */
+export function exportFileName(format: ExportFormat): string {
+  switch (format) {
+    case 'csv':
+    case 'jsonl':
+      return `nlpscope-results.${format}`;
+    case 'conll':
+      return 'nlpscope-results.conll';
+    case 'sentiment-csv':
+      return 'nlpscope-results.sentiment.csv';
+    case 'sentiment-jsonl':
+      return 'nlpscope-results.sentiment.jsonl';
+    case 'labelstudio':
+      return 'nlpscope-results.labelstudio.json';
+    default:
+      return `nlpscope-results.${format}.jsonl`;
+  }
+}
 
 export interface Transport {
   readonly kind: 'wails' | 'http';
