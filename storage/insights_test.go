@@ -104,7 +104,7 @@ func buildInsightsCorpus(t *testing.T, seed uint64, n int, span time.Duration) (
 		if rng.IntN(3) == 0 {
 			d.importID = imp
 		}
-		r := storage.Result{Text: strings.Join(d.words, " ") + " " + strings.Repeat("x", i%7+1), ImportID: d.importID}
+		r := storage.Result{Text: strings.Join(d.words, " ") + " " + strings.Repeat("x", i%7+1), ImportID: d.importID, KeepDuplicate: true}
 		if rng.IntN(8) != 0 {
 			d.label = []string{"positive", "negative", "neutral"}[rng.IntN(3)]
 			d.score = 0.4 + rng.Float64()/2
@@ -604,7 +604,9 @@ func TestInsightsMigrationKeysOldEntities(t *testing.T) {
 		ALTER TABLE documents DROP COLUMN sentiment; ALTER TABLE documents DROP COLUMN sentiment_score;
 		CREATE INDEX documents_created ON documents(created_at);
 		DELETE FROM schema_migrations WHERE name LIKE '%_insights';
-		PRAGMA user_version = ` + strconv.Itoa(version-1)); err != nil {
+		DROP TABLE import_rows; ALTER TABLE documents DROP COLUMN seen;
+		DELETE FROM schema_migrations WHERE name LIKE '%_duplicates';
+		PRAGMA user_version = ` + strconv.Itoa(version-2)); err != nil {
 		t.Fatal(err)
 	}
 	raw.Close()

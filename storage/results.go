@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -101,6 +103,12 @@ type Result struct {
 	ExtID    string     // the row's id in its source (an import's id column); "" for none
 	Time     time.Time  // the row's date/time (an import's date column); zero for none
 	Analyses []Analysis // usually a sentiment and/or an entities analysis
+	// KeepDuplicate stores a new document even when one with the same
+	// text and analyses (same task, model hash and options) is stored.
+	// Without it such a result is a duplicate: the stored document's seen
+	// count goes up, the import row is linked to it (import_rows) and its
+	// id is returned.
+	KeepDuplicate bool
 }
 
 // Document is a stored document with its analyses (oldest first) and their
@@ -116,6 +124,11 @@ type Document struct {
 	Time     time.Time  `json:"time,omitzero"`
 	Created  time.Time  `json:"created"`
 	Analyses []Analysis `json:"analyses"`
+	// Seen is how many times the text was stored with these analyses
+	// (1 + its duplicates); Imports are the imports it came from, in id
+	// order (none for pasted text).
+	Seen    int        `json:"seen"`
+	Imports []ImportID `json:"imports"`
 }
 
 // TextHash is the hex sha256 of text: documents.sha256 and the text part of
@@ -152,10 +165,11 @@ func (r *Result) validate() error {
 
 type writerStmts struct {
 	doc, analysis, entity, fts, tri, merge, mergeUpto *sql.Stmt
+	dupFind, seen, importRow                          *sql.Stmt
 }
 
 func (s *writerStmts) close() {
-	for _, st := range []*sql.Stmt{s.doc, s.analysis, s.entity, s.fts, s.tri, s.merge, s.mergeUpto} {
+	for _, st := range []*sql.Stmt{s.doc, s.analysis, s.entity, s.fts, s.tri, s.merge, s.mergeUpto, s.dupFind, s.seen, s.importRow} {
 		if st != nil {
 			st.Close()
 		}
@@ -193,6 +207,14 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.stmt.merge = prep(`INSERT OR IGNORE INTO text_index(key, doc_id)
 		SELECT substr(sha256, 1, 12), id FROM documents WHERE id > (SELECT upto FROM text_index_state) ORDER BY 1, 2`)
 	db.stmt.mergeUpto = prep(`UPDATE text_index_state SET upto = (SELECT coalesce(max(id), 0) FROM documents)`)
+	// Duplicates (migrations/*_duplicates.sql): the analyses of the stored
+	// documents whose key is one of ?1 (text_index) or whose id is one of
+	// ?2 (the tail); the caller compares the whole hash.
+	db.stmt.dupFind = prep(`SELECT d.id, d.sha256, a.task, a.model_hash, a.options FROM documents d JOIN analyses a ON a.document_id = d.id
+		WHERE d.id IN (SELECT doc_id FROM text_index WHERE key IN (SELECT value FROM json_each(?1))
+			UNION SELECT value FROM json_each(?2))`)
+	db.stmt.seen = prep(`UPDATE documents SET seen = seen + 1 WHERE id = ?`)
+	db.stmt.importRow = prep(`INSERT INTO import_rows(import_id, source, line, document_id) VALUES (?, ?, ?, ?)`)
 	if err != nil {
 		db.stmt.close()
 		return fmt.Errorf("prepare: %w", err)
@@ -217,6 +239,29 @@ type prepared struct {
 	// sentiment and score are the newest (last) sentiment analysis's, or
 	// nil: documents.sentiment and sentiment_score.
 	sentiment, score any
+	// akeys are the analyses' duplicate keys (analysisKey), sorted and
+	// without repeats; nil when the result is never a duplicate.
+	akeys []string
+}
+
+// analysisKey is what two analyses must share for a text analysed again to
+// be a duplicate of a stored document.
+func analysisKey(task, modelHash, options string) string {
+	return task + "\x00" + modelHash + "\x00" + options
+}
+
+// covers reports whether have (sorted) holds every key of want (sorted).
+func covers(have, want []string) bool {
+	i := 0
+	for _, w := range want {
+		for i < len(have) && have[i] < w {
+			i++
+		}
+		if i == len(have) || have[i] != w {
+			return false
+		}
+	}
+	return true
 }
 
 func prepareResult(r *Result) (prepared, error) {
@@ -235,6 +280,14 @@ func prepareResult(r *Result) (prepared, error) {
 			return p, fmt.Errorf("%w: sentences: %v", ErrInvalid, err)
 		}
 		p.details[i] = string(b)
+	}
+	if !r.KeepDuplicate && len(r.Analyses) > 0 {
+		p.akeys = make([]string, len(r.Analyses))
+		for i, a := range r.Analyses {
+			p.akeys[i] = analysisKey(a.Task, a.ModelHash, a.Options)
+		}
+		slices.Sort(p.akeys)
+		p.akeys = slices.Compact(p.akeys)
 	}
 	p.keys = make([][]string, len(r.Analyses))
 	for i, a := range r.Analyses {
@@ -264,6 +317,9 @@ func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int6
 		return 0, fmt.Errorf("insert document: %w", err)
 	}
 	docID, _ := res.LastInsertId()
+	if p.akeys != nil {
+		db.groupDocs[sum] = append(db.groupDocs[sum], groupDoc{docID, p.akeys})
+	}
 	if db.groupFirstDoc == 0 {
 		db.groupFirstDoc = docID
 	}
@@ -293,6 +349,121 @@ func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int6
 		}
 	}
 	return DocID(docID), nil
+}
+
+// groupDoc is a document inserted by the open write group that later
+// results of the group may duplicate.
+type groupDoc struct {
+	id    int64
+	akeys []string
+}
+
+// storedDuplicates finds, inside the writer's transaction, the stored
+// documents that results of preps may duplicate: by text hash, with their
+// analyses' keys (sorted). Documents of the open group are in db.groupDocs.
+func (db *DB) storedDuplicates(ctx context.Context, preps []prepared) (map[string][]groupDoc, error) {
+	var keys []string
+	for i := range preps {
+		if preps[i].akeys != nil {
+			keys = append(keys, textKey(preps[i].sum))
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	want := make(map[string]bool, len(keys))
+	for i := range preps {
+		if preps[i].akeys != nil {
+			want[preps[i].sum] = true
+		}
+	}
+	keyJSON, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	tail := db.tail.candidates(keys)
+	idJSON := make([]byte, 0, 2+len(tail)*8)
+	idJSON = append(idJSON, '[')
+	for i, id := range tail {
+		if i > 0 {
+			idJSON = append(idJSON, ',')
+		}
+		idJSON = strconv.AppendInt(idJSON, id, 10)
+	}
+	idJSON = append(idJSON, ']')
+	rows, err := db.stmt.dupFind.QueryContext(ctx, string(keyJSON), string(idJSON))
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	defer rows.Close()
+	byID := map[int64]*groupDoc{}
+	sums := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var sum, task, hash, options string
+		if err := rows.Scan(&id, &sum, &task, &hash, &options); err != nil {
+			return nil, fmt.Errorf("find duplicates: %w", err)
+		}
+		if !want[sum] {
+			continue // same key, other text
+		}
+		g := byID[id]
+		if g == nil {
+			g = &groupDoc{id: id}
+			byID[id] = g
+			sums[id] = sum
+		}
+		g.akeys = append(g.akeys, analysisKey(task, hash, options))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	out := map[string][]groupDoc{}
+	for id, g := range byID {
+		slices.Sort(g.akeys)
+		out[sums[id]] = append(out[sums[id]], *g)
+	}
+	return out, nil
+}
+
+// duplicateOf returns the id of the newest document, of the open group or
+// of stored, that p's result duplicates, or 0.
+func (db *DB) duplicateOf(p *prepared, stored map[string][]groupDoc) int64 {
+	if p.akeys == nil {
+		return 0
+	}
+	var best int64
+	for _, g := range db.groupDocs[p.sum] {
+		if g.id > best && covers(g.akeys, p.akeys) {
+			best = g.id
+		}
+	}
+	for _, g := range stored[p.sum] {
+		if g.id > best && covers(g.akeys, p.akeys) {
+			best = g.id
+		}
+	}
+	return best
+}
+
+// storeDuplicate counts r as one more sighting of document id, linking its
+// import row. ok is false when the document is gone (a delete earlier in
+// the group): r is then to be inserted.
+func (db *DB) storeDuplicate(ctx context.Context, r *Result, id int64) (ok bool, err error) {
+	res, err := db.stmt.seen.ExecContext(ctx, id)
+	if err != nil {
+		return false, fmt.Errorf("count duplicate: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if r.ImportID == 0 {
+		return true, nil
+	}
+	if _, err := db.stmt.importRow.ExecContext(ctx, int64(r.ImportID), r.Source, r.Line, id); err != nil {
+		return false, fmt.Errorf("link duplicate: %w", err)
+	}
+	return true, nil
 }
 
 func marshalScores(r *Result) ([][]byte, error) {
@@ -344,7 +515,21 @@ func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
 	ids := make([]DocID, len(rs))
 	err := db.writeDocs(ctx, len(rs), func(ctx context.Context, tx *sql.Conn) error {
 		now := nanos(db.cfg.Now())
+		stored, err := db.storedDuplicates(ctx, preps)
+		if err != nil {
+			return err
+		}
 		for i := range rs {
+			if dup := db.duplicateOf(&preps[i], stored); dup != 0 {
+				ok, err := db.storeDuplicate(ctx, &rs[i], dup)
+				if err != nil {
+					return err
+				}
+				if ok {
+					ids[i] = DocID(dup)
+					continue
+				}
+			}
 			id, err := db.insertResult(ctx, &rs[i], &preps[i], now)
 			if err != nil {
 				return err
@@ -585,8 +770,8 @@ func (db *DB) Get(ctx context.Context, id DocID) (Document, error) {
 	var d Document
 	var imp, docTime sql.NullInt64
 	var created int64
-	err = tx.QueryRowContext(ctx, `SELECT id, text, sha256, source, line, import_id, ext_id, doc_time, created_at
-		FROM documents WHERE id = ?`, id).Scan(&d.ID, &d.Text, &d.SHA256, &d.Source, &d.Line, &imp, &d.ExtID, &docTime, &created)
+	err = tx.QueryRowContext(ctx, `SELECT id, text, sha256, source, line, import_id, ext_id, doc_time, created_at, seen
+		FROM documents WHERE id = ?`, id).Scan(&d.ID, &d.Text, &d.SHA256, &d.Source, &d.Line, &imp, &d.ExtID, &docTime, &created, &d.Seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Document{}, fmt.Errorf("document %d: %w", id, ErrNotFound)
 	}
@@ -598,6 +783,9 @@ func (db *DB) Get(ctx context.Context, id DocID) (Document, error) {
 		d.Time = fromNanos(docTime.Int64)
 	}
 	d.Created = fromNanos(created)
+	if d.Imports, err = documentImports(ctx, tx, id); err != nil {
+		return Document{}, fmt.Errorf("get document %d: %w", id, err)
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+analysisCols+` FROM analyses WHERE document_id = ? ORDER BY id`, id)
 	if err != nil {
 		return Document{}, fmt.Errorf("get document %d: %w", id, err)
@@ -636,4 +824,24 @@ func (db *DB) Get(ctx context.Context, id DocID) (Document, error) {
 		return Document{}, fmt.Errorf("get document %d: %w", id, err)
 	}
 	return d, nil
+}
+
+// documentImports returns the imports a document came from, in id order:
+// its own and those of its duplicate rows.
+func documentImports(ctx context.Context, tx *sql.Tx, id DocID) ([]ImportID, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT import_id FROM documents WHERE id = ?1 AND import_id IS NOT NULL
+		UNION SELECT import_id FROM import_rows WHERE document_id = ?1 ORDER BY 1`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []ImportID{}
+	for rows.Next() {
+		var v ImportID
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
