@@ -104,10 +104,14 @@ func TestDuplicatesAreOneDocument(t *testing.T) {
 	if err != nil || len(lines["rows.txt"]) != 5 {
 		t.Fatalf("stored lines %v %v: want lines 1-5", lines, err)
 	}
-	// Full text finds the text once per document.
+	// Full text finds the text once per document; the hit shows its count.
 	p, err := db.Search(ctx, storage.Query{Text: "other", WithTotal: true})
 	if err != nil || p.Total != 1 {
 		t.Fatalf("search: %+v %v", p, err)
+	}
+	p, err = db.Search(ctx, storage.Query{ImportID: imp, WithTotal: true})
+	if err != nil || p.Total != 2 || p.Hits[1].ID != ids[0] || p.Hits[1].Seen != 5 || !slices.Equal(p.Hits[1].Imports, []storage.ImportID{imp}) {
+		t.Fatalf("import's hits: %+v %v", p, err)
 	}
 	mustCheck(t, db)
 }
@@ -184,6 +188,11 @@ func TestDeleteImportWithSharedDocuments(t *testing.T) {
 	store(sentimentResult("a and pasted", "POSITIVE"))
 	if ib[0] != ia[2] || ib[2] != ia[2] {
 		t.Fatalf("shared text not one document: %v %v", ia, ib)
+	}
+	// Filtering by import finds the documents it saw again too.
+	p, err := db.Search(ctx, storage.Query{ImportID: b, WithTotal: true})
+	if err != nil || p.Total != 2 || p.Hits[1].ID != ia[2] || !slices.Equal(p.Hits[1].Imports, []storage.ImportID{a, b}) || p.Hits[1].Seen != 3 {
+		t.Fatalf("b's hits: %+v %v", p, err)
 	}
 	ima, err := db.GetImport(ctx, a)
 	if err != nil || ima.Deletes != 1 || ima.Stored != 3 || ima.Duplicates != 1 {

@@ -213,7 +213,7 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.stmt.dupFind = prep(`SELECT d.id, d.sha256, a.task, a.model_hash, a.options FROM documents d JOIN analyses a ON a.document_id = d.id
 		WHERE d.id IN (SELECT doc_id FROM text_index WHERE key IN (SELECT value FROM json_each(?1))
 			UNION SELECT value FROM json_each(?2))`)
-	db.stmt.seen = prep(`UPDATE documents SET seen = seen + 1 WHERE id = ?`)
+	db.stmt.seen = prep(`UPDATE documents SET seen = seen + 1 WHERE id = ? RETURNING seen`)
 	db.stmt.importRow = prep(`INSERT INTO import_rows(import_id, source, line, document_id) VALUES (?, ?, ?, ?)`)
 	if err != nil {
 		db.stmt.close()
@@ -447,23 +447,23 @@ func (db *DB) duplicateOf(p *prepared, stored map[string][]groupDoc) int64 {
 }
 
 // storeDuplicate counts r as one more sighting of document id, linking its
-// import row. ok is false when the document is gone (a delete earlier in
-// the group): r is then to be inserted.
-func (db *DB) storeDuplicate(ctx context.Context, r *Result, id int64) (ok bool, err error) {
-	res, err := db.stmt.seen.ExecContext(ctx, id)
-	if err != nil {
-		return false, fmt.Errorf("count duplicate: %w", err)
+// import row, and returns its new seen count; 0 when the document is gone
+// (a delete earlier in the group): r is then to be inserted.
+func (db *DB) storeDuplicate(ctx context.Context, r *Result, id int64) (seen int, err error) {
+	err = db.stmt.seen.QueryRowContext(ctx, id).Scan(&seen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
+	if err != nil {
+		return 0, fmt.Errorf("count duplicate: %w", err)
 	}
 	if r.ImportID == 0 {
-		return true, nil
+		return seen, nil
 	}
 	if _, err := db.stmt.importRow.ExecContext(ctx, int64(r.ImportID), r.Source, r.Line, id); err != nil {
-		return false, fmt.Errorf("link duplicate: %w", err)
+		return 0, fmt.Errorf("link duplicate: %w", err)
 	}
-	return true, nil
+	return seen, nil
 }
 
 func marshalScores(r *Result) ([][]byte, error) {
@@ -497,7 +497,30 @@ func (db *DB) Store(ctx context.Context, r Result) (DocID, error) {
 
 // StoreBatch writes results in one transaction — all of them or none — and
 // returns their ids, in order, once committed. It is safe for concurrent use.
+// A result that duplicates a stored document (see Result.KeepDuplicate)
+// returns that document's id.
 func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
+	st, err := db.StoreResults(ctx, rs)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]DocID, len(st))
+	for i, s := range st {
+		ids[i] = s.ID
+	}
+	return ids, nil
+}
+
+// Stored is what StoreResults did with one result.
+type Stored struct {
+	ID        DocID
+	Duplicate bool // counted as one more sighting of an existing document
+	Seen      int  // the document's seen count after this result
+}
+
+// StoreResults is StoreBatch reporting, per result, whether it was a
+// duplicate and the document's seen count.
+func (db *DB) StoreResults(ctx context.Context, rs []Result) ([]Stored, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
@@ -512,7 +535,7 @@ func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
 		}
 		preps[i] = p
 	}
-	ids := make([]DocID, len(rs))
+	ids := make([]Stored, len(rs))
 	err := db.writeDocs(ctx, len(rs), func(ctx context.Context, tx *sql.Conn) error {
 		now := nanos(db.cfg.Now())
 		stored, err := db.storedDuplicates(ctx, preps)
@@ -521,12 +544,12 @@ func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
 		}
 		for i := range rs {
 			if dup := db.duplicateOf(&preps[i], stored); dup != 0 {
-				ok, err := db.storeDuplicate(ctx, &rs[i], dup)
+				seen, err := db.storeDuplicate(ctx, &rs[i], dup)
 				if err != nil {
 					return err
 				}
-				if ok {
-					ids[i] = DocID(dup)
+				if seen > 0 {
+					ids[i] = Stored{ID: DocID(dup), Duplicate: true, Seen: seen}
 					continue
 				}
 			}
@@ -534,7 +557,7 @@ func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
 			if err != nil {
 				return err
 			}
-			ids[i] = id
+			ids[i] = Stored{ID: id, Seen: 1}
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"html"
@@ -68,6 +69,10 @@ type Hit struct {
 	Text      string   `json:"text"`
 	Sentiment *Summary `json:"sentiment,omitempty"` // newest sentiment analysis
 	Entities  int      `json:"entities"`            // entity count over all analyses
+	// Seen is how many times the text was stored (Document.Seen); Imports
+	// the imports it came from, in id order.
+	Seen    int        `json:"seen"`
+	Imports []ImportID `json:"imports"`
 }
 
 // Summary is a short view of a sentiment analysis.
@@ -180,8 +185,9 @@ func whereClause(q Query, pl textPlan) (from string, where []string, args []any)
 		args = append(args, q.Source)
 	}
 	if q.ImportID != 0 {
-		where = append(where, "d.import_id = ?")
-		args = append(args, q.ImportID)
+		// Its own documents and those it saw again (import_rows).
+		where = append(where, "(d.import_id = ? OR d.id IN (SELECT document_id FROM import_rows WHERE import_id = ?))")
+		args = append(args, q.ImportID, q.ImportID)
 	}
 	if !q.From.IsZero() {
 		where = append(where, "d.created_at >= ?")
@@ -285,7 +291,9 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	sqlText := `SELECT d.id, d.created_at, d.source, d.line, coalesce(d.import_id, 0), ` + preview + `, ` + snippet + `,
 		s.label, s.score, s.model_id,
-		(SELECT count(*) FROM entities e WHERE e.document_id = d.id)
+		(SELECT count(*) FROM entities e WHERE e.document_id = d.id), d.seen,
+		(SELECT group_concat(i, ',') FROM (SELECT d.import_id AS i WHERE d.import_id IS NOT NULL
+			UNION SELECT r.import_id FROM import_rows r WHERE r.document_id = d.id ORDER BY 1))
 		FROM ` + from + `
 		LEFT JOIN analyses s ON s.id = (SELECT max(id) FROM analyses x WHERE x.document_id = d.id AND x.task = 'sentiment')` +
 		joinWhere(where) + ` ORDER BY ` + idCol + ` DESC LIMIT ?`
@@ -301,8 +309,15 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 		var snip string
 		var label, model *string
 		var score *float64
-		if err := rows.Scan(&h.ID, &created, &h.Source, &h.Line, &h.ImportID, &h.Text, &snip, &label, &score, &model, &h.Entities); err != nil {
+		var imports sql.NullString
+		if err := rows.Scan(&h.ID, &created, &h.Source, &h.Line, &h.ImportID, &h.Text, &snip, &label, &score, &model, &h.Entities, &h.Seen, &imports); err != nil {
 			return page, fmt.Errorf("search: %w", err)
+		}
+		h.Imports = []ImportID{}
+		for _, v := range strings.Split(imports.String, ",") {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				h.Imports = append(h.Imports, ImportID(n))
+			}
 		}
 		h.Created = fromNanos(created)
 		if pl.table == "" && len(pl.marks) > 0 {
