@@ -285,6 +285,7 @@ type request struct {
 	extIDs  []string    // optional id per text (an import's id column)
 	times   []time.Time // optional date/time per text (an import's date column; zero = none)
 	imports string
+	keepDup bool   // store a new document even for a text stored before (Result.KeepDuplicate)
 	via     string // who asked (profiler.Source*), for the metrics
 }
 

@@ -195,7 +195,7 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 	}
 	rs := make([]storage.Result, len(out))
 	for i, d := range out {
-		res := storage.Result{Text: d.Text, Source: d.Source, Line: d.Line, ImportID: importID, ExtID: d.ExtID}
+		res := storage.Result{Text: d.Text, Source: d.Source, Line: d.Line, ImportID: importID, ExtID: d.ExtID, KeepDuplicate: r.keepDup}
 		if d.Time != nil {
 			res.Time = *d.Time
 		}
@@ -223,13 +223,13 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 		}
 		rs[i] = res
 	}
-	ids, err := s.db.StoreBatch(ctx, rs)
+	stored, err := s.db.StoreResults(ctx, rs)
 	if err != nil {
 		return fmt.Errorf("store results: %w", err)
 	}
 	took := time.Since(start)
-	for i, id := range ids {
-		out[i].ID = int64(id)
+	for i, st := range stored {
+		out[i].ID, out[i].Seen, out[i].Duplicate = int64(st.ID), st.Seen, st.Duplicate
 		for _, m := range []*TaskMeta{out[i].Meta.Sentiment, out[i].Meta.Entities} {
 			if m != nil {
 				m.Store = took
@@ -308,7 +308,7 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchPage, error)
 	for i, h := range p.Hits {
 		d := DocumentSummary{
 			ID: int64(h.ID), Snippet: h.Snippet, Text: h.Text, Source: h.Source, Line: h.Line,
-			EntityCount: h.Entities, CreatedAt: h.Created,
+			EntityCount: h.Entities, CreatedAt: h.Created, Seen: h.Seen, Imports: importIDs(h.Imports),
 		}
 		if h.Sentiment != nil {
 			d.SentimentLabel, d.SentimentScore, d.Model = h.Sentiment.Label, h.Sentiment.Score, h.Sentiment.Model
@@ -328,7 +328,8 @@ func (s *Service) Document(ctx context.Context, id int64) (DocumentResult, error
 	if err != nil {
 		return DocumentResult{}, fmt.Errorf("document %d: %w", id, err)
 	}
-	out := DocumentResult{ID: int64(d.ID), Text: d.Text, Source: d.Source, Line: d.Line, ExtID: d.ExtID, CreatedAt: d.Created}
+	out := DocumentResult{ID: int64(d.ID), Text: d.Text, Source: d.Source, Line: d.Line, ExtID: d.ExtID, CreatedAt: d.Created,
+		Seen: d.Seen, Imports: importIDs(d.Imports)}
 	if !d.Time.IsZero() {
 		t := d.Time
 		out.Time = &t
@@ -354,4 +355,12 @@ func (s *Service) ExportResults(ctx context.Context, w io.Writer, format string,
 	}
 	_, err = s.db.Export(ctx, w, format, sq)
 	return storageError(err)
+}
+
+func importIDs(in []storage.ImportID) []int64 {
+	out := make([]int64, len(in))
+	for i, v := range in {
+		out[i] = int64(v)
+	}
+	return out
 }

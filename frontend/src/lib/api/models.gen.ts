@@ -105,6 +105,9 @@ export interface DocumentResult {
   entities?: Entity[];
   meta: ResultMeta;
   created_at: string;
+  seen?: number;
+  duplicate?: boolean;
+  imports?: number[];
 }
 
 export interface DocumentSummary {
@@ -118,6 +121,8 @@ export interface DocumentSummary {
   entity_count: number;
   model?: string;
   created_at: string;
+  seen: number;
+  imports: number[];
 }
 
 export interface Entity {
@@ -227,6 +232,8 @@ export interface Import {
   status: string;
   total: number;
   stored: number;
+  duplicates: number;
+  deletes: number;
   failed: number;
   bad_dates: number;
   started: string;
@@ -254,6 +261,7 @@ export interface ImportOptions {
   sheet?: string;
   id_column?: string;
   date_column?: string;
+  keep_duplicates?: boolean;
 }
 
 export interface ImportPreview {
@@ -282,6 +290,9 @@ export interface ImportStatus {
   total: number;
   total_exact: boolean;
   done: number;
+  new: number;
+  duplicates: number;
+  deletes: number;
   failed: number;
   bad_dates: number;
   errors: InputError[];

@@ -22,6 +22,8 @@ export class BatchesStore {
   /** Optional columns kept with each document; '' = none. */
   idColumn = $state('');
   dateColumn = $state('');
+  /** keepDuplicates stores every row as a document (ImportOptions.keep_duplicates). */
+  keepDuplicates = $state(false);
   field = $state('');
   previews = $state<ImportPreview[]>([]);
   previewing = $state(false);
@@ -93,6 +95,7 @@ export class BatchesStore {
       ...(this.sheet ? { sheet: this.sheet } : {}),
       ...(this.idColumn ? { id_column: this.idColumn } : {}),
       ...(this.dateColumn ? { date_column: this.dateColumn } : {}),
+      ...(this.keepDuplicates ? { keep_duplicates: true } : {}),
     };
   }
 
