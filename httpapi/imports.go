@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/nlpscope/nlpscope/app"
@@ -47,7 +48,7 @@ func (s *Server) importsRoutes(mux *http.ServeMux) {
 // handleImportUpload serves POST /v1/imports: a multipart/form-data body
 // with one or more "files" parts and optional fields tasks (comma
 // separated), aggregation, unit, column, field, encoding, delimiter, sheet,
-// id_column, date_column.
+// id_column, date_column, keep_duplicates (true/false).
 // The files are saved to a folder of the data directory that the import
 // owns (kept while it can be resumed). Answers 202 with the import's first
 // status.
@@ -196,6 +197,12 @@ func formField(p *multipart.Part, opt *app.ImportOptions) error {
 		opt.IDColumn = v
 	case "date_column":
 		opt.DateColumn = v
+	case "keep_duplicates":
+		keep, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%w: keep_duplicates %q (want true or false)", app.ErrBadRequest, v)
+		}
+		opt.KeepDuplicates = keep
 	}
 	return nil
 }

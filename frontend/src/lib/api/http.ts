@@ -270,6 +270,7 @@ export function importForm(files: File[], opts: ImportOptions): FormData {
   if (opts.sheet) form.set('sheet', opts.sheet);
   if (opts.id_column) form.set('id_column', opts.id_column);
   if (opts.date_column) form.set('date_column', opts.date_column);
+  if (opts.keep_duplicates) form.set('keep_duplicates', 'true');
   for (const f of files) form.append('files', f, relativeName(f));
   return form;
 }
