@@ -377,10 +377,16 @@ func (db *DB) storedDuplicates(ctx context.Context, preps []prepared) (map[strin
 			want[preps[i].sum] = true
 		}
 	}
-	keyJSON, err := json.Marshal(keys)
-	if err != nil {
-		return nil, err
+	// Keys are hex digits: a JSON array without escaping.
+	keyJSON := make([]byte, 0, 2+len(keys)*15)
+	keyJSON = append(keyJSON, '[')
+	for i, k := range keys {
+		if i > 0 {
+			keyJSON = append(keyJSON, ',')
+		}
+		keyJSON = append(append(append(keyJSON, '"'), k...), '"')
 	}
+	keyJSON = append(keyJSON, ']')
 	tail := db.tail.candidates(keys)
 	idJSON := make([]byte, 0, 2+len(tail)*8)
 	idJSON = append(idJSON, '[')
