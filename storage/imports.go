@@ -205,10 +205,13 @@ func (db *DB) StoredLines(ctx context.Context, id ImportID) (map[string]map[int]
 	return out, nil
 }
 
-// deletesOf counts the documents that deleting import ?1 deletes: its own
-// whose every sighting is in it (migrations/*_duplicates.sql).
-const deletesOf = `SELECT count(*) FROM documents d WHERE d.import_id = %s
-	AND d.seen = 1 + (SELECT count(*) FROM import_rows r WHERE r.document_id = d.id AND r.import_id = d.import_id)`
+// deletesOf counts the documents that deleting import %[1]s deletes: its
+// own whose every sighting is in it (migrations/*_duplicates.sql). Both
+// parts read the index on (import_id, seen) only; import_rows is probed
+// for the documents seen more than once.
+const deletesOf = `SELECT (SELECT count(*) FROM documents WHERE import_id = %[1]s AND seen = 1) +
+	(SELECT count(*) FROM documents d WHERE d.import_id = %[1]s AND d.seen > 1
+		AND d.seen = 1 + (SELECT count(*) FROM import_rows r WHERE r.document_id = d.id AND r.import_id = d.import_id))`
 
 var importCols = `id, source, status, total, (SELECT count(*) FROM documents d WHERE d.import_id = imports.id),
 	(SELECT count(*) FROM import_rows r WHERE r.import_id = imports.id), (` + fmt.Sprintf(deletesOf, "imports.id") + `),
@@ -270,7 +273,7 @@ func (db *DB) ListImports(ctx context.Context) ([]Import, error) {
 func (db *DB) DeleteImport(ctx context.Context, id ImportID) (int64, error) {
 	var n int64
 	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
-		if err := tx.QueryRowContext(ctx, fmt.Sprintf(deletesOf, "?"), id).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, fmt.Sprintf(deletesOf, "?1"), id).Scan(&n); err != nil {
 			return err
 		}
 		// Sightings in this import's duplicate rows no longer count.

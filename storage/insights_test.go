@@ -604,7 +604,8 @@ func TestInsightsMigrationKeysOldEntities(t *testing.T) {
 		ALTER TABLE documents DROP COLUMN sentiment; ALTER TABLE documents DROP COLUMN sentiment_score;
 		CREATE INDEX documents_created ON documents(created_at);
 		DELETE FROM schema_migrations WHERE name LIKE '%_insights';
-		DROP TABLE import_rows; ALTER TABLE documents DROP COLUMN seen;
+		DROP TABLE import_rows; DROP INDEX documents_import; ALTER TABLE documents DROP COLUMN seen;
+		CREATE INDEX documents_import ON documents(import_id);
 		DELETE FROM schema_migrations WHERE name LIKE '%_duplicates';
 		PRAGMA user_version = ` + strconv.Itoa(version-2)); err != nil {
 		t.Fatal(err)
