@@ -1,7 +1,9 @@
 package storage_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"slices"
 	"sync"
@@ -99,6 +101,15 @@ func TestDuplicatesAreOneDocument(t *testing.T) {
 	im, err := db.GetImport(ctx, imp)
 	if err != nil || im.Stored != 2 || im.Duplicates != 3 || im.Stored+im.Duplicates != im.Total {
 		t.Fatalf("import %+v %v: want stored 2 + duplicates 3 = total 5", im, err)
+	}
+	// Export has one row per document, with its count.
+	var buf bytes.Buffer
+	if n, err := db.Export(ctx, &buf, storage.FormatCSV, storage.Query{ImportID: imp}); err != nil || n != 2 {
+		t.Fatalf("export: %d %v", n, err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil || len(recs) != 3 || recs[0][10] != "seen" || recs[1][5] != "same text" || recs[1][10] != "5" || recs[2][10] != "1" {
+		t.Fatalf("export rows %q %v", recs, err)
 	}
 	lines, err := db.StoredLines(ctx, imp)
 	if err != nil || len(lines["rows.txt"]) != 5 {

@@ -21,7 +21,7 @@ const (
 // ExportColumns are the CSV header; JSONL objects use the same keys, with
 // sentiment_* and entities as typed values.
 var ExportColumns = []string{"id", "created", "import_id", "source", "line", "text",
-	"sentiment_label", "sentiment_score", "sentiment_model", "entities"}
+	"sentiment_label", "sentiment_score", "sentiment_model", "entities", "seen"}
 
 // exportRow is one JSONL line.
 type exportRow struct {
@@ -35,6 +35,7 @@ type exportRow struct {
 	SentimentScore *float64        `json:"sentiment_score"`
 	SentimentModel *string         `json:"sentiment_model"`
 	Entities       json.RawMessage `json:"entities"`
+	Seen           int             `json:"seen"` // times the text was stored (Document.Seen)
 }
 
 // Export streams every document matching q (Limit and Cursor are ignored),
@@ -57,7 +58,8 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 	sqlText := `SELECT d.id, d.created_at, coalesce(d.import_id, 0), d.source, d.line, d.text,
 		s.label, s.score, s.model_id,
 		(SELECT json_group_array(json_object('label', label, 'text', text, 'start', start_pos, 'end', end_pos, 'score', score))
-		 FROM (SELECT label, text, start_pos, end_pos, score FROM entities e WHERE e.document_id = d.id ORDER BY start_pos, id))
+		 FROM (SELECT label, text, start_pos, end_pos, score FROM entities e WHERE e.document_id = d.id ORDER BY start_pos, id)),
+		d.seen
 		FROM ` + from + `
 		LEFT JOIN analyses s ON s.id = (SELECT max(id) FROM analyses x WHERE x.document_id = d.id AND x.task = 'sentiment')` +
 		joinWhere(where) + ` ORDER BY d.id`
@@ -87,7 +89,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 	for rows.Next() {
 		r = exportRow{}
 		if err := rows.Scan(&r.ID, &created, &r.ImportID, &r.Source, &r.Line, &r.Text,
-			&r.SentimentLabel, &r.SentimentScore, &r.SentimentModel, &ents); err != nil {
+			&r.SentimentLabel, &r.SentimentScore, &r.SentimentModel, &ents, &r.Seen); err != nil {
 			return n, fmt.Errorf("export: %w", err)
 		}
 		r.Created = fromNanos(created)
@@ -111,6 +113,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 				rec[8] = *r.SentimentModel
 			}
 			rec[9] = ents
+			rec[10] = strconv.Itoa(r.Seen)
 			err = cw.Write(rec)
 		} else {
 			r.Entities = json.RawMessage(ents)
