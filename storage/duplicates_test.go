@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -128,9 +129,13 @@ func TestDuplicatesAreOneDocument(t *testing.T) {
 }
 
 // Identical texts from concurrent writers end in one document whatever the
-// grouping, and every one of them is counted.
+// grouping, and every one of them is counted. The text index merges its
+// tail every few documents (TextIndexBatch 3), so stored documents are found
+// both in the tail and in text_index, and again after a reopen.
 func TestDuplicatesConcurrent(t *testing.T) {
-	db := openTest(t)
+	path := filepath.Join(t.TempDir(), "dups.db")
+	small := func(c *storage.Config) { c.TextIndexBatch = 3 }
+	db := openAt(t, path, small)
 	ctx := context.Background()
 	imp, err := db.BeginImport(ctx, "rows.txt")
 	if err != nil {
@@ -176,6 +181,22 @@ func TestDuplicatesConcurrent(t *testing.T) {
 	p, err := db.Search(ctx, storage.Query{Text: "東京", WithTotal: true})
 	if err != nil || p.Total != distinct {
 		t.Fatalf("trigram search: %+v %v", p, err)
+	}
+	mustCheck(t, db)
+	// After a reopen (the tail rebuilt from the file) the texts are still
+	// found: one more of each is a duplicate.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openAt(t, path, small)
+	for k := range distinct {
+		st, err := db.StoreResults(ctx, []storage.Result{rowResult(fmt.Sprintf("text %d 東京", k), imp, 10000+k)})
+		if err != nil || !st[0].Duplicate {
+			t.Fatalf("after reopen, text %d: %+v %v", k, st, err)
+		}
+	}
+	if n := mustStats(t, db).Documents; n != distinct {
+		t.Fatalf("documents after reopen %d, want %d", n, distinct)
 	}
 	mustCheck(t, db)
 }
