@@ -309,6 +309,7 @@ type request struct {
 	times   []time.Time         // optional date/time per text (an import's date column; zero = none)
 	meta    []map[string]string // optional metadata per text (an import's meta columns)
 	imports string
+	keepDup bool   // store a new document even for a text stored before (Result.KeepDuplicate)
 	via     string // who asked (profiler.Source*), for the metrics
 }
 

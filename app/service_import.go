@@ -270,7 +270,7 @@ func (s *Service) importRequest(opt ImportOptions) (request, error) {
 			return request{}, fmt.Errorf("%s: %w", t, engine.ErrNotReady)
 		}
 	}
-	return request{tasks: tasks, opts: engine.Options{Aggregation: agg, Bulk: true}, store: true, via: profiler.SourceImport}, nil
+	return request{tasks: tasks, opts: engine.Options{Aggregation: agg, Bulk: true}, store: true, keepDup: opt.KeepDuplicates, via: profiler.SourceImport}, nil
 }
 
 func (s *Service) startImport(ctx context.Context, files []ImportFile, opt ImportOptions, dir string) (ImportStatus, error) {
@@ -441,10 +441,15 @@ func (s *Service) ResumeImport(ctx context.Context, id string) (ImportStatus, er
 	for _, lines := range skip {
 		stored += len(lines)
 	}
+	// The committed rows that were duplicates (the rest made documents).
+	var dups int64
+	if now, err := s.db.GetImport(ctx, im.ID); err == nil {
+		dups = now.Duplicates
+	}
 	now := s.cfg.Now()
 	j := &importJob{done: make(chan struct{}), id: im.ID, dir: im.Dir, durable: true, skip: skip, runStart: now, runDone: stored}
 	j.status = ImportStatus{ID: id, State: StateRunning, Started: im.Started, Updated: now, Errors: []InputError{}, Files: names,
-		Options: opt, Mappings: mappings, Done: stored}
+		Options: opt, Mappings: mappings, Done: stored, New: stored - int(dups), Duplicates: int(dups)}
 	return s.launchImport(j, list, opt, base)
 }
 
@@ -744,7 +749,7 @@ func readFile(f ImportFile, opt InputOptions, fn func(Record) error) error {
 
 // importChunk analyses and stores one chunk and counts the outcome.
 func (s *Service) importChunk(ctx context.Context, j *importJob, chunk []Record, base request) {
-	_, errs := s.analyzeRecords(ctx, base, chunk)
+	res, errs := s.analyzeRecords(ctx, base, chunk)
 	if ctx.Err() != nil {
 		return // cancelled: the import ends as cancelled, not as failed rows
 	}
@@ -755,6 +760,11 @@ func (s *Service) importChunk(ctx context.Context, j *importJob, chunk []Record,
 		}
 		j.mu.Lock()
 		j.status.Done++
+		if res[i].Duplicate {
+			j.status.Duplicates++
+		} else {
+			j.status.New++
+		}
 		j.mu.Unlock()
 	}
 	j.mu.Lock()
@@ -774,6 +784,9 @@ type RecordOptions struct {
 	// it queues behind interactive requests, and a request shed for
 	// overload waits and is tried again instead of failing its records.
 	Bulk bool
+	// KeepDuplicates stores a new document for every record, even for a
+	// text stored before with the same models and settings.
+	KeepDuplicates bool
 }
 
 // AnalyzeRecords analyses (and, per opt, stores) the records of one source
@@ -781,7 +794,8 @@ type RecordOptions struct {
 // keep it. When the request fails, the records are retried one by one so
 // that each error lands on its own record. It is safe for concurrent use.
 func (s *Service) AnalyzeRecords(ctx context.Context, opt RecordOptions, recs []Record) ([]DocumentResult, []error) {
-	return s.analyzeRecords(ctx, request{tasks: opt.Tasks, opts: engine.Options{Aggregation: opt.Aggregation, SentimentMethod: opt.SentimentMethod, Bulk: opt.Bulk}, store: opt.Store, via: sourceOf(ctx)}, recs)
+	return s.analyzeRecords(ctx, request{tasks: opt.Tasks, opts: engine.Options{Aggregation: opt.Aggregation, SentimentMethod: opt.SentimentMethod, Bulk: opt.Bulk},
+		store: opt.Store, keepDup: opt.KeepDuplicates, via: sourceOf(ctx)}, recs)
 }
 
 // analyzeRecords analyses (and, per base, stores) the records of one source
@@ -887,7 +901,13 @@ func (s *Service) ImportStatus(ctx context.Context, id string) (ImportStatus, er
 	j, ok := s.imports[id]
 	s.mu.Unlock()
 	if ok {
-		return j.snapshot(s.cfg.Now()), nil
+		st := j.snapshot(s.cfg.Now())
+		if j.durable {
+			if im, err := s.db.GetImport(ctx, j.id); err == nil {
+				withRecordCounts(&st, statusOfRecord(im))
+			}
+		}
+		return st, nil
 	}
 	if s.db != nil {
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
@@ -903,11 +923,23 @@ func (s *Service) ImportStatus(ctx context.Context, id string) (ImportStatus, er
 	return ImportStatus{}, fmt.Errorf("import %q: %w", id, ErrNotFound)
 }
 
+// withRecordCounts takes into st, a job's status, the counts that the
+// database keeps and that later writes change: what deleting it deletes
+// and, once it ended, its new documents and duplicates (deleting another
+// import hands shared documents over).
+func withRecordCounts(st *ImportStatus, rec ImportStatus) {
+	st.Deletes = rec.Deletes
+	if st.State != StateRunning {
+		st.New, st.Duplicates = rec.New, rec.Duplicates
+	}
+}
+
 // statusOfRecord is the status of an import from its durable record.
 func statusOfRecord(im storage.Import) ImportStatus {
 	st := ImportStatus{
 		ID: strconv.FormatInt(int64(im.ID), 10), State: RunState(im.Status),
-		Total: int(im.Total), Done: int(im.Stored), Failed: int(im.Failed), BadDates: int(im.BadDates),
+		Total: int(im.Total), Done: int(im.Stored + im.Duplicates), New: int(im.Stored), Duplicates: int(im.Duplicates), Deletes: int(im.Deletes),
+		Failed: int(im.Failed), BadDates: int(im.BadDates),
 		Started: im.Started, Updated: im.Updated, Errors: []InputError{}, Files: []string{}, Mappings: []string{},
 	}
 	st.TotalExact = st.State == StateDone || st.State == StateFailed
@@ -961,6 +993,9 @@ func (s *Service) Imports(ctx context.Context) ([]ImportStatus, error) {
 	now := s.cfg.Now()
 	for _, j := range jobs {
 		st := j.snapshot(now)
+		if rec, ok := byID[st.ID]; ok {
+			withRecordCounts(&st, rec)
+		}
 		byID[st.ID] = st
 	}
 	out := make([]ImportStatus, 0, len(byID))

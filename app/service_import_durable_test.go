@@ -61,8 +61,10 @@ func importChild() int {
 }
 
 // writeReviews writes a CSV of n reviews (id,author,body,stars; the bodies
-// with commas, quotes and non-ASCII letters) and returns the bodies.
-func writeReviews(t *testing.T, path string, n int) []string {
+// with commas, quotes and non-ASCII letters) and returns the bodies. With
+// repeat, every fifth body is that of an earlier row (row i/3): duplicates
+// near and far from their first occurrence.
+func writeReviews(t *testing.T, path string, n int, repeat ...bool) []string {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -73,6 +75,9 @@ func writeReviews(t *testing.T, path string, n int) []string {
 	bodies := make([]string, n)
 	for i := range n {
 		bodies[i] = fmt.Sprintf("review %d: the food was %s, \"really\" — naïve café %d", i, []string{"good", "awful", "great", "bad"}[i%4], i*7)
+		if len(repeat) > 0 && repeat[0] && i%5 == 4 {
+			bodies[i] = bodies[i/3]
+		}
 		w.Write([]string{fmt.Sprint(i), fmt.Sprintf("user%d", i%97), bodies[i], fmt.Sprint(1 + i%5)})
 	}
 	w.Flush()
@@ -87,14 +92,21 @@ func writeReviews(t *testing.T, path string, n int) []string {
 
 // An import killed with SIGKILL in the middle is listed as interrupted when
 // the database is opened again, and Resume continues it: in the end every
-// input row is stored exactly once (the stored texts equal the input's
-// bodies, compared one by one), none is missing and none duplicated.
+// input row is committed exactly once (each row's stored text equals the
+// input's body, compared one by one), none is missing and none duplicated.
+// A fifth of the rows repeat earlier ones: each distinct text is one
+// document whose seen count is its number of rows, the repeated rows are in
+// import_rows, and resume skips committed rows of both kinds.
 func TestImportResumeAfterKill(t *testing.T) {
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "nlpscope.db")
 	input := filepath.Join(dir, "reviews.csv")
 	const rows = 30000
-	bodies := writeReviews(t, input, rows)
+	bodies := writeReviews(t, input, rows, true)
+	occurrences := map[string]int{}
+	for _, b := range bodies {
+		occurrences[b]++
+	}
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), importChildEnv+"="+dbPath, importChildInput+"="+input)
@@ -171,8 +183,9 @@ func TestImportResumeAfterKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != app.StateDone || st.Done != rows || st.Total != rows || st.Failed != 0 {
-		t.Fatalf("resumed import = %+v, want done with %d rows", st, rows)
+	if st.State != app.StateDone || st.Done != rows || st.Total != rows || st.Failed != 0 ||
+		st.New != len(occurrences) || st.Duplicates != rows-len(occurrences) {
+		t.Fatalf("resumed import = %+v, want done with %d rows: %d new, %d duplicates", st, rows, len(occurrences), rows-len(occurrences))
 	}
 
 	// An independent count: the documents in the file, read with SQL.
@@ -181,22 +194,34 @@ func TestImportResumeAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	q, err := raw.Query("SELECT text, source, line FROM documents WHERE import_id = ? ORDER BY line", id)
+	// Every committed row: a document's own row, or a duplicate row linked
+	// to its document.
+	q, err := raw.Query(`SELECT d.text, d.source, d.line, d.seen, 1 FROM documents d WHERE d.import_id = ?1
+		UNION ALL SELECT d.text, r.source, r.line, d.seen, 0 FROM import_rows r JOIN documents d ON d.id = r.document_id WHERE r.import_id = ?1
+		ORDER BY 3`, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var texts []string
+	texts := make([]string, 0, rows)
+	docs := map[string]int{}
 	lines := map[int]int{}
 	for q.Next() {
 		var text, source string
-		var line int
-		if err := q.Scan(&text, &source, &line); err != nil {
+		var line, seen int
+		var own bool
+		if err := q.Scan(&text, &source, &line, &seen, &own); err != nil {
 			t.Fatal(err)
 		}
 		texts = append(texts, text)
 		lines[line]++
+		if own {
+			docs[text]++
+		}
 		if source != "reviews.csv" {
 			t.Fatalf("document source %q", source)
+		}
+		if seen != occurrences[text] {
+			t.Fatalf("%q seen %d times, in %d rows", text, seen, occurrences[text])
 		}
 	}
 	q.Close()
@@ -205,14 +230,19 @@ func TestImportResumeAfterKill(t *testing.T) {
 			t.Errorf("line %d stored %d times", l, n)
 		}
 	}
-	if len(texts) != rows {
-		t.Fatalf("%d documents stored, want %d", len(texts), rows)
+	if len(texts) != rows || len(docs) != len(occurrences) {
+		t.Fatalf("%d rows committed as %d documents, want %d rows as %d", len(texts), len(docs), rows, len(occurrences))
 	}
-	// Ordered by line, the stored texts are the input's bodies in order.
+	for text, n := range docs {
+		if n != 1 {
+			t.Fatalf("%q stored as %d documents", text, n)
+		}
+	}
+	// Ordered by line, the rows' texts are the input's bodies in order.
 	if !slices.Equal(texts, bodies) {
 		for i := range texts {
 			if texts[i] != bodies[i] {
-				t.Fatalf("document %d is %q, want %q", i, texts[i], bodies[i])
+				t.Fatalf("row %d is %q, want %q", i, texts[i], bodies[i])
 			}
 		}
 	}

@@ -194,7 +194,7 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 	}
 	rs := make([]storage.Result, len(out))
 	for i, d := range out {
-		res := storage.Result{Text: d.Text, Source: d.Source, Line: d.Line, ImportID: importID, ExtID: d.ExtID, Meta: d.Metadata}
+		res := storage.Result{Text: d.Text, Source: d.Source, Line: d.Line, ImportID: importID, ExtID: d.ExtID, Meta: d.Metadata, KeepDuplicate: r.keepDup}
 		if d.Time != nil {
 			res.Time = *d.Time
 		}
@@ -222,13 +222,13 @@ func (s *Service) store(ctx context.Context, r request, out []DocumentResult) er
 		}
 		rs[i] = res
 	}
-	ids, err := s.db.StoreBatch(ctx, rs)
+	stored, err := s.db.StoreResults(ctx, rs)
 	if err != nil {
 		return fmt.Errorf("store results: %w", err)
 	}
 	took := time.Since(start)
-	for i, id := range ids {
-		out[i].ID = int64(id)
+	for i, st := range stored {
+		out[i].ID, out[i].Seen, out[i].Duplicate = int64(st.ID), st.Seen, st.Duplicate
 		for _, m := range []*TaskMeta{out[i].Meta.Sentiment, out[i].Meta.Entities} {
 			if m != nil {
 				m.Store = took
@@ -314,6 +314,7 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchPage, error)
 		d := DocumentSummary{
 			ID: int64(h.ID), Snippet: h.Snippet, Text: h.Text, Source: h.Source, Line: h.Line,
 			EntityCount: h.Entities, CreatedAt: h.Created, Reviewed: h.Reviewed, Corrected: h.Corrected, ExtID: h.ExtID, Metadata: h.Meta,
+			Seen: h.Seen, Imports: importIDs(h.Imports),
 		}
 		if h.Sentiment != nil {
 			d.SentimentLabel, d.SentimentScore, d.Model = h.Sentiment.Label, h.Sentiment.Score, h.Sentiment.Model
@@ -333,7 +334,8 @@ func (s *Service) Document(ctx context.Context, id int64) (DocumentResult, error
 	if err != nil {
 		return DocumentResult{}, fmt.Errorf("document %d: %w", id, err)
 	}
-	out := DocumentResult{ID: int64(d.ID), Text: d.Text, Source: d.Source, Line: d.Line, ExtID: d.ExtID, Metadata: d.Meta, CreatedAt: d.Created}
+	out := DocumentResult{ID: int64(d.ID), Text: d.Text, Source: d.Source, Line: d.Line, ExtID: d.ExtID, Metadata: d.Meta, CreatedAt: d.Created,
+		Seen: d.Seen, Imports: importIDs(d.Imports)}
 	if !d.Time.IsZero() {
 		t := d.Time
 		out.Time = &t
@@ -349,4 +351,12 @@ func (s *Service) Document(ctx context.Context, id int64) (DocumentResult, error
 		out.Correction = correctionOf(c)
 	}
 	return out, nil
+}
+
+func importIDs(in []storage.ImportID) []int64 {
+	out := make([]int64, len(in))
+	for i, v := range in {
+		out[i] = int64(v)
+	}
+	return out
 }

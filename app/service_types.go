@@ -63,6 +63,13 @@ type DocumentResult struct {
 	Entities  []engine.Entity   `json:"entities,omitzero"`   // when the entities task ran: [] when it found none
 	Meta      ResultMeta        `json:"meta"`
 	CreatedAt time.Time         `json:"created_at"`
+	// Seen is how many times the text was stored with these models and
+	// settings (1 + its duplicates; 0 when not stored); Duplicate that this
+	// result was one of them, counted on the existing document ID. Imports
+	// are the imports the document came from (GET /v1/documents/{id}).
+	Seen      int     `json:"seen,omitempty"`
+	Duplicate bool    `json:"duplicate,omitempty"`
+	Imports   []int64 `json:"imports,omitempty"`
 	// Correction is the analyst's correction of a stored document (GET
 	// /v1/results/{id}); absent when it has none.
 	Correction *Correction `json:"correction,omitempty"`
@@ -284,6 +291,8 @@ type DocumentSummary struct {
 	ExtID          string    `json:"ext_id,omitempty"` // the row's id (an import's id column)
 	// Metadata are the row's metadata columns (an import's meta_columns).
 	Metadata map[string]string `json:"metadata,omitempty"`
+	Seen     int               `json:"seen"`    // times the text was stored (see DocumentResult.Seen)
+	Imports  []int64           `json:"imports"` // imports it came from, in id order
 }
 
 // ImportOptions describe how files are read.
@@ -303,6 +312,10 @@ type ImportOptions struct {
 	// column besides text, id and date. At most 64; a value over 1 KiB or
 	// a row over 16 KiB of them fails that row (in the import's errors).
 	MetaColumns []string `json:"meta_columns,omitempty"`
+	// KeepDuplicates stores every row as a document of its own; by default
+	// a text already stored with the same models and settings counts as
+	// one more sighting of that document (ImportStatus.Duplicates).
+	KeepDuplicates bool `json:"keep_duplicates,omitempty"`
 }
 
 // inputOptions are the reader options of an import.
@@ -320,21 +333,26 @@ type ImportPreview struct {
 
 // ImportStatus is the progress of one import.
 type ImportStatus struct {
-	ID         string        `json:"id"`
-	State      RunState      `json:"state"`
-	Files      []string      `json:"files"`
-	Total      int           `json:"total"`       // inputs in the files (a first pass counts them; see TotalExact)
-	TotalExact bool          `json:"total_exact"` // false while the first pass is still counting: Total is then a lower bound
-	Done       int           `json:"done"`        // texts analysed and stored
-	Failed     int           `json:"failed"`
-	BadDates   int           `json:"bad_dates"` // rows stored without their date: the date column's value could not be read
-	Errors     []InputError  `json:"errors"`    // first 1000
-	RatePerS   float64       `json:"rate_per_s"`
-	ETASecond  float64       `json:"eta_s"` // 0 when unknown
-	Started    time.Time     `json:"started"`
-	Updated    time.Time     `json:"updated"` // last progress or state change
-	Finished   *time.Time    `json:"finished,omitempty"`
-	Elapsed    time.Duration `json:"elapsed_ns"`
+	ID         string   `json:"id"`
+	State      RunState `json:"state"`
+	Files      []string `json:"files"`
+	Total      int      `json:"total"`       // inputs in the files (a first pass counts them; see TotalExact)
+	TotalExact bool     `json:"total_exact"` // false while the first pass is still counting: Total is then a lower bound
+	Done       int      `json:"done"`        // texts analysed and stored: New + Duplicates
+	New        int      `json:"new"`         // rows stored as new documents
+	Duplicates int      `json:"duplicates"`  // rows that matched a stored document (same text, models and settings)
+	// Deletes is how many documents deleting the import deletes: those
+	// seen in no other import or pasted text (from the record; 0 while running).
+	Deletes   int           `json:"deletes"`
+	Failed    int           `json:"failed"`
+	BadDates  int           `json:"bad_dates"` // rows stored without their date: the date column's value could not be read
+	Errors    []InputError  `json:"errors"`    // first 1000
+	RatePerS  float64       `json:"rate_per_s"`
+	ETASecond float64       `json:"eta_s"` // 0 when unknown
+	Started   time.Time     `json:"started"`
+	Updated   time.Time     `json:"updated"` // last progress or state change
+	Finished  *time.Time    `json:"finished,omitempty"`
+	Elapsed   time.Duration `json:"elapsed_ns"`
 	// Options are the import's options as given; Mappings how each file is
 	// read (InputMapping.String: format, encoding, delimiter, text column).
 	Options  ImportOptions `json:"options"`

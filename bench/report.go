@@ -367,14 +367,20 @@ func (s StorageBench) writeMarkdown(p func(string, ...any)) {
 		if batch > 0 && perRow > 0 {
 			p("\nBatches of 512 vs one transaction per row: %.1f× the documents per second.\n", batch/perRow)
 		}
-		var mixed, all storagebench.StoreResult
+		var mixed, all, dups storagebench.StoreResult
 		for _, r := range s.Store {
 			switch r.Name {
 			case storagebench.StoreBatchBoth:
 				mixed = r
 			case storagebench.StoreBatchAllMixed:
 				all = r
+			case storagebench.StoreBatchDuplicates:
+				dups = r
 			}
+		}
+		if mixed.Docs > 0 && dups.Docs > 0 {
+			p("\nDuplicates (the same 512 texts stored again and again: %d results became %d documents with a seen count): %.1f CPU µs/doc, vs %.1f for new texts.\n",
+				dups.Docs, dups.Stored, dups.CPUPerDocUS, mixed.CPUPerDocUS)
 		}
 		if mixed.Docs > 0 && all.Docs > 0 {
 			p("\nTrigram index (substring search for emoji and CJK; it holds only texts that have them): with %.0f %% of such texts, %.1f CPU µs/doc; with all texts, %.1f CPU µs/doc (%.2f× the CPU per document).\n",

@@ -80,6 +80,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	fs.StringVar(&in.DateColumn, "date-column", "", ".csv/.tsv/.xlsx: a column `name` or 1-based index of dates/times (ISO, DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY, 4 Mar 2026, …), kept as time")
 	var metaCols multiFlag
 	fs.Var(&metaCols, "meta-column", "a column `name` or 1-based index kept with each result as metadata (repeatable; '*' = every column but text, id and date)")
+	keepDups := fs.Bool("keep-duplicates", false, "with --db: store every input as a document of its own (default: a text stored before with the same models and settings counts as one more sighting of that document)")
 	progress := fs.Bool("progress", true, "show a progress bar on stderr when it is a terminal")
 	verbose := fs.Bool("v", false, "log what the engine does (model loads, storage) on stderr; quiet by default")
 	fs.Usage = func() { fmt.Fprint(std.Err, analyzeUsage); fs.PrintDefaults() }
@@ -167,7 +168,7 @@ func cmdAnalyze(ctx context.Context, std Stdio, args []string) error {
 	in.MaxTextBytes = svc.MaxTextBytes()
 	a := &analyzer{
 		svc: svc, std: std, tasks: tasks, in: in,
-		base: app.RecordOptions{Tasks: tasks, Aggregation: *agg, SentimentMethod: *method, Store: !cfg.NoDB, Bulk: true},
+		base: app.RecordOptions{Tasks: tasks, Aggregation: *agg, SentimentMethod: *method, Store: !cfg.NoDB, Bulk: true, KeepDuplicates: *keepDups},
 	}
 	if *progress && isTerminal(std.Err) {
 		a.bar = newProgressBar(std.Err, files)

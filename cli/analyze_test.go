@@ -90,6 +90,7 @@ func TestAnalyzeCLIOrderErrorsAndDB(t *testing.T) {
 	}
 	prevSource, prevLine := "", 0
 	stored := 0
+	docs := map[int64]string{} // id -> text: a repeated text is one document
 	for _, r := range recs {
 		if r.Source == prevSource && r.Line <= prevLine {
 			t.Fatalf("out of order: %s:%d after line %d", r.Source, r.Line, prevLine)
@@ -104,6 +105,10 @@ func TestAnalyzeCLIOrderErrorsAndDB(t *testing.T) {
 		if r.Sentiment == nil || len(r.Sentiment.Scores) != 2 || r.Entities == nil || r.ID == 0 {
 			t.Fatalf("record %s:%d lacks sentiment scores, entities or id: %+v", r.Source, r.Line, r)
 		}
+		if text, ok := docs[r.ID]; ok && text != r.Text {
+			t.Fatalf("document %d is %q and %q", r.ID, text, r.Text)
+		}
+		docs[r.ID] = r.Text
 		stored++
 	}
 	if r := recs[1]; filepath.Base(r.Source) != "a.txt" || r.Line != 2 || len(*r.Entities) != 2 || (*r.Entities)[1].Text != "Paris" {
@@ -119,18 +124,33 @@ func TestAnalyzeCLIOrderErrorsAndDB(t *testing.T) {
 		}
 	}
 
-	// Every printed result is in the database.
-	sdb, err := storage.Open(context.Background(), storage.Config{Path: db}, nil)
-	if err != nil {
-		t.Fatal(err)
+	// Every printed result is in the database, a repeated text as one
+	// document (its id printed for each occurrence).
+	dbStats := func(path string) storage.Stats {
+		t.Helper()
+		sdb, err := storage.Open(context.Background(), storage.Config{Path: path}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sdb.Close()
+		st, err := sdb.Stats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
 	}
-	defer sdb.Close()
-	st, err := sdb.Stats(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	if st := dbStats(db); st.Documents != int64(len(docs)) || st.Analyses != int64(2*len(docs)) || len(docs) != 3+2+1 {
+		t.Errorf("database holds %d documents, %d analyses; printed %d results of %d distinct texts (want 3 + 2 + 1)", st.Documents, st.Analyses, stored, len(docs))
 	}
-	if st.Documents != int64(stored) || st.Analyses != int64(2*stored) {
-		t.Errorf("database holds %d documents, %d analyses; printed %d results", st.Documents, st.Analyses, stored)
+	// --keep-duplicates: every result is a document of its own.
+	kept := filepath.Join(t.TempDir(), "kept.db")
+	args[len(args)-len(fixtureFlags)-3] = kept // the --db value
+	args = append(args, "--keep-duplicates")
+	if code, _, stderr := runCLI(t, "", args...); code != cli.ExitFailure {
+		t.Fatalf("--keep-duplicates: exit %d; stderr:\n%s", code, stderr)
+	}
+	if st := dbStats(kept); st.Documents != int64(stored) {
+		t.Errorf("--keep-duplicates: %d documents, want %d", st.Documents, stored)
 	}
 }
 

@@ -529,6 +529,10 @@ func TestHTTPImportPreview(t *testing.T) {
 	if resp.StatusCode != 400 {
 		t.Errorf("bad encoding: %d %s", resp.StatusCode, b)
 	}
+	resp, b = s.uploadTo("/v1/imports", map[string]string{"a.txt": "x\n"}, map[string]string{"keep_duplicates": "maybe"})
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "keep_duplicates") {
+		t.Errorf("bad keep_duplicates: %d %s", resp.StatusCode, b)
+	}
 	// Nothing was imported or stored.
 	var list struct{ Imports []app.ImportStatus }
 	s.do("GET", "/v1/imports", nil, &list)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/nlpscope/nlpscope/app"
@@ -47,8 +48,8 @@ func (s *Server) importsRoutes(mux *http.ServeMux) {
 // handleImportUpload serves POST /v1/imports: a multipart/form-data body
 // with one or more "files" parts and optional fields tasks (comma
 // separated), aggregation, unit, column, field, encoding, delimiter, sheet,
-// id_column, date_column and meta_column (repeated: one metadata column
-// each, or "*" for every other column).
+// id_column, date_column, meta_column (repeated: one metadata column
+// each, or "*" for every other column) and keep_duplicates (true/false).
 // The files are saved to a folder of the data directory that the import
 // owns (kept while it can be resumed). Answers 202 with the import's first
 // status.
@@ -201,6 +202,12 @@ func formField(p *multipart.Part, opt *app.ImportOptions) error {
 		if v != "" {
 			opt.MetaColumns = append(opt.MetaColumns, v)
 		}
+	case "keep_duplicates":
+		keep, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%w: keep_duplicates %q (want true or false)", app.ErrBadRequest, v)
+		}
+		opt.KeepDuplicates = keep
 	}
 	return nil
 }

@@ -237,7 +237,7 @@ func TestCorrectionFiltersAgainstNaiveCount(t *testing.T) {
 			d.pred = randEnts()
 			as = append(as, entitiesAnalysis("ner@new", d.pred...))
 		}
-		id, err := db.Store(ctx, storage.Result{Text: text, Line: i + 1, Analyses: as})
+		id, err := db.Store(ctx, storage.Result{Text: text, Line: i + 1, Analyses: as, KeepDuplicate: true}) // random texts repeat
 		if err != nil {
 			t.Fatal(err)
 		}

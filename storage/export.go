@@ -26,7 +26,7 @@ const (
 // there is none): one column whatever the keys, so that the header does
 // not depend on the rows and the export stays a single streaming pass.
 var ExportColumns = []string{"id", "created", "import_id", "source", "line", "text",
-	"sentiment_label", "sentiment_score", "sentiment_model", "entities", "ext_id", "time", "meta"}
+	"sentiment_label", "sentiment_score", "sentiment_model", "entities", "ext_id", "time", "meta", "seen"}
 
 // exportRow is one JSONL line.
 type exportRow struct {
@@ -43,6 +43,7 @@ type exportRow struct {
 	ExtID          string          `json:"ext_id,omitempty"`
 	Time           *time.Time      `json:"time,omitempty"`
 	Meta           json.RawMessage `json:"meta,omitempty"`
+	Seen           int             `json:"seen"` // times the text was stored (Document.Seen)
 }
 
 // Export streams every document matching q (Limit and Cursor are ignored),
@@ -82,7 +83,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 		r = exportRow{}
 		var entModel *string
 		if err := rows.Scan(&r.ID, &created, &r.ImportID, &r.Source, &r.Line, &r.Text,
-			&r.SentimentLabel, &r.SentimentScore, &r.SentimentModel, &ents, &entModel, &r.ExtID, &docTime, &meta); err != nil {
+			&r.SentimentLabel, &r.SentimentScore, &r.SentimentModel, &ents, &entModel, &r.ExtID, &docTime, &meta, &r.Seen); err != nil {
 			return n, fmt.Errorf("export: %w", err)
 		}
 		r.Created = fromNanos(created)
@@ -114,6 +115,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, format string, q Query) (
 			if r.Time != nil {
 				rec[11] = r.Time.Format(time.RFC3339Nano)
 			}
+			rec[13] = strconv.Itoa(r.Seen)
 			err = cw.Write(rec)
 		} else {
 			r.Entities = json.RawMessage(ents)
@@ -159,7 +161,7 @@ func (db *DB) exportRows(ctx context.Context, q Query) (*sql.Rows, error) {
 		(SELECT json_group_array(json_object('label', label, 'text', text, 'start', start_pos, 'end', end_pos, 'score', score))
 		 FROM (SELECT label, text, start_pos, end_pos, score FROM entities e WHERE e.document_id = d.id ORDER BY start_pos, id)),
 		(SELECT model_id FROM analyses x WHERE x.document_id = d.id AND x.task = 'entities' ORDER BY x.id DESC LIMIT 1),
-		d.ext_id, d.doc_time, d.meta
+		d.ext_id, d.doc_time, d.meta, d.seen
 		FROM ` + from + `
 		LEFT JOIN analyses s ON s.id = (SELECT max(id) FROM analyses x WHERE x.document_id = d.id AND x.task = 'sentiment')` +
 		joinWhere(where) + ` ORDER BY d.id`
@@ -185,6 +187,7 @@ type ExportRow struct {
 	EntitiesModel  string // "" when the entities task never ran
 	Entities       []ExportEntity
 	ExtID          string // the row's id (an import's id column)
+	Seen           int    // times the text was stored (Document.Seen)
 }
 
 // ExportEntity is one stored entity of an ExportRow.
@@ -215,7 +218,7 @@ func (db *DB) ExportEach(ctx context.Context, q Query, fn func(ExportRow) error)
 		var ents, meta string
 		var docTime sql.NullInt64
 		if err := rows.Scan(&r.ID, &created, &r.ImportID, &r.Source, &r.Line, &r.Text,
-			&label, &score, &model, &ents, &entModel, &r.ExtID, &docTime, &meta); err != nil {
+			&label, &score, &model, &ents, &entModel, &r.ExtID, &docTime, &meta, &r.Seen); err != nil {
 			return n, fmt.Errorf("export: %w", err)
 		}
 		r.Created = fromNanos(created)

@@ -97,7 +97,7 @@ func TestExportCSVAndJSONL(t *testing.T) {
 		t.Fatalf("bad format: %v", err)
 	}
 	buf.Reset()
-	if n, err := db.Export(ctx, &buf, storage.FormatCSV, storage.Query{Text: `"*"`}); err != nil || n != 0 || buf.String() != "id,created,import_id,source,line,text,sentiment_label,sentiment_score,sentiment_model,entities,ext_id,time,meta\n" {
+	if n, err := db.Export(ctx, &buf, storage.FormatCSV, storage.Query{Text: `"*"`}); err != nil || n != 0 || buf.String() != "id,created,import_id,source,line,text,sentiment_label,sentiment_score,sentiment_model,entities,ext_id,time,meta,seen\n" {
 		t.Fatalf("export of a query without words: n=%d err=%v out=%q", n, err, buf.String())
 	}
 }

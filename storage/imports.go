@@ -21,16 +21,22 @@ const (
 // Import is one batch of documents (a file or folder analysed in one go),
 // kept as a durable record: it is listed after a restart and can be resumed.
 type Import struct {
-	ID       ImportID  `json:"id"`
-	Source   string    `json:"source"`
-	Status   string    `json:"status"`
-	Total    int64     `json:"total"`     // texts the import saw
-	Stored   int64     `json:"stored"`    // documents stored for it (live count)
-	Failed   int64     `json:"failed"`    // texts that failed
-	BadDates int64     `json:"bad_dates"` // rows whose date could not be read
-	Started  time.Time `json:"started"`
-	Updated  time.Time `json:"updated"` // last progress or state change
-	Finished time.Time `json:"finished,omitzero"`
+	ID     ImportID `json:"id"`
+	Source string   `json:"source"`
+	Status string   `json:"status"`
+	Total  int64    `json:"total"`  // texts the import saw
+	Stored int64    `json:"stored"` // documents stored for it (live count)
+	// Duplicates are its rows that matched a stored document (live
+	// count): Stored + Duplicates rows are committed. Deletes is how many
+	// documents DeleteImport would delete: those seen in no other import
+	// or pasted text.
+	Duplicates int64     `json:"duplicates"`
+	Deletes    int64     `json:"deletes"`
+	Failed     int64     `json:"failed"`    // texts that failed
+	BadDates   int64     `json:"bad_dates"` // rows whose date could not be read
+	Started    time.Time `json:"started"`
+	Updated    time.Time `json:"updated"` // last progress or state change
+	Finished   time.Time `json:"finished,omitzero"`
 	// Files, Options and Errors are JSON written by the caller (storage
 	// does not read them); Dir is a folder the import owns ("" = none).
 	Files   string `json:"files"`
@@ -172,10 +178,11 @@ func (db *DB) interruptImports(ctx context.Context) (int64, error) {
 }
 
 // StoredLines returns, per source, the lines of the documents an import has
-// stored: what a resumed import skips. Every committed document is in it;
-// nothing else is.
+// stored and of its rows that were duplicates of stored documents: what a
+// resumed import skips. Every committed row is in it; nothing else is.
 func (db *DB) StoredLines(ctx context.Context, id ImportID) (map[string]map[int]bool, error) {
-	rows, err := db.rdb.QueryContext(ctx, "SELECT source, line FROM documents WHERE import_id = ?", id)
+	rows, err := db.rdb.QueryContext(ctx, `SELECT source, line FROM documents WHERE import_id = ?1
+		UNION ALL SELECT source, line FROM import_rows WHERE import_id = ?1`, id)
 	if err != nil {
 		return nil, fmt.Errorf("stored lines: %w", err)
 	}
@@ -198,14 +205,23 @@ func (db *DB) StoredLines(ctx context.Context, id ImportID) (map[string]map[int]
 	return out, nil
 }
 
-const importCols = `id, source, status, total, (SELECT count(*) FROM documents d WHERE d.import_id = imports.id),
+// deletesOf counts the documents that deleting import %[1]s deletes: its
+// own whose every sighting is in it (migrations/*_duplicates.sql). Both
+// parts read the index on (import_id, seen) only; import_rows is probed
+// for the documents seen more than once.
+const deletesOf = `SELECT (SELECT count(*) FROM documents WHERE import_id = %[1]s AND seen = 1) +
+	(SELECT count(*) FROM documents d WHERE d.import_id = %[1]s AND d.seen > 1
+		AND d.seen = 1 + (SELECT count(*) FROM import_rows r WHERE r.document_id = d.id AND r.import_id = d.import_id))`
+
+var importCols = `id, source, status, total, (SELECT count(*) FROM documents d WHERE d.import_id = imports.id),
+	(SELECT count(*) FROM import_rows r WHERE r.import_id = imports.id), (` + fmt.Sprintf(deletesOf, "imports.id") + `),
 	failed, bad_dates, started_at, updated_at, finished_at, files, options, errors, dir`
 
 func scanImport(s scanner) (Import, error) {
 	var im Import
 	var started, updated int64
 	var finished sql.NullInt64
-	if err := s.Scan(&im.ID, &im.Source, &im.Status, &im.Total, &im.Stored, &im.Failed, &im.BadDates, &started, &updated, &finished,
+	if err := s.Scan(&im.ID, &im.Source, &im.Status, &im.Total, &im.Stored, &im.Duplicates, &im.Deletes, &im.Failed, &im.BadDates, &started, &updated, &finished,
 		&im.Files, &im.Options, &im.Errors, &im.Dir); err != nil {
 		return im, err
 	}
@@ -249,11 +265,49 @@ func (db *DB) ListImports(ctx context.Context) ([]Import, error) {
 
 // DeleteImport deletes an import with its documents, their analyses,
 // entities and full-text entries, in one transaction, and returns how many
-// documents it deleted. ErrNotFound if absent.
+// documents it deleted (Import.Deletes). A document also seen elsewhere (a
+// duplicate row of another import, or pasted text) stays: its seen count
+// drops by its sightings in this import and, if it was this import's, it
+// passes to the first other import that saw it (or to none). ErrNotFound
+// if absent.
 func (db *DB) DeleteImport(ctx context.Context, id ImportID) (int64, error) {
 	var n int64
 	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Conn) error {
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM documents WHERE import_id = ?", id).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, fmt.Sprintf(deletesOf, "?1"), id).Scan(&n); err != nil {
+			return err
+		}
+		// Sightings in this import's duplicate rows no longer count.
+		if _, err := tx.ExecContext(ctx, `UPDATE documents SET seen = seen -
+			(SELECT count(*) FROM import_rows r WHERE r.document_id = documents.id AND r.import_id = ?1)
+			WHERE id IN (SELECT document_id FROM import_rows WHERE import_id = ?1)`, id); err != nil {
+			return err
+		}
+		// Its own documents seen elsewhere too pass to the first other
+		// import row (which leaves import_rows) or to no import.
+		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS handover(
+			document_id INTEGER PRIMARY KEY, row_id INTEGER, import_id INTEGER, source TEXT, line INTEGER)`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM temp.handover`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO temp.handover(document_id, row_id, import_id, source, line)
+			SELECT d.id, r.id, r.import_id, r.source, r.line FROM documents d
+			LEFT JOIN import_rows r ON r.id = (SELECT r2.id FROM import_rows r2
+				WHERE r2.document_id = d.id AND r2.import_id != ?1 ORDER BY r2.id LIMIT 1)
+			WHERE d.import_id = ?1 AND d.seen > 1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE documents SET seen = seen - 1,
+			import_id = h.import_id, source = coalesce(h.source, documents.source), line = coalesce(h.line, documents.line)
+			FROM temp.handover h WHERE h.document_id = documents.id`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM import_rows WHERE id IN
+			(SELECT row_id FROM temp.handover WHERE row_id IS NOT NULL)`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM temp.handover`); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, "DELETE FROM imports WHERE id = ?", id)

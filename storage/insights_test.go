@@ -104,7 +104,7 @@ func buildInsightsCorpus(t *testing.T, seed uint64, n int, span time.Duration) (
 		if rng.IntN(3) == 0 {
 			d.importID = imp
 		}
-		r := storage.Result{Text: strings.Join(d.words, " ") + " " + strings.Repeat("x", i%7+1), ImportID: d.importID}
+		r := storage.Result{Text: strings.Join(d.words, " ") + " " + strings.Repeat("x", i%7+1), ImportID: d.importID, KeepDuplicate: true}
 		if rng.IntN(8) != 0 {
 			d.label = []string{"positive", "negative", "neutral"}[rng.IntN(3)]
 			d.score = 0.4 + rng.Float64()/2
@@ -604,12 +604,14 @@ func TestInsightsMigrationKeysOldEntities(t *testing.T) {
 	}
 	// The schema as it was before: no norm column, the version before the
 	// insights migration (the objects of later migrations dropped, so that
-	// they are applied again: document meta, corrections).
+	// they are applied again: document meta, corrections, duplicates).
 	if _, err := raw.Exec(`ALTER TABLE entities DROP COLUMN norm; DROP INDEX documents_insights;
 		ALTER TABLE documents DROP COLUMN sentiment; ALTER TABLE documents DROP COLUMN sentiment_score;
 		ALTER TABLE documents DROP COLUMN meta;
 		CREATE INDEX documents_created ON documents(created_at);
 		DROP TABLE correction_entities; DROP TABLE corrections;
+		DROP TABLE import_rows; DROP INDEX documents_import; ALTER TABLE documents DROP COLUMN seen;
+		CREATE INDEX documents_import ON documents(import_id);
 		DELETE FROM schema_migrations WHERE version >= ` + strconv.Itoa(insightsVersion) + `;
 		PRAGMA user_version = ` + strconv.Itoa(insightsVersion-1)); err != nil {
 		t.Fatal(err)

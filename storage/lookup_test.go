@@ -28,9 +28,11 @@ func TestLookupManyNewestPerTextWithEntities(t *testing.T) {
 	if _, err := db.StoreBatch(ctx, rs); err != nil {
 		t.Fatal(err)
 	}
-	// A newer analysis of the same text wins; an analysis with other options
-	// stored later still does not count.
-	if _, err := db.Store(ctx, entitiesOf("Alice went to Berlin", alice, berlin)); err != nil {
+	// A newer analysis of the same text (a copy kept) wins; an analysis with
+	// other options stored later still does not count.
+	newer := entitiesOf("Alice went to Berlin", alice, berlin)
+	newer.KeepDuplicate = true
+	if _, err := db.Store(ctx, newer); err != nil {
 		t.Fatal(err)
 	}
 	other := entitiesOf("Alice went to Berlin")
@@ -131,9 +133,12 @@ func TestTextIndexMergesAndReopens(t *testing.T) {
 			want[s] = fmt.Sprintf("B%d", batch)
 			rs = append(rs, sentimentResult(s, want[s]))
 		}
-		// The same text again in a later batch: the newest analysis wins.
+		// The same text again in a later batch, kept as a copy: the newest
+		// analysis wins.
 		if batch > 0 {
-			rs = append(rs, sentimentResult("text 0 of batch 0", fmt.Sprintf("B%d", batch)))
+			again := sentimentResult("text 0 of batch 0", fmt.Sprintf("B%d", batch))
+			again.KeepDuplicate = true
+			rs = append(rs, again)
 			want["text 0 of batch 0"] = fmt.Sprintf("B%d", batch)
 		}
 		if _, err := db.StoreBatch(ctx, rs); err != nil {

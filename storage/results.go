@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -105,6 +107,12 @@ type Result struct {
 	// nil or empty for none.
 	Meta     map[string]string
 	Analyses []Analysis // usually a sentiment and/or an entities analysis
+	// KeepDuplicate stores a new document even when one with the same
+	// text and analyses (same task, model hash and options) is stored.
+	// Without it such a result is a duplicate: the stored document's seen
+	// count goes up, the import row is linked to it (import_rows) and its
+	// id is returned.
+	KeepDuplicate bool
 }
 
 // Bounds of a document's metadata (Result.Meta), as the input readers
@@ -129,6 +137,11 @@ type Document struct {
 	Meta     map[string]string `json:"meta,omitempty"`
 	Created  time.Time         `json:"created"`
 	Analyses []Analysis        `json:"analyses"`
+	// Seen is how many times the text was stored with these analyses
+	// (1 + its duplicates); Imports are the imports it came from, in id
+	// order (none for pasted text).
+	Seen    int        `json:"seen"`
+	Imports []ImportID `json:"imports"`
 }
 
 // TextHash is the hex sha256 of text: documents.sha256 and the text part of
@@ -181,10 +194,11 @@ func (r *Result) validate() error {
 
 type writerStmts struct {
 	doc, analysis, entity, fts, tri, merge, mergeUpto *sql.Stmt
+	dupFind, seen, importRow                          *sql.Stmt
 }
 
 func (s *writerStmts) close() {
-	for _, st := range []*sql.Stmt{s.doc, s.analysis, s.entity, s.fts, s.tri, s.merge, s.mergeUpto} {
+	for _, st := range []*sql.Stmt{s.doc, s.analysis, s.entity, s.fts, s.tri, s.merge, s.mergeUpto, s.dupFind, s.seen, s.importRow} {
 		if st != nil {
 			st.Close()
 		}
@@ -222,6 +236,14 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.stmt.merge = prep(`INSERT OR IGNORE INTO text_index(key, doc_id)
 		SELECT substr(sha256, 1, 12), id FROM documents WHERE id > (SELECT upto FROM text_index_state) ORDER BY 1, 2`)
 	db.stmt.mergeUpto = prep(`UPDATE text_index_state SET upto = (SELECT coalesce(max(id), 0) FROM documents)`)
+	// Duplicates (migrations/*_duplicates.sql): the analyses of the stored
+	// documents whose key is one of ?1 (text_index) or whose id is one of
+	// ?2 (the tail); the caller compares the whole hash.
+	db.stmt.dupFind = prep(`SELECT d.id, d.sha256, a.task, a.model_hash, a.options FROM documents d JOIN analyses a ON a.document_id = d.id
+		WHERE d.id IN (SELECT doc_id FROM text_index WHERE key IN (SELECT value FROM json_each(?1))
+			UNION SELECT value FROM json_each(?2))`)
+	db.stmt.seen = prep(`UPDATE documents SET seen = seen + 1 WHERE id = ? RETURNING seen`)
+	db.stmt.importRow = prep(`INSERT INTO import_rows(import_id, source, line, document_id) VALUES (?, ?, ?, ?)`)
 	if err != nil {
 		db.stmt.close()
 		return fmt.Errorf("prepare: %w", err)
@@ -247,6 +269,29 @@ type prepared struct {
 	// sentiment and score are the newest (last) sentiment analysis's, or
 	// nil: documents.sentiment and sentiment_score.
 	sentiment, score any
+	// akeys are the analyses' duplicate keys (analysisKey), sorted and
+	// without repeats; nil when the result is never a duplicate.
+	akeys []string
+}
+
+// analysisKey is what two analyses must share for a text analysed again to
+// be a duplicate of a stored document.
+func analysisKey(task, modelHash, options string) string {
+	return task + "\x00" + modelHash + "\x00" + options
+}
+
+// covers reports whether have (sorted) holds every key of want (sorted).
+func covers(have, want []string) bool {
+	i := 0
+	for _, w := range want {
+		for i < len(have) && have[i] < w {
+			i++
+		}
+		if i == len(have) || have[i] != w {
+			return false
+		}
+	}
+	return true
 }
 
 func prepareResult(r *Result) (prepared, error) {
@@ -272,6 +317,14 @@ func prepareResult(r *Result) (prepared, error) {
 			return p, fmt.Errorf("%w: sentences: %v", ErrInvalid, err)
 		}
 		p.details[i] = string(b)
+	}
+	if !r.KeepDuplicate && len(r.Analyses) > 0 {
+		p.akeys = make([]string, len(r.Analyses))
+		for i, a := range r.Analyses {
+			p.akeys[i] = analysisKey(a.Task, a.ModelHash, a.Options)
+		}
+		slices.Sort(p.akeys)
+		p.akeys = slices.Compact(p.akeys)
 	}
 	p.keys = make([][]string, len(r.Analyses))
 	for i, a := range r.Analyses {
@@ -301,6 +354,9 @@ func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int6
 		return 0, fmt.Errorf("insert document: %w", err)
 	}
 	docID, _ := res.LastInsertId()
+	if p.akeys != nil {
+		db.groupDocs[sum] = append(db.groupDocs[sum], groupDoc{docID, p.akeys})
+	}
 	if db.groupFirstDoc == 0 {
 		db.groupFirstDoc = docID
 	}
@@ -330,6 +386,127 @@ func (db *DB) insertResult(ctx context.Context, r *Result, p *prepared, now int6
 		}
 	}
 	return DocID(docID), nil
+}
+
+// groupDoc is a document inserted by the open write group that later
+// results of the group may duplicate.
+type groupDoc struct {
+	id    int64
+	akeys []string
+}
+
+// storedDuplicates finds, inside the writer's transaction, the stored
+// documents that results of preps may duplicate: by text hash, with their
+// analyses' keys (sorted). Documents of the open group are in db.groupDocs.
+func (db *DB) storedDuplicates(ctx context.Context, preps []prepared) (map[string][]groupDoc, error) {
+	var keys []string
+	for i := range preps {
+		if preps[i].akeys != nil {
+			keys = append(keys, textKey(preps[i].sum))
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	want := make(map[string]bool, len(keys))
+	for i := range preps {
+		if preps[i].akeys != nil {
+			want[preps[i].sum] = true
+		}
+	}
+	// Keys are hex digits: a JSON array without escaping.
+	keyJSON := make([]byte, 0, 2+len(keys)*15)
+	keyJSON = append(keyJSON, '[')
+	for i, k := range keys {
+		if i > 0 {
+			keyJSON = append(keyJSON, ',')
+		}
+		keyJSON = append(append(append(keyJSON, '"'), k...), '"')
+	}
+	keyJSON = append(keyJSON, ']')
+	tail := db.tail.candidates(keys)
+	idJSON := make([]byte, 0, 2+len(tail)*8)
+	idJSON = append(idJSON, '[')
+	for i, id := range tail {
+		if i > 0 {
+			idJSON = append(idJSON, ',')
+		}
+		idJSON = strconv.AppendInt(idJSON, id, 10)
+	}
+	idJSON = append(idJSON, ']')
+	rows, err := db.stmt.dupFind.QueryContext(ctx, string(keyJSON), string(idJSON))
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	defer rows.Close()
+	byID := map[int64]*groupDoc{}
+	sums := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var sum, task, hash, options string
+		if err := rows.Scan(&id, &sum, &task, &hash, &options); err != nil {
+			return nil, fmt.Errorf("find duplicates: %w", err)
+		}
+		if !want[sum] {
+			continue // same key, other text
+		}
+		g := byID[id]
+		if g == nil {
+			g = &groupDoc{id: id}
+			byID[id] = g
+			sums[id] = sum
+		}
+		g.akeys = append(g.akeys, analysisKey(task, hash, options))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	out := map[string][]groupDoc{}
+	for id, g := range byID {
+		slices.Sort(g.akeys)
+		out[sums[id]] = append(out[sums[id]], *g)
+	}
+	return out, nil
+}
+
+// duplicateOf returns the id of the newest document, of the open group or
+// of stored, that p's result duplicates, or 0.
+func (db *DB) duplicateOf(p *prepared, stored map[string][]groupDoc) int64 {
+	if p.akeys == nil {
+		return 0
+	}
+	var best int64
+	for _, g := range db.groupDocs[p.sum] {
+		if g.id > best && covers(g.akeys, p.akeys) {
+			best = g.id
+		}
+	}
+	for _, g := range stored[p.sum] {
+		if g.id > best && covers(g.akeys, p.akeys) {
+			best = g.id
+		}
+	}
+	return best
+}
+
+// storeDuplicate counts r as one more sighting of document id, linking its
+// import row, and returns its new seen count; 0 when the document is gone
+// (a delete earlier in the group): r is then to be inserted.
+func (db *DB) storeDuplicate(ctx context.Context, r *Result, id int64) (seen int, err error) {
+	err = db.stmt.seen.QueryRowContext(ctx, id).Scan(&seen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("count duplicate: %w", err)
+	}
+	if r.ImportID == 0 {
+		return seen, nil
+	}
+	if _, err := db.stmt.importRow.ExecContext(ctx, int64(r.ImportID), r.Source, r.Line, id); err != nil {
+		return 0, fmt.Errorf("link duplicate: %w", err)
+	}
+	return seen, nil
 }
 
 func marshalScores(r *Result) ([][]byte, error) {
@@ -363,7 +540,30 @@ func (db *DB) Store(ctx context.Context, r Result) (DocID, error) {
 
 // StoreBatch writes results in one transaction — all of them or none — and
 // returns their ids, in order, once committed. It is safe for concurrent use.
+// A result that duplicates a stored document (see Result.KeepDuplicate)
+// returns that document's id.
 func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
+	st, err := db.StoreResults(ctx, rs)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]DocID, len(st))
+	for i, s := range st {
+		ids[i] = s.ID
+	}
+	return ids, nil
+}
+
+// Stored is what StoreResults did with one result.
+type Stored struct {
+	ID        DocID
+	Duplicate bool // counted as one more sighting of an existing document
+	Seen      int  // the document's seen count after this result
+}
+
+// StoreResults is StoreBatch reporting, per result, whether it was a
+// duplicate and the document's seen count.
+func (db *DB) StoreResults(ctx context.Context, rs []Result) ([]Stored, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
@@ -378,15 +578,29 @@ func (db *DB) StoreBatch(ctx context.Context, rs []Result) ([]DocID, error) {
 		}
 		preps[i] = p
 	}
-	ids := make([]DocID, len(rs))
+	ids := make([]Stored, len(rs))
 	err := db.writeDocs(ctx, len(rs), func(ctx context.Context, tx *sql.Conn) error {
 		now := nanos(db.cfg.Now())
+		stored, err := db.storedDuplicates(ctx, preps)
+		if err != nil {
+			return err
+		}
 		for i := range rs {
+			if dup := db.duplicateOf(&preps[i], stored); dup != 0 {
+				seen, err := db.storeDuplicate(ctx, &rs[i], dup)
+				if err != nil {
+					return err
+				}
+				if seen > 0 {
+					ids[i] = Stored{ID: DocID(dup), Duplicate: true, Seen: seen}
+					continue
+				}
+			}
 			id, err := db.insertResult(ctx, &rs[i], &preps[i], now)
 			if err != nil {
 				return err
 			}
-			ids[i] = id
+			ids[i] = Stored{ID: id, Seen: 1}
 		}
 		return nil
 	})
@@ -623,8 +837,8 @@ func (db *DB) Get(ctx context.Context, id DocID) (Document, error) {
 	var imp, docTime sql.NullInt64
 	var created int64
 	var meta string
-	err = tx.QueryRowContext(ctx, `SELECT id, text, sha256, source, line, import_id, ext_id, doc_time, meta, created_at
-		FROM documents WHERE id = ?`, id).Scan(&d.ID, &d.Text, &d.SHA256, &d.Source, &d.Line, &imp, &d.ExtID, &docTime, &meta, &created)
+	err = tx.QueryRowContext(ctx, `SELECT id, text, sha256, source, line, import_id, ext_id, doc_time, meta, created_at, seen
+		FROM documents WHERE id = ?`, id).Scan(&d.ID, &d.Text, &d.SHA256, &d.Source, &d.Line, &imp, &d.ExtID, &docTime, &meta, &created, &d.Seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Document{}, fmt.Errorf("document %d: %w", id, ErrNotFound)
 	}
@@ -637,6 +851,9 @@ func (db *DB) Get(ctx context.Context, id DocID) (Document, error) {
 	}
 	d.Created = fromNanos(created)
 	if d.Meta, err = parseMeta(meta); err != nil {
+		return Document{}, fmt.Errorf("get document %d: %w", id, err)
+	}
+	if d.Imports, err = documentImports(ctx, tx, id); err != nil {
 		return Document{}, fmt.Errorf("get document %d: %w", id, err)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+analysisCols+` FROM analyses WHERE document_id = ? ORDER BY id`, id)
@@ -689,4 +906,24 @@ func parseMeta(s string) (map[string]string, error) {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
 	return m, nil
+}
+
+// documentImports returns the imports a document came from, in id order:
+// its own and those of its duplicate rows.
+func documentImports(ctx context.Context, tx *sql.Tx, id DocID) ([]ImportID, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT import_id FROM documents WHERE id = ?1 AND import_id IS NOT NULL
+		UNION SELECT import_id FROM import_rows WHERE document_id = ?1 ORDER BY 1`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []ImportID{}
+	for rows.Next() {
+		var v ImportID
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

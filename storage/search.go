@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -82,6 +83,10 @@ type Hit struct {
 	Entities  int      `json:"entities"`            // entity count over all analyses
 	Reviewed  bool     `json:"reviewed,omitempty"`  // the correction marks it reviewed
 	Corrected bool     `json:"corrected,omitempty"` // the correction changes a label
+	// Seen is how many times the text was stored (Document.Seen); Imports
+	// the imports it came from, in id order.
+	Seen    int        `json:"seen"`
+	Imports []ImportID `json:"imports"`
 }
 
 // Summary is a short view of a sentiment analysis.
@@ -199,8 +204,9 @@ func whereClause(q Query, pl textPlan) (from string, where []string, args []any)
 		args = append(args, q.Source)
 	}
 	if q.ImportID != 0 {
-		where = append(where, "d.import_id = ?")
-		args = append(args, q.ImportID)
+		// Its own documents and those it saw again (import_rows).
+		where = append(where, "(d.import_id = ? OR d.id IN (SELECT document_id FROM import_rows WHERE import_id = ?))")
+		args = append(args, q.ImportID, q.ImportID)
 	}
 	keys := make([]string, 0, len(q.Meta))
 	for k := range q.Meta {
@@ -321,7 +327,9 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	sqlText := `SELECT d.id, d.created_at, d.source, d.line, coalesce(d.import_id, 0), d.ext_id, d.meta, ` + preview + `, ` + snippet + `,
 		s.label, s.score, s.model_id,
-		(SELECT count(*) FROM entities e WHERE e.document_id = d.id),
+		(SELECT count(*) FROM entities e WHERE e.document_id = d.id), d.seen,
+		(SELECT group_concat(i, ',') FROM (SELECT d.import_id AS i WHERE d.import_id IS NOT NULL
+			UNION SELECT r.import_id FROM import_rows r WHERE r.document_id = d.id ORDER BY 1)),
 		coalesce(k.reviewed, 0), coalesce(k.sentiment IS NOT NULL OR k.has_entities = 1, 0)
 		FROM ` + from + `
 		LEFT JOIN analyses s ON s.id = (SELECT max(id) FROM analyses x WHERE x.document_id = d.id AND x.task = 'sentiment')
@@ -339,8 +347,15 @@ func (db *DB) Search(ctx context.Context, q Query) (Page, error) {
 		var snip, meta string
 		var label, model *string
 		var score *float64
-		if err := rows.Scan(&h.ID, &created, &h.Source, &h.Line, &h.ImportID, &h.ExtID, &meta, &h.Text, &snip, &label, &score, &model, &h.Entities, &h.Reviewed, &h.Corrected); err != nil {
+		var imports sql.NullString
+		if err := rows.Scan(&h.ID, &created, &h.Source, &h.Line, &h.ImportID, &h.ExtID, &meta, &h.Text, &snip, &label, &score, &model, &h.Entities, &h.Seen, &imports, &h.Reviewed, &h.Corrected); err != nil {
 			return page, fmt.Errorf("search: %w", err)
+		}
+		h.Imports = []ImportID{}
+		for _, v := range strings.Split(imports.String, ",") {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				h.Imports = append(h.Imports, ImportID(n))
+			}
 		}
 		h.Created = fromNanos(created)
 		if h.Meta, err = parseMeta(meta); err != nil {

@@ -58,7 +58,7 @@ func buildCorpus(t testing.TB, db *storage.DB, n int, imp storage.ImportID) []co
 			start := len(vocab[i%len(vocab)]) + 1
 			ents = append(ents, storage.Entity{Label: "LOC", Text: w, Start: start, End: start + len(w), Score: 0.8})
 		}
-		r := storage.Result{Text: text, Source: fmt.Sprintf("/in/file%d.txt", i%3), Line: i + 1, ImportID: imp,
+		r := storage.Result{Text: text, Source: fmt.Sprintf("/in/file%d.txt", i%3), Line: i + 1, ImportID: imp, KeepDuplicate: true,
 			Analyses: []storage.Analysis{{Task: storage.TaskSentiment, ModelID: model, ModelHash: strings.Split(model, "@")[1],
 				Label: label, Score: 0.5 + float64(i%50)/100, Scores: []storage.LabelScore{{Label: label, Score: 0.7}}}}}
 		if len(ents) > 0 {

@@ -110,7 +110,10 @@ type DB struct {
 	groupFirstDoc int64
 	groupNewDocs  []tailEntry
 	groupTri      []int64
-	tail          textTail
+	// groupDocs are the group's documents that later results may
+	// duplicate, by text hash (results.go).
+	groupDocs map[string][]groupDoc
+	tail      textTail
 
 	mu      sync.RWMutex // guards closed and sends on writes
 	closed  bool

@@ -249,6 +249,10 @@ func (db *DB) tryGroup(ctx context.Context, live []*writeReq) (*writeReq, error)
 	db.groupFirstDoc = 0
 	db.groupNewDocs = db.groupNewDocs[:0]
 	db.groupTri = db.groupTri[:0]
+	clear(db.groupDocs)
+	if db.groupDocs == nil {
+		db.groupDocs = map[string][]groupDoc{}
+	}
 	merged := false
 	if db.tail.size() >= db.cfg.TextIndexBatch {
 		if err := db.mergeTextIndex(ctx); err != nil {

@@ -4,7 +4,9 @@
 // after a reload; a dropped .xlsx is previewed with its sheet and imported;
 // deleting an import asks first, with the count of its documents; an import
 // cut off by kill -9 of the server is listed as interrupted after a restart,
-// and Resume finishes it with every row stored once.
+// and Resume finishes it with every row stored once. A repeated line is one
+// document with its count ("seen 3×" in History) unless "Keep every
+// occurrence" is checked.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -222,6 +224,46 @@ describe('batches', () => {
     const texts = (await res.text()).trim().split('\n').map((l) => JSON.parse(l).text);
     assert.equal(texts.length, n, 'no row missing, none duplicated');
     assert.deepEqual([...texts].sort(), [...bodies].sort());
+    assert.deepEqual(consoleErrors.filter((e) => !/Failed to load resource|net::ERR|EventSource/.test(e)), []);
+  });
+
+  it('stores a repeated line once with its count, shows "seen 3×" in History, and keeps every occurrence when asked', async () => {
+    const lines = ['Duplicate check: the soup was cold.', 'Duplicate check: the soup was cold.', 'Duplicate check: service was kind.',
+      'Duplicate check: the soup was cold.'];
+    await openBatches();
+    await drop([{ name: 'repeats.txt', type: 'text/plain', b64: Buffer.from(lines.join('\n') + '\n').toString('base64') }]);
+    await page.waitForSelector('[data-testid="preview-file"]');
+    const imp = await importAndWait();
+    assert.equal(imp.done, 4);
+    assert.equal(imp.new, 2, 'two distinct texts');
+    assert.equal(imp.duplicates, 2, 'two rows seen before');
+    assert.equal(await text('[data-testid="import-duplicates"]'), '2 new documents, 2 rows seen before');
+    const docs = (await (await fetch(`${server.base}/v1/results?import_id=${imp.id}&limit=100`)).json()).items;
+    assert.deepEqual(docs.map((d) => `${d.text} ${d.seen}`).sort(), ['Duplicate check: service was kind. 1', 'Duplicate check: the soup was cold. 3']);
+
+    await page.goto(`${server.base}/#/history`);
+    await page.fill('[data-testid="history-q"]', '"Duplicate check"');
+    await page.click('[data-testid="history-search"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-item"]').length === 2);
+    const seen = await page.$$eval('[data-testid="history-item"]', (els) => els.map((e) => e.querySelector('[data-testid="history-seen"]')?.textContent?.trim() ?? ''));
+    assert.deepEqual(seen.sort(), ['', 'seen 3×']);
+    await page.click('[data-testid="history-item"]:has([data-testid="history-seen"])');
+    await page.waitForSelector('[data-testid="doc-imports"]');
+    assert.match(await text('[data-testid="doc-imports"]'), new RegExp(`^From import\\s+#${imp.id}$`));
+    await shot('history-seen');
+
+    // Keep every occurrence: four more documents.
+    await page.reload();
+    await openBatches();
+    await drop([{ name: 'repeats.txt', type: 'text/plain', b64: Buffer.from(lines.join('\n') + '\n').toString('base64') }]);
+    await page.waitForSelector('[data-testid="preview-file"]');
+    await page.check('[data-testid="keep-duplicates"]');
+    const kept = await importAndWait();
+    assert.equal(kept.new, 4);
+    assert.equal(kept.duplicates, 0);
+    assert.equal(kept.options.keep_duplicates, true);
+    const all = (await (await fetch(`${server.base}/v1/results?q=${encodeURIComponent('"Duplicate check"')}&limit=100`)).json()).items;
+    assert.equal(all.length, 6);
     assert.deepEqual(consoleErrors.filter((e) => !/Failed to load resource|net::ERR|EventSource/.test(e)), []);
   });
 });

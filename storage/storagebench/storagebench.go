@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -136,6 +137,9 @@ type StoreResult struct {
 	DocsPerS     float64 `json:"docs_per_s"`
 	AnalysesPerS float64 `json:"analyses_per_s"`
 	CPUPerDocUS  float64 `json:"cpu_us_per_doc"`
+	// Stored is how many documents the database holds after the writes
+	// (fewer than Docs when texts repeat: duplicates are counted, not copied).
+	Stored int64 `json:"stored"`
 	// The full-text indexes after the writes.
 	Indexes storage.IndexSizes `json:"indexes"`
 }
@@ -149,6 +153,9 @@ const (
 	// Every text with an emoji or CJK: each document enters the trigram
 	// index as well (the worst case of its insert cost).
 	StoreBatchAllMixed = "batch-512/sentiment+entities/all-emoji-cjk"
+	// The same 512 texts again and again: every result after the first
+	// batch is a duplicate of a stored document.
+	StoreBatchDuplicates = "batch-512/sentiment+entities/duplicates"
 )
 
 // StoreCase is one way of writing.
@@ -161,7 +168,10 @@ type StoreCase struct {
 	// Scale is the share of the documents this case writes (tx-per-row is slow).
 	Scale float64
 	// Mixed is the share of texts with emoji or CJK (0: MixedShare).
-	Mixed  float64
+	Mixed float64
+	// Repeat stores the same 512 texts over and over; otherwise every
+	// stored text is distinct (a number is appended to the generated ones).
+	Repeat bool
 	config func(*storage.Config)
 }
 
@@ -175,6 +185,7 @@ func StoreCases() []StoreCase {
 		{Name: StoreBatchBoth, Both: true, Scale: 1},
 		{Name: StoreBatchAllMixed, Both: true, Scale: 1, Mixed: 1},
 		{Name: StoreBatchSentiment, Scale: 1},
+		{Name: StoreBatchDuplicates, Both: true, Scale: 1, Repeat: true},
 		{Name: StoreCallers, mode: 1, Scale: 1},
 		{Name: StoreTxPerRow, mode: 2, Scale: 0.1, config: func(c *storage.Config) { c.GroupCommitSize = 1 }},
 	}
@@ -229,12 +240,25 @@ func (c StoreCase) store(ctx context.Context, cfg storage.Config, docs int) (Sto
 	for i := range docs {
 		analyses += len(pre[i%len(pre)].Analyses)
 	}
+	// result i: a generated one, its text made distinct unless c.Repeat.
+	result := func(i int) storage.Result {
+		if c.Repeat {
+			return pre[i%min(len(pre), 512)]
+		}
+		r := pre[i%len(pre)]
+		r.Text += " n" + strconv.Itoa(i)
+		return r
+	}
+	batch := make([]storage.Result, min(512, len(pre)))
 	cpu0, t0 := ProcessCPU(), time.Now()
 	switch c.mode {
 	case 0:
 		for done := 0; done < docs; {
-			n := min(512, docs-done, len(pre))
-			if _, err := db.StoreBatch(ctx, pre[:n]); err != nil {
+			n := min(len(batch), docs-done)
+			for j := range n {
+				batch[j] = result(done + j)
+			}
+			if _, err := db.StoreBatch(ctx, batch[:n]); err != nil {
 				return StoreResult{}, err
 			}
 			done += n
@@ -252,7 +276,7 @@ func (c StoreCase) store(ctx context.Context, cfg storage.Config, docs int) (Sto
 					if i >= int64(docs) {
 						return
 					}
-					if _, err := db.Store(ctx, pre[i%int64(len(pre))]); err != nil {
+					if _, err := db.Store(ctx, result(int(i))); err != nil {
 						errs <- err
 						return
 					}
@@ -266,7 +290,7 @@ func (c StoreCase) store(ctx context.Context, cfg storage.Config, docs int) (Sto
 		}
 	case 2:
 		for i := range docs {
-			if _, err := db.Store(ctx, pre[i%len(pre)]); err != nil {
+			if _, err := db.Store(ctx, result(i)); err != nil {
 				return StoreResult{}, err
 			}
 		}
@@ -277,8 +301,12 @@ func (c StoreCase) store(ctx context.Context, cfg storage.Config, docs int) (Sto
 	if err != nil {
 		return StoreResult{}, err
 	}
+	st, err := db.Stats(ctx)
+	if err != nil {
+		return StoreResult{}, err
+	}
 	return StoreResult{Name: c.Name, Docs: docs, Analyses: analyses, Seconds: s, DocsPerS: float64(docs) / s,
-		AnalysesPerS: float64(analyses) / s, CPUPerDocUS: float64(cpu.Microseconds()) / float64(docs), Indexes: idx}, nil
+		AnalysesPerS: float64(analyses) / s, CPUPerDocUS: float64(cpu.Microseconds()) / float64(docs), Stored: st.Documents, Indexes: idx}, nil
 }
 
 // BuildDB returns the database at path holding docs synthetic documents

@@ -15,17 +15,25 @@ func TestSmallRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(store) != 5 {
+	if len(store) != 6 {
 		t.Fatalf("%d store cases", len(store))
 	}
 	for _, r := range store {
 		per := 1
-		if r.Name == StoreBatchBoth || r.Name == StoreBatchAllMixed {
+		if r.Name == StoreBatchBoth || r.Name == StoreBatchAllMixed || r.Name == StoreBatchDuplicates {
 			per = 2
 		}
 		wantDocs := 1100
 		if r.Name == StoreTxPerRow {
 			wantDocs = 110
+		}
+		// Distinct texts are each a document; the repeated 512 are 512.
+		wantStored := int64(wantDocs)
+		if r.Name == StoreBatchDuplicates {
+			wantStored = 512
+		}
+		if r.Stored != wantStored {
+			t.Errorf("%s: %d documents stored, want %d", r.Name, r.Stored, wantStored)
 		}
 		if r.Docs != wantDocs || r.Analyses != per*wantDocs || r.DocsPerS <= 0 || r.AnalysesPerS != r.DocsPerS*float64(per) {
 			t.Errorf("%+v", r)

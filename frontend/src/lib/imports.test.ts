@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ImportPreview, ImportStatus } from './api';
-import { acceptedFile, columnChoices, deleteQuestion, delimiterLabel, encodingLabel, mappingText, mergeImport, sheetChoices, shortTime, textColumnIndex } from './imports';
+import { acceptedFile, columnChoices, deleteQuestion, delimiterLabel, duplicatesText, encodingLabel, mappingText, mergeImport, seenText, sheetChoices, shortTime, textColumnIndex } from './imports';
 
 const status = (over: Partial<ImportStatus>): ImportStatus => ({
   id: '1', state: 'done', files: ['a.csv'], total: 10, total_exact: true, done: 10, failed: 0, errors: [], rate_per_s: 0, eta_s: 0,
-  started: '2026-01-01T00:00:00Z', updated: '2026-01-01T00:00:10Z', elapsed_ns: 0, options: {}, mappings: [], resumable: false, bad_dates: 0, ...over,
+  started: '2026-01-01T00:00:00Z', updated: '2026-01-01T00:00:10Z', elapsed_ns: 0, options: {}, mappings: [], resumable: false, bad_dates: 0,
+  new: 10, duplicates: 0, deletes: 10, ...over,
 });
 
 const preview = (over: Partial<ImportPreview>): ImportPreview => ({ source: 'r.csv', format: 'csv', header: true, ...over });
@@ -51,8 +52,20 @@ describe('imports helpers', () => {
   });
 
   it('asks before deleting, with the count of documents', () => {
-    expect(deleteQuestion(status({ id: '7', done: 2000 }))).toBe('Delete import 7 (a.csv) and its 2,000 documents? This cannot be undone.');
-    expect(deleteQuestion(status({ id: '8', done: 1, files: ['a', 'b'], state: 'running' }))).toMatch(/^Delete import 8 \(2 files\) and its 1 document\?.*still running/);
+    expect(deleteQuestion(status({ id: '7', done: 2000, deletes: 2000 }))).toBe('Delete import 7 (a.csv) and its 2,000 documents? This cannot be undone.');
+    expect(deleteQuestion(status({ id: '8', done: 1, deletes: 1, files: ['a', 'b'], state: 'running' }))).toMatch(/^Delete import 8 \(2 files\) and its 1 document\?.*still running/);
+    // The count is what the server will delete, not the rows: shared documents stay.
+    expect(deleteQuestion(status({ id: '9', done: 90, new: 38, duplicates: 52, deletes: 37 }))).toBe(
+      'Delete import 9 (a.csv) and its 37 documents? Documents also seen in other imports or pasted stay, seen once less. This cannot be undone.');
+  });
+
+  it('tells repeated texts apart', () => {
+    expect(seenText(3)).toBe('seen 3×');
+    expect(seenText(1)).toBe('');
+    expect(seenText(undefined)).toBe('');
+    expect(duplicatesText({ new: 38, duplicates: 52 })).toBe('38 new documents, 52 rows seen before');
+    expect(duplicatesText({ new: 1, duplicates: 1 })).toBe('1 new document, 1 row seen before');
+    expect(duplicatesText({ new: 5, duplicates: 0 })).toBe('');
   });
 
   it('shortens mappings and time stamps for the list', () => {

@@ -86,11 +86,23 @@ export function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** deleteQuestion is the confirmation asked before an import is deleted, with the count of documents that go with it. */
+/** deleteQuestion is the confirmation asked before an import is deleted, with the count of documents that go with it
+ * (st.deletes: those no other import or pasted text saw; the others stay, seen once less). */
 export function deleteQuestion(st: ImportStatus): string {
   const files = st.files.length === 1 ? st.files[0] : plural(st.files.length, 'file');
   const running = st.state === 'running' ? ' It is still running and will be stopped.' : '';
-  return `Delete import ${st.id} (${files}) and its ${plural(st.done, 'document')}? This cannot be undone.${running}`;
+  const stay = st.deletes < st.new || st.duplicates > 0 ? ' Documents also seen in other imports or pasted stay, seen once less.' : '';
+  return `Delete import ${st.id} (${files}) and its ${plural(st.deletes, 'document')}?${stay} This cannot be undone.${running}`;
+}
+
+/** seenText is how often a stored text was seen ("seen 3×"), '' when once (or unknown). */
+export function seenText(seen: number | undefined): string {
+  return seen && seen > 1 ? `seen ${seen}×` : '';
+}
+
+/** duplicatesText sums up an import's rows: new documents and rows that matched a stored one, '' when none matched. */
+export function duplicatesText(st: Pick<ImportStatus, 'new' | 'duplicates'>): string {
+  return st.duplicates ? `${plural(st.new, 'new document')}, ${plural(st.duplicates, 'row')} seen before` : '';
 }
 
 /** mappingText is a file's mapping without its leading file name ("reviews.csv: csv, utf-8, …" → "csv, utf-8, …"). */

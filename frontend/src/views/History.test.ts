@@ -13,7 +13,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const doc = (id: number): DocumentSummary => ({ id, snippet: `text [[${id}]]`, text: `text ${id}`, entity_count: 0, created_at: '2026-01-01T00:00:00Z' });
+const doc = (id: number, seen = 1): DocumentSummary => ({ id, snippet: `text [[${id}]]`, text: `text ${id}`, entity_count: 0, created_at: '2026-01-01T00:00:00Z', seen, imports: [] });
 
 function render(): HTMLElement {
   const target = document.createElement('div');
@@ -78,6 +78,18 @@ describe('History', () => {
     await vi.waitFor(() => expect(text(el, 'history-count')).toBe('≥ 10,000 documents · page 1'));
     expect(text(el, 'history-export-csv')).toBe('Export all (≥ 10,000) as CSV');
     history.filters.q = '';
+  });
+
+  it('shows how often a text was seen and the imports its document came from', async () => {
+    vi.spyOn(api, 'search').mockResolvedValue({ items: [doc(1, 3), doc(2)], total: 2, total_exact: true });
+    vi.spyOn(api, 'document').mockResolvedValue({ id: 1, text: 'text 1', meta: {}, created_at: '2026-01-01T00:00:00Z', seen: 3, imports: [4, 7] });
+    const el = render();
+    await vi.waitFor(() => expect(el.querySelectorAll('[data-testid="history-item"]')).toHaveLength(2));
+    const seen = [...el.querySelectorAll('[data-testid="history-item"]')].map((li) => li.querySelector('[data-testid="history-seen"]')?.textContent ?? '');
+    expect(seen).toEqual(['seen 3×', '']); // once: nothing shown
+    (el.querySelector('[data-testid="history-item"]') as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(text(el, 'doc-imports')).toMatch(/^From imports\s+#4, #7$/));
+    expect(text(el, 'doc-seen')).toBe('· seen 3×');
   });
 
   it('explains the search syntax at the search box', () => {

@@ -87,11 +87,11 @@ describe('HttpTransport requests', () => {
     const { fetch, calls } = fakeFetch((c) => json(200, c.url.includes('preview') ? { files: [{ source: 'r.tsv', format: 'tsv', header: true }] } : { id: '3', deleted: 7 }));
     const t = new HttpTransport({ fetch });
     const f = new File(['a\tb\n'], 'r.tsv');
-    const prev = await t.previewImport({ kind: 'files', files: [f] }, { delimiter: '\t', encoding: 'windows-1252', sheet: 'S', id_column: 'a', date_column: 'b', meta_columns: ['c', 'd,e'] });
+    const prev = await t.previewImport({ kind: 'files', files: [f] }, { delimiter: '\t', encoding: 'windows-1252', sheet: 'S', id_column: 'a', date_column: 'b', meta_columns: ['c', 'd,e'], keep_duplicates: true });
     expect(prev[0]?.format).toBe('tsv');
     const body = calls[0]?.body as FormData;
     expect(body.getAll('meta_column')).toEqual(['c', 'd,e']); // one part each: a name may hold a comma
-    expect([body.get('delimiter'), body.get('encoding'), body.get('sheet'), body.get('id_column'), body.get('date_column')]).toEqual(['tab', 'windows-1252', 'S', 'a', 'b']);
+    expect([body.get('delimiter'), body.get('encoding'), body.get('sheet'), body.get('id_column'), body.get('date_column'), body.get('keep_duplicates')]).toEqual(['tab', 'windows-1252', 'S', 'a', 'b', 'true']);
     expect(calls[0]?.url).toMatch(/\/v1\/imports\/preview$/);
     await t.cancelImport('3');
     await t.resumeImport('3');

@@ -291,6 +291,7 @@ export function importForm(files: File[], opts: ImportOptions): FormData {
   if (opts.id_column) form.set('id_column', opts.id_column);
   if (opts.date_column) form.set('date_column', opts.date_column);
   for (const m of opts.meta_columns ?? []) form.append('meta_column', m);
+  if (opts.keep_duplicates) form.set('keep_duplicates', 'true');
   for (const f of files) form.append('files', f, relativeName(f));
   return form;
 }

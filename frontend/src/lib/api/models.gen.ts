@@ -147,6 +147,9 @@ export interface DocumentResult {
   entities?: Entity[];
   meta: ResultMeta;
   created_at: string;
+  seen?: number;
+  duplicate?: boolean;
+  imports?: number[];
   correction?: Correction;
 }
 
@@ -165,6 +168,8 @@ export interface DocumentSummary {
   created_at: string;
   ext_id?: string;
   metadata?: Record<string, string>;
+  seen: number;
+  imports: number[];
 }
 
 export interface Entity {
@@ -307,6 +312,8 @@ export interface Import {
   status: string;
   total: number;
   stored: number;
+  duplicates: number;
+  deletes: number;
   failed: number;
   bad_dates: number;
   started: string;
@@ -335,6 +342,7 @@ export interface ImportOptions {
   id_column?: string;
   date_column?: string;
   meta_columns?: string[];
+  keep_duplicates?: boolean;
 }
 
 export interface ImportPreview {
@@ -364,6 +372,9 @@ export interface ImportStatus {
   total: number;
   total_exact: boolean;
   done: number;
+  new: number;
+  duplicates: number;
+  deletes: number;
   failed: number;
   bad_dates: number;
   errors: InputError[];

@@ -24,6 +24,8 @@ export class BatchesStore {
   dateColumn = $state('');
   /** Columns kept with each document as metadata, by name (ticked in the preview). */
   metaColumns = $state<string[]>([]);
+  /** keepDuplicates stores every row as a document (ImportOptions.keep_duplicates). */
+  keepDuplicates = $state(false);
   field = $state('');
   previews = $state<ImportPreview[]>([]);
   previewing = $state(false);
@@ -103,6 +105,7 @@ export class BatchesStore {
       ...(this.idColumn ? { id_column: this.idColumn } : {}),
       ...(this.dateColumn ? { date_column: this.dateColumn } : {}),
       ...(this.metaColumns.length ? { meta_columns: [...this.metaColumns] } : {}),
+      ...(this.keepDuplicates ? { keep_duplicates: true } : {}),
     };
   }
 

@@ -124,7 +124,7 @@ describe('AnalyzeStore', () => {
 
 describe('BatchesStore', () => {
   const status = (over: Partial<ImportStatus>): ImportStatus => ({
-    id: 'a', state: 'running', files: [], total: 10, total_exact: true, done: 0, failed: 0, errors: [], rate_per_s: 0, eta_s: 0, started: '', updated: '', elapsed_ns: 0, options: {}, mappings: [], resumable: false, bad_dates: 0, ...over,
+    id: 'a', state: 'running', files: [], total: 10, total_exact: true, done: 0, failed: 0, errors: [], rate_per_s: 0, eta_s: 0, started: '', updated: '', elapsed_ns: 0, options: {}, mappings: [], resumable: false, bad_dates: 0, new: 0, duplicates: 0, deletes: 0, ...over,
   });
 
   it('accepts the formats the reader knows', () => {
@@ -164,6 +164,11 @@ describe('BatchesStore', () => {
     expect(b.previews).toEqual([]);
     expect(b.delimiter).toBe('');
     expect(b.dateColumn).toBe('');
+    // "Keep every occurrence" asks the server to store every row.
+    b.keepDuplicates = true;
+    await b.add([{ name: 'a.txt', file: new File(['x\n'], 'a.txt') }]);
+    await b.start();
+    expect(started?.keep_duplicates).toBe(true);
   });
 
   it('ticks columns as metadata, previews again with them, and imports with them', async () => {
