@@ -59,10 +59,25 @@ after(async () => {
   await server?.stop();
 });
 
-/** historyTexts waits for History's list and returns the full texts listed. */
-async function historyTexts(n) {
+/**
+ * historyTexts waits for History's list to show n documents and returns the
+ * full texts listed. With want (sorted texts) it waits until the list is
+ * exactly those, so that the previous view's list of the same length is
+ * never read by mistake; on a timeout the caller's assertion reports the
+ * difference.
+ */
+async function historyTexts(n, want) {
   await page.waitForSelector('[data-testid="nav-history"][aria-current="page"]');
   await page.waitForFunction((k) => document.querySelectorAll('[data-testid="history-item"]').length === k, n);
+  if (want) {
+    await page
+      .waitForFunction(
+        (w) => JSON.stringify([...document.querySelectorAll('[data-testid="history-item"] .snippet')].map((e) => e.textContent.trim()).sort()) === w,
+        JSON.stringify(want),
+        { timeout: 10_000 },
+      )
+      .catch(() => {});
+  }
   return page.$$eval('[data-testid="history-item"] .snippet', (els) => els.map((e) => e.textContent.trim()));
 }
 
@@ -117,8 +132,9 @@ describe('insights', () => {
     const [topKey, topN] = Object.entries(entDocs).sort((a, b) => b[1] - a[1])[0];
     const [label, k] = topKey.split('\0');
     await page.click(`[data-testid="insights-group-${label}"] [data-key="${k}"] [data-testid="insights-ent-docs"]`);
-    const listed = await historyTexts(topN);
-    assert.deepEqual(listed.sort(), docs.filter((d) => d.ents.has(topKey)).map((d) => d.text).sort());
+    const wantTop = docs.filter((d) => d.ents.has(topKey)).map((d) => d.text).sort();
+    const listed = await historyTexts(topN, wantTop);
+    assert.deepEqual(listed.sort(), wantTop);
     assert.ok(await page.isVisible('[data-testid="history-entities"]'), 'History shows the entity filter it was opened with');
 
     // A sentiment count.
@@ -126,7 +142,8 @@ describe('insights', () => {
     await page.waitForSelector('[data-testid="insights-docs"]');
     const [sLabel, sN] = Object.entries(byLabel)[0];
     await page.click(`[data-testid="insights-sent-${sLabel}"]`);
-    assert.deepEqual((await historyTexts(sN)).sort(), docs.filter((d) => d.label === sLabel).map((d) => d.text).sort());
+    const wantSent = docs.filter((d) => d.label === sLabel).map((d) => d.text).sort();
+    assert.deepEqual((await historyTexts(sN, wantSent)).sort(), wantSent);
 
     // A co-occurrence cell: the documents where both entities occur.
     await page.goBack();
@@ -143,7 +160,7 @@ describe('insights', () => {
         const want = docs.filter((d) => d.ents.has(a) && d.ents.has(b)).map((d) => d.text).sort();
         assert.equal(n, want.length, `co-occurrence of ${a} and ${b}`);
         await cell.click();
-        assert.deepEqual((await historyTexts(n)).sort(), want);
+        assert.deepEqual((await historyTexts(n, want)).sort(), want);
         clicked = true;
       }
     }
@@ -156,7 +173,8 @@ describe('insights', () => {
     const paris = docs.filter((d) => /paris/i.test(d.text)).length;
     await page.waitForFunction((n) => document.querySelector('[data-testid="insights-docs"]')?.textContent.trim() === String(n), paris);
     await page.click('[data-testid="insights-docs"]');
-    assert.deepEqual((await historyTexts(paris)).sort(), docs.filter((d) => /paris/i.test(d.text)).map((d) => d.text).sort());
+    const wantParis = docs.filter((d) => /paris/i.test(d.text)).map((d) => d.text).sort();
+    assert.deepEqual((await historyTexts(paris, wantParis)).sort(), wantParis);
     assert.deepEqual(consoleErrors, []);
   });
 });
