@@ -23,6 +23,11 @@ type Config struct {
 	// MaxQueueWait refuses (429) a request whose expected queue wait is
 	// longer; 0 = engine.DefaultMaxQueueWait, <0 = no bound.
 	MaxQueueWait time.Duration
+	// StartNotReady keeps the Service running when the engine cannot start
+	// (no ONNX Runtime library, a provider that will not load): every task
+	// is then not ready and Health says why. For the long-running shells
+	// (serve, the window); a command-line run fails instead.
+	StartNotReady bool
 	// P99Targets puts a task's batcher in SLO mode (engine.SetLatencyTarget):
 	// it picks its batch size and delay to keep p99 under the target.
 	P99Targets map[engine.Task]time.Duration

@@ -130,14 +130,24 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 			Tuning:           cfg.Tuning,
 			Observer:         s.observer(),
 		}, log)
-		if err != nil {
+		switch {
+		case err != nil && cfg.StartNotReady && (errors.Is(err, engine.ErrORTNotFound) || errors.Is(err, engine.ErrProviderLoad)):
+			// Run without an engine, not ready, saying what is missing.
+			log.Error("engine not started: every task is not ready", slog.Any("err", err))
+			s.problems = append(s.problems, fmt.Sprintf("engine: %v", err))
+			eng = noEngine{reason: err}
+		case err != nil:
 			s.Close()
 			return nil, fmt.Errorf("start engine: %w", err)
+		default:
+			eng = e
 		}
-		eng = e
 	}
 	s.eng = eng
 	for task, d := range cfg.P99Targets {
+		if _, none := eng.(noEngine); none {
+			break
+		}
 		if err := s.setLatencyTarget(task, d); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
@@ -164,6 +174,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 // loadModels loads the configured models; a model that fails leaves its
 // task not ready, with the reason in Health.
 func (s *Service) loadModels(ctx context.Context) {
+	if _, none := s.eng.(noEngine); none {
+		return // Health already says why nothing can load
+	}
 	for _, m := range []struct {
 		task engine.Task
 		ref  string

@@ -478,3 +478,30 @@ func TestServiceLatencyTarget(t *testing.T) {
 		t.Errorf("off: %v %v, slo %v", got.P99TargetMS, err, svc.Metrics().Engine.SLO)
 	}
 }
+
+// TestServiceStartsNotReadyWithoutORT: without an ONNX Runtime library a
+// command-line Service fails to start, while the shells' (StartNotReady)
+// runs, not ready, saying what is missing, and refuses analyses.
+func TestServiceStartsNotReadyWithoutORT(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.ORTLib = filepath.Join(t.TempDir(), "missing", "libonnxruntime.so.1")
+	ctx := context.Background()
+	if svc, err := app.New(ctx, cfg, nil); err == nil || !errors.Is(err, engine.ErrORTNotFound) {
+		if svc != nil {
+			svc.Close()
+		}
+		t.Fatalf("New without ORT: %v, want ErrORTNotFound", err)
+	}
+	cfg.StartNotReady = true
+	svc := newService(t, cfg)
+	h := svc.Health()
+	if h.Status != app.HealthNotReady || h.Ready["sentiment"] || len(h.Problems) != 1 || !strings.Contains(h.Problems[0], "ONNX Runtime library not found") || !h.Storage {
+		t.Errorf("health = %+v", h)
+	}
+	if _, err := svc.Analyze(ctx, app.AnalyzeRequest{Text: "hello"}); !errors.Is(err, engine.ErrNotReady) {
+		t.Errorf("analyze: %v, want ErrNotReady", err)
+	}
+	if page, err := svc.Search(ctx, app.SearchQuery{}); err != nil || len(page.Items) != 0 {
+		t.Errorf("history still works: %+v %v", page, err)
+	}
+}

@@ -23,6 +23,7 @@ func cmdDesktop(ctx context.Context, std Stdio, args []string) error {
 	fs.SetOutput(std.Err)
 	cfg := engineFlags(fs)
 	limitFlags(fs, cfg)
+	cfg.StartNotReady = true // without ONNX Runtime the shell still starts and says what is missing
 	fs.BoolVar(&cfg.NoDB, "no-db", false, "run without a database (nothing is stored)")
 	verbose := fs.Bool("v", false, "log debug messages")
 	if err := parseFlags(fs, args); err != nil {

@@ -19,6 +19,7 @@ func cmdServe(ctx context.Context, std Stdio, args []string) error {
 	fs.SetOutput(std.Err)
 	cfg := engineFlags(fs)
 	limitFlags(fs, cfg)
+	cfg.StartNotReady = true // without ONNX Runtime the shell still starts and says what is missing
 	var sc httpapi.ServerConfig
 	fs.StringVar(&sc.Addr, "addr", httpapi.DefaultAddr, "listen `address`; anything but loopback requires --token")
 	fs.StringVar(&sc.Token, "token", "", "API `token` required as 'Authorization: Bearer T' (default $NLPSCOPE_TOKEN)")
