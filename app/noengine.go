@@ -20,7 +20,7 @@ func (n noEngine) Close() error { return nil }
 func (n noEngine) LoadModel(context.Context, engine.Task, engine.ModelSource) (engine.ModelInfo, error) {
 	return engine.ModelInfo{}, n.notReady()
 }
-func (n noEngine) Models() []engine.ModelInfo { return nil }
+func (n noEngine) Models() []engine.ModelInfo { return []engine.ModelInfo{} }
 func (n noEngine) Ready(engine.Task) bool     { return false }
 func (n noEngine) Runtime() engine.RuntimeInfo {
 	return engine.RuntimeInfo{Note: n.reason.Error()}

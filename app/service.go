@@ -660,7 +660,7 @@ func (s *Service) Models() ModelsResponse {
 }
 
 // ActiveModels lists the model of each task that is ready.
-func (s *Service) ActiveModels() []engine.ModelInfo { return s.eng.Models() }
+func (s *Service) ActiveModels() []engine.ModelInfo { return nonNil(s.eng.Models()) }
 
 // MaxTextBytes is the largest text the Service accepts, in bytes
 // (Config.MaxTextBytes after defaults).

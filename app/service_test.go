@@ -504,4 +504,7 @@ func TestServiceStartsNotReadyWithoutORT(t *testing.T) {
 	if page, err := svc.Search(ctx, app.SearchQuery{}); err != nil || len(page.Items) != 0 {
 		t.Errorf("history still works: %+v %v", page, err)
 	}
+	if m := svc.Models(); m.Active == nil || len(m.Active) != 0 {
+		t.Errorf("active models %v: want [] (never null)", m.Active)
+	}
 }
