@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -64,21 +65,36 @@ func Run(ctx context.Context, svc *app.Service, log *slog.Logger) error {
 	d.lastDir = st.LastDir
 
 	var (
-		mu      sync.Mutex
-		wctx    context.Context // the Wails context, once the window exists
-		stopped = make(chan struct{})
+		mu        sync.Mutex
+		wctx      context.Context // the Wails context, once the window exists
+		stopped   = make(chan struct{})
+		closing   = make(chan struct{}) // closed when the window starts closing
+		closeOnce sync.Once
 	)
-	// Quit the window when ctx ends (SIGINT/SIGTERM from main).
+	// Quit the window when ctx ends (SIGINT/SIGTERM from main). Wails
+	// handles those signals itself and starts closing the window; a second
+	// Quit racing with its own would call gtk_main_quit while the window is
+	// being destroyed (a segfault seen in the desktop test), so this one
+	// only acts when Wails has not begun closing within a second (ctx
+	// cancelled by something other than a signal).
 	go func() {
 		select {
 		case <-ctx.Done():
-			mu.Lock()
-			c := wctx
-			mu.Unlock()
-			if c != nil {
-				wruntime.Quit(c)
-			}
 		case <-stopped:
+			return
+		}
+		select {
+		case <-closing:
+			return
+		case <-stopped:
+			return
+		case <-time.After(time.Second):
+		}
+		mu.Lock()
+		c := wctx
+		mu.Unlock()
+		if c != nil {
+			wruntime.Quit(c)
 		}
 	}()
 	defer close(stopped)
@@ -116,6 +132,7 @@ func Run(ctx context.Context, svc *app.Service, log *slog.Logger) error {
 			}
 		},
 		OnBeforeClose: func(c context.Context) bool {
+			closeOnce.Do(func() { close(closing) })
 			if statePath != "" {
 				now := windowState{Maximised: wruntime.WindowIsMaximised(c), LastDir: d.lastDirectory()}
 				if now.Maximised {
