@@ -180,14 +180,21 @@ describe('corrections', () => {
     assert.match(await page.textContent('[data-testid="history-item"]'), /Angela Merkel/);
     assert.match(await page.textContent('[data-testid="history-item"]'), /corrected/);
     assert.match(await page.textContent('[data-testid="history-count"]'), /^1 document/);
+    // Each list below has one row, like the one before it: wait for its text,
+    // not its length, or the previous list is read.
+    const oneRow = (re) =>
+      page.waitForFunction((src) => {
+        const items = document.querySelectorAll('[data-testid="history-item"]');
+        return items.length === 1 && new RegExp(src).test(items[0].textContent ?? '');
+      }, re.source);
     await page.selectOption('[data-testid="history-disagrees"]', '0');
     await page.click('[data-testid="history-search"]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-item"]').length === 1);
+    await oneRow(/Microsoft/);
     assert.match(await page.textContent('[data-testid="history-item"]'), /Microsoft/);
     await page.selectOption('[data-testid="history-disagrees"]', '');
     await page.selectOption('[data-testid="history-reviewed"]', '1');
     await page.click('[data-testid="history-search"]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-item"]').length === 1);
+    await oneRow(/Angela Merkel/);
     assert.match(await page.textContent('[data-testid="history-item"]'), /Angela Merkel/);
 
     // Revert and delete: the correction goes, the prediction stays.
