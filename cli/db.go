@@ -7,8 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -65,11 +63,7 @@ func dbCommand(ctx context.Context, std Stdio, sub, def string, args []string) e
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	// Maintenance never creates a database: a mistyped path is an error.
-	if _, err := os.Stat(*path); err != nil {
-		return fmt.Errorf("no database at %s: %w", *path, err)
-	}
-	db, err := storage.Open(ctx, storage.Config{Path: *path}, slog.New(slog.DiscardHandler))
+	db, err := openExistingDB(ctx, *path)
 	if err != nil {
 		return err
 	}

@@ -4,13 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/nlpscope/nlpscope/app"
-	"github.com/nlpscope/nlpscope/storage"
 )
 
 // dbExport runs nlpscope db export: the documents a History search selects,
@@ -50,28 +47,16 @@ func dbExport(ctx context.Context, std Stdio, def string, args []string) error {
 		}
 		q.Entities = append(q.Entities, m)
 	}
-	for _, t := range []struct {
-		flag, v string
-		dst     *time.Time
-	}{{"from", *from, &q.From}, {"to", *to, &q.To}} {
-		if t.v == "" {
-			continue
-		}
-		v, err := time.Parse(time.RFC3339, t.v)
-		if err != nil {
-			if v, err = time.Parse(time.DateOnly, t.v); err != nil {
-				return usagef("--%s %q: want RFC 3339 time or YYYY-MM-DD", t.flag, t.v)
-			}
-		}
-		*t.dst = v
+	if err := parseTimeFlag("from", *from, &q.From); err != nil {
+		return err
+	}
+	if err := parseTimeFlag("to", *to, &q.To); err != nil {
+		return err
 	}
 	if *path == "" {
 		return usagef("no default database path: give --db")
 	}
-	if _, err := os.Stat(*path); err != nil {
-		return fmt.Errorf("no database at %s: %w", *path, err)
-	}
-	db, err := storage.Open(ctx, storage.Config{Path: *path}, slog.New(slog.DiscardHandler))
+	db, err := openExistingDB(ctx, *path)
 	if err != nil {
 		return err
 	}

@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"log/slog"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/nlpscope/nlpscope/app"
 	"github.com/nlpscope/nlpscope/app/catalog"
 	"github.com/nlpscope/nlpscope/engine"
+	"github.com/nlpscope/nlpscope/storage"
 )
 
 // engineFlags registers the flags shared by every command that builds a
@@ -76,4 +80,30 @@ func parseP99Targets(v string) (map[engine.Task]time.Duration, error) {
 		}
 	}
 	return out, nil
+}
+
+// parseTimeFlag reads a --from/--to value: an RFC 3339 time or YYYY-MM-DD
+// ("" leaves dst as it is).
+func parseTimeFlag(flag, v string, dst *time.Time) error {
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		if t, err = time.Parse(time.DateOnly, v); err != nil {
+			return usagef("--%s %q: want RFC 3339 time or YYYY-MM-DD", flag, v)
+		}
+	}
+	*dst = t
+	return nil
+}
+
+// openExistingDB opens the database at path for a command that reads or
+// maintains one: it never creates a database, so a mistyped path is an
+// error.
+func openExistingDB(ctx context.Context, path string) (*storage.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no database at %s: %w", path, err)
+	}
+	return storage.Open(ctx, storage.Config{Path: path}, slog.New(slog.DiscardHandler))
 }

@@ -7,8 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -78,29 +76,16 @@ func cmdInsights(ctx context.Context, std Stdio, args []string) error {
 		}
 		iq.Meta[k] = v
 	}
-	for _, t := range []struct {
-		flag, v string
-		dst     *time.Time
-	}{{"from", *from, &iq.From}, {"to", *to, &iq.To}} {
-		if t.v == "" {
-			continue
-		}
-		v, err := time.Parse(time.RFC3339, t.v)
-		if err != nil {
-			if v, err = time.Parse(time.DateOnly, t.v); err != nil {
-				return usagef("--%s %q: want RFC 3339 time or YYYY-MM-DD", t.flag, t.v)
-			}
-		}
-		*t.dst = v
+	if err := parseTimeFlag("from", *from, &iq.From); err != nil {
+		return err
+	}
+	if err := parseTimeFlag("to", *to, &iq.To); err != nil {
+		return err
 	}
 	if *path == "" {
 		return usagef("no default database path: give --db")
 	}
-	// Reading never creates a database: a mistyped path is an error.
-	if _, err := os.Stat(*path); err != nil {
-		return fmt.Errorf("no database at %s: %w", *path, err)
-	}
-	db, err := storage.Open(ctx, storage.Config{Path: *path}, slog.New(slog.DiscardHandler))
+	db, err := openExistingDB(ctx, *path)
 	if err != nil {
 		return err
 	}

@@ -38,18 +38,11 @@ func loadtestCompare(ctx context.Context, std Stdio, args []string) error {
 		fmt.Fprintf(std.Err, loadtestCompareUsage+"\n\nflags:\n", def)
 		fs.PrintDefaults()
 	}
-	// Flags may come before, between or after the two runs.
-	var runs []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		runs = append(runs, fs.Arg(0))
-		args = fs.Args()[1:]
+	// Flags may come before, between or after the runs.
+	if err := flagError(parseInterspersed(fs, args)); err != nil {
+		return err
 	}
+	runs := fs.Args()
 	if len(runs) != 2 {
 		return usagef("want two runs (report files or saved run ids), got %d", len(runs))
 	}

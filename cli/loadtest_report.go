@@ -39,18 +39,11 @@ func loadtestReport(ctx context.Context, std Stdio, args []string) error {
 		fmt.Fprintf(std.Err, loadtestReportUsage+"\n\nflags:\n", def)
 		fs.PrintDefaults()
 	}
-	// Flags may come before or after the run.
-	var runs []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		runs = append(runs, fs.Arg(0))
-		args = fs.Args()[1:]
+	// Flags may come before, between or after the runs.
+	if err := flagError(parseInterspersed(fs, args)); err != nil {
+		return err
 	}
+	runs := fs.Args()
 	if len(runs) != 1 {
 		return usagef("want one run (a report file or a saved run id), got %d", len(runs))
 	}
